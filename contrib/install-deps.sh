@@ -1,0 +1,38 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages Waypost builds and tests with
+#
+# Used by both README Quick start commands and by CI. Idempotent: a package
+# already installed costs nothing but the apt-get update. Must run as root.
+# Touches no configuration: Postfix is installed with "No configuration" and
+# its system instance is never started by Waypost.
+set -eu
+
+build="autoconf automake libtool pkg-config make gcc clang clang-format"
+libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
+  libevent-dev libinih-dev libcmocka-dev"
+peers="postfix redis-server swaks python3 python3-pytest python3-dkim
+  python3-aiosmtpd python3-redis opendkim opendkim-tools postfwd openssl"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: must run as root (it calls apt-get)" >&2
+	exit 1
+fi
+
+missing=""
+for p in $build $libraries $peers; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$' || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps.sh: every package is installed"
+	exit 0
+fi
+
+echo "install-deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps.sh: done"

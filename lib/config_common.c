@@ -1,0 +1,80 @@
+/*
+ * NAME
+ *	config_common - keys every daemon shares: daemon life cycle, [log],
+ *[redis] DESCRIPTION Waypost's daemons read one file,
+ * /etc/waypost/waypost.conf. The keys they share are declared once, here:
+ *
+ *	.  daemon_config_keys: socket, socket_mode, socket_group, user,
+ *	   pidfile and stop_timeout, which each daemon takes in its own
+ *	   section (a key group of that section, see config_file.h);
+ *	.  the [log] and [redis] sections.
+ *
+ *	config_suite_sections lists every section name of the suite, so
+ *	that a daemon skips the sections of the others instead of calling
+ *	them unknown; each daemon's -n checks its own. A new daemon or a
+ *	new named section adds its name here.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "config_common.h"
+#include "log.h"
+
+#define HOUR_MS (3600LL * 1000)
+
+const char *const config_suite_sections[] = {
+    "log",
+    "redis",
+    "dkim",
+    "headers",
+    "policy",
+    "limit",
+    "warmup",
+    NULL,
+};
+
+const struct config_key daemon_config_keys[] = {
+    {"socket", CONFIG_SOCKET, offsetof(struct daemon_settings, socket), NULL,
+        CONFIG_REQUIRED, 0, 0, NULL},
+    {"socket_mode", CONFIG_MODE, offsetof(struct daemon_settings, socket_mode),
+        "0660", 0, 0, 0777, NULL},
+    {"socket_group", CONFIG_GROUP,
+        offsetof(struct daemon_settings, socket_group), NULL, 0, 0, 0, NULL},
+    {"user", CONFIG_USER, offsetof(struct daemon_settings, user), NULL, 0, 0, 0,
+        NULL},
+    {"pidfile", CONFIG_PATH, offsetof(struct daemon_settings, pidfile), NULL, 0,
+        0, 0, NULL},
+    {"stop_timeout", CONFIG_DURATION,
+        offsetof(struct daemon_settings, stop_timeout), "10s", 0, 0, HOUR_MS,
+        NULL},
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+const struct config_key log_config_keys[] = {
+    {"level", CONFIG_CHOICE, offsetof(struct log_settings, level), "info", 0, 0,
+        0, log_level_names},
+    {"facility", CONFIG_CHOICE, offsetof(struct log_settings, facility), "mail",
+        0, 0, 0, log_facility_names},
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+const struct config_key redis_config_keys[] = {
+    {"server", CONFIG_SOCKET, offsetof(struct redis_settings, server),
+        "inet:6379@127.0.0.1", 0, 0, 0, NULL},
+    {"username", CONFIG_STRING, offsetof(struct redis_settings, username), NULL,
+        0, 0, 0, NULL},
+    {"password", CONFIG_STRING, offsetof(struct redis_settings, password), NULL,
+        CONFIG_SECRET, 0, 0, NULL},
+    {"database", CONFIG_INTEGER, offsetof(struct redis_settings, database), "0",
+        0, 0, 1000000, NULL},
+    {"connect_timeout", CONFIG_DURATION,
+        offsetof(struct redis_settings, connect_timeout), "1s", 0, 1, 60000,
+        NULL},
+    {"command_timeout", CONFIG_DURATION,
+        offsetof(struct redis_settings, command_timeout), "1s", 0, 1, 60000,
+        NULL},
+    {"key_prefix", CONFIG_STRING, offsetof(struct redis_settings, key_prefix),
+        "waypost:", 0, 0, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};

@@ -1,0 +1,42 @@
+/*
+ * config_common.h - keys every daemon shares: daemon life cycle, [log], [redis]
+ */
+#ifndef WAYPOST_CONFIG_COMMON_H
+#define WAYPOST_CONFIG_COMMON_H
+
+#include "config_file.h"
+#include "socket_spec.h"
+
+/* The life-cycle keys, in each daemon's own section ([dkim], [policy]...). */
+struct daemon_settings {
+	struct socket_spec socket;
+	unsigned socket_mode;
+	char *socket_group;
+	char *user;
+	char *pidfile;
+	long long stop_timeout; /* milliseconds */
+};
+
+struct log_settings {
+	int level;    /* index into log_level_names */
+	int facility; /* index into log_facility_names */
+};
+
+struct redis_settings {
+	struct socket_spec server;
+	char *username;
+	char *password;
+	long long database;
+	long long connect_timeout; /* milliseconds */
+	long long command_timeout; /* milliseconds */
+	char *key_prefix;
+};
+
+extern const struct config_key daemon_config_keys[];
+extern const struct config_key log_config_keys[];
+extern const struct config_key redis_config_keys[];
+
+/* Every section name the suite's file may hold. */
+extern const char *const config_suite_sections[];
+
+#endif

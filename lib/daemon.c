@@ -1,0 +1,435 @@
+/*
+ * NAME
+ *	daemon - the life cycle every Waypost daemon shares
+ * SYNOPSIS
+ *	#include "daemon.h"
+ *
+ *	int daemon_main(program, argc, argv)
+ *	bool daemon_reload(daemon, &previous)
+ * DESCRIPTION
+ *	A daemon's main() is one call: daemon_main() with a description of
+ *	the program (daemon.h). It gives every daemon the same command line
+ *	(daemon_options.c) and the same start-up, in this order:
+ *
+ *	1. load the configuration; with -n print it and exit 0 or 1;
+ *	2. refuse to run as root without a user to switch to;
+ *	3. bind the socket (unix: with socket_mode and socket_group);
+ *	4. detach, unless -f (then log to stderr, for systemd);
+ *	5. write the pidfile, if one is configured;
+ *	6. switch to the configured user;
+ *	7. turn SIGTERM, SIGINT and SIGHUP into events (daemon_signal.c);
+ *	8. call the program's run(), which owns the main loop, and clean
+ *	   up (pidfile, unix socket) when it returns.
+ *
+ *	daemon_reload() is what SIGHUP does: load the file again; keep the
+ *	running configuration when the new one has errors (each logged);
+ *	otherwise make the new one current, apply the [log] settings, and
+ *	hand back the previous one for the caller to free once no work in
+ *	flight uses it. Socket, user and pidfile cannot change without a
+ *	restart (the socket is bound and root is gone): a change is logged
+ *	as a warning.
+ * SECURITY
+ *	Privileges are dropped before run(); run() reads peer input.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "daemon_options.h"
+#include "daemon_signal.h"
+#include "listen_socket.h"
+#include "log.h"
+#include "pidfile.h"
+#include "privileges.h"
+
+#ifndef WAYPOST_CONFIG_FILE
+#define WAYPOST_CONFIG_FILE "/etc/waypost/waypost.conf"
+#endif
+
+struct daemon {
+	const struct daemon_program *program;
+	struct daemon_options options;
+	void *config;
+	int listen_fd;
+	int log_destinations;
+	bool remove_socket;
+};
+
+const void *
+daemon_config(const struct daemon *daemon)
+{
+	return daemon->config;
+}
+
+static const struct daemon_settings *
+settings_of(const struct daemon_program *program, const void *config)
+{
+	return (const struct daemon_settings *)((const char *)config +
+	                                        program->settings_offset);
+}
+
+const struct daemon_settings *
+daemon_settings(const struct daemon *daemon)
+{
+	return settings_of(daemon->program, daemon->config);
+}
+
+int
+daemon_listen_fd(const struct daemon *daemon)
+{
+	return daemon->listen_fd;
+}
+
+void
+daemon_config_free(const struct daemon *daemon, void *config)
+{
+	config_free(daemon->program->schema, config);
+}
+
+/* The directory a socket or pidfile goes in must exist. */
+static void
+check_directory(const char *file, const char *section, const char *key,
+    const char *path, struct config_errors *errors)
+{
+	char copy[4096];
+	struct stat st;
+	const char *directory;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	directory = dirname(copy);
+	if (stat(directory, &st) < 0 || !S_ISDIR(st.st_mode))
+		config_errors_add(errors,
+		    "%s: [%s] %s: directory %s does not exist", file, section,
+		    key, directory);
+}
+
+static bool
+check_environment(const struct daemon *daemon, const void *config,
+    struct config_errors *errors)
+{
+	const struct daemon_program *program = daemon->program;
+	const struct daemon_settings *settings = settings_of(program, config);
+	const char *file = daemon->options.config_path;
+	size_t before = errors->count + errors->dropped;
+
+	if (settings->socket.kind == SOCKET_UNIX)
+		check_directory(file, program->section, "socket",
+		    settings->socket.path, errors);
+	if (settings->pidfile)
+		check_directory(file, program->section, "pidfile",
+		    settings->pidfile, errors);
+	if (program->check && errors->count + errors->dropped == before)
+		program->check(config, errors);
+	return errors->count + errors->dropped == before;
+}
+
+/* Load and check the file; report every error through report(). */
+static void *
+load_config(const struct daemon *daemon, void (*report)(const char *))
+{
+	struct config_errors *errors = calloc(1, sizeof(*errors));
+	void *config;
+	char more[64];
+
+	if (errors == NULL)
+		log_fatal("out of memory loading the configuration");
+	config = config_load_file(
+	    daemon->program->schema, daemon->options.config_path, errors);
+	if (config && !check_environment(daemon, config, errors)) {
+		config_free(daemon->program->schema, config);
+		config = NULL;
+	}
+	for (size_t i = 0; i < errors->count; i++)
+		report(errors->text[i]);
+	if (errors->dropped) {
+		snprintf(more, sizeof(more), "... and %zu more errors",
+		    errors->dropped);
+		report(more);
+	}
+	free(errors);
+	return config;
+}
+
+static void
+report_to_log(const char *text)
+{
+	log_error("%s", text);
+}
+
+static const char *program_name_for_report = "waypost";
+
+static void
+report_to_stderr(const char *text)
+{
+	fprintf(stderr, "%s: %s\n", program_name_for_report, text);
+}
+
+static int
+check_only(struct daemon *daemon)
+{
+	void *config;
+
+	program_name_for_report = daemon->program->name;
+	config = load_config(daemon, report_to_stderr);
+	if (config == NULL) {
+		fprintf(stderr, "%s: %s: configuration is not valid\n",
+		    daemon->program->name, daemon->options.config_path);
+		return 1;
+	}
+	printf("# %s: %s is valid; effective settings:\n\n",
+	    daemon->program->name, daemon->options.config_path);
+	config_print(daemon->program->schema, config, stdout);
+	config_free(daemon->program->schema, config);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static void
+apply_log_settings(struct daemon *daemon)
+{
+	const struct log_settings *log_settings =
+	    (const struct log_settings *)((const char *)daemon->config +
+	                                  daemon->program->log_offset);
+
+	log_open(daemon->program->name, daemon->log_destinations,
+	    log_settings->facility);
+	log_set_level(daemon->options.verbose
+	                  ? LOG_LEVEL_DEBUG
+	                  : (enum log_level)log_settings->level);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+warn_restart_needed(const struct daemon_settings *old,
+    const struct daemon_settings *new, const char *section)
+{
+	if (memcmp(&old->socket, &new->socket, sizeof(old->socket)) != 0 ||
+	    old->socket_mode != new->socket_mode ||
+	    !same_text(old->socket_group, new->socket_group))
+		log_warning("[%s] socket settings changed: restart to apply "
+		            "them",
+		    section);
+	if (!same_text(old->user, new->user))
+		log_warning("[%s] user changed: restart to apply it", section);
+	if (!same_text(old->pidfile, new->pidfile))
+		log_warning(
+		    "[%s] pidfile changed: restart to apply it", section);
+}
+
+bool
+daemon_reload(struct daemon *daemon, void **previous)
+{
+	void *fresh = load_config(daemon, report_to_log);
+
+	*previous = NULL;
+	if (fresh == NULL) {
+		log_error("reload of %s failed: keeping the running "
+		          "configuration",
+		    daemon->options.config_path);
+		return false;
+	}
+	warn_restart_needed(daemon_settings(daemon),
+	    settings_of(daemon->program, fresh), daemon->program->section);
+	*previous = daemon->config;
+	daemon->config = fresh;
+	apply_log_settings(daemon);
+	log_info("reloaded %s", daemon->options.config_path);
+	return true;
+}
+
+static bool
+open_socket(struct daemon *daemon, char *error, size_t error_size)
+{
+	const struct daemon_settings *settings = daemon_settings(daemon);
+
+	if (daemon->program->open_socket == NULL) {
+		daemon->listen_fd =
+		    listen_socket_open(&settings->socket, settings->socket_mode,
+		        settings->socket_group, error, error_size);
+		daemon->remove_socket = daemon->listen_fd >= 0 &&
+		                        settings->socket.kind == SOCKET_UNIX;
+		return daemon->listen_fd >= 0;
+	}
+	if (!daemon->program->open_socket(daemon, error, error_size))
+		return false;
+	return settings->socket.kind != SOCKET_UNIX ||
+	       listen_socket_set_permissions(settings->socket.path,
+	           settings->socket_mode, settings->socket_group, error,
+	           error_size);
+}
+
+static bool
+detach(char *error, size_t error_size)
+{
+	pid_t child = fork();
+	int null;
+
+	if (child < 0) {
+		snprintf(error, error_size, "fork: %s", strerror(errno));
+		return false;
+	}
+	if (child > 0)
+		_exit(0);
+	if (setsid() < 0 || chdir("/") < 0 ||
+	    (null = open("/dev/null", O_RDWR)) < 0) {
+		snprintf(error, error_size, "detach: %s", strerror(errno));
+		return false;
+	}
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	if (null > STDERR_FILENO)
+		close(null);
+	return true;
+}
+
+/* Permission bits as the kernel applies them: owner, else group, else other
+ * (parent directories aside). */
+static bool
+user_can_read(const struct privileges *target, const struct stat *st)
+{
+	gid_t groups[64];
+	int count = 64;
+
+	if (target->uid == 0)
+		return true;
+	if (st->st_uid == target->uid)
+		return (st->st_mode & S_IRUSR) != 0;
+	if (getgrouplist(target->name, target->gid, groups, &count) < 0)
+		count = 64;
+	for (int i = 0; i < count; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & S_IRGRP) != 0;
+	return (st->st_mode & S_IROTH) != 0;
+}
+
+/* SIGHUP reloads as the unprivileged user: say now if that cannot work. */
+static void
+check_reload_access(
+    const struct daemon *daemon, const struct privileges *target)
+{
+	struct stat st;
+	const char *path = daemon->options.config_path;
+
+	if (geteuid() == 0 && stat(path, &st) == 0 &&
+	    !user_can_read(target, &st))
+		log_warning("user %s cannot read %s: SIGHUP will not reload it "
+		            "(make it readable by the user's group)",
+		    target->name, path);
+}
+
+/* Steps 2 to 7 of the life cycle; false with the reason in error. */
+static bool
+start(struct daemon *daemon, char *error, size_t error_size)
+{
+	const struct daemon_settings *settings = daemon_settings(daemon);
+	const char *section = daemon->program->section;
+	struct privileges target;
+
+	if (settings->user == NULL && geteuid() == 0) {
+		snprintf(error, error_size,
+		    "refusing to run as root: set user in [%s]", section);
+		return false;
+	}
+	if (settings->user &&
+	    !privileges_lookup(settings->user, &target, error, error_size))
+		return false;
+	if (settings->user)
+		check_reload_access(daemon, &target);
+	if (!open_socket(daemon, error, error_size))
+		return false;
+	if (!daemon->options.foreground) {
+		if (!detach(error, error_size))
+			return false;
+		daemon->log_destinations = LOG_TO_SYSLOG;
+		apply_log_settings(daemon);
+	}
+	if (settings->pidfile &&
+	    !pidfile_create(settings->pidfile, error, error_size))
+		return false;
+	if (settings->user && !privileges_drop(&target, error, error_size))
+		return false;
+	return daemon_signal_install(error, error_size);
+}
+
+static void
+stop(struct daemon *daemon)
+{
+	const struct daemon_settings *settings = daemon_settings(daemon);
+
+	if (daemon->listen_fd >= 0)
+		close(daemon->listen_fd);
+	if (daemon->remove_socket && unlink(settings->socket.path) < 0)
+		log_debug("cannot remove %s: %s", settings->socket.path,
+		    strerror(errno));
+	pidfile_remove();
+	daemon_signal_uninstall();
+}
+
+int
+daemon_main(const struct daemon_program *program, int argc, char **argv)
+{
+	struct daemon daemon;
+	char error[1024], socket_text[SOCKET_SPEC_TEXT_MAX];
+	int status = 1;
+
+	memset(&daemon, 0, sizeof(daemon));
+	daemon.program = program;
+	daemon.listen_fd = -1;
+	if (!daemon_options_parse(argc, argv, WAYPOST_CONFIG_FILE,
+	        &daemon.options, error, sizeof(error))) {
+		fprintf(stderr, "%s: %s\n", program->name, error);
+		daemon_options_usage(stderr, program->name);
+		return 1;
+	}
+	if (daemon.options.show_help) {
+		daemon_options_usage(stdout, program->name);
+		return 0;
+	}
+	if (daemon.options.show_version) {
+		printf("%s %s\n", program->name, PACKAGE_VERSION);
+		return 0;
+	}
+	if (daemon.options.check_only)
+		return check_only(&daemon);
+	daemon.log_destinations = daemon.options.foreground
+	                              ? LOG_TO_STDERR
+	                              : LOG_TO_SYSLOG | LOG_TO_STDERR;
+	log_open(program->name, daemon.log_destinations, 0);
+	if (daemon.options.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	daemon.config = load_config(&daemon, report_to_log);
+	if (daemon.config == NULL) {
+		log_error("%s: configuration is not valid; not starting",
+		    daemon.options.config_path);
+		return 1;
+	}
+	apply_log_settings(&daemon);
+	if (!start(&daemon, error, sizeof(error))) {
+		log_error("cannot start: %s", error);
+	} else {
+		socket_spec_format(&daemon_settings(&daemon)->socket,
+		    socket_text, sizeof(socket_text));
+		log_info("starting: listening on %s, configuration %s",
+		    socket_text, daemon.options.config_path);
+		status = program->run(&daemon);
+		log_info("stopped");
+	}
+	stop(&daemon);
+	config_free(program->schema, daemon.config);
+	return status;
+}

@@ -1,0 +1,41 @@
+/*
+ * daemon.h - the life cycle every Waypost daemon shares
+ */
+#ifndef WAYPOST_DAEMON_H
+#define WAYPOST_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config_common.h"
+#include "config_file.h"
+
+struct daemon;
+
+struct daemon_program {
+	const char *name;    /* "waypost-dkim": log ident, messages */
+	const char *section; /* "dkim": the section with the daemon keys */
+	const struct config_schema *schema;
+	size_t settings_offset; /* struct daemon_settings in the config */
+	size_t log_offset;      /* struct log_settings in the config */
+	/* Optional: checks beyond the file for -n and start-up (key files
+	 * readable, Redis reachable...); add errors and return false. */
+	bool (*check)(const void *config, struct config_errors *errors);
+	/* Optional: bind the socket the program's own way (libmilter binds
+	 * its own); lib then sets a unix socket's mode and group. NULL: lib
+	 * binds it and daemon_listen_fd() returns it. */
+	bool (*open_socket)(
+	    struct daemon *daemon, char *error, size_t error_size);
+	/* The main loop, with privileges dropped; returns the exit status. */
+	int (*run)(struct daemon *daemon);
+};
+
+int daemon_main(const struct daemon_program *program, int argc, char **argv);
+
+const void *daemon_config(const struct daemon *daemon);
+const struct daemon_settings *daemon_settings(const struct daemon *daemon);
+int daemon_listen_fd(const struct daemon *daemon);
+bool daemon_reload(struct daemon *daemon, void **previous);
+void daemon_config_free(const struct daemon *daemon, void *config);
+
+#endif

@@ -1,0 +1,59 @@
+"""A private redis-server on a free loopback port, no persistence."""
+import os
+import subprocess
+import time
+
+import redis as redis_client
+
+from . import ports, tempdir
+
+
+class RedisServer:
+    def __init__(self):
+        self.directory = tempdir.make_dir("redis")
+        self.port = ports.free_port()
+        self.process = None
+        self.client = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--dir", self.directory, "--save", "", "--appendonly", "no",
+             "--protected-mode", "yes", "--daemonize", "no",
+             "--logfile", os.path.join(self.directory, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.client = redis_client.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                return self
+            except redis_client.exceptions.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start: "
+                                       + self.log())
+                time.sleep(0.05)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.directory, "redis.log")) as log:
+                return log.read()
+        except OSError:
+            return "(no log)"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.client:
+            self.client.close()
+        tempdir.remove_dir(self.directory)
+
+    @property
+    def address(self):
+        """The server in Waypost's socket syntax, for [redis] server."""
+        return f"inet:{self.port}@127.0.0.1"

@@ -1,0 +1,39 @@
+"""Real SMTP clients: swaks for single messages, smtp-source for load."""
+import subprocess
+
+
+def swaks(port, *, sender="app@example.com", to="user@example.net",
+          data=None, extra=(), timeout=60, server="127.0.0.1"):
+    """Send one message with swaks; data is the whole DATA as bytes.
+
+    swaks appends CRLF "." to what it is given, which would add an empty
+    line to a message ending in CRLF; given a closing dot, it removes it
+    first. So the data is sent with one, and arrives exactly as given.
+    (swaks also expands %TOKENS% and literal backslash-n in the data.)
+    """
+    command = ["swaks", "--server", f"{server}:{port}", "--from", sender,
+               "--to", to, "--timeout", "30", *extra]
+    stdin = None
+    if data is not None:
+        if not data.endswith(b"\n"):
+            data += b"\r\n"
+        command += ["--data", "-"]
+        stdin = data + b".\r\n"
+    return subprocess.run(command, input=stdin, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout)
+
+
+def accepted(result):
+    """Did the server take the message (a 250 after DATA)?"""
+    output = result.stdout.decode("utf-8", "replace")
+    return result.returncode == 0 and "<-  250" in output.split("~> .")[-1]
+
+
+def smtp_source(port, *, sessions=1, messages=1, size=1024,
+                sender="load@example.com", to="sink@example.net",
+                timeout=600):
+    """smtp-source: messages over parallel sessions (Postfix's load tool)."""
+    return subprocess.run(
+        ["smtp-source", "-s", str(sessions), "-m", str(messages),
+         "-l", str(size), "-f", sender, "-t", to, f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)

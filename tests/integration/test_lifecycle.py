@@ -1,0 +1,280 @@
+"""The life cycle every daemon gets from lib/daemon.c, driven for real
+through waypost-testd: -n, bind with mode and group, pidfile, switch to the
+configured user, reload on SIGHUP, graceful and bounded stop on SIGTERM."""
+import grp
+import os
+import pwd
+import signal
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+from conftest import program
+from harness.ports import free_port
+
+TESTD = "tests/integration/waypost-testd"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="binds, chowns and drops privileges")
+
+
+class Testd:
+    """waypost-testd with its files in a run directory owned by nobody, as
+    systemd's RuntimeDirectory would be, and its config readable by nobody's
+    group, so that it can remove its pidfile and reload after dropping
+    root."""
+    __test__ = False
+
+    def __init__(self, directory, extra="", socket_spec=None):
+        nobody = pwd.getpwnam("nobody")
+        self.directory = os.path.join(directory, "run")
+        os.makedirs(self.directory)
+        os.chown(self.directory, nobody.pw_uid, nobody.pw_gid)
+        directory = self.directory
+        self.socket_path = os.path.join(directory, "testd.sock")
+        self.pidfile = os.path.join(directory, "testd.pid")
+        self.config = os.path.join(directory, "waypost.conf")
+        self.log_path = os.path.join(directory, "testd.log")
+        self.socket_spec = socket_spec or f"unix:{self.socket_path}"
+        self.process = None
+        self.write_config(extra)
+
+    def write_config(self, extra="", greeting="hello"):
+        with open(self.config, "w") as f:
+            f.write(f"[testd]\nsocket = {self.socket_spec}\n"
+                    f"socket_mode = 0660\nsocket_group = nogroup\n"
+                    f"user = nobody\npidfile = {self.pidfile}\n"
+                    f"greeting = {greeting}\n{extra}")
+        os.chown(self.config, 0, grp.getgrnam("nogroup").gr_gid)
+        os.chmod(self.config, 0o640)
+
+    def start(self, *arguments):
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [program(TESTD), "-f", "-c", self.config, *arguments],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.pidfile):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("testd did not start:\n" + self.read_log())
+            time.sleep(0.02)
+        return self
+
+    def connect(self):
+        if self.socket_spec.startswith("unix:"):
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.connect(self.socket_path)
+        else:
+            port, host = self.socket_spec[5:].split("@")
+            client = socket.create_connection((host, int(port)))
+        client.settimeout(20)
+        return client
+
+    def request(self, line):
+        with self.connect() as client:
+            client.sendall(line.encode() + b"\n")
+            return client.makefile().readline().strip()
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_for_log(self, text, timeout=10):
+        deadline = time.monotonic() + timeout
+        while text not in self.read_log():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {text!r} in:\n{self.read_log()}")
+            time.sleep(0.02)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def testd(workdir):
+    daemon = Testd(workdir)
+    yield daemon
+    daemon.stop()
+
+
+def run_testd(*arguments):
+    return subprocess.run([program(TESTD), *arguments], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=30)
+
+
+def test_check_prints_effective_settings(testd):
+    result = run_testd("-n", "-c", testd.config)
+    assert result.returncode == 0, result.stderr
+    assert f"# waypost-testd: {testd.config} is valid" in result.stdout
+    assert f"[testd]\nsocket = unix:{testd.socket_path}\n" in result.stdout
+    assert "stop_timeout = 10s\n" in result.stdout
+    assert "[log]\nlevel = info\nfacility = mail\n" in result.stdout
+    assert not os.path.exists(testd.socket_path), "-n must not bind"
+
+
+def test_check_names_file_line_and_key(testd):
+    testd.write_config(extra="greting = typo\n")
+    result = run_testd("-n", "-c", testd.config)
+    assert result.returncode == 1
+    assert (f"waypost-testd: {testd.config}:8: unknown key \"greting\" in "
+            f"[testd] (did you mean \"greeting\"?)") in result.stderr
+    assert "configuration is not valid" in result.stderr
+
+
+def test_check_fails_on_missing_socket_directory(testd):
+    testd.socket_spec = "unix:/nonexistent/dir/testd.sock"
+    testd.write_config()
+    result = run_testd("-n", "-c", testd.config)
+    assert result.returncode == 1
+    assert "socket: directory /nonexistent/dir does not exist" in result.stderr
+
+
+def test_command_line_errors_and_help():
+    assert run_testd("-V").stdout.startswith("waypost-testd ")
+    assert "usage: waypost-testd" in run_testd("-h").stdout
+    result = run_testd("-x")
+    assert result.returncode == 1
+    assert "unknown option -x" in result.stderr
+    assert "usage:" in result.stderr
+    result = run_testd("-n", "-c", "/nonexistent.conf")
+    assert result.returncode == 1
+    assert "/nonexistent.conf: cannot open" in result.stderr
+
+
+def test_socket_pidfile_and_user(testd):
+    testd.start()
+    info = os.stat(testd.socket_path)
+    assert stat.S_ISSOCK(info.st_mode)
+    assert stat.S_IMODE(info.st_mode) == 0o660
+    assert info.st_gid == grp.getgrnam("nogroup").gr_gid
+    with open(testd.pidfile) as f:
+        assert int(f.read()) == testd.process.pid
+    nobody = pwd.getpwnam("nobody")
+    assert testd.request("whoami") == f"uid={nobody.pw_uid} " \
+                                      f"gid={nobody.pw_gid}"
+    assert testd.request("hello") == "hello"
+    testd.wait_for_log(f"starting: listening on unix:{testd.socket_path}")
+
+
+def test_reload_applies_a_good_file_and_keeps_on_a_bad_one(testd):
+    testd.start()
+    testd.write_config(greeting="reloaded")
+    testd.process.send_signal(signal.SIGHUP)
+    testd.wait_for_log(f"reloaded {testd.config}")
+    assert testd.request("hello") == "reloaded"
+    testd.write_config(greeting="broken", extra="retries = many\n")
+    testd.process.send_signal(signal.SIGHUP)
+    testd.wait_for_log("keeping the running configuration")
+    assert "retries: bad value \"many\"" in testd.read_log()
+    assert testd.request("hello") == "reloaded"
+
+
+def test_reload_of_unreadable_file_keeps_running(testd):
+    testd.start()
+    os.chmod(testd.config, 0o600)
+    testd.process.send_signal(signal.SIGHUP)
+    testd.wait_for_log("keeping the running configuration")
+    assert "cannot open: Permission denied" in testd.read_log()
+    assert testd.request("hello") == "hello"
+
+
+def test_warns_when_the_user_cannot_read_the_file(testd):
+    os.chmod(testd.config, 0o600)
+    testd.start()
+    testd.wait_for_log("warning: user nobody cannot read "
+                       f"{testd.config}: SIGHUP will not reload it")
+
+
+def test_sigterm_finishes_work_in_flight(testd):
+    testd.start()
+    client = testd.connect()
+    client.sendall(b"work 1500\n")
+    time.sleep(0.3)
+    testd.process.send_signal(signal.SIGTERM)
+    assert client.makefile().readline().strip() == "done"
+    client.close()
+    assert testd.process.wait(timeout=15) == 0
+    log = testd.read_log()
+    assert "stopping on signal 15: 1 requests in flight" in log
+    assert "stopped" in log
+    assert not os.path.exists(testd.pidfile)
+    assert not os.path.exists(testd.socket_path)
+
+
+def test_stop_timeout_bounds_the_wait(testd):
+    testd.write_config(extra="stop_timeout = 500ms\n")
+    testd.start()
+    client = testd.connect()
+    client.sendall(b"work 30000\n")
+    time.sleep(0.3)
+    testd.process.send_signal(signal.SIGINT)
+    assert testd.process.wait(timeout=15) == 0
+    assert "stop timeout: abandoning 1 requests in flight" in testd.read_log()
+    assert client.makefile().readline() == ""
+    client.close()
+
+
+def test_refuses_root_without_user(testd):
+    with open(testd.config, "w") as f:
+        f.write(f"[testd]\nsocket = unix:{testd.socket_path}\n")
+    result = run_testd("-f", "-c", testd.config)
+    assert result.returncode == 1
+    assert "refusing to run as root: set user in [testd]" in result.stderr
+    assert not os.path.exists(testd.socket_path)
+
+
+def test_second_instance_is_refused(testd, workdir):
+    testd.start()
+    other = os.path.join(workdir, "other.conf")
+    with open(other, "w") as f:
+        f.write(f"[testd]\nsocket = unix:{workdir}/other.sock\n"
+                f"user = nobody\npidfile = {testd.pidfile}\n")
+    result = run_testd("-f", "-c", other)
+    assert result.returncode == 1
+    assert f"already running as PID {testd.process.pid}" in result.stderr
+    assert testd.request("hello") == "hello"
+
+
+def test_inet_socket(workdir):
+    port = free_port()
+    daemon = Testd(workdir, socket_spec=f"inet:{port}@127.0.0.1")
+    try:
+        daemon.start()
+        assert daemon.request("hello") == "hello"
+    finally:
+        daemon.stop()
+
+
+def test_background_mode_detaches(testd):
+    result = run_testd("-c", testd.config)
+    assert result.returncode == 0
+    deadline = time.monotonic() + 10
+    while not os.path.exists(testd.pidfile) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with open(testd.pidfile) as f:
+        pid = int(f.read())
+    try:
+        assert testd.request("hello") == "hello"
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        assert int(fields[3]) == pid, "the daemon leads its own session"
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not running(pid)
+
+
+def running(pid):
+    """Alive and not a zombie (the detached daemon's parent is init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
