@@ -15,9 +15,10 @@
  *	2. refuse to run as root without a user to switch to;
  *	3. bind the socket (unix: with socket_mode and socket_group);
  *	4. detach, unless -f (then log to stderr, for systemd);
- *	5. write the pidfile, if one is configured;
- *	6. switch to the configured user;
- *	7. turn SIGTERM, SIGINT and SIGHUP into events (daemon_signal.c);
+ *	5. turn SIGTERM, SIGINT and SIGHUP into events (daemon_signal.c),
+ *	   before anything tells the world the daemon runs;
+ *	6. write the pidfile, if one is configured;
+ *	7. switch to the configured user;
  *	8. call the program's run(), which owns the main loop, and clean
  *	   up (pidfile, unix socket) when it returns.
  *
@@ -358,12 +359,14 @@ start(struct daemon *daemon, char *error, size_t error_size)
 		daemon->log_destinations = LOG_TO_SYSLOG;
 		apply_log_settings(daemon);
 	}
+	/* Before the pidfile: whoever reads it may signal us at once. */
+	if (!daemon_signal_install(error, error_size))
+		return false;
 	if (settings->pidfile &&
 	    !pidfile_create(settings->pidfile, error, error_size))
 		return false;
-	if (settings->user && !privileges_drop(&target, error, error_size))
-		return false;
-	return daemon_signal_install(error, error_size);
+	return settings->user == NULL ||
+	       privileges_drop(&target, error, error_size);
 }
 
 static void

@@ -57,7 +57,7 @@ class Testd:
             [program(TESTD), "-f", "-c", self.config, *arguments],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
-        while not os.path.exists(self.pidfile):
+        while "starting: listening on" not in self.read_log():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("testd did not start:\n" + self.read_log())
             time.sleep(0.02)
