@@ -9,8 +9,8 @@
  *	("192.0.2.1/24") is refused with a hint: such a line is almost
  *	always a typo, and guessing what was meant is not our job.
  *
- *	cidr_list_parse() reads networks separated by commas and/or white
- *	space, at most CIDR_LIST_MAX of them.
+ *	cidr_list_parse() reads a word list (word_list.c) of networks, at
+ *	most CIDR_LIST_MAX of them.
  *
  *	cidr_contains() and cidr_list_match_text() match an address; an
  *	IPv4-mapped IPv6 address (::ffff:192.0.2.1) matches IPv4 networks,
@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "cidr.h"
+#include "word_list.h"
 #include "xmalloc.h"
 
 static bool
@@ -144,38 +145,35 @@ bool
 cidr_list_parse(
     const char *text, struct cidr_list *list, char *error, size_t error_size)
 {
-	static const char separators[] = ", \t";
-	const char *cursor = text;
+	const char *cursor = text, *word;
+	size_t length;
+	char item[CIDR_TEXT_MAX];
 
 	list->count = 0;
 	list->networks = NULL;
-	while (*(cursor += strspn(cursor, separators)) != '\0') {
-		size_t length = strcspn(cursor, separators);
-		char item[CIDR_TEXT_MAX + 16];
-
+	while (word_list_next(&cursor, &word, &length)) {
 		if (list->count == CIDR_LIST_MAX) {
 			snprintf(error, error_size,
 			    "more than %d networks in one list", CIDR_LIST_MAX);
 			cidr_list_free(list);
 			return false;
 		}
-		snprintf(item, sizeof(item), "%.*s",
-		    (int)(length < sizeof(item) - 1 ? length
-		                                    : sizeof(item) - 1),
-		    cursor);
+		if (length >= sizeof(item)) {
+			snprintf(error, error_size,
+			    "\"%.40s...\" is not an IP address", word);
+			cidr_list_free(list);
+			return false;
+		}
+		memcpy(item, word, length);
+		item[length] = '\0';
 		list->networks = xreallocarray(
 		    list->networks, list->count + 1, sizeof(*list->networks));
-		if (length >= sizeof(item) - 1 ||
-		    !cidr_parse(item, &list->networks[list->count], error,
+		if (!cidr_parse(item, &list->networks[list->count], error,
 		        error_size)) {
-			if (length >= sizeof(item) - 1)
-				snprintf(error, error_size,
-				    "\"%.40s...\" is not an IP address", item);
 			cidr_list_free(list);
 			return false;
 		}
 		list->count++;
-		cursor += length;
 	}
 	return true;
 }

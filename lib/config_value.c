@@ -35,6 +35,7 @@
 #include "cidr.h"
 #include "config_value.h"
 #include "socket_spec.h"
+#include "word_list.h"
 #include "xmalloc.h"
 
 #define CONFIG_LIST_MAX  256
@@ -190,32 +191,35 @@ valid_account_name(const char *name)
 	           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == length;
 }
 
+static void
+list_free(struct config_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
 static bool
 parse_list(
     const char *text, struct config_list *list, char *error, size_t error_size)
 {
-	static const char separators[] = ", \t";
-	const char *cursor = text;
+	const char *cursor = text, *word;
+	size_t length;
 
 	list->count = 0;
 	list->items = NULL;
-	while (*(cursor += strspn(cursor, separators)) != '\0') {
-		size_t length = strcspn(cursor, separators);
-
+	while (word_list_next(&cursor, &word, &length)) {
 		if (list->count == CONFIG_LIST_MAX) {
 			snprintf(error, error_size, "more than %d items",
 			    CONFIG_LIST_MAX);
-			for (size_t i = 0; i < list->count; i++)
-				free(list->items[i]);
-			free(list->items);
-			list->items = NULL;
-			list->count = 0;
+			list_free(list);
 			return false;
 		}
 		list->items = xreallocarray(
 		    list->items, list->count + 1, sizeof(*list->items));
-		list->items[list->count++] = xstrndup(cursor, length);
-		cursor += length;
+		list->items[list->count++] = xstrndup(word, length);
 	}
 	return true;
 }
@@ -491,8 +495,6 @@ config_value_format(const struct config_key *key, const void *target, char *out,
 void
 config_value_free(const struct config_key *key, void *target)
 {
-	struct config_list *list;
-
 	switch (key->type) {
 	case CONFIG_STRING:
 	case CONFIG_PATH:
@@ -502,12 +504,7 @@ config_value_free(const struct config_key *key, void *target)
 		*(char **)target = NULL;
 		break;
 	case CONFIG_LIST:
-		list = target;
-		for (size_t i = 0; i < list->count; i++)
-			free(list->items[i]);
-		free(list->items);
-		list->items = NULL;
-		list->count = 0;
+		list_free(target);
 		break;
 	case CONFIG_CIDR_LIST:
 		cidr_list_free(target);
