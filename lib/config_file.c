@@ -300,6 +300,26 @@ config_load_buffer(const struct config_schema *schema, const char *name,
 	return load(schema, name, data, size, false, errors);
 }
 
+/* read(2) until the buffer is full or the file ends. */
+static ssize_t
+read_all(int fd, char *buffer, size_t size)
+{
+	size_t used = 0;
+
+	while (used < size) {
+		ssize_t got = read(fd, buffer + used, size - used);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		used += (size_t)got;
+	}
+	return (ssize_t)used;
+}
+
 static char *
 read_whole_file(const char *path, bool *world_readable, size_t *size,
     struct config_errors *errors)
@@ -324,7 +344,7 @@ read_whole_file(const char *path, bool *world_readable, size_t *size,
 		    "%s: writable by other users: chmod o-w %s", path, path);
 	} else {
 		data = xmalloc((size_t)st.st_size + 1);
-		got = read(fd, data, (size_t)st.st_size + 1);
+		got = read_all(fd, data, (size_t)st.st_size + 1);
 		close(fd);
 		if (got < 0 || got > st.st_size) {
 			config_errors_add(errors, "%s: read error: %s", path,
