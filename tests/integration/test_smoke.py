@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from harness.smtp_clients import accepted, swaks
+from harness.smtp_clients import accepted, smtp_source, swaks
 
 
 def make_message(token):
@@ -54,3 +54,11 @@ def test_wrong_relayhost_makes_the_smoke_check_fail(postfix_factory, sink):
         sink.find(token.encode(), timeout=6)
     broken.wait_for_log(r"status=deferred .*Connection refused")
     assert broken.queue_ids(), "the message should wait in the queue"
+
+
+def test_smtp_source_load_reaches_sink(postfix, sink):
+    result = smtp_source(postfix.port, sessions=4, messages=40, size=2048)
+    assert result.returncode == 0, result.stdout.decode()
+    deliveries = sink.wait_for(40, timeout=60)
+    assert {d.mail_from for d in deliveries} == {"load@example.com"}
+    assert all(len(d.body) >= 2048 for d in deliveries)

@@ -181,8 +181,9 @@ static void
 test_named_sections(void **state)
 {
 	struct test_config *config =
-	    load("[widget \"hourly\"]\ncount = 5\naction = reject\n"
-	         "[widget \"daily\"]\nwindow = 1d\n");
+	    load("[widget \"hourly\"]\nsubject = sender\ncount = 5\n"
+	         "action = reject\n"
+	         "[widget \"daily\"]\nsubject = sasl_username\nwindow = 1d\n");
 	struct test_widget *first, *second;
 
 	(void)state;
@@ -191,6 +192,7 @@ test_named_sections(void **state)
 	first = config->widgets.items[0];
 	second = config->widgets.items[1];
 	assert_string_equal(first->name, "hourly");
+	assert_string_equal(first->subject.items[0], "sender");
 	assert_int_equal(first->count, 5);
 	assert_int_equal(first->window, 3600000);
 	assert_string_equal(second->name, "daily");
@@ -339,8 +341,34 @@ static void
 test_validate_hook(void **state)
 {
 	(void)state;
-	assert_fails_with("\n[widget \"w\"]\naction = reject\n",
+	assert_fails_with("\n[widget \"w\"]\nsubject = x\naction = reject\n",
 	    "test.conf:2: [widget \"w\"] action reject needs a count above 0");
+}
+
+static void
+test_missing_required_key(void **state)
+{
+	(void)state;
+	assert_fails_with("[widget \"w\"]\ncount = 1\n",
+	    "test.conf:1: [widget \"w\"] missing required key \"subject\"");
+	assert_int_equal(errors.count, 1);
+	assert_fails_with("[widget \"w\"]\nsubject =\n",
+	    "test.conf:2: [widget \"w\"] subject: needs a value");
+}
+
+static void
+test_sections_are_bounded(void **state)
+{
+	char *text = malloc(40 * (CONFIG_INSTANCES_MAX + 2));
+	size_t used = 0;
+
+	(void)state;
+	for (int i = 0; i <= CONFIG_INSTANCES_MAX; i++)
+		used += (size_t)sprintf(
+		    text + used, "[widget \"w%d\"]\nsubject = s\n", i);
+	assert_fails_with(text, "test.conf:2001: more than 1000 sections");
+	assert_int_equal(errors.count, 1);
+	free(text);
 }
 
 static void
@@ -506,6 +534,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_values_name_line_and_key),
     cmocka_unit_test(test_empty_values),
     cmocka_unit_test(test_validate_hook),
+    cmocka_unit_test(test_missing_required_key),
+    cmocka_unit_test(test_sections_are_bounded),
     cmocka_unit_test(test_every_error_is_reported),
     cmocka_unit_test(test_errors_are_bounded),
     cmocka_unit_test(test_crlf_and_byte_order_mark),

@@ -41,7 +41,8 @@ load(const char *text)
 static void
 test_prints_every_key_with_defaults(void **state)
 {
-	struct test_config *config = load("[widget \"w1\"]\ncount = 7\n");
+	struct test_config *config =
+	    load("[widget \"w1\"]\nsubject = sender\ncount = 7\n");
 	char *text = print_to_string(config);
 
 	(void)state;
@@ -53,7 +54,8 @@ test_prints_every_key_with_defaults(void **state)
 	assert_non_null(strstr(text, "interval = 90s\n"));
 	assert_non_null(strstr(text, "networks = 127.0.0.0/8, ::1/128\n"));
 	assert_non_null(strstr(text, "headers = From, To, Subject\n"));
-	assert_non_null(strstr(text, "[widget \"w1\"]\ncount = 7\nwindow = 1h\n"
+	assert_non_null(strstr(text, "[widget \"w1\"]\nsubject = sender\n"
+	                             "count = 7\nwindow = 1h\n"
 	                             "action = defer\n"));
 	assert_non_null(
 	    strstr(text, "[redis]\nserver = inet:6379@127.0.0.1\n"));
@@ -90,8 +92,9 @@ test_output_loads_to_the_same_configuration(void **state)
 	for (int i = 0; i < 60; i++)
 		used +=
 		    (size_t)sprintf(input + used, ",\n  10.%d.0.0/16", i + 1);
-	sprintf(input + used, "\n[widget \"a\"]\ncount = 1\naction = reject\n"
-	                      "[widget \"b\"]\nwindow = 1w\n");
+	sprintf(input + used,
+	    "\n[widget \"a\"]\nsubject = a\ncount = 1\naction = reject\n"
+	    "[widget \"b\"]\nsubject = b\nwindow = 1w\n");
 	first = load(input);
 	printed = print_to_string(first);
 	for (char *line = printed; *line; line = strchr(line, '\n') + 1)

@@ -33,6 +33,8 @@ static const struct config_key main_keys[] = {
 };
 
 static const struct config_key widget_keys[] = {
+    {"subject", CONFIG_LIST, offsetof(struct test_widget, subject), NULL,
+        CONFIG_REQUIRED, 0, 0, NULL},
     {"count", CONFIG_INTEGER, offsetof(struct test_widget, count), "0", 0, 0,
         1000000, NULL},
     {"window", CONFIG_DURATION, offsetof(struct test_widget, window), "1h", 0,
