@@ -108,7 +108,7 @@ format_with_unit(
 			return;
 		}
 	}
-	snprintf(out, size, "%lld%s", value, value == 0 ? "" : "?");
+	snprintf(out, size, "%lld", value); /* 0: no unit divides it */
 }
 
 bool

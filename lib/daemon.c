@@ -166,12 +166,11 @@ report_to_log(const char *text)
 	log_error("%s", text);
 }
 
-static const char *program_name_for_report = "waypost";
-
+/* -n prints plain "program: error" lines, for a terminal or a script. */
 static void
 report_to_stderr(const char *text)
 {
-	fprintf(stderr, "%s: %s\n", program_name_for_report, text);
+	fprintf(stderr, "%s: %s\n", log_program(), text);
 }
 
 static int
@@ -179,7 +178,7 @@ check_only(struct daemon *daemon)
 {
 	void *config;
 
-	program_name_for_report = daemon->program->name;
+	log_open(daemon->program->name, LOG_TO_STDERR, 0);
 	config = load_config(daemon, report_to_stderr);
 	if (config == NULL) {
 		fprintf(stderr, "%s: %s: configuration is not valid\n",
