@@ -30,16 +30,14 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_private.h"
 #include "config_value.h"
+#include "file_read.h"
 #include "xmalloc.h"
 
 struct load_context {
@@ -300,64 +298,27 @@ config_load_buffer(const struct config_schema *schema, const char *name,
 	return load(schema, name, data, size, false, errors);
 }
 
-/* read(2) until the buffer is full or the file ends. */
-static ssize_t
-read_all(int fd, char *buffer, size_t size)
-{
-	size_t used = 0;
-
-	while (used < size) {
-		ssize_t got = read(fd, buffer + used, size - used);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		used += (size_t)got;
-	}
-	return (ssize_t)used;
-}
-
 static char *
-read_whole_file(const char *path, bool *world_readable, size_t *size,
+read_config_file(const char *path, bool *world_readable, size_t *size,
     struct config_errors *errors)
 {
+	char error[CONFIG_ERROR_TEXT_MAX - 16];
 	struct stat st;
-	char *data;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char *data = file_read(
+	    path, CONFIG_FILE_SIZE_MAX, size, &st, error, sizeof(error));
 
-	if (fd < 0) {
-		config_errors_add(
-		    errors, "%s: cannot open: %s", path, strerror(errno));
+	if (data == NULL) {
+		config_errors_add(errors, "%s", error);
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		config_errors_add(errors, "%s: not a regular file", path);
-	} else if (st.st_size > CONFIG_FILE_SIZE_MAX) {
-		config_errors_add(errors, "%s: larger than %d bytes", path,
-		    CONFIG_FILE_SIZE_MAX);
-	} else if (st.st_mode & S_IWOTH) {
+	if (st.st_mode & S_IWOTH) {
 		config_errors_add(errors,
 		    "%s: writable by other users: chmod o-w %s", path, path);
-	} else {
-		data = xmalloc((size_t)st.st_size + 1);
-		got = read_all(fd, data, (size_t)st.st_size + 1);
-		close(fd);
-		if (got < 0 || got > st.st_size) {
-			config_errors_add(errors, "%s: read error: %s", path,
-			    got < 0 ? strerror(errno) : "file grew");
-			free(data);
-			return NULL;
-		}
-		*size = (size_t)got;
-		*world_readable = (st.st_mode & S_IROTH) != 0;
-		return data;
+		free(data);
+		return NULL;
 	}
-	close(fd);
-	return NULL;
+	*world_readable = (st.st_mode & S_IROTH) != 0;
+	return data;
 }
 
 void *
@@ -366,7 +327,7 @@ config_load_file(const struct config_schema *schema, const char *path,
 {
 	bool world_readable = false;
 	size_t size = 0;
-	char *data = read_whole_file(path, &world_readable, &size, errors);
+	char *data = read_config_file(path, &world_readable, &size, errors);
 	void *config;
 
 	if (data == NULL)

@@ -18,7 +18,8 @@
  *	5. turn SIGTERM, SIGINT and SIGHUP into events (daemon_signal.c),
  *	   before anything tells the world the daemon runs;
  *	6. write the pidfile, if one is configured;
- *	7. switch to the configured user;
+ *	7. run the program's prepare() (what needs root, such as keys), then
+ *	   switch to the configured user;
  *	8. call the program's run(), which owns the main loop, and clean
  *	   up (pidfile, unix socket) when it returns.
  *
@@ -363,6 +364,9 @@ start(struct daemon *daemon, char *error, size_t error_size)
 		return false;
 	if (settings->pidfile &&
 	    !pidfile_create(settings->pidfile, error, error_size))
+		return false;
+	if (daemon->program->prepare &&
+	    !daemon->program->prepare(daemon, error, error_size))
 		return false;
 	return settings->user == NULL ||
 	       privileges_drop(&target, error, error_size);

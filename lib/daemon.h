@@ -26,6 +26,9 @@ struct daemon_program {
 	 * binds it and daemon_listen_fd() returns it. */
 	bool (*open_socket)(
 	    struct daemon *daemon, char *error, size_t error_size);
+	/* Optional: load what needs root (key files), after binding and
+	 * before switching user; false with the reason in error. */
+	bool (*prepare)(struct daemon *daemon, char *error, size_t error_size);
 	/* The main loop, with privileges dropped; returns the exit status. */
 	int (*run)(struct daemon *daemon);
 };

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import program
 from harness.ports import free_port
+from harness.waypost import Daemon
 
 TESTD = "tests/integration/waypost-testd"
 
@@ -21,47 +22,30 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="binds, chowns and drops privileges")
 
 
-class Testd:
+class Testd(Daemon):
     """waypost-testd with its files in a run directory owned by nobody, as
-    systemd's RuntimeDirectory would be, and its config readable by nobody's
-    group, so that it can remove its pidfile and reload after dropping
-    root."""
+    systemd's RuntimeDirectory would be, so that it can remove its pidfile
+    and socket after dropping root."""
     __test__ = False
 
     def __init__(self, directory, extra="", socket_spec=None):
         nobody = pwd.getpwnam("nobody")
-        self.directory = os.path.join(directory, "run")
-        os.makedirs(self.directory)
-        os.chown(self.directory, nobody.pw_uid, nobody.pw_gid)
-        directory = self.directory
-        self.socket_path = os.path.join(directory, "testd.sock")
-        self.pidfile = os.path.join(directory, "testd.pid")
-        self.config = os.path.join(directory, "waypost.conf")
-        self.log_path = os.path.join(directory, "testd.log")
+        run = os.path.join(directory, "run")
+        os.makedirs(run)
+        os.chown(run, nobody.pw_uid, nobody.pw_gid)
+        self.socket_path = os.path.join(run, "testd.sock")
+        self.pidfile = os.path.join(run, "testd.pid")
         self.socket_spec = socket_spec or f"unix:{self.socket_path}"
-        self.process = None
-        self.write_config(extra)
+        super().__init__(program(TESTD), run, self.text(extra), "testd")
 
-    def write_config(self, extra="", greeting="hello"):
-        with open(self.config, "w") as f:
-            f.write(f"[testd]\nsocket = {self.socket_spec}\n"
-                    f"socket_mode = 0660\nsocket_group = nogroup\n"
-                    f"user = nobody\npidfile = {self.pidfile}\n"
-                    f"greeting = {greeting}\n{extra}")
-        os.chown(self.config, 0, grp.getgrnam("nogroup").gr_gid)
-        os.chmod(self.config, 0o640)
+    def text(self, extra="", greeting="hello"):
+        return (f"[testd]\nsocket = {self.socket_spec}\n"
+                f"socket_mode = 0660\nsocket_group = nogroup\n"
+                f"user = nobody\npidfile = {self.pidfile}\n"
+                f"greeting = {greeting}\n{extra}")
 
-    def start(self, *arguments):
-        self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            [program(TESTD), "-f", "-c", self.config, *arguments],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while "starting: listening on" not in self.read_log():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("testd did not start:\n" + self.read_log())
-            time.sleep(0.02)
-        return self
+    def configure(self, extra="", greeting="hello"):
+        self.write_config(self.text(extra, greeting))
 
     def connect(self):
         if self.socket_spec.startswith("unix:"):
@@ -77,22 +61,6 @@ class Testd:
         with self.connect() as client:
             client.sendall(line.encode() + b"\n")
             return client.makefile().readline().strip()
-
-    def read_log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def wait_for_log(self, text, timeout=10):
-        deadline = time.monotonic() + timeout
-        while text not in self.read_log():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {text!r} in:\n{self.read_log()}")
-            time.sleep(0.02)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture
@@ -118,7 +86,7 @@ def test_check_prints_effective_settings(testd):
 
 
 def test_check_names_file_line_and_key(testd):
-    testd.write_config(extra="greting = typo\n")
+    testd.configure(extra="greting = typo\n")
     result = run_testd("-n", "-c", testd.config)
     assert result.returncode == 1
     assert (f"waypost-testd: {testd.config}:8: unknown key \"greting\" in "
@@ -128,7 +96,7 @@ def test_check_names_file_line_and_key(testd):
 
 def test_check_fails_on_missing_socket_directory(testd):
     testd.socket_spec = "unix:/nonexistent/dir/testd.sock"
-    testd.write_config()
+    testd.configure()
     result = run_testd("-n", "-c", testd.config)
     assert result.returncode == 1
     assert "socket: directory /nonexistent/dir does not exist" in result.stderr
@@ -163,12 +131,12 @@ def test_socket_pidfile_and_user(testd):
 
 def test_reload_applies_a_good_file_and_keeps_on_a_bad_one(testd):
     testd.start()
-    testd.write_config(greeting="reloaded")
-    testd.process.send_signal(signal.SIGHUP)
+    testd.configure(greeting="reloaded")
+    testd.signal(signal.SIGHUP)
     testd.wait_for_log(f"reloaded {testd.config}")
     assert testd.request("hello") == "reloaded"
-    testd.write_config(greeting="broken", extra="retries = many\n")
-    testd.process.send_signal(signal.SIGHUP)
+    testd.configure(greeting="broken", extra="retries = many\n")
+    testd.signal(signal.SIGHUP)
     testd.wait_for_log("keeping the running configuration")
     assert "retries: bad value \"many\"" in testd.read_log()
     assert testd.request("hello") == "reloaded"
@@ -177,7 +145,7 @@ def test_reload_applies_a_good_file_and_keeps_on_a_bad_one(testd):
 def test_reload_of_unreadable_file_keeps_running(testd):
     testd.start()
     os.chmod(testd.config, 0o600)
-    testd.process.send_signal(signal.SIGHUP)
+    testd.signal(signal.SIGHUP)
     testd.wait_for_log("keeping the running configuration")
     assert "cannot open: Permission denied" in testd.read_log()
     assert testd.request("hello") == "hello"
@@ -195,7 +163,7 @@ def test_sigterm_finishes_work_in_flight(testd):
     client = testd.connect()
     client.sendall(b"work 1500\n")
     time.sleep(0.3)
-    testd.process.send_signal(signal.SIGTERM)
+    testd.signal(signal.SIGTERM)
     assert client.makefile().readline().strip() == "done"
     client.close()
     assert testd.process.wait(timeout=15) == 0
@@ -207,12 +175,12 @@ def test_sigterm_finishes_work_in_flight(testd):
 
 
 def test_stop_timeout_bounds_the_wait(testd):
-    testd.write_config(extra="stop_timeout = 500ms\n")
+    testd.configure(extra="stop_timeout = 500ms\n")
     testd.start()
     client = testd.connect()
     client.sendall(b"work 30000\n")
     time.sleep(0.3)
-    testd.process.send_signal(signal.SIGINT)
+    testd.signal(signal.SIGINT)
     assert testd.process.wait(timeout=15) == 0
     assert "stop timeout: abandoning 1 requests in flight" in testd.read_log()
     assert client.makefile().readline() == ""

@@ -1,0 +1,165 @@
+/*
+ * NAME
+ *	dkim_config - the [dkim] section of waypost.conf
+ * DESCRIPTION
+ *	The keys of waypost-dkim, their defaults and the rules that span
+ *	keys (see waypost.conf(5) and waypost-dkim(8)):
+ *
+ *	.  key_table and signing_table name OpenDKIM-format files
+ *	   (file:/path or /path; the signing table may be refile:/path);
+ *	   a signing_table or a fallback_key is needed, or nothing is
+ *	   ever signed;
+ *	.  sign_headers must include From (RFC 6376 5.4);
+ *	.  oversign_headers entries are header names, each with an
+ *	   optional "?" suffix: "Date?" oversigns Date only when the
+ *	   message has one, "From" always;
+ *	.  header names are RFC 5322 field names.
+ *
+ *	The keys shared by every daemon (socket, user...) come from lib/.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dkim_config.h"
+#include "dkim_tables.h"
+
+static const char *const canonicalization_choices[] = {
+    "relaxed/relaxed",
+    "relaxed/simple",
+    "simple/relaxed",
+    "simple/simple",
+    NULL,
+};
+
+static const char *const on_error_choices[] = {"tempfail", "accept", NULL};
+
+#define SIGN_HEADERS                                                           \
+	"From, Sender, Reply-To, Subject, Date, Message-ID, To, Cc, "          \
+	"MIME-Version, Content-Type, Content-Transfer-Encoding, "              \
+	"In-Reply-To, References, List-Id, List-Help, List-Unsubscribe, "      \
+	"List-Unsubscribe-Post, List-Subscribe, List-Post, List-Owner, "       \
+	"List-Archive, Resent-Date, Resent-From, Resent-Sender, Resent-To, "   \
+	"Resent-Cc, Resent-Message-ID"
+
+#define OVERSIGN_HEADERS                                                       \
+	"From, Reply-To, Subject, To, Cc, Date?, Message-ID?, Sender?, "       \
+	"MIME-Version?, Content-Type?, Content-Transfer-Encoding?, "           \
+	"In-Reply-To?, References?"
+
+#define KEY(name, type, member, value, flags, min, max, choices)               \
+	{                                                                      \
+		name, type, offsetof(struct dkim_section, member), value,      \
+		    flags, min, max, choices                                   \
+	}
+
+static const struct config_key dkim_keys[] = {
+    KEY("key_table", CONFIG_STRING, key_table, NULL, CONFIG_REQUIRED, 0, 0,
+        NULL),
+    KEY("signing_table", CONFIG_STRING, signing_table, NULL, 0, 0, 0, NULL),
+    KEY("internal_networks", CONFIG_CIDR_LIST, internal_networks,
+        "127.0.0.0/8, ::1", 0, 0, 0, NULL),
+    KEY("sign_authenticated", CONFIG_BOOL, sign_authenticated, "yes", 0, 0, 0,
+        NULL),
+    KEY("canonicalization", CONFIG_CHOICE, canonicalization, "relaxed/relaxed",
+        0, 0, 0, canonicalization_choices),
+    KEY("sign_headers", CONFIG_LIST, sign_headers, SIGN_HEADERS, 0, 0, 0, NULL),
+    KEY("oversign_headers", CONFIG_LIST, oversign_headers, OVERSIGN_HEADERS, 0,
+        0, 0, NULL),
+    KEY("signature_ttl", CONFIG_DURATION, signature_ttl, "0", 0, 0,
+        3650LL * 24 * 3600 * 1000, NULL),
+    KEY("fallback_key", CONFIG_STRING, fallback_key, NULL, 0, 0, 0, NULL),
+    KEY("on_error", CONFIG_CHOICE, on_error, "tempfail", 0, 0, 0,
+        on_error_choices),
+    KEY("require_safe_keys", CONFIG_BOOL, require_safe_keys, "yes", 0, 0, 0,
+        NULL),
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const struct config_default dkim_defaults[] = {
+    {"socket", "unix:" WAYPOST_RUN_DIR "/dkim.sock"},
+    {NULL, NULL},
+};
+
+/* RFC 5322 field name: printable ASCII but colon, at most 998 octets. */
+static bool
+valid_field_name(const char *name, size_t length)
+{
+	if (length == 0 || length > 998)
+		return false;
+	for (size_t i = 0; i < length; i++)
+		if (name[i] < 33 || name[i] > 126 || name[i] == ':')
+			return false;
+	return true;
+}
+
+static void
+check_header_list(const struct config_list *list, const char *key,
+    bool question_allowed, struct config_report *report)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const char *name = list->items[i];
+		size_t length = strlen(name);
+
+		if (question_allowed && length > 1 && name[length - 1] == '?')
+			length--;
+		if (!valid_field_name(name, length))
+			config_report_error(report,
+			    "%s: \"%s\" is not a header name", key, name);
+	}
+}
+
+static void
+check_table(const char *spec, const char *key, bool allow_refile,
+    struct config_report *report)
+{
+	const char *path;
+	bool refile;
+
+	if (spec != NULL &&
+	    !dkim_table_path(spec, allow_refile, &path, &refile))
+		config_report_error(report,
+		    "%s: \"%s\": expected %s/absolute/path", key, spec,
+		    allow_refile ? "file:, refile: or " : "file: or ");
+}
+
+static void
+validate_dkim(void *section_struct, struct config_report *report)
+{
+	const struct dkim_section *section = section_struct;
+	bool from = false;
+
+	check_table(section->key_table, "key_table", false, report);
+	check_table(section->signing_table, "signing_table", true, report);
+	if (section->signing_table == NULL && section->fallback_key == NULL)
+		config_report_error(report,
+		    "set signing_table, fallback_key or both: without them "
+		    "nothing is signed");
+	check_header_list(
+	    &section->sign_headers, "sign_headers", false, report);
+	check_header_list(
+	    &section->oversign_headers, "oversign_headers", true, report);
+	for (size_t i = 0; i < section->sign_headers.count; i++)
+		from |= strcasecmp(section->sign_headers.items[i], "From") == 0;
+	if (!from)
+		config_report_error(
+		    report, "sign_headers: must include From (RFC 6376 5.4)");
+}
+
+static const struct config_section dkim_sections[] = {
+    {"log", false, offsetof(struct dkim_config, log), 0, {{log_config_keys, 0}},
+        NULL, NULL},
+    {"dkim", false, offsetof(struct dkim_config, dkim), 0,
+        {{daemon_config_keys, offsetof(struct dkim_section, daemon)},
+            {dkim_keys, 0}},
+        dkim_defaults, validate_dkim},
+    {NULL, false, 0, 0, {{NULL, 0}}, NULL, NULL},
+};
+
+const struct config_schema dkim_schema = {
+    sizeof(struct dkim_config),
+    dkim_sections,
+    config_suite_sections,
+};

@@ -1,0 +1,525 @@
+/*
+ * NAME
+ *	dkim_milter - the libmilter callbacks of waypost-dkim
+ * SYNOPSIS
+ *	#include "dkim_milter.h"
+ *
+ *	bool dkim_milter_register(error, error_size)
+ *	size_t dkim_milter_wait_idle(timeout_ms)
+ * DESCRIPTION
+ *	One connection from the MTA at a time per libmilter thread; for each
+ *	message:
+ *
+ *	MAIL FROM   decide whether to sign: the client authenticated
+ *	            ({auth_authen} or {auth_type} set, with
+ *	            sign_authenticated), or its address is in
+ *	            internal_networks, or it is a local submission (no
+ *	            address: Postfix's sendmail/pickup path). Otherwise the
+ *	            message is accepted unsigned with one log line saying
+ *	            why, and the milter sees nothing more of it.
+ *	headers     kept as received (SMFIP_HDR_LEADSPC), within
+ *	            DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX bytes.
+ *	end of hdrs exactly one From with a usable address, else on_error;
+ *	            find the keys (SigningTable, else fallback_key); none:
+ *	            accept unsigned, logged.
+ *	body        hashed as it streams (dkim_body_hash.c), never stored.
+ *	end of msg  sign with each key and prepend the DKIM-Signature
+ *	            headers, in SigningTable order, with one log line.
+ *
+ *	on_error decides what a message that should be signed but cannot
+ *	be gets: tempfail (451 4.7.0: the client keeps it and retries) or
+ *	accept (it leaves unsigned). Either way one log line says why.
+ *
+ *	The protocol negotiation asks the MTA not to send what is not
+ *	needed (HELO, RCPT, DATA, unknown commands) and not to wait for
+ *	replies where the answer is always "continue" (connect, headers,
+ *	body chunks), which saves a round trip per header and chunk.
+ *
+ *	dkim_milter_refuse_new() and dkim_milter_wait_idle() make the
+ *	graceful stop: new messages get 451 4.3.2, and the wait ends when no
+ *	connection is open or after timeout_ms; it returns how many are.
+ * SECURITY
+ *	Every byte of a header or body comes from the MTA's client: stored
+ *	within bounds, logged escaped, never parsed beyond the From field.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buffer.h"
+#include "dkim_address.h"
+#include "dkim_body_hash.h"
+#include "dkim_milter.h"
+#include "dkim_runtime.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct message {
+	struct dkim_runtime *runtime;
+	char queue_id[32];
+	struct dkim_header *headers;
+	size_t header_count;
+	size_t header_bytes;
+	size_t from_count;
+	bool over_limit;
+	struct dkim_address author;
+	struct dkim_signer signers[DKIM_SIGNATURES_MAX];
+	size_t signer_count;
+	struct dkim_body_hash body;
+	bool hashing;
+};
+
+struct connection {
+	unsigned long protocol; /* negotiated SMFIP_* flags */
+	int family;             /* AF_INET, AF_INET6, or 0: local */
+	unsigned char address[16];
+	char client[INET6_ADDRSTRLEN];
+	struct message *message;
+};
+
+static atomic_bool refusing;
+static pthread_mutex_t connections_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t connections_idle = PTHREAD_COND_INITIALIZER;
+static size_t connections_open;
+
+#define WANTED_PROTOCOL                                                        \
+	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
+	    SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+
+static struct connection *
+connection_of(SMFICTX *context)
+{
+	return smfi_getpriv(context);
+}
+
+static sfsistat
+no_reply(const struct connection *connection, unsigned long flag)
+{
+	return connection->protocol & flag ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static void
+message_free(struct connection *connection)
+{
+	struct message *message = connection->message;
+
+	if (message == NULL)
+		return;
+	for (size_t i = 0; i < message->header_count; i++)
+		free(message->headers[i].name);
+	free(message->headers);
+	if (message->hashing)
+		dkim_body_hash_free(&message->body);
+	dkim_runtime_release(message->runtime);
+	free(message);
+	connection->message = NULL;
+}
+
+static const char *
+queue_id(SMFICTX *context, struct message *message)
+{
+	const char *id;
+
+	if (message->queue_id[0] == '\0' &&
+	    (id = smfi_getsymval(context, "i")) != NULL)
+		snprintf(
+		    message->queue_id, sizeof(message->queue_id), "%s", id);
+	return message->queue_id[0] ? message->queue_id : "NOQUEUE";
+}
+
+/* A message that should be signed and cannot be: on_error decides. */
+static sfsistat
+cannot_sign(SMFICTX *context, struct connection *connection, const char *reason)
+{
+	struct message *message = connection->message;
+	bool tempfail = message->runtime->on_error == DKIM_ON_ERROR_TEMPFAIL;
+
+	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
+	    "not signed: %s; %s", reason,
+	    tempfail ? "temporary failure (on_error = tempfail)"
+	             : "passed unsigned (on_error = accept)");
+	message_free(connection);
+	if (!tempfail)
+		return SMFIS_ACCEPT;
+	smfi_setreply(context, "451", "4.7.0",
+	    "Message could not be DKIM-signed, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+callback_negotiate(SMFICTX *context, unsigned long actions,
+    unsigned long protocol, unsigned long unused2, unsigned long unused3,
+    unsigned long *want_actions, unsigned long *want_protocol,
+    unsigned long *want2, unsigned long *want3)
+{
+	struct connection *connection;
+
+	(void)unused2;
+	(void)unused3;
+	if (!(actions & SMFIF_ADDHDRS)) {
+		log_error("the MTA does not let milters add headers: cannot "
+		          "sign");
+		return SMFIS_REJECT;
+	}
+	connection = xcalloc(1, sizeof(*connection));
+	connection->protocol = protocol & WANTED_PROTOCOL;
+	smfi_setpriv(context, connection);
+	pthread_mutex_lock(&connections_lock);
+	connections_open++;
+	pthread_mutex_unlock(&connections_lock);
+	*want_actions = SMFIF_ADDHDRS;
+	*want_protocol = connection->protocol;
+	*want2 = *want3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callback_connect(SMFICTX *context, char *hostname, struct sockaddr *address)
+{
+	struct connection *connection = connection_of(context);
+
+	(void)hostname;
+	if (connection == NULL)
+		return SMFIS_TEMPFAIL;
+	if (address != NULL && address->sa_family == AF_INET) {
+		connection->family = AF_INET;
+		memcpy(connection->address,
+		    &((struct sockaddr_in *)(void *)address)->sin_addr, 4);
+	} else if (address != NULL && address->sa_family == AF_INET6) {
+		connection->family = AF_INET6;
+		memcpy(connection->address,
+		    &((struct sockaddr_in6 *)(void *)address)->sin6_addr, 16);
+	}
+	if (connection->family != 0)
+		inet_ntop(connection->family, connection->address,
+		    connection->client, sizeof(connection->client));
+	else
+		snprintf(
+		    connection->client, sizeof(connection->client), "local");
+	return no_reply(connection, SMFIP_NR_CONN);
+}
+
+static bool
+is_set(SMFICTX *context, const char *macro)
+{
+	const char *value = smfi_getsymval(context, (char *)macro);
+
+	return value != NULL && value[0] != '\0';
+}
+
+static bool
+client_is_internal(
+    const struct connection *connection, const struct dkim_runtime *runtime)
+{
+	const struct cidr_list *networks = &runtime->internal_networks;
+
+	if (connection->family == 0)
+		return true; /* local submission: sendmail, pickup */
+	for (size_t i = 0; i < networks->count; i++)
+		if (cidr_contains(&networks->networks[i], connection->family,
+		        connection->address))
+			return true;
+	return false;
+}
+
+static sfsistat
+callback_envfrom(SMFICTX *context, char **arguments)
+{
+	struct connection *connection = connection_of(context);
+	struct message *message;
+	bool authenticated;
+
+	(void)arguments;
+	if (connection == NULL)
+		return SMFIS_TEMPFAIL;
+	if (atomic_load(&refusing)) {
+		smfi_setreply(context, "451", "4.3.2",
+		    "DKIM signer shutting down, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	message_free(connection);
+	message = connection->message = xcalloc(1, sizeof(*message));
+	message->runtime = dkim_runtime_acquire();
+	if (message->runtime == NULL) {
+		log_error("no key set loaded: cannot sign");
+		message_free(connection);
+		smfi_setreply(context, "451", "4.7.0", "DKIM signer not ready");
+		return SMFIS_TEMPFAIL;
+	}
+	authenticated =
+	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}");
+	if (client_is_internal(connection, message->runtime) ||
+	    (authenticated && message->runtime->sign_authenticated))
+		return SMFIS_CONTINUE;
+	log_event(LOG_LEVEL_INFO, queue_id(context, message),
+	    "not signing: client %s is %s", connection->client,
+	    authenticated ? "authenticated, but sign_authenticated = no, and "
+	                    "not in internal_networks"
+	                  : "neither authenticated nor in internal_networks");
+	message_free(connection);
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+callback_header(SMFICTX *context, char *name, char *value)
+{
+	struct connection *connection = connection_of(context);
+	struct message *message = connection ? connection->message : NULL;
+	size_t name_length, value_length;
+	struct dkim_header *header;
+
+	if (message == NULL || message->over_limit)
+		return connection ? no_reply(connection, SMFIP_NR_HDR)
+		                  : SMFIS_TEMPFAIL;
+	name_length = strlen(name);
+	value_length = strlen(value);
+	if (message->header_count == DKIM_HEADERS_MAX ||
+	    message->header_bytes + name_length + value_length >
+	        DKIM_HEADER_BYTES_MAX) {
+		message->over_limit = true;
+		return no_reply(connection, SMFIP_NR_HDR);
+	}
+	message->headers = xreallocarray(message->headers,
+	    message->header_count + 1, sizeof(*message->headers));
+	header = &message->headers[message->header_count++];
+	/* One allocation: "name\0" then the value. Without
+	 * SMFIP_HDR_LEADSPC the MTA dropped the space after the colon:
+	 * put back the one space it almost always is. */
+	header->name = xmalloc(name_length + value_length + 3);
+	memcpy(header->name, name, name_length + 1);
+	header->value = header->name + name_length + 1;
+	if (connection->protocol & SMFIP_HDR_LEADSPC)
+		memcpy(header->value, value, value_length + 1);
+	else {
+		header->value[0] = ' ';
+		memcpy(header->value + 1, value, value_length + 1);
+	}
+	message->header_bytes += name_length + value_length;
+	if (strcasecmp(name, "From") == 0)
+		message->from_count++;
+	return no_reply(connection, SMFIP_NR_HDR);
+}
+
+static const struct dkim_header *
+find_from(const struct message *message)
+{
+	for (size_t i = 0; i < message->header_count; i++)
+		if (strcasecmp(message->headers[i].name, "From") == 0)
+			return &message->headers[i];
+	return NULL;
+}
+
+static sfsistat
+callback_eoh(SMFICTX *context)
+{
+	struct connection *connection = connection_of(context);
+	struct message *message = connection ? connection->message : NULL;
+	const struct dkim_header *from;
+	char reason[128];
+
+	if (message == NULL)
+		return SMFIS_CONTINUE;
+	if (message->over_limit) {
+		snprintf(reason, sizeof(reason),
+		    "more than %d headers or %d bytes of headers",
+		    DKIM_HEADERS_MAX, DKIM_HEADER_BYTES_MAX);
+		return cannot_sign(context, connection, reason);
+	}
+	from = find_from(message);
+	if (from == NULL || message->from_count != 1) {
+		snprintf(reason, sizeof(reason), "%s From header",
+		    message->from_count == 0 ? "no" : "more than one");
+		return cannot_sign(context, connection, reason);
+	}
+	if (!dkim_address_from_header(from->value, &message->author))
+		return cannot_sign(context, connection,
+		    "the From header has no usable address");
+	message->signer_count = dkim_keyset_signers(message->runtime->keyset,
+	    &message->author, message->signers, DKIM_SIGNATURES_MAX);
+	if (message->signer_count == 0) {
+		log_event(LOG_LEVEL_INFO, queue_id(context, message),
+		    "not signing: no SigningTable entry for %s@%s and no "
+		    "fallback_key",
+		    message->author.local, message->author.domain);
+		message_free(connection);
+		return SMFIS_ACCEPT;
+	}
+	dkim_body_hash_init(&message->body, message->runtime->body_canon);
+	message->hashing = true;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callback_body(SMFICTX *context, unsigned char *data, size_t length)
+{
+	struct connection *connection = connection_of(context);
+
+	if (connection == NULL)
+		return SMFIS_TEMPFAIL;
+	if (connection->message != NULL && connection->message->hashing)
+		dkim_body_hash_update(
+		    &connection->message->body, (const char *)data, length);
+	return no_reply(connection, SMFIP_NR_BODY);
+}
+
+/* The header as the MTA wants it: folded with LF TAB, no CR. */
+static void
+strip_cr(char *text)
+{
+	char *out = text;
+
+	for (; *text; text++)
+		if (*text != '\r')
+			*out++ = *text;
+	*out = '\0';
+}
+
+static sfsistat
+callback_eom(SMFICTX *context)
+{
+	struct connection *connection = connection_of(context);
+	struct message *message = connection ? connection->message : NULL;
+	unsigned char body_hash[DKIM_BODY_HASH_SIZE];
+	struct buffer values[DKIM_SIGNATURES_MAX];
+	struct buffer summary = {0};
+	char error[256];
+	long long now = (long long)time(NULL);
+	size_t covered = 0;
+	sfsistat status = SMFIS_CONTINUE;
+
+	if (message == NULL || !message->hashing)
+		return SMFIS_CONTINUE;
+	memset(values, 0, sizeof(values));
+	dkim_body_hash_final(&message->body, body_hash);
+	for (size_t i = 0; i < message->signer_count; i++) {
+		struct dkim_sign_request request = {&message->signers[i],
+		    message->runtime->header_canon,
+		    message->runtime->body_canon, body_hash, now,
+		    message->runtime->ttl_seconds
+		        ? now + message->runtime->ttl_seconds
+		        : 0,
+		    message->headers, message->header_count,
+		    &message->runtime->policy};
+
+		if (!dkim_sign(
+		        &request, &values[i], &covered, error, sizeof(error))) {
+			status = cannot_sign(context, connection, error);
+			goto done;
+		}
+		buffer_printf(&summary, "%sd=%s s=%s a=%s h=%zu", i ? "; " : "",
+		    message->signers[i].domain, message->signers[i].selector,
+		    dkim_algorithm_name(message->signers[i].algorithm),
+		    covered);
+	}
+	/* Inserted at the top last-first, so they read in table order. */
+	for (size_t i = message->signer_count; i-- > 0;) {
+		strip_cr(values[i].data);
+		if (smfi_insheader(context, 0, "DKIM-Signature",
+		        values[i].data) != MI_SUCCESS) {
+			status = cannot_sign(context, connection,
+			    "the MTA refused the DKIM-Signature header");
+			goto done;
+		}
+	}
+	log_event(LOG_LEVEL_INFO, queue_id(context, message), "signed: %s",
+	    buffer_text(&summary));
+	message_free(connection);
+done:
+	for (size_t i = 0; i < DKIM_SIGNATURES_MAX; i++)
+		buffer_free(&values[i]);
+	buffer_free(&summary);
+	return status;
+}
+
+static sfsistat
+callback_abort(SMFICTX *context)
+{
+	struct connection *connection = connection_of(context);
+
+	if (connection != NULL)
+		message_free(connection);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callback_close(SMFICTX *context)
+{
+	struct connection *connection = connection_of(context);
+
+	if (connection == NULL)
+		return SMFIS_CONTINUE;
+	message_free(connection);
+	free(connection);
+	smfi_setpriv(context, NULL);
+	pthread_mutex_lock(&connections_lock);
+	if (--connections_open == 0)
+		pthread_cond_broadcast(&connections_idle);
+	pthread_mutex_unlock(&connections_lock);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc description = {
+    .xxfi_name = "waypost-dkim",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS,
+    .xxfi_connect = callback_connect,
+    .xxfi_envfrom = callback_envfrom,
+    .xxfi_header = callback_header,
+    .xxfi_eoh = callback_eoh,
+    .xxfi_body = callback_body,
+    .xxfi_eom = callback_eom,
+    .xxfi_abort = callback_abort,
+    .xxfi_close = callback_close,
+    .xxfi_negotiate = callback_negotiate,
+};
+
+void
+dkim_milter_refuse_new(void)
+{
+	atomic_store(&refusing, true);
+}
+
+bool
+dkim_milter_register(char *error, size_t error_size)
+{
+	if (smfi_register(description) != MI_SUCCESS) {
+		snprintf(error, error_size, "smfi_register failed");
+		return false;
+	}
+	return true;
+}
+
+size_t
+dkim_milter_wait_idle(long long timeout_ms)
+{
+	struct timespec deadline;
+	size_t open;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&connections_lock);
+	while (connections_open > 0 &&
+	       pthread_cond_timedwait(&connections_idle, &connections_lock,
+	           &deadline) != ETIMEDOUT)
+		;
+	open = connections_open;
+	pthread_mutex_unlock(&connections_lock);
+	return open;
+}

@@ -1,0 +1,152 @@
+"""Run Waypost's own daemons for a test: config file, foreground, log file.
+
+Daemon starts a program built in this tree with -f -c CONFIG, its stderr
+(the log) in a file, and waits for its "starting:" line. DkimSetup writes
+the KeyTable, SigningTable and [dkim] configuration around a KeyStore.
+"""
+import grp
+import os
+import pwd
+import signal
+import subprocess
+import time
+
+DAEMON_USER = "nobody"
+
+
+class Daemon:
+    def __init__(self, program, directory, config_text, name="daemon"):
+        self.program = program
+        self.directory = directory
+        self.config = os.path.join(directory, f"{name}.conf")
+        self.log_path = os.path.join(directory, f"{name}.log")
+        self.process = None
+        self.log_file = None
+        self.write_config(config_text)
+
+    def write_config(self, text):
+        """The file, readable by the daemon user's group, as it must be
+        for SIGHUP to reload it after root is gone."""
+        with open(self.config, "w") as f:
+            f.write(text)
+        os.chown(self.config, 0, pwd.getpwnam(DAEMON_USER).pw_gid)
+        os.chmod(self.config, 0o640)
+
+    def check(self):
+        """Run the program with -n: (exit status, stdout, stderr)."""
+        result = subprocess.run([self.program, "-n", "-c", self.config],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+        return result.returncode, result.stdout, result.stderr
+
+    def start(self, *arguments, wait=True):
+        self.log_file = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [self.program, "-f", "-c", self.config, *arguments],
+            stdout=self.log_file, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_for_log("starting: listening on", timeout=20,
+                              or_exit=True)
+        return self
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_for_log(self, text, timeout=20, or_exit=False, count=1):
+        """Wait until text appears count times in the log."""
+        deadline = time.monotonic() + timeout
+        while self.read_log().count(text) < count:
+            if or_exit and self.process.poll() is not None:
+                raise RuntimeError(f"{self.program} exited "
+                                   f"({self.process.returncode}):\n"
+                                   f"{self.read_log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {text!r} in the log:\n"
+                                   f"{self.read_log()}")
+            time.sleep(0.02)
+
+    def signal(self, number):
+        self.process.send_signal(number)
+
+    def stop(self, timeout=20):
+        """SIGTERM, then SIGKILL if it does not go; the exit status."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+        return self.process.returncode
+
+
+def give_to_daemon_user(path, mode=0o600):
+    """Key files: owned by the daemon's user, private (require_safe_keys)."""
+    user = pwd.getpwnam(DAEMON_USER)
+    os.chown(path, user.pw_uid, user.pw_gid)
+    os.chmod(path, mode)
+
+
+class DkimSetup:
+    """KeyTable, SigningTable and waypost.conf for waypost-dkim."""
+
+    def __init__(self, program, directory, keys):
+        self.program = program
+        self.directory = directory
+        self.keys = keys
+        self.socket = os.path.join(directory, "dkim.sock")
+        self.key_table = os.path.join(directory, "KeyTable")
+        self.signing_table = os.path.join(directory, "SigningTable")
+        self.daemon = None
+
+    @property
+    def milter(self):
+        return f"unix:{self.socket}"
+
+    def write_tables(self, key_lines, signing_lines):
+        with open(self.key_table, "w") as f:
+            f.write("".join(line + "\n" for line in key_lines))
+        with open(self.signing_table, "w") as f:
+            f.write("".join(line + "\n" for line in signing_lines))
+        for path in (self.key_table, self.signing_table):
+            os.chmod(path, 0o644)
+
+    def key_line(self, name, key, domain=None):
+        give_to_daemon_user(key.path)
+        return f"{name} {domain or key.domain}:{key.selector}:{key.path}"
+
+    def config_text(self, extra="", signing_table=True):
+        table = (f"signing_table = refile:{self.signing_table}\n"
+                 if signing_table else "")
+        return (f"[log]\nlevel = info\n"
+                f"[dkim]\nsocket = {self.milter}\nsocket_group = "
+                f"{grp.getgrnam('postfix').gr_name}\nuser = {DAEMON_USER}\n"
+                f"key_table = {self.key_table}\n{table}{extra}")
+
+    def start(self, extra="", signing_table=True):
+        self.daemon = Daemon(self.program, self.directory,
+                             self.config_text(extra, signing_table), "dkim")
+        return self.daemon.start()
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.stop()
+
+
+def postfix_milter_settings(milter):
+    """main.cf lines every Waypost deployment uses for its milters."""
+    return {
+        "smtpd_milters": milter,
+        "non_smtpd_milters": milter,
+        "milter_default_action": "tempfail",
+        "milter_protocol": "6",
+    }

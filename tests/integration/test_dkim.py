@@ -1,0 +1,250 @@
+"""waypost-dkim through a real Postfix: what is signed, with which keys, and
+verified by an independent verifier (python3-dkim) every time."""
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import program
+from harness.smtp_clients import accepted, swaks
+from harness.waypost import DkimSetup, postfix_milter_settings
+
+DKIM = "milters/dkim/waypost-dkim"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="runs a private Postfix as root")
+
+
+def message(token, sender="alice@example.com", extra=b""):
+    return (b"From: Alice <" + sender.encode() + b">\r\n"
+            b"To: Bob <bob@example.net>\r\n"
+            b"Subject: DKIM test\r\n  with a folded subject\r\n"
+            b"Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n"
+            b"Message-ID: <" + token.encode() + b"@example.com>\r\n"
+            + extra +
+            b"\r\n"
+            b"Hello,\r\n\r\n  body with  spaces \t\r\nand a last line\r\n\r\n")
+
+
+def new_token():
+    return "dkim-" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def dkim(workdir, keys):
+    setup = DkimSetup(program(DKIM), workdir, keys)
+    rsa = keys.generate("s1", "example.com", "rsa")
+    ed = keys.generate("e1", "example.com", "ed25519")
+    relay = keys.generate("relay", "relay.example", "rsa")
+    setup.write_tables(
+        [setup.key_line("rsa", rsa), setup.key_line("ed", ed),
+         setup.key_line("relay", relay)],
+        ["*@example.com rsa", "*@example.com ed"])
+    yield setup
+    setup.stop()
+
+
+@pytest.fixture
+def relay(dkim, postfix_factory):
+    return postfix_factory(postfix_milter_settings(dkim.milter))
+
+
+def send(postfix, token, **options):
+    result = swaks(postfix.port, data=message(token, **{
+        k: v for k, v in options.items() if k in ("sender", "extra")}),
+        sender=options.get("sender", "alice@example.com"),
+        extra=options.get("swaks", ()))
+    return result
+
+
+def signatures(delivery):
+    return delivery.header_values("DKIM-Signature")
+
+
+def tags(signature):
+    return dict(part.strip().split("=", 1) for part in
+                "".join(signature.split()).split(";") if "=" in part)
+
+
+def test_internal_mail_is_signed_with_rsa_and_ed25519(dkim, relay, sink,
+                                                      keys):
+    dkim.start()
+    token = new_token()
+    assert accepted(send(relay, token))
+    delivery = sink.find(token.encode())
+    found = signatures(delivery)
+    assert [tags(s)["a"] for s in found] == ["rsa-sha256", "ed25519-sha256"]
+    assert keys.verify(delivery.content) == [True, True]
+    first = tags(found[0])
+    assert first["d"] == "example.com" and first["s"] == "s1"
+    assert first["c"] == "relaxed/relaxed"
+    assert "x" not in first
+    assert first["h"].split(":")[:2] == ["from", "from"], "From oversigned"
+    assert "date:date" in first["h"] and "reply-to" in first["h"]
+    # Folded at 78 columns, as it is on the wire.
+    for line in delivery.headers.split(b"\r\n"):
+        if line.startswith(b"DKIM-Signature") or line.startswith(b"\t"):
+            assert len(line) <= 78, line
+    dkim.daemon.wait_for_log(
+        "signed: d=example.com s=s1 a=rsa-sha256 h=5; d=example.com s=e1 "
+        "a=ed25519-sha256 h=5")
+    queue_id = relay.wait_for_log(r"postfix/smtpd\[\d+\]: ([0-9A-F]+): "
+                                  r"client=").group(1)
+    assert f"{queue_id}: signed: " in dkim.daemon.read_log()
+
+
+def test_sendmail_submission_is_signed(dkim, relay, sink, keys):
+    dkim.start()
+    token = new_token()
+    result = subprocess.run(
+        ["sendmail", "-f", "alice@example.com", "bob@example.net"],
+        input=message(token).replace(b"\r\n", b"\n"),
+        env={**os.environ, "MAIL_CONFIG": relay.config_directory},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    assert result.returncode == 0, result.stdout
+    delivery = sink.find(token.encode(), timeout=40)
+    assert keys.verify(delivery.content) == [True, True]
+
+
+def test_external_client_is_not_signed(dkim, relay, sink):
+    dkim.start("internal_networks = 127.0.0.1/32\n")
+    token = new_token()
+    assert accepted(send(relay, token,
+                         swaks=("--local-interface", "127.0.0.2")))
+    delivery = sink.find(token.encode())
+    assert signatures(delivery) == []
+    dkim.daemon.wait_for_log("not signing: client 127.0.0.2 is neither "
+                             "authenticated nor in internal_networks")
+
+
+def test_milter_down_means_tempfail_and_nothing_unsigned(dkim, relay, sink):
+    dkim.start()
+    assert dkim.daemon.stop() == 0
+    token = new_token()
+    result = send(relay, token)
+    output = result.stdout.decode()
+    assert not accepted(result)
+    assert "<** 451 4.7.1" in output or "<** 421 4.3.0" in output or \
+        "<** 4" in output, output
+    with pytest.raises(TimeoutError):
+        sink.find(token.encode(), timeout=3)
+
+
+@pytest.mark.parametrize("canonicalization", [
+    "relaxed/relaxed", "relaxed/simple", "simple/relaxed", "simple/simple"])
+def test_every_canonicalization_verifies(dkim, relay, sink, keys,
+                                         canonicalization):
+    dkim.start(f"canonicalization = {canonicalization}\n")
+    token = new_token()
+    assert accepted(send(relay, token))
+    delivery = sink.find(token.encode())
+    assert [tags(s)["c"] for s in signatures(delivery)] == \
+        [canonicalization] * 2
+    assert keys.verify(delivery.content) == [True, True]
+
+
+def test_signature_ttl_sets_x(dkim, relay, sink, keys):
+    dkim.start("signature_ttl = 7d\n")
+    token = new_token()
+    assert accepted(send(relay, token))
+    delivery = sink.find(token.encode())
+    found = tags(signatures(delivery)[0])
+    assert int(found["x"]) - int(found["t"]) == 7 * 86400
+    assert keys.verify(delivery.content) == [True, True]
+
+
+def test_fallback_key_signs_foreign_domains(dkim, relay, sink, keys):
+    dkim.start("fallback_key = relay\n")
+    token = new_token()
+    assert accepted(send(relay, token, sender="app@customer.example"))
+    delivery = sink.find(token.encode())
+    found = signatures(delivery)
+    assert len(found) == 1
+    assert tags(found[0])["d"] == "relay.example"
+    assert keys.verify(delivery.content) == [True]
+
+
+def test_no_key_and_no_fallback_passes_unsigned(dkim, relay, sink):
+    dkim.start()
+    token = new_token()
+    assert accepted(send(relay, token, sender="app@customer.example"))
+    assert signatures(sink.find(token.encode())) == []
+    dkim.daemon.wait_for_log("not signing: no SigningTable entry for "
+                             "app@customer.example and no fallback_key")
+
+
+@pytest.mark.parametrize("on_error", ["tempfail", "accept"])
+def test_two_from_headers(dkim, relay, sink, on_error):
+    dkim.start(f"on_error = {on_error}\n")
+    token = new_token()
+    result = send(relay, token, extra=b"From: mallory@example.com\r\n")
+    if on_error == "tempfail":
+        assert "<** 451 4.7.0 Message could not be DKIM-signed" in \
+            result.stdout.decode()
+        with pytest.raises(TimeoutError):
+            sink.find(token.encode(), timeout=3)
+        dkim.daemon.wait_for_log("not signed: more than one From header; "
+                                 "temporary failure (on_error = tempfail)")
+    else:
+        assert accepted(result)
+        assert signatures(sink.find(token.encode())) == []
+        dkim.daemon.wait_for_log("not signed: more than one From header; "
+                                 "passed unsigned (on_error = accept)")
+
+
+def test_reload_swaps_the_key_set(dkim, relay, sink, keys):
+    dkim.start()
+    dkim.write_tables(
+        [dkim.key_line("rsa", keys.keys["s1._domainkey.example.com."])],
+        ["*@example.com rsa"])
+    dkim.daemon.signal(signal.SIGHUP)
+    dkim.daemon.wait_for_log("key set loaded: 1 keys")
+    token = new_token()
+    assert accepted(send(relay, token))
+    delivery = sink.find(token.encode())
+    assert [tags(s)["s"] for s in signatures(delivery)] == ["s1"]
+    assert keys.verify(delivery.content) == [True]
+
+
+def test_changed_key_file_reloads_by_itself(dkim, relay, sink, keys):
+    dkim.start()
+    time.sleep(1.1)  # a different mtime, at the file system's resolution
+    new = keys.generate("e2", "example.com", "ed25519")
+    dkim.write_tables(
+        [dkim.key_line("rsa", keys.keys["s1._domainkey.example.com."]),
+         dkim.key_line("ed", new)],
+        ["*@example.com rsa", "*@example.com ed"])
+    dkim.daemon.wait_for_log("a table or key file changed", timeout=10)
+    dkim.daemon.wait_for_log("key set loaded: 2 keys")
+    token = new_token()
+    assert accepted(send(relay, token))
+    delivery = sink.find(token.encode())
+    assert [tags(s)["s"] for s in signatures(delivery)] == ["s1", "e2"]
+    assert keys.verify(delivery.content) == [True, True]
+
+
+def test_broken_reload_keeps_the_keys(dkim, relay, sink, keys):
+    dkim.start()
+    with open(dkim.key_table, "a") as f:
+        f.write("broken example.com:x1:/nonexistent/key.pem\n")
+    dkim.daemon.signal(signal.SIGHUP)
+    dkim.daemon.wait_for_log("reload of")
+    assert "/nonexistent/key.pem: cannot open" in dkim.daemon.read_log()
+    token = new_token()
+    assert accepted(send(relay, token))
+    assert keys.verify(sink.find(token.encode()).content) == [True, True]
+
+
+def test_check_reports_table_errors(dkim):
+    dkim.write_tables(["rsa example.com:s1:/nonexistent/key.pem"],
+                      ["*@example.com rsa", "*@example.org nokey"])
+    from harness.waypost import Daemon
+    status, _, errors = Daemon(program(DKIM), dkim.directory,
+                               dkim.config_text(), "check").check()
+    assert status == 1
+    assert f"{dkim.key_table}:1: /nonexistent/key.pem: cannot open" in errors
+    assert f"{dkim.signing_table}:2: no key named \"nokey\"" in errors \
+        or "cannot open" in errors
