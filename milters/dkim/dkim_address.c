@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "dkim_address.h"
  *
- *	bool dkim_address_from_header(value, out)
+ *	bool author_address_parse(value, out)
  * DESCRIPTION
  *	Finds the first mailbox of a From field body and splits it into
  *	local part and domain (lowercased), which is what the SigningTable
@@ -28,7 +28,7 @@
 
 #include "dkim_address.h"
 
-#define ADDRESS_MAX (DKIM_LOCAL_MAX + DKIM_DOMAIN_MAX + 2)
+#define ADDRESS_MAX (ADDRESS_LOCAL_MAX + ADDRESS_DOMAIN_MAX + 2)
 
 /* Copy the text with comments removed and the first mailbox isolated:
  * the part inside <> if there is one, else everything up to a comma. */
@@ -96,7 +96,7 @@ valid_domain(const char *domain)
 {
 	size_t length = strlen(domain);
 
-	if (length == 0 || length > DKIM_DOMAIN_MAX || domain[0] == '.' ||
+	if (length == 0 || length > ADDRESS_DOMAIN_MAX || domain[0] == '.' ||
 	    domain[length - 1] == '.' || strstr(domain, "..") != NULL)
 		return false;
 	return strspn(domain, "abcdefghijklmnopqrstuvwxyz0123456789.-_") ==
@@ -104,7 +104,7 @@ valid_domain(const char *domain)
 }
 
 bool
-dkim_address_from_header(const char *value, struct dkim_address *out)
+author_address_parse(const char *value, struct author_address *out)
 {
 	char mailbox[ADDRESS_MAX + 1];
 	char *at;
@@ -116,7 +116,8 @@ dkim_address_from_header(const char *value, struct dkim_address *out)
 	if (at == NULL || at == mailbox)
 		return false;
 	local_length = (size_t)(at - mailbox);
-	if (local_length > DKIM_LOCAL_MAX || strlen(at + 1) > DKIM_DOMAIN_MAX)
+	if (local_length > ADDRESS_LOCAL_MAX ||
+	    strlen(at + 1) > ADDRESS_DOMAIN_MAX)
 		return false;
 	memcpy(out->local, mailbox, local_length);
 	out->local[local_length] = '\0';

@@ -8,14 +8,14 @@
 #include <stddef.h>
 
 /* RFC 5321 limits: 64 octets of local part, 255 of domain. */
-#define DKIM_LOCAL_MAX  64
-#define DKIM_DOMAIN_MAX 255
+#define ADDRESS_LOCAL_MAX  64
+#define ADDRESS_DOMAIN_MAX 255
 
-struct dkim_address {
-	char local[DKIM_LOCAL_MAX + 1];
-	char domain[DKIM_DOMAIN_MAX + 1]; /* lowercased */
+struct author_address {
+	char local[ADDRESS_LOCAL_MAX + 1];
+	char domain[ADDRESS_DOMAIN_MAX + 1]; /* lowercased */
 };
 
-bool dkim_address_from_header(const char *value, struct dkim_address *out);
+bool author_address_parse(const char *value, struct author_address *out);
 
 #endif

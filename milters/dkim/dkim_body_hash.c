@@ -4,10 +4,10 @@
  * SYNOPSIS
  *	#include "dkim_body_hash.h"
  *
- *	void dkim_body_hash_init(hash, mode)
- *	void dkim_body_hash_update(hash, data, length)
- *	void dkim_body_hash_final(hash, out)
- *	void dkim_body_hash_free(hash)
+ *	void body_hash_init(hash, mode)
+ *	void body_hash_update(hash, data, length)
+ *	void body_hash_final(hash, out)
+ *	void body_hash_free(hash)
  * DESCRIPTION
  *	SHA-256 over the canonical body (dkim_canon.c), fed chunk by chunk
  *	as the milter receives them: the body is never stored, so memory
@@ -30,36 +30,34 @@ hash_canonical(void *context, const char *data, size_t length)
 }
 
 void
-dkim_body_hash_init(struct dkim_body_hash *hash, enum dkim_canon mode)
+body_hash_init(struct body_hash *hash, enum canon_mode mode)
 {
 	hash->context = EVP_MD_CTX_new();
 	if (hash->context == NULL ||
-	    EVP_DigestInit_ex(hash->context, dkim_sha256(), NULL) != 1)
+	    EVP_DigestInit_ex(hash->context, signature_sha256(), NULL) != 1)
 		log_fatal("cannot start a SHA-256 hash");
-	dkim_body_canon_init(&hash->canon, mode, hash_canonical, hash->context);
+	body_canon_init(&hash->canon, mode, hash_canonical, hash->context);
 }
 
 void
-dkim_body_hash_update(
-    struct dkim_body_hash *hash, const char *data, size_t length)
+body_hash_update(struct body_hash *hash, const char *data, size_t length)
 {
-	dkim_body_canon_update(&hash->canon, data, length);
+	body_canon_update(&hash->canon, data, length);
 }
 
 void
-dkim_body_hash_final(
-    struct dkim_body_hash *hash, unsigned char out[DKIM_BODY_HASH_SIZE])
+body_hash_final(struct body_hash *hash, unsigned char out[BODY_HASH_SIZE])
 {
 	unsigned int length = 0;
 
-	dkim_body_canon_final(&hash->canon);
+	body_canon_final(&hash->canon);
 	if (EVP_DigestFinal_ex(hash->context, out, &length) != 1 ||
-	    length != DKIM_BODY_HASH_SIZE)
+	    length != BODY_HASH_SIZE)
 		log_panic("SHA-256 final failed");
 }
 
 void
-dkim_body_hash_free(struct dkim_body_hash *hash)
+body_hash_free(struct body_hash *hash)
 {
 	EVP_MD_CTX_free(hash->context);
 	hash->context = NULL;

@@ -9,16 +9,14 @@
 #include "dkim_canon.h"
 #include "dkim_sign.h"
 
-struct dkim_body_hash {
+struct body_hash {
 	EVP_MD_CTX *context;
-	struct dkim_body_canon canon;
+	struct body_canon canon;
 };
 
-void dkim_body_hash_init(struct dkim_body_hash *hash, enum dkim_canon mode);
-void dkim_body_hash_update(
-    struct dkim_body_hash *hash, const char *data, size_t length);
-void dkim_body_hash_final(
-    struct dkim_body_hash *hash, unsigned char out[DKIM_BODY_HASH_SIZE]);
-void dkim_body_hash_free(struct dkim_body_hash *hash);
+void body_hash_init(struct body_hash *hash, enum canon_mode mode);
+void body_hash_update(struct body_hash *hash, const char *data, size_t length);
+void body_hash_final(struct body_hash *hash, unsigned char out[BODY_HASH_SIZE]);
+void body_hash_free(struct body_hash *hash);
 
 #endif

@@ -4,14 +4,14 @@
  * SYNOPSIS
  *	#include "dkim_canon.h"
  *
- *	void dkim_body_canon_init(canon, mode, sink, context)
- *	void dkim_body_canon_update(canon, data, length)
- *	void dkim_body_canon_final(canon)
- *	void dkim_header_canon(mode, name, value, out)
+ *	void body_canon_init(canon, mode, sink, context)
+ *	void body_canon_update(canon, data, length)
+ *	void body_canon_final(canon)
+ *	void header_canon(mode, name, value, out)
  * DESCRIPTION
  *	The body canonicalizer streams: it takes the body in chunks of any
  *	size, cut anywhere (even inside CRLF), and hands canonical bytes to
- *	sink in blocks of up to DKIM_CANON_OUT_SIZE. Its memory does not
+ *	sink in blocks of up to CANON_OUT_SIZE. Its memory does not
  *	grow with the body: a run of empty lines is a counter, released
  *	only when a non-empty line follows (trailing empty lines are
  *	ignored, RFC 6376 3.4.3 and 3.4.4).
@@ -25,7 +25,7 @@
  *	CRLF; a bare LF would leave the relay as CRLF anyway). A CR not
  *	followed by LF is an ordinary byte.
  *
- *	dkim_header_canon() appends one canonical header line, CRLF
+ *	header_canon() appends one canonical header line, CRLF
  *	included, to out. value is the field body as the milter gets it
  *	with SMFIP_HDR_LEADSPC: leading space kept, folded lines joined by
  *	LF or CRLF. simple writes "name:value" with every line break as
@@ -39,7 +39,7 @@
 #include "dkim_canon.h"
 
 static void
-flush(struct dkim_body_canon *canon)
+flush(struct body_canon *canon)
 {
 	if (canon->out_used > 0) {
 		canon->sink(canon->context, canon->out, canon->out_used);
@@ -48,7 +48,7 @@ flush(struct dkim_body_canon *canon)
 }
 
 static void
-emit(struct dkim_body_canon *canon, const char *data, size_t length)
+emit(struct body_canon *canon, const char *data, size_t length)
 {
 	canon->emitted = true;
 	while (length > 0) {
@@ -65,10 +65,10 @@ emit(struct dkim_body_canon *canon, const char *data, size_t length)
 }
 
 void
-dkim_body_canon_init(struct dkim_body_canon *canon, enum dkim_canon mode,
-    dkim_canon_sink sink, void *context)
+body_canon_init(struct body_canon *canon, enum canon_mode mode, canon_sink sink,
+    void *context)
 {
-	memset(canon, 0, offsetof(struct dkim_body_canon, out));
+	memset(canon, 0, offsetof(struct body_canon, out));
 	canon->mode = mode;
 	canon->sink = sink;
 	canon->context = context;
@@ -76,7 +76,7 @@ dkim_body_canon_init(struct dkim_body_canon *canon, enum dkim_canon mode,
 
 /* The first output byte of a line proves the empty lines before it inner. */
 static void
-start_content(struct dkim_body_canon *canon)
+start_content(struct body_canon *canon)
 {
 	if (canon->line_has_content)
 		return;
@@ -86,7 +86,7 @@ start_content(struct dkim_body_canon *canon)
 }
 
 static void
-end_line(struct dkim_body_canon *canon)
+end_line(struct body_canon *canon)
 {
 	if (canon->line_has_content)
 		emit(canon, "\r\n", 2);
@@ -97,9 +97,9 @@ end_line(struct dkim_body_canon *canon)
 }
 
 static void
-content_byte(struct dkim_body_canon *canon, char byte)
+content_byte(struct body_canon *canon, char byte)
 {
-	if (canon->mode == DKIM_CANON_RELAXED) {
+	if (canon->mode == CANON_RELAXED) {
 		if (byte == ' ' || byte == '\t') {
 			canon->pending_space = true;
 			return;
@@ -115,8 +115,7 @@ content_byte(struct dkim_body_canon *canon, char byte)
 }
 
 void
-dkim_body_canon_update(
-    struct dkim_body_canon *canon, const char *data, size_t length)
+body_canon_update(struct body_canon *canon, const char *data, size_t length)
 {
 	for (size_t i = 0; i < length; i++) {
 		char byte = data[i];
@@ -139,7 +138,7 @@ dkim_body_canon_update(
 }
 
 void
-dkim_body_canon_final(struct dkim_body_canon *canon)
+body_canon_final(struct body_canon *canon)
 {
 	if (canon->pending_cr) {
 		canon->pending_cr = false;
@@ -147,7 +146,7 @@ dkim_body_canon_final(struct dkim_body_canon *canon)
 	}
 	if (canon->line_has_content)
 		end_line(canon);
-	if (!canon->emitted && canon->mode == DKIM_CANON_SIMPLE)
+	if (!canon->emitted && canon->mode == CANON_SIMPLE)
 		emit(canon, "\r\n", 2);
 	flush(canon);
 }
@@ -199,10 +198,10 @@ header_relaxed(const char *name, const char *value, struct buffer *out)
 }
 
 void
-dkim_header_canon(enum dkim_canon mode, const char *name, const char *value,
+header_canon(enum canon_mode mode, const char *name, const char *value,
     struct buffer *out)
 {
-	if (mode == DKIM_CANON_RELAXED)
+	if (mode == CANON_RELAXED)
 		header_relaxed(name, value, out);
 	else
 		header_simple(name, value, out);

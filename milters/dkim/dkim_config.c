@@ -36,18 +36,18 @@ static const char *const canonicalization_choices[] = {
 
 static const char *const on_error_choices[] = {"tempfail", "accept", NULL};
 
-#define SIGN_HEADERS                                                           \
-	"From, Sender, Reply-To, Subject, Date, Message-ID, To, Cc, "          \
-	"MIME-Version, Content-Type, Content-Transfer-Encoding, "              \
-	"In-Reply-To, References, List-Id, List-Help, List-Unsubscribe, "      \
-	"List-Unsubscribe-Post, List-Subscribe, List-Post, List-Owner, "       \
-	"List-Archive, Resent-Date, Resent-From, Resent-Sender, Resent-To, "   \
-	"Resent-Cc, Resent-Message-ID"
+const char dkim_default_sign_headers[] =
+    "From, Sender, Reply-To, Subject, Date, Message-ID, To, Cc, "
+    "MIME-Version, Content-Type, Content-Transfer-Encoding, In-Reply-To, "
+    "References, List-Id, List-Help, List-Unsubscribe, "
+    "List-Unsubscribe-Post, List-Subscribe, List-Post, List-Owner, "
+    "List-Archive, Resent-Date, Resent-From, Resent-Sender, Resent-To, "
+    "Resent-Cc, Resent-Message-ID";
 
-#define OVERSIGN_HEADERS                                                       \
-	"From, Reply-To, Subject, To, Cc, Date?, Message-ID?, Sender?, "       \
-	"MIME-Version?, Content-Type?, Content-Transfer-Encoding?, "           \
-	"In-Reply-To?, References?"
+const char dkim_default_oversign_headers[] =
+    "From, Reply-To, Subject, To, Cc, Date?, Message-ID?, Sender?, "
+    "MIME-Version?, Content-Type?, Content-Transfer-Encoding?, "
+    "In-Reply-To?, References?";
 
 #define KEY(name, type, member, value, flags, min, max, choices)               \
 	{                                                                      \
@@ -65,9 +65,10 @@ static const struct config_key dkim_keys[] = {
         NULL),
     KEY("canonicalization", CONFIG_CHOICE, canonicalization, "relaxed/relaxed",
         0, 0, 0, canonicalization_choices),
-    KEY("sign_headers", CONFIG_LIST, sign_headers, SIGN_HEADERS, 0, 0, 0, NULL),
-    KEY("oversign_headers", CONFIG_LIST, oversign_headers, OVERSIGN_HEADERS, 0,
+    KEY("sign_headers", CONFIG_LIST, sign_headers, dkim_default_sign_headers, 0,
         0, 0, NULL),
+    KEY("oversign_headers", CONFIG_LIST, oversign_headers,
+        dkim_default_oversign_headers, 0, 0, 0, NULL),
     KEY("signature_ttl", CONFIG_DURATION, signature_ttl, "0", 0, 0,
         3650LL * 24 * 3600 * 1000, NULL),
     KEY("fallback_key", CONFIG_STRING, fallback_key, NULL, 0, 0, 0, NULL),
@@ -118,8 +119,7 @@ check_table(const char *spec, const char *key, bool allow_refile,
 	const char *path;
 	bool refile;
 
-	if (spec != NULL &&
-	    !dkim_table_path(spec, allow_refile, &path, &refile))
+	if (spec != NULL && !table_path(spec, allow_refile, &path, &refile))
 		config_report_error(report,
 		    "%s: \"%s\": expected %s/absolute/path", key, spec,
 		    allow_refile ? "file:, refile: or " : "file: or ");

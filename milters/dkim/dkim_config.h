@@ -44,5 +44,7 @@ struct dkim_config {
 };
 
 extern const struct config_schema dkim_schema;
+extern const char dkim_default_sign_headers[];
+extern const char dkim_default_oversign_headers[];
 
 #endif

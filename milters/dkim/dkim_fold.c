@@ -4,16 +4,16 @@
  * SYNOPSIS
  *	#include "dkim_sign.h"
  *
- *	void dkim_fold_start(fold, out, name_length)
- *	void dkim_fold_tag(fold, tag, value, last)
- *	void dkim_fold_append(fold, text)
+ *	void fold_start(fold, out, name_length)
+ *	void fold_tag(fold, tag, value, last)
+ *	void fold_append(fold, text)
  * DESCRIPTION
  *	Writes "tag=value;" items into out, separated by a space, breaking
  *	the line with CRLF TAB before an item that would pass column 78
  *	(RFC 5322's recommended limit; the header name and colon count on
  *	the first line). A value too long for any line is split where
  *	RFC 6376 allows folding white space: h= after a colon, bh= and b=
- *	(base64) anywhere. dkim_fold_append() continues the last value the
+ *	(base64) anywhere. fold_append() continues the last value the
  *	same way: it adds the b= data after the signature is made.
  *
  *	The result uses CRLF; it is what simple header canonicalization
@@ -29,7 +29,7 @@
 #define FOLD_COLUMNS 78
 
 static void
-line_break(struct dkim_fold *fold)
+line_break(struct fold *fold)
 {
 	buffer_append(fold->out, "\r\n\t", 3);
 	fold->column = 1;
@@ -39,7 +39,7 @@ line_break(struct dkim_fold *fold)
  * for base64; keep reserve columns free at the end (for a ';'). */
 static void
 append_splittable(
-    struct dkim_fold *fold, const char *text, bool any_byte, size_t reserve)
+    struct fold *fold, const char *text, bool any_byte, size_t reserve)
 {
 	size_t length = strlen(text);
 	size_t limit = FOLD_COLUMNS - reserve;
@@ -77,15 +77,14 @@ append_splittable(
 }
 
 void
-dkim_fold_start(struct dkim_fold *fold, struct buffer *out, size_t name_length)
+fold_start(struct fold *fold, struct buffer *out, size_t name_length)
 {
 	fold->out = out;
 	fold->column = name_length + 1; /* "Name:" */
 }
 
 void
-dkim_fold_tag(
-    struct dkim_fold *fold, const char *tag, const char *value, bool last)
+fold_tag(struct fold *fold, const char *tag, const char *value, bool last)
 {
 	size_t item = strlen(tag) + 1 + strlen(value) + (last ? 0 : 1);
 	bool splittable = strcmp(tag, "h") == 0 || strcmp(tag, "bh") == 0 ||
@@ -114,7 +113,7 @@ dkim_fold_tag(
 }
 
 void
-dkim_fold_append(struct dkim_fold *fold, const char *text)
+fold_append(struct fold *fold, const char *text)
 {
 	append_splittable(fold, text, true, 0);
 }

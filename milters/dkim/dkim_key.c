@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "dkim_key.h"
  *
- *	bool dkim_key_load(path, owner, key, error, error_size)
+ *	bool signing_key_load(path, owner, key, error, error_size)
  * DESCRIPTION
  *	Reads a PEM private key (PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA
  *	PRIVATE KEY", as opendkim-genkey writes) and keeps the parsed
@@ -39,7 +39,7 @@
 
 static bool
 check_file(const char *path, const struct stat *st,
-    const struct dkim_key_owner *owner, char *error, size_t error_size)
+    const struct key_owner *owner, char *error, size_t error_size)
 {
 	if (!owner->check)
 		return true;
@@ -61,7 +61,7 @@ check_file(const char *path, const struct stat *st,
 }
 
 bool
-dkim_key_from_pem(const char *pem, size_t length, struct dkim_key *key,
+signing_key_from_pem(const char *pem, size_t length, struct signing_key *key,
     char *error, size_t error_size)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)length);
@@ -80,42 +80,42 @@ dkim_key_from_pem(const char *pem, size_t length, struct dkim_key *key,
 	type = EVP_PKEY_get_base_id(key->pkey);
 	key->bits = EVP_PKEY_get_bits(key->pkey);
 	if (type == EVP_PKEY_ED25519) {
-		key->algorithm = DKIM_ED25519_SHA256;
+		key->algorithm = SIGNATURE_ED25519_SHA256;
 		return true;
 	}
 	if (type != EVP_PKEY_RSA) {
 		snprintf(error, error_size,
 		    "unsupported key type %s: use RSA or Ed25519",
 		    OBJ_nid2sn(type));
-	} else if (key->bits < DKIM_RSA_BITS_MIN ||
-	           key->bits > DKIM_RSA_BITS_MAX) {
+	} else if (key->bits < RSA_BITS_MIN || key->bits > RSA_BITS_MAX) {
 		snprintf(error, error_size,
 		    "RSA key of %d bits: DKIM keys must have %d to %d bits",
-		    key->bits, DKIM_RSA_BITS_MIN, DKIM_RSA_BITS_MAX);
+		    key->bits, RSA_BITS_MIN, RSA_BITS_MAX);
 	} else {
-		key->algorithm = DKIM_RSA_SHA256;
+		key->algorithm = SIGNATURE_RSA_SHA256;
 		return true;
 	}
-	dkim_key_free(key);
+	signing_key_free(key);
 	return false;
 }
 
 bool
-dkim_key_load(const char *path, const struct dkim_key_owner *owner,
-    struct dkim_key *key, char *error, size_t error_size)
+signing_key_load(const char *path, const struct key_owner *owner,
+    struct signing_key *key, char *error, size_t error_size)
 {
 	struct stat st;
 	size_t size;
 	char reason[256];
 	char *pem =
-	    file_read(path, DKIM_KEY_FILE_MAX, &size, &st, error, error_size);
+	    file_read(path, KEY_FILE_MAX, &size, &st, error, error_size);
 	bool ok;
 
 	memset(key, 0, sizeof(*key));
 	if (pem == NULL)
 		return false;
 	ok = check_file(path, &st, owner, error, error_size);
-	if (ok && !dkim_key_from_pem(pem, size, key, reason, sizeof(reason))) {
+	if (ok &&
+	    !signing_key_from_pem(pem, size, key, reason, sizeof(reason))) {
 		snprintf(error, error_size, "%s: %s", path, reason);
 		ok = false;
 	}
@@ -127,7 +127,7 @@ dkim_key_load(const char *path, const struct dkim_key_owner *owner,
 }
 
 void
-dkim_key_free(struct dkim_key *key)
+signing_key_free(struct signing_key *key)
 {
 	EVP_PKEY_free(key->pkey);
 	key->pkey = NULL;

@@ -4,23 +4,23 @@
  * SYNOPSIS
  *	#include "dkim_keyset.h"
  *
- *	struct dkim_keyset *dkim_keyset_load(config, owner, errors)
- *	size_t dkim_keyset_signers(keyset, author, signers, max)
- *	bool dkim_keyset_changed(keyset)
+ *	struct keyset *keyset_load(config, owner, errors)
+ *	size_t keyset_signers(keyset, author, signers, max)
+ *	bool keyset_changed(keyset)
  * DESCRIPTION
- *	dkim_keyset_load() reads the KeyTable, the SigningTable and every
+ *	keyset_load() reads the KeyTable, the SigningTable and every
  *	key the KeyTable names, and checks that each key name the
  *	SigningTable and fallback_key use exists. It returns NULL with
  *	every problem in errors, or a keyset that never changes: a reload
  *	builds a new one and the old one lives on until the last message
  *	that uses it is done (dkim_runtime.c).
  *
- *	dkim_keyset_signers() turns an author address into the signatures
+ *	keyset_signers() turns an author address into the signatures
  *	to make: one per matching SigningTable entry, or the fallback key
  *	when nothing matches. A KeyTable domain of "%" becomes the
  *	author's domain.
  *
- *	dkim_keyset_changed() says whether a table or key file now has
+ *	keyset_changed() says whether a table or key file now has
  *	another mtime (or is gone), so the daemon reloads by itself when an
  *	admin edits the tables or rotates a key.
  */
@@ -37,7 +37,7 @@
 #include "xmalloc.h"
 
 static void
-watch(struct dkim_keyset *keyset, const char *path, struct timespec mtime)
+watch(struct keyset *keyset, const char *path, struct timespec mtime)
 {
 	keyset->files = xreallocarray(
 	    keyset->files, keyset->file_count + 1, sizeof(*keyset->files));
@@ -47,7 +47,7 @@ watch(struct dkim_keyset *keyset, const char *path, struct timespec mtime)
 
 /* Read a table file; parse it with the given parser. */
 static bool
-load_table(struct dkim_keyset *keyset, const char *spec, bool is_keytable,
+load_table(struct keyset *keyset, const char *spec, bool is_keytable,
     struct config_errors *errors)
 {
 	char error[CONFIG_ERROR_TEXT_MAX - 16];
@@ -57,24 +57,24 @@ load_table(struct dkim_keyset *keyset, const char *spec, bool is_keytable,
 	size_t size;
 	char *data;
 
-	dkim_table_path(spec, !is_keytable, &path, &refile);
-	data = file_read(
-	    path, DKIM_TABLE_SIZE_MAX, &size, &st, error, sizeof(error));
+	table_path(spec, !is_keytable, &path, &refile);
+	data =
+	    file_read(path, TABLE_SIZE_MAX, &size, &st, error, sizeof(error));
 	if (data == NULL) {
 		config_errors_add(errors, "%s", error);
 		return false;
 	}
 	watch(keyset, path, st.st_mtim);
-	ok = is_keytable ? dkim_keytable_parse(
-	                       path, data, size, &keyset->keytable, errors)
-	                 : dkim_signtable_parse(path, data, size, refile,
-	                       &keyset->signtable, errors);
+	ok = is_keytable
+	         ? keytable_parse(path, data, size, &keyset->keytable, errors)
+	         : signtable_parse(
+	               path, data, size, refile, &keyset->signtable, errors);
 	free(data);
 	return ok;
 }
 
 static bool
-load_keys(struct dkim_keyset *keyset, const struct dkim_key_owner *owner,
+load_keys(struct keyset *keyset, const struct key_owner *owner,
     struct config_errors *errors)
 {
 	size_t before = errors->count + errors->dropped;
@@ -84,46 +84,42 @@ load_keys(struct dkim_keyset *keyset, const struct dkim_key_owner *owner,
 	    xcalloc(keyset->keytable.count ? keyset->keytable.count : 1,
 	        sizeof(*keyset->keys));
 	for (size_t i = 0; i < keyset->keytable.count; i++) {
-		const struct dkim_key_entry *entry =
-		    &keyset->keytable.entries[i];
-		struct dkim_key *key = &keyset->keys[i];
+		const struct key_entry *entry = &keyset->keytable.entries[i];
+		struct signing_key *key = &keyset->keys[i];
 
-		if (!dkim_key_load(
+		if (!signing_key_load(
 		        entry->path, owner, key, error, sizeof(error))) {
 			config_errors_add(errors, "%s:%d: %s",
 			    keyset->keytable.file, entry->line, error);
 			continue;
 		}
 		watch(keyset, entry->path, key->mtime);
-		if (key->algorithm == DKIM_RSA_SHA256 &&
-		    key->bits < DKIM_RSA_BITS_WARN)
+		if (key->algorithm == SIGNATURE_RSA_SHA256 &&
+		    key->bits < RSA_BITS_WARN)
 			log_warning("%s:%d: key %s has %d bits; use %d or more",
 			    keyset->keytable.file, entry->line, entry->name,
-			    key->bits, DKIM_RSA_BITS_WARN);
+			    key->bits, RSA_BITS_WARN);
 	}
 	return errors->count + errors->dropped == before;
 }
 
 static bool
-resolve_names(struct dkim_keyset *keyset, const char *fallback,
-    struct config_errors *errors)
+resolve_names(
+    struct keyset *keyset, const char *fallback, struct config_errors *errors)
 {
 	size_t before = errors->count + errors->dropped;
 
 	for (size_t i = 0; i < keyset->signtable.count; i++) {
-		const struct dkim_sign_entry *entry =
-		    &keyset->signtable.entries[i];
+		const struct sign_entry *entry = &keyset->signtable.entries[i];
 
-		if (dkim_keytable_find(&keyset->keytable, entry->key_name) ==
-		    NULL)
+		if (keytable_find(&keyset->keytable, entry->key_name) == NULL)
 			config_errors_add(errors,
 			    "%s:%d: no key named \"%.100s\" in the KeyTable %s",
 			    keyset->signtable.file, entry->line,
 			    entry->key_name, keyset->keytable.file);
 	}
 	if (fallback != NULL) {
-		keyset->fallback =
-		    dkim_keytable_find(&keyset->keytable, fallback);
+		keyset->fallback = keytable_find(&keyset->keytable, fallback);
 		if (keyset->fallback == NULL)
 			config_errors_add(errors,
 			    "[dkim] fallback_key: no key named \"%.100s\" in the "
@@ -133,11 +129,11 @@ resolve_names(struct dkim_keyset *keyset, const char *fallback,
 	return errors->count + errors->dropped == before;
 }
 
-struct dkim_keyset *
-dkim_keyset_load(const struct dkim_section *config,
-    const struct dkim_key_owner *owner, struct config_errors *errors)
+struct keyset *
+keyset_load(const struct dkim_section *config, const struct key_owner *owner,
+    struct config_errors *errors)
 {
-	struct dkim_keyset *keyset = xcalloc(1, sizeof(*keyset));
+	struct keyset *keyset = xcalloc(1, sizeof(*keyset));
 	bool ok = load_table(keyset, config->key_table, true, errors);
 
 	if (config->signing_table != NULL)
@@ -147,18 +143,18 @@ dkim_keyset_load(const struct dkim_section *config,
 		ok = load_keys(keyset, owner, errors) &&
 		     resolve_names(keyset, config->fallback_key, errors);
 	if (!ok) {
-		dkim_keyset_free(keyset);
+		keyset_free(keyset);
 		return NULL;
 	}
 	return keyset;
 }
 
 static void
-add_signer(const struct dkim_keyset *keyset, const struct dkim_key_entry *entry,
-    const struct dkim_address *author, struct dkim_signer *signers,
-    size_t *count, size_t max)
+add_signer(const struct keyset *keyset, const struct key_entry *entry,
+    const struct author_address *author, struct signer *signers, size_t *count,
+    size_t max)
 {
-	const struct dkim_key *key =
+	const struct signing_key *key =
 	    &keyset->keys[entry - keyset->keytable.entries];
 
 	if (*count == max)
@@ -172,18 +168,17 @@ add_signer(const struct dkim_keyset *keyset, const struct dkim_key_entry *entry,
 }
 
 size_t
-dkim_keyset_signers(const struct dkim_keyset *keyset,
-    const struct dkim_address *author, struct dkim_signer *signers, size_t max)
+keyset_signers(const struct keyset *keyset, const struct author_address *author,
+    struct signer *signers, size_t max)
 {
-	const char *names[DKIM_SIGNATURES_MAX];
-	size_t found = dkim_signtable_lookup(&keyset->signtable, author, names,
-	    max < DKIM_SIGNATURES_MAX ? max : DKIM_SIGNATURES_MAX);
+	const char *names[SIGNATURES_MAX];
+	size_t found = signtable_lookup(&keyset->signtable, author, names,
+	    max < SIGNATURES_MAX ? max : SIGNATURES_MAX);
 	size_t count = 0;
 
 	for (size_t i = 0; i < found; i++)
-		add_signer(keyset,
-		    dkim_keytable_find(&keyset->keytable, names[i]), author,
-		    signers, &count, max);
+		add_signer(keyset, keytable_find(&keyset->keytable, names[i]),
+		    author, signers, &count, max);
 	if (count == 0 && keyset->fallback != NULL)
 		add_signer(
 		    keyset, keyset->fallback, author, signers, &count, max);
@@ -191,12 +186,12 @@ dkim_keyset_signers(const struct dkim_keyset *keyset,
 }
 
 bool
-dkim_keyset_changed(const struct dkim_keyset *keyset)
+keyset_changed(const struct keyset *keyset)
 {
 	struct stat st;
 
 	for (size_t i = 0; i < keyset->file_count; i++) {
-		const struct dkim_watched_file *file = &keyset->files[i];
+		const struct watched_file *file = &keyset->files[i];
 
 		if (stat(file->path, &st) < 0 ||
 		    st.st_mtim.tv_sec != file->mtime.tv_sec ||
@@ -207,17 +202,17 @@ dkim_keyset_changed(const struct dkim_keyset *keyset)
 }
 
 void
-dkim_keyset_free(struct dkim_keyset *keyset)
+keyset_free(struct keyset *keyset)
 {
 	if (keyset == NULL)
 		return;
 	for (size_t i = 0; keyset->keys && i < keyset->keytable.count; i++)
-		dkim_key_free(&keyset->keys[i]);
+		signing_key_free(&keyset->keys[i]);
 	free(keyset->keys);
 	for (size_t i = 0; i < keyset->file_count; i++)
 		free(keyset->files[i].path);
 	free(keyset->files);
-	dkim_keytable_free(&keyset->keytable);
-	dkim_signtable_free(&keyset->signtable);
+	keytable_free(&keyset->keytable);
+	signtable_free(&keyset->signtable);
 	free(keyset);
 }

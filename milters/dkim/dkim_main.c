@@ -61,12 +61,11 @@ section_of(const void *config)
 static bool
 check(const void *config, struct config_errors *errors)
 {
-	struct dkim_runtime *runtime =
-	    dkim_runtime_build(section_of(config), errors);
+	struct runtime *runtime = runtime_build(section_of(config), errors);
 
 	if (runtime == NULL)
 		return false;
-	dkim_runtime_release(runtime);
+	runtime_release(runtime);
 	return true;
 }
 
@@ -77,7 +76,7 @@ open_socket(struct daemon *daemon, char *error, size_t error_size)
 
 	socket_spec_format(
 	    &daemon_settings(daemon)->socket, connection, sizeof(connection));
-	if (!dkim_milter_register(error, error_size))
+	if (!milter_register(error, error_size))
 		return false;
 	if (smfi_setconn(connection) != MI_SUCCESS ||
 	    smfi_settimeout(MILTER_TIMEOUT_SECONDS) != MI_SUCCESS ||
@@ -101,16 +100,16 @@ static bool
 install_runtime(const void *config)
 {
 	struct config_errors *errors = calloc(1, sizeof(*errors));
-	struct dkim_runtime *runtime;
+	struct runtime *runtime;
 
 	if (errors == NULL)
 		log_fatal("out of memory loading keys");
-	runtime = dkim_runtime_build(section_of(config), errors);
+	runtime = runtime_build(section_of(config), errors);
 	log_errors(errors);
 	free(errors);
 	if (runtime == NULL)
 		return false;
-	dkim_runtime_install(runtime);
+	runtime_install(runtime);
 	log_info("key set loaded: %zu keys", runtime->keyset->keytable.count);
 	return true;
 }
@@ -139,10 +138,10 @@ reload(struct daemon *daemon)
 static void
 reload_if_keys_changed(struct daemon *daemon)
 {
-	struct dkim_runtime *runtime = dkim_runtime_acquire();
-	bool changed = runtime != NULL && dkim_keyset_changed(runtime->keyset);
+	struct runtime *runtime = runtime_acquire();
+	bool changed = runtime != NULL && keyset_changed(runtime->keyset);
 
-	dkim_runtime_release(runtime);
+	runtime_release(runtime);
 	if (!changed)
 		return;
 	log_info("a table or key file changed: reloading the key set");
@@ -201,10 +200,10 @@ stop(struct daemon *daemon, int status)
 	pthread_t stopper;
 	size_t open;
 
-	dkim_milter_refuse_new();
+	milter_refuse_new();
 	if (pthread_create(&stopper, NULL, stop_libmilter, NULL) == 0)
 		pthread_detach(stopper);
-	open = dkim_milter_wait_idle(settings->stop_timeout);
+	open = milter_wait_idle(settings->stop_timeout);
 	if (open > 0)
 		log_warning("stop timeout: abandoning %zu connections", open);
 	if (settings->socket.kind == SOCKET_UNIX &&

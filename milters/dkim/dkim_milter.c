@@ -4,8 +4,8 @@
  * SYNOPSIS
  *	#include "dkim_milter.h"
  *
- *	bool dkim_milter_register(error, error_size)
- *	size_t dkim_milter_wait_idle(timeout_ms)
+ *	bool milter_register(error, error_size)
+ *	size_t milter_wait_idle(timeout_ms)
  * DESCRIPTION
  *	One connection from the MTA at a time per libmilter thread; for each
  *	message:
@@ -18,10 +18,9 @@
  *	            message is accepted unsigned with one log line saying
  *	            why, and the milter sees nothing more of it.
  *	headers     kept as received (SMFIP_HDR_LEADSPC), within
- *	            DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX bytes.
- *	end of hdrs exactly one From with a usable address, else on_error;
- *	            find the keys (SigningTable, else fallback_key); none:
- *	            accept unsigned, logged.
+ *	            MESSAGE_HEADERS_MAX headers and MESSAGE_HEADER_BYTES_MAX
+ *bytes. end of hdrs exactly one From with a usable address, else on_error; find
+ *the keys (SigningTable, else fallback_key); none: accept unsigned, logged.
  *	body        hashed as it streams (dkim_body_hash.c), never stored.
  *	end of msg  sign with each key and prepend the DKIM-Signature
  *	            headers, in SigningTable order, with one log line.
@@ -35,7 +34,7 @@
  *	replies where the answer is always "continue" (connect, headers,
  *	body chunks), which saves a round trip per header and chunk.
  *
- *	dkim_milter_refuse_new() and dkim_milter_wait_idle() make the
+ *	milter_refuse_new() and milter_wait_idle() make the
  *	graceful stop: new messages get 451 4.3.2, and the wait ends when no
  *	connection is open or after timeout_ms; it returns how many are.
  * SECURITY
@@ -67,17 +66,17 @@
 #include "xmalloc.h"
 
 struct message {
-	struct dkim_runtime *runtime;
+	struct runtime *runtime;
 	char queue_id[32];
-	struct dkim_header *headers;
+	struct message_header *headers;
 	size_t header_count;
 	size_t header_bytes;
 	size_t from_count;
 	bool over_limit;
-	struct dkim_address author;
-	struct dkim_signer signers[DKIM_SIGNATURES_MAX];
+	struct author_address author;
+	struct signer signers[SIGNATURES_MAX];
 	size_t signer_count;
-	struct dkim_body_hash body;
+	struct body_hash body;
 	bool hashing;
 };
 
@@ -121,8 +120,8 @@ message_free(struct connection *connection)
 		free(message->headers[i].name);
 	free(message->headers);
 	if (message->hashing)
-		dkim_body_hash_free(&message->body);
-	dkim_runtime_release(message->runtime);
+		body_hash_free(&message->body);
+	runtime_release(message->runtime);
 	free(message);
 	connection->message = NULL;
 }
@@ -221,7 +220,7 @@ is_set(SMFICTX *context, const char *macro)
 
 static bool
 client_is_internal(
-    const struct connection *connection, const struct dkim_runtime *runtime)
+    const struct connection *connection, const struct runtime *runtime)
 {
 	const struct cidr_list *networks = &runtime->internal_networks;
 
@@ -251,7 +250,7 @@ callback_envfrom(SMFICTX *context, char **arguments)
 	}
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
-	message->runtime = dkim_runtime_acquire();
+	message->runtime = runtime_acquire();
 	if (message->runtime == NULL) {
 		log_error("no key set loaded: cannot sign");
 		message_free(connection);
@@ -278,16 +277,16 @@ callback_header(SMFICTX *context, char *name, char *value)
 	struct connection *connection = connection_of(context);
 	struct message *message = connection ? connection->message : NULL;
 	size_t name_length, value_length;
-	struct dkim_header *header;
+	struct message_header *header;
 
 	if (message == NULL || message->over_limit)
 		return connection ? no_reply(connection, SMFIP_NR_HDR)
 		                  : SMFIS_TEMPFAIL;
 	name_length = strlen(name);
 	value_length = strlen(value);
-	if (message->header_count == DKIM_HEADERS_MAX ||
+	if (message->header_count == MESSAGE_HEADERS_MAX ||
 	    message->header_bytes + name_length + value_length >
-	        DKIM_HEADER_BYTES_MAX) {
+	        MESSAGE_HEADER_BYTES_MAX) {
 		message->over_limit = true;
 		return no_reply(connection, SMFIP_NR_HDR);
 	}
@@ -312,7 +311,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	return no_reply(connection, SMFIP_NR_HDR);
 }
 
-static const struct dkim_header *
+static const struct message_header *
 find_from(const struct message *message)
 {
 	for (size_t i = 0; i < message->header_count; i++)
@@ -326,7 +325,7 @@ callback_eoh(SMFICTX *context)
 {
 	struct connection *connection = connection_of(context);
 	struct message *message = connection ? connection->message : NULL;
-	const struct dkim_header *from;
+	const struct message_header *from;
 	char reason[128];
 
 	if (message == NULL)
@@ -334,7 +333,7 @@ callback_eoh(SMFICTX *context)
 	if (message->over_limit) {
 		snprintf(reason, sizeof(reason),
 		    "more than %d headers or %d bytes of headers",
-		    DKIM_HEADERS_MAX, DKIM_HEADER_BYTES_MAX);
+		    MESSAGE_HEADERS_MAX, MESSAGE_HEADER_BYTES_MAX);
 		return cannot_sign(context, connection, reason);
 	}
 	from = find_from(message);
@@ -343,11 +342,11 @@ callback_eoh(SMFICTX *context)
 		    message->from_count == 0 ? "no" : "more than one");
 		return cannot_sign(context, connection, reason);
 	}
-	if (!dkim_address_from_header(from->value, &message->author))
+	if (!author_address_parse(from->value, &message->author))
 		return cannot_sign(context, connection,
 		    "the From header has no usable address");
-	message->signer_count = dkim_keyset_signers(message->runtime->keyset,
-	    &message->author, message->signers, DKIM_SIGNATURES_MAX);
+	message->signer_count = keyset_signers(message->runtime->keyset,
+	    &message->author, message->signers, SIGNATURES_MAX);
 	if (message->signer_count == 0) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: no SigningTable entry for %s@%s and no "
@@ -356,7 +355,7 @@ callback_eoh(SMFICTX *context)
 		message_free(connection);
 		return SMFIS_ACCEPT;
 	}
-	dkim_body_hash_init(&message->body, message->runtime->body_canon);
+	body_hash_init(&message->body, message->runtime->body_canon);
 	message->hashing = true;
 	return SMFIS_CONTINUE;
 }
@@ -369,7 +368,7 @@ callback_body(SMFICTX *context, unsigned char *data, size_t length)
 	if (connection == NULL)
 		return SMFIS_TEMPFAIL;
 	if (connection->message != NULL && connection->message->hashing)
-		dkim_body_hash_update(
+		body_hash_update(
 		    &connection->message->body, (const char *)data, length);
 	return no_reply(connection, SMFIP_NR_BODY);
 }
@@ -391,8 +390,8 @@ callback_eom(SMFICTX *context)
 {
 	struct connection *connection = connection_of(context);
 	struct message *message = connection ? connection->message : NULL;
-	unsigned char body_hash[DKIM_BODY_HASH_SIZE];
-	struct buffer values[DKIM_SIGNATURES_MAX];
+	unsigned char body_hash[BODY_HASH_SIZE];
+	struct buffer values[SIGNATURES_MAX];
 	struct buffer summary = {0};
 	char error[256];
 	long long now = (long long)time(NULL);
@@ -402,9 +401,9 @@ callback_eom(SMFICTX *context)
 	if (message == NULL || !message->hashing)
 		return SMFIS_CONTINUE;
 	memset(values, 0, sizeof(values));
-	dkim_body_hash_final(&message->body, body_hash);
+	body_hash_final(&message->body, body_hash);
 	for (size_t i = 0; i < message->signer_count; i++) {
-		struct dkim_sign_request request = {&message->signers[i],
+		struct signature_request request = {&message->signers[i],
 		    message->runtime->header_canon,
 		    message->runtime->body_canon, body_hash, now,
 		    message->runtime->ttl_seconds
@@ -413,14 +412,14 @@ callback_eom(SMFICTX *context)
 		    message->headers, message->header_count,
 		    &message->runtime->policy};
 
-		if (!dkim_sign(
+		if (!signature_make(
 		        &request, &values[i], &covered, error, sizeof(error))) {
 			status = cannot_sign(context, connection, error);
 			goto done;
 		}
 		buffer_printf(&summary, "%sd=%s s=%s a=%s h=%zu", i ? "; " : "",
 		    message->signers[i].domain, message->signers[i].selector,
-		    dkim_algorithm_name(message->signers[i].algorithm),
+		    signature_algorithm_name(message->signers[i].algorithm),
 		    covered);
 	}
 	/* Inserted at the top last-first, so they read in table order. */
@@ -437,7 +436,7 @@ callback_eom(SMFICTX *context)
 	    buffer_text(&summary));
 	message_free(connection);
 done:
-	for (size_t i = 0; i < DKIM_SIGNATURES_MAX; i++)
+	for (size_t i = 0; i < SIGNATURES_MAX; i++)
 		buffer_free(&values[i]);
 	buffer_free(&summary);
 	return status;
@@ -486,13 +485,13 @@ static struct smfiDesc description = {
 };
 
 void
-dkim_milter_refuse_new(void)
+milter_refuse_new(void)
 {
 	atomic_store(&refusing, true);
 }
 
 bool
-dkim_milter_register(char *error, size_t error_size)
+milter_register(char *error, size_t error_size)
 {
 	if (smfi_register(description) != MI_SUCCESS) {
 		snprintf(error, error_size, "smfi_register failed");
@@ -502,7 +501,7 @@ dkim_milter_register(char *error, size_t error_size)
 }
 
 size_t
-dkim_milter_wait_idle(long long timeout_ms)
+milter_wait_idle(long long timeout_ms)
 {
 	struct timespec deadline;
 	size_t open;

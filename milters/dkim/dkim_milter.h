@@ -8,11 +8,11 @@
 #include <stddef.h>
 
 /* Bounds on one message's headers; beyond them, on_error applies. */
-#define DKIM_HEADERS_MAX      1000
-#define DKIM_HEADER_BYTES_MAX (256 * 1024)
+#define MESSAGE_HEADERS_MAX      1000
+#define MESSAGE_HEADER_BYTES_MAX (256 * 1024)
 
-bool dkim_milter_register(char *error, size_t error_size);
-void dkim_milter_refuse_new(void);
-size_t dkim_milter_wait_idle(long long timeout_ms);
+bool milter_register(char *error, size_t error_size);
+void milter_refuse_new(void);
+size_t milter_wait_idle(long long timeout_ms);
 
 #endif

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "dkim_sign.h"
  *
- *	void dkim_select_headers(policy, headers, header_count, tag_h,
+ *	void header_policy_select(policy, headers, header_count, tag_h,
  *				 selected, selected_count, selected_max)
  * DESCRIPTION
  *	Builds the h= tag and the list of header instances to hash, by the
@@ -23,36 +23,57 @@
  *	selected receives the instances to hash, in h= order, NULL for an
  *	oversigned absence; at most selected_max entries are written (the
  *	caller sizes it header_count + oversign_count).
+ *
+ *	header_policy_init() builds a policy from the configured lists;
+ *	an oversign name ending in "?" is oversigned only when present.
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
+#include "config_file.h"
 #include "dkim_sign.h"
+#include "xmalloc.h"
+
+/* Field names compare without case, and without the white space the
+ * obsolete syntax allows before the colon ("Subject : x"). */
+static bool
+same_name(const char *field, const char *name)
+{
+	size_t length = strlen(field);
+
+	while (length > 0 &&
+	       (field[length - 1] == ' ' || field[length - 1] == '\t'))
+		length--;
+	return length == strlen(name) && strncasecmp(field, name, length) == 0;
+}
 
 static size_t
-count_named(const struct dkim_header *headers, size_t count, const char *name)
+count_named(
+    const struct message_header *headers, size_t count, const char *name)
 {
 	size_t found = 0;
 
 	for (size_t i = 0; i < count; i++)
-		found += strcasecmp(headers[i].name, name) == 0;
+		found += same_name(headers[i].name, name);
 	return found;
 }
 
 /* The k-th instance of name counting from the bottom (k = 0 is last). */
-static const struct dkim_header *
-instance_from_bottom(
-    const struct dkim_header *headers, size_t count, const char *name, size_t k)
+static const struct message_header *
+instance_from_bottom(const struct message_header *headers, size_t count,
+    const char *name, size_t k)
 {
 	for (size_t i = count; i-- > 0;)
-		if (strcasecmp(headers[i].name, name) == 0 && k-- == 0)
+		if (same_name(headers[i].name, name) && k-- == 0)
 			return &headers[i];
 	return NULL;
 }
 
-static const struct dkim_oversign *
-find_oversign(const struct dkim_header_policy *policy, const char *name)
+static const struct oversign_rule *
+find_oversign(const struct header_policy *policy, const char *name)
 {
 	for (size_t i = 0; i < policy->oversign_count; i++)
 		if (strcasecmp(policy->oversign[i].name, name) == 0)
@@ -62,7 +83,7 @@ find_oversign(const struct dkim_header_policy *policy, const char *name)
 
 static bool
 in_sign_list(
-    const struct dkim_header_policy *policy, const char *name, size_t before)
+    const struct header_policy *policy, const char *name, size_t before)
 {
 	for (size_t i = 0; i < before; i++)
 		if (strcasecmp(policy->sign[i], name) == 0)
@@ -71,9 +92,9 @@ in_sign_list(
 }
 
 static void
-list_name(const char *name, size_t times, const struct dkim_header *headers,
+list_name(const char *name, size_t times, const struct message_header *headers,
     size_t header_count, struct buffer *tag_h,
-    const struct dkim_header **selected, size_t *selected_count,
+    const struct message_header **selected, size_t *selected_count,
     size_t selected_max)
 {
 	for (size_t k = 0; k < times && *selected_count < selected_max; k++) {
@@ -89,7 +110,7 @@ list_name(const char *name, size_t times, const struct dkim_header *headers,
 }
 
 static size_t
-times_listed(const struct dkim_oversign *oversign, size_t present)
+times_listed(const struct oversign_rule *oversign, size_t present)
 {
 	if (oversign == NULL)
 		return present;
@@ -99,9 +120,9 @@ times_listed(const struct dkim_oversign *oversign, size_t present)
 }
 
 void
-dkim_select_headers(const struct dkim_header_policy *policy,
-    const struct dkim_header *headers, size_t header_count,
-    struct buffer *tag_h, const struct dkim_header **selected,
+header_policy_select(const struct header_policy *policy,
+    const struct message_header *headers, size_t header_count,
+    struct buffer *tag_h, const struct message_header **selected,
     size_t *selected_count, size_t selected_max)
 {
 	*selected_count = 0;
@@ -117,7 +138,7 @@ dkim_select_headers(const struct dkim_header_policy *policy,
 		    selected_max);
 	}
 	for (size_t i = 0; i < policy->oversign_count; i++) {
-		const struct dkim_oversign *oversign = &policy->oversign[i];
+		const struct oversign_rule *oversign = &policy->oversign[i];
 
 		if (in_sign_list(policy, oversign->name, policy->sign_count) ||
 		    find_oversign(policy, oversign->name) != oversign)
@@ -128,4 +149,39 @@ dkim_select_headers(const struct dkim_header_policy *policy,
 		    headers, header_count, tag_h, selected, selected_count,
 		    selected_max);
 	}
+}
+
+void
+header_policy_init(struct header_policy *policy, const struct config_list *sign,
+    const struct config_list *oversign)
+{
+	policy->sign_count = sign->count;
+	policy->sign =
+	    xcalloc(sign->count ? sign->count : 1, sizeof(*policy->sign));
+	for (size_t i = 0; i < sign->count; i++)
+		policy->sign[i] = xstrdup(sign->items[i]);
+	policy->oversign_count = oversign->count;
+	policy->oversign = xcalloc(
+	    oversign->count ? oversign->count : 1, sizeof(*policy->oversign));
+	for (size_t i = 0; i < oversign->count; i++) {
+		const char *name = oversign->items[i];
+		size_t length = strlen(name);
+		bool when_present = length > 1 && name[length - 1] == '?';
+
+		policy->oversign[i].name =
+		    xstrndup(name, length - (when_present ? 1 : 0));
+		policy->oversign[i].always = !when_present;
+	}
+}
+
+void
+header_policy_free(struct header_policy *policy)
+{
+	for (size_t i = 0; i < policy->sign_count; i++)
+		free(policy->sign[i]);
+	free(policy->sign);
+	for (size_t i = 0; i < policy->oversign_count; i++)
+		free(policy->oversign[i].name);
+	free(policy->oversign);
+	memset(policy, 0, sizeof(*policy));
 }

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "dkim_sign.h"
  *
- *	bool dkim_sign(request, value, signed_count, error, error_size)
+ *	bool signature_make(request, value, signed_count, error, error_size)
  * DESCRIPTION
  *	Given the body hash and the message's headers, writes into value
  *	the complete field body of a DKIM-Signature header, starting with
@@ -13,7 +13,7 @@
  *	    v=1; a=rsa-sha256; c=relaxed/relaxed; d=...; s=...; t=...;
  *	    [x=...;] h=...; bh=...; b=...
  *
- *	The header hash covers the headers dkim_select_headers() picks, in
+ *	The header hash covers the headers header_policy_select() picks, in
  *	h= order and canonicalized, then this header itself with an empty
  *	b= and no final CRLF, exactly as it is folded (RFC 6376 3.7). With
  *	rsa-sha256 that data is signed RSASSA-PKCS1-v1_5 over SHA-256; with
@@ -49,17 +49,17 @@ fetch_sha256(void)
 }
 
 const EVP_MD *
-dkim_sha256(void)
+signature_sha256(void)
 {
 	pthread_once(&sha256_once, fetch_sha256);
 	return sha256;
 }
 
 const char *
-dkim_algorithm_name(enum dkim_algorithm algorithm)
+signature_algorithm_name(enum signature_algorithm algorithm)
 {
-	return algorithm == DKIM_ED25519_SHA256 ? "ed25519-sha256"
-	                                        : "rsa-sha256";
+	return algorithm == SIGNATURE_ED25519_SHA256 ? "ed25519-sha256"
+	                                             : "rsa-sha256";
 }
 
 static void
@@ -80,7 +80,7 @@ base64(const unsigned char *data, size_t length, char *out)
 }
 
 static bool
-sign_data(const struct dkim_signer *signer, const struct buffer *data,
+sign_data(const struct signer *signer, const struct buffer *data,
     char *signature_b64, char *error, size_t error_size)
 {
 	unsigned char signature[SIGNATURE_MAX], hash[EVP_MAX_MD_SIZE];
@@ -91,7 +91,7 @@ sign_data(const struct dkim_signer *signer, const struct buffer *data,
 
 	if (context == NULL)
 		log_fatal("out of memory creating a signing context");
-	if (signer->algorithm == DKIM_ED25519_SHA256) {
+	if (signer->algorithm == SIGNATURE_ED25519_SHA256) {
 		ok = EVP_Digest(data->data, data->length, hash, &hash_length,
 		         sha256, NULL) == 1 &&
 		     EVP_DigestSignInit(
@@ -114,62 +114,62 @@ sign_data(const struct dkim_signer *signer, const struct buffer *data,
 }
 
 bool
-dkim_sign(const struct dkim_sign_request *request, struct buffer *value,
+signature_make(const struct signature_request *request, struct buffer *value,
     size_t *signed_count, char *error, size_t error_size)
 {
-	const struct dkim_signer *signer = request->signer;
+	const struct signer *signer = request->signer;
 	size_t selected_max =
 	    request->header_count + request->policy->oversign_count;
-	const struct dkim_header **selected =
+	const struct message_header **selected =
 	    xcalloc(selected_max, sizeof(*selected));
 	struct buffer tag_h = {0}, data = {0};
-	struct dkim_fold fold;
+	struct fold fold;
 	char body_hash[64], signature[(SIGNATURE_MAX / 3 + 1) * 4 + 1];
 	char number[32];
 	size_t selected_count;
 	bool ok;
 
-	dkim_sha256();
-	dkim_select_headers(request->policy, request->headers,
+	signature_sha256();
+	header_policy_select(request->policy, request->headers,
 	    request->header_count, &tag_h, selected, &selected_count,
 	    selected_max);
-	base64(request->body_hash, DKIM_BODY_HASH_SIZE, body_hash);
+	base64(request->body_hash, BODY_HASH_SIZE, body_hash);
 
 	buffer_reset(value);
-	dkim_fold_start(&fold, value, sizeof("DKIM-Signature") - 1);
-	dkim_fold_tag(&fold, "v", "1", false);
-	dkim_fold_tag(
-	    &fold, "a", dkim_algorithm_name(signer->algorithm), false);
-	dkim_fold_tag(&fold, "c",
-	    request->header_canon == DKIM_CANON_RELAXED
-	        ? (request->body_canon == DKIM_CANON_RELAXED ? "relaxed/relaxed"
-	                                                     : "relaxed/simple")
-	        : (request->body_canon == DKIM_CANON_RELAXED ? "simple/relaxed"
-	                                                     : "simple/simple"),
+	fold_start(&fold, value, sizeof("DKIM-Signature") - 1);
+	fold_tag(&fold, "v", "1", false);
+	fold_tag(
+	    &fold, "a", signature_algorithm_name(signer->algorithm), false);
+	fold_tag(&fold, "c",
+	    request->header_canon == CANON_RELAXED
+	        ? (request->body_canon == CANON_RELAXED ? "relaxed/relaxed"
+	                                                : "relaxed/simple")
+	        : (request->body_canon == CANON_RELAXED ? "simple/relaxed"
+	                                                : "simple/simple"),
 	    false);
-	dkim_fold_tag(&fold, "d", signer->domain, false);
-	dkim_fold_tag(&fold, "s", signer->selector, false);
+	fold_tag(&fold, "d", signer->domain, false);
+	fold_tag(&fold, "s", signer->selector, false);
 	snprintf(number, sizeof(number), "%lld", request->timestamp);
-	dkim_fold_tag(&fold, "t", number, false);
+	fold_tag(&fold, "t", number, false);
 	if (request->expiration > 0) {
 		snprintf(number, sizeof(number), "%lld", request->expiration);
-		dkim_fold_tag(&fold, "x", number, false);
+		fold_tag(&fold, "x", number, false);
 	}
-	dkim_fold_tag(&fold, "h", buffer_text(&tag_h), false);
-	dkim_fold_tag(&fold, "bh", body_hash, false);
-	dkim_fold_tag(&fold, "b", "", true);
+	fold_tag(&fold, "h", buffer_text(&tag_h), false);
+	fold_tag(&fold, "bh", body_hash, false);
+	fold_tag(&fold, "b", "", true);
 
 	for (size_t i = 0; i < selected_count; i++)
 		if (selected[i] != NULL)
-			dkim_header_canon(request->header_canon,
-			    selected[i]->name, selected[i]->value, &data);
-	dkim_header_canon(
+			header_canon(request->header_canon, selected[i]->name,
+			    selected[i]->value, &data);
+	header_canon(
 	    request->header_canon, "DKIM-Signature", buffer_text(value), &data);
 	data.length -= 2; /* the signature header is hashed without CRLF */
 
 	ok = sign_data(signer, &data, signature, error, error_size);
 	if (ok)
-		dkim_fold_append(&fold, signature);
+		fold_append(&fold, signature);
 	*signed_count = 0;
 	for (size_t i = 0; i < selected_count; i++)
 		*signed_count += selected[i] != NULL;

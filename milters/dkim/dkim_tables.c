@@ -22,8 +22,8 @@
  *	Keys compare without regard to case.
  *
  *	Errors name the file and line; a table with errors is refused
- *	whole. Bounds: DKIM_TABLE_SIZE_MAX bytes, DKIM_TABLE_LINE_MAX per
- *	line, DKIM_TABLE_ENTRIES_MAX entries.
+ *	whole. Bounds: TABLE_SIZE_MAX bytes, TABLE_LINE_MAX per
+ *	line, TABLE_ENTRIES_MAX entries.
  */
 #include "config.h"
 
@@ -36,8 +36,7 @@
 #include "xmalloc.h"
 
 bool
-dkim_table_path(
-    const char *spec, bool allow_refile, const char **path, bool *refile)
+table_path(const char *spec, bool allow_refile, const char **path, bool *refile)
 {
 	*refile = false;
 	if (strncmp(spec, "file:", 5) == 0)
@@ -57,7 +56,7 @@ struct line_reader {
 	size_t size, position;
 	int line;
 	struct config_errors *errors;
-	char text[DKIM_TABLE_LINE_MAX + 1];
+	char text[TABLE_LINE_MAX + 1];
 };
 
 static bool
@@ -75,11 +74,10 @@ next_line(struct line_reader *reader, char **key, char **value)
 		reader->line++;
 		if (length > 0 && start[length - 1] == '\r')
 			length--;
-		if (length > DKIM_TABLE_LINE_MAX ||
-		    memchr(start, '\0', length)) {
+		if (length > TABLE_LINE_MAX || memchr(start, '\0', length)) {
 			config_errors_add(reader->errors,
 			    "%s:%d: line longer than %d bytes or with a NUL byte",
-			    reader->file, reader->line, DKIM_TABLE_LINE_MAX);
+			    reader->file, reader->line, TABLE_LINE_MAX);
 			continue;
 		}
 		memcpy(reader->text, start, length);
@@ -131,7 +129,7 @@ valid_label_text(const char *text, bool allow_percent)
 
 	if (allow_percent && strcmp(text, "%") == 0)
 		return true;
-	return length > 0 && length <= DKIM_DOMAIN_MAX && text[0] != '.' &&
+	return length > 0 && length <= ADDRESS_DOMAIN_MAX && text[0] != '.' &&
 	       text[0] != '-' && text[length - 1] != '.' &&
 	       strstr(text, "..") == NULL &&
 	       strspn(text,
@@ -142,25 +140,25 @@ valid_label_text(const char *text, bool allow_percent)
 static bool
 too_many(struct line_reader *reader, size_t count)
 {
-	if (count < DKIM_TABLE_ENTRIES_MAX)
+	if (count < TABLE_ENTRIES_MAX)
 		return false;
 	config_errors_add(reader->errors, "%s:%d: more than %d entries",
-	    reader->file, reader->line, DKIM_TABLE_ENTRIES_MAX);
+	    reader->file, reader->line, TABLE_ENTRIES_MAX);
 	return true;
 }
 
 static int
 compare_names_only(const void *a, const void *b)
 {
-	return strcmp(((const struct dkim_key_entry *)a)->name,
-	    ((const struct dkim_key_entry *)b)->name);
+	return strcmp(((const struct key_entry *)a)->name,
+	    ((const struct key_entry *)b)->name);
 }
 
 /* By name, then line, so a repeated name sits next to its first use. */
 static int
 compare_names(const void *a, const void *b)
 {
-	const struct dkim_key_entry *x = a, *y = b;
+	const struct key_entry *x = a, *y = b;
 	int order = strcmp(x->name, y->name);
 
 	return order != 0 ? order : x->line - y->line;
@@ -168,7 +166,7 @@ compare_names(const void *a, const void *b)
 
 static bool
 parse_key_value(
-    struct line_reader *reader, char *value, struct dkim_key_entry *entry)
+    struct line_reader *reader, char *value, struct key_entry *entry)
 {
 	char *selector = strchr(value, ':');
 	char *path = selector ? strchr(selector + 1, ':') : NULL;
@@ -183,7 +181,7 @@ parse_key_value(
 	*path++ = '\0';
 	if (!valid_label_text(value, true) ||
 	    !valid_label_text(selector, false) ||
-	    strlen(selector) > DKIM_SELECTOR_MAX) {
+	    strlen(selector) > SELECTOR_MAX) {
 		config_errors_add(reader->errors,
 		    "%s:%d: bad domain \"%.100s\" or selector \"%.100s\"",
 		    reader->file, reader->line, value, selector);
@@ -204,8 +202,8 @@ parse_key_value(
 }
 
 bool
-dkim_keytable_parse(const char *file, const char *data, size_t size,
-    struct dkim_keytable *table, struct config_errors *errors)
+keytable_parse(const char *file, const char *data, size_t size,
+    struct keytable *table, struct config_errors *errors)
 {
 	struct line_reader *reader = xcalloc(1, sizeof(*reader));
 	size_t before = errors->count + errors->dropped;
@@ -216,7 +214,7 @@ dkim_keytable_parse(const char *file, const char *data, size_t size,
 	*reader = (struct line_reader){file, data, size, 0, 0, errors, {0}};
 	while (next_line(reader, &key, &value) &&
 	       !too_many(reader, table->count)) {
-		struct dkim_key_entry entry = {0};
+		struct key_entry entry = {0};
 
 		if (!parse_key_value(reader, value, &entry))
 			continue;
@@ -241,10 +239,10 @@ dkim_keytable_parse(const char *file, const char *data, size_t size,
 	return errors->count + errors->dropped == before;
 }
 
-const struct dkim_key_entry *
-dkim_keytable_find(const struct dkim_keytable *table, const char *name)
+const struct key_entry *
+keytable_find(const struct keytable *table, const char *name)
 {
-	struct dkim_key_entry probe = {(char *)name, NULL, NULL, NULL, 0};
+	struct key_entry probe = {(char *)name, NULL, NULL, NULL, 0};
 
 	if (table->count == 0)
 		return NULL;
@@ -255,15 +253,15 @@ dkim_keytable_find(const struct dkim_keytable *table, const char *name)
 static int
 compare_patterns(const void *a, const void *b)
 {
-	const struct dkim_sign_entry *x = a, *y = b;
+	const struct sign_entry *x = a, *y = b;
 	int order = strcmp(x->pattern, y->pattern);
 
 	return order != 0 ? order : x->line - y->line;
 }
 
 bool
-dkim_signtable_parse(const char *file, const char *data, size_t size,
-    bool wildcards, struct dkim_signtable *table, struct config_errors *errors)
+signtable_parse(const char *file, const char *data, size_t size, bool wildcards,
+    struct signtable *table, struct config_errors *errors)
 {
 	struct line_reader *reader = xcalloc(1, sizeof(*reader));
 	size_t before = errors->count + errors->dropped;
@@ -275,7 +273,7 @@ dkim_signtable_parse(const char *file, const char *data, size_t size,
 	*reader = (struct line_reader){file, data, size, 0, 0, errors, {0}};
 	while (next_line(reader, &key, &value) &&
 	       !too_many(reader, table->count)) {
-		struct dkim_sign_entry entry = {
+		struct sign_entry entry = {
 		    xstrdup(key), xstrdup(value), reader->line};
 
 		lowercase(entry.pattern);
@@ -328,8 +326,8 @@ add_name(const char *name, const char **names, size_t *count, size_t max)
 
 /* Every entry whose pattern equals key (the entries are sorted). */
 static void
-lookup_exact(const struct dkim_signtable *table, const char *key,
-    const char **names, size_t *count, size_t max)
+lookup_exact(const struct signtable *table, const char *key, const char **names,
+    size_t *count, size_t max)
 {
 	size_t low = 0, high = table->count;
 
@@ -348,10 +346,10 @@ lookup_exact(const struct dkim_signtable *table, const char *key,
 }
 
 size_t
-dkim_signtable_lookup(const struct dkim_signtable *table,
-    const struct dkim_address *author, const char **names, size_t max)
+signtable_lookup(const struct signtable *table,
+    const struct author_address *author, const char **names, size_t max)
 {
-	char key[DKIM_LOCAL_MAX + DKIM_DOMAIN_MAX + 4];
+	char key[ADDRESS_LOCAL_MAX + ADDRESS_DOMAIN_MAX + 4];
 	size_t count = 0;
 	const char *parent;
 
@@ -378,7 +376,7 @@ dkim_signtable_lookup(const struct dkim_signtable *table,
 }
 
 void
-dkim_keytable_free(struct dkim_keytable *table)
+keytable_free(struct keytable *table)
 {
 	for (size_t i = 0; i < table->count; i++) {
 		free(table->entries[i].name);
@@ -392,7 +390,7 @@ dkim_keytable_free(struct dkim_keytable *table)
 }
 
 void
-dkim_signtable_free(struct dkim_signtable *table)
+signtable_free(struct signtable *table)
 {
 	for (size_t i = 0; i < table->count; i++) {
 		free(table->entries[i].pattern);

@@ -11,13 +11,13 @@
 #include "dkim_address.h"
 
 /* Bounds on what a table file may hold. */
-#define DKIM_TABLE_SIZE_MAX    (16 * 1024 * 1024)
-#define DKIM_TABLE_LINE_MAX    4096
-#define DKIM_TABLE_ENTRIES_MAX 1000000
-#define DKIM_SELECTOR_MAX      63
+#define TABLE_SIZE_MAX    (16 * 1024 * 1024)
+#define TABLE_LINE_MAX    4096
+#define TABLE_ENTRIES_MAX 1000000
+#define SELECTOR_MAX      63
 
 /* KeyTable: "name domain:selector:/path/to/key". */
-struct dkim_key_entry {
+struct key_entry {
 	char *name;
 	char *domain; /* "%": the author's domain */
 	char *selector;
@@ -25,38 +25,38 @@ struct dkim_key_entry {
 	int line;
 };
 
-struct dkim_keytable {
+struct keytable {
 	char *file;
-	struct dkim_key_entry *entries;
+	struct key_entry *entries;
 	size_t count;
 };
 
 /* SigningTable: "pattern keyname". */
-struct dkim_sign_entry {
+struct sign_entry {
 	char *pattern; /* lowercased */
 	char *key_name;
 	int line;
 };
 
-struct dkim_signtable {
+struct signtable {
 	char *file;
 	bool wildcards; /* refile: patterns with '*', in file order */
-	struct dkim_sign_entry *entries; /* plain: sorted by pattern */
+	struct sign_entry *entries; /* plain: sorted by pattern */
 	size_t count;
 };
 
-bool dkim_table_path(
+bool table_path(
     const char *spec, bool allow_refile, const char **path, bool *refile);
-bool dkim_keytable_parse(const char *file, const char *data, size_t size,
-    struct dkim_keytable *table, struct config_errors *errors);
-bool dkim_signtable_parse(const char *file, const char *data, size_t size,
-    bool wildcards, struct dkim_signtable *table, struct config_errors *errors);
-size_t dkim_signtable_lookup(const struct dkim_signtable *table,
-    const struct dkim_address *author, const char **key_names,
+bool keytable_parse(const char *file, const char *data, size_t size,
+    struct keytable *table, struct config_errors *errors);
+bool signtable_parse(const char *file, const char *data, size_t size,
+    bool wildcards, struct signtable *table, struct config_errors *errors);
+size_t signtable_lookup(const struct signtable *table,
+    const struct author_address *author, const char **key_names,
     size_t max_names);
-const struct dkim_key_entry *dkim_keytable_find(
-    const struct dkim_keytable *table, const char *name);
-void dkim_keytable_free(struct dkim_keytable *table);
-void dkim_signtable_free(struct dkim_signtable *table);
+const struct key_entry *keytable_find(
+    const struct keytable *table, const char *name);
+void keytable_free(struct keytable *table);
+void signtable_free(struct signtable *table);
 
 #endif

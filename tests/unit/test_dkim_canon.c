@@ -17,26 +17,26 @@ collect(void *context, const char *data, size_t length)
 
 /* Canonicalize body in chunks of chunk bytes (0: all at once). */
 static char *
-body(enum dkim_canon mode, const char *text, size_t length, size_t chunk)
+body(enum canon_mode mode, const char *text, size_t length, size_t chunk)
 {
 	static struct buffer out;
-	struct dkim_body_canon *canon = malloc(sizeof(*canon));
+	struct body_canon *canon = malloc(sizeof(*canon));
 
 	buffer_reset(&out);
 	buffer_append(&out, "", 0);
-	dkim_body_canon_init(canon, mode, collect, &out);
+	body_canon_init(canon, mode, collect, &out);
 	if (chunk == 0)
 		chunk = length ? length : 1;
 	for (size_t done = 0; done < length; done += chunk)
-		dkim_body_canon_update(canon, text + done,
+		body_canon_update(canon, text + done,
 		    length - done < chunk ? length - done : chunk);
-	dkim_body_canon_final(canon);
+	body_canon_final(canon);
 	free(canon);
 	return out.data;
 }
 
-#define SIMPLE(text)  body(DKIM_CANON_SIMPLE, text, sizeof(text) - 1, 0)
-#define RELAXED(text) body(DKIM_CANON_RELAXED, text, sizeof(text) - 1, 0)
+#define SIMPLE(text)  body(CANON_SIMPLE, text, sizeof(text) - 1, 0)
+#define RELAXED(text) body(CANON_RELAXED, text, sizeof(text) - 1, 0)
 
 static void
 test_rfc6376_example(void **state)
@@ -124,21 +124,21 @@ test_many_trailing_lines_cost_no_memory(void **state)
 		memcpy(input + 1 + 2 * i, "\r\n", 2);
 	input[1 + 2 * lines] = '\0';
 	assert_string_equal(
-	    body(DKIM_CANON_SIMPLE, input, 1 + 2 * lines, 4096), "a\r\n");
+	    body(CANON_SIMPLE, input, 1 + 2 * lines, 4096), "a\r\n");
 	input[1 + 2 * lines] = 'b';
 	assert_int_equal(
-	    strlen(body(DKIM_CANON_RELAXED, input, 2 + 2 * lines, 4096)),
+	    strlen(body(CANON_RELAXED, input, 2 + 2 * lines, 4096)),
 	    2 * lines + 4);
 	free(input);
 }
 
 static char *
-header(enum dkim_canon mode, const char *name, const char *value)
+header(enum canon_mode mode, const char *name, const char *value)
 {
 	static struct buffer out;
 
 	buffer_reset(&out);
-	dkim_header_canon(mode, name, value, &out);
+	header_canon(mode, name, value, &out);
 	return out.data;
 }
 
@@ -147,18 +147,18 @@ test_headers(void **state)
 {
 	(void)state;
 	/* RFC 6376 3.4.6: "A: X" and "B : Y<TAB><CRLF><TAB>Z  " */
-	assert_string_equal(header(DKIM_CANON_RELAXED, "A", " X"), "a:X\r\n");
+	assert_string_equal(header(CANON_RELAXED, "A", " X"), "a:X\r\n");
 	assert_string_equal(
-	    header(DKIM_CANON_RELAXED, "B ", " Y\t\r\n\tZ  "), "b:Y Z\r\n");
-	assert_string_equal(header(DKIM_CANON_SIMPLE, "B ", " Y\t\r\n\tZ  "),
+	    header(CANON_RELAXED, "B ", " Y\t\r\n\tZ  "), "b:Y Z\r\n");
+	assert_string_equal(header(CANON_SIMPLE, "B ", " Y\t\r\n\tZ  "),
 	    "B : Y\t\r\n\tZ  \r\n");
 	/* Postfix joins folded lines with a bare LF. */
-	assert_string_equal(header(DKIM_CANON_SIMPLE, "Subject", " a\n b"),
-	    "Subject: a\r\n b\r\n");
-	assert_string_equal(header(DKIM_CANON_RELAXED, "SUBject", " a\n\t b"),
-	    "subject:a b\r\n");
-	assert_string_equal(header(DKIM_CANON_RELAXED, "X", ""), "x:\r\n");
-	assert_string_equal(header(DKIM_CANON_RELAXED, "X", "  \t "), "x:\r\n");
+	assert_string_equal(
+	    header(CANON_SIMPLE, "Subject", " a\n b"), "Subject: a\r\n b\r\n");
+	assert_string_equal(
+	    header(CANON_RELAXED, "SUBject", " a\n\t b"), "subject:a b\r\n");
+	assert_string_equal(header(CANON_RELAXED, "X", ""), "x:\r\n");
+	assert_string_equal(header(CANON_RELAXED, "X", "  \t "), "x:\r\n");
 }
 
 static const struct CMUnitTest tests[] = {

@@ -14,7 +14,7 @@
 #include "dkim_sign.h"
 #include "unit_test.h"
 
-static struct dkim_header headers[] = {
+static struct message_header headers[] = {
     {"Received", " from somewhere"},
     {"From", " Alice <alice@example.com>"},
     {"To", " bob@example.net"},
@@ -26,7 +26,7 @@ static struct dkim_header headers[] = {
 
 static char *sign_list[] = {
     "From", "To", "Subject", "Date", "Message-ID", "Cc"};
-static struct dkim_oversign oversign_list[] = {
+static struct oversign_rule oversign_list[] = {
     {"From", true},
     {"To", true},
     {"Cc", true},
@@ -34,18 +34,17 @@ static struct dkim_oversign oversign_list[] = {
     {"Message-ID", false},
     {"Reply-To", true},
 };
-static const struct dkim_header_policy policy = {
-    sign_list, 6, oversign_list, 6};
+static const struct header_policy policy = {sign_list, 6, oversign_list, 6};
 
 static void
 test_select_with_oversigning(void **state)
 {
 	struct buffer tag_h = {0};
-	const struct dkim_header *selected[16];
+	const struct message_header *selected[16];
 	size_t count;
 
 	(void)state;
-	dkim_select_headers(
+	header_policy_select(
 	    &policy, headers, HEADER_COUNT, &tag_h, selected, &count, 16);
 	assert_string_equal(tag_h.data, "from:from:to:to:to:subject:"
 	                                "message-id:message-id:cc:reply-to");
@@ -99,7 +98,7 @@ test_fold_stays_within_78_columns(void **state)
 		static const char *const names[] = {
 		    "to", "subject", "x", "message-id"};
 		struct buffer out = {0};
-		struct dkim_fold fold;
+		struct fold fold;
 
 		strcpy(h, "from");
 		for (size_t i = 0; strlen(h) < length; i++) {
@@ -109,14 +108,14 @@ test_fold_stays_within_78_columns(void **state)
 		h[length] = '\0';
 		if (h[length - 1] == ':')
 			h[length - 1] = 'z';
-		dkim_fold_start(&fold, &out, 14);
-		dkim_fold_tag(&fold, "v", "1", false);
-		dkim_fold_tag(&fold, "d", &"example.com"[length % 8], false);
-		dkim_fold_tag(&fold, "t", "1700000000", false);
-		dkim_fold_tag(&fold, "h", h, false);
-		dkim_fold_tag(&fold, "bh", base64 + 556, false);
-		dkim_fold_tag(&fold, "b", "", true);
-		dkim_fold_append(&fold, base64 + length % 200);
+		fold_start(&fold, &out, 14);
+		fold_tag(&fold, "v", "1", false);
+		fold_tag(&fold, "d", &"example.com"[length % 8], false);
+		fold_tag(&fold, "t", "1700000000", false);
+		fold_tag(&fold, "h", h, false);
+		fold_tag(&fold, "bh", base64 + 556, false);
+		fold_tag(&fold, "b", "", true);
+		fold_append(&fold, base64 + length % 200);
 		assert_lines_fit(&out);
 		/* h= breaks only after a colon. */
 		assert_null(strstr(out.data, "list-\r\n"));
@@ -127,11 +126,11 @@ test_fold_stays_within_78_columns(void **state)
 
 /* What a verifier does: remove the b= data, hash the same bytes. */
 static bool
-verify(EVP_PKEY *key, enum dkim_algorithm algorithm, const char *value,
-    enum dkim_canon header_canon)
+verify(EVP_PKEY *key, enum signature_algorithm algorithm, const char *value,
+    enum canon_mode header_canon)
 {
 	struct buffer data = {0}, stripped = {0}, tag_h = {0};
-	const struct dkim_header *selected[16];
+	const struct message_header *selected[16];
 	const char *b = strstr(value, " b=") ? strstr(value, " b=") + 3
 	                                     : strstr(value, "\tb=") + 3;
 	unsigned char signature[1024], hash[32];
@@ -141,14 +140,14 @@ verify(EVP_PKEY *key, enum dkim_algorithm algorithm, const char *value,
 	bool ok;
 	EVP_MD_CTX *context = EVP_MD_CTX_new();
 
-	dkim_select_headers(
+	header_policy_select(
 	    &policy, headers, HEADER_COUNT, &tag_h, selected, &count, 16);
 	for (size_t i = 0; i < count; i++)
 		if (selected[i])
-			dkim_header_canon(header_canon, selected[i]->name,
+			header_canon(header_canon, selected[i]->name,
 			    selected[i]->value, &data);
 	buffer_append(&stripped, value, (size_t)(b - value));
-	dkim_header_canon(header_canon, "DKIM-Signature", stripped.data, &data);
+	header_canon(header_canon, "DKIM-Signature", stripped.data, &data);
 	data.length -= 2;
 	for (const char *c = b; *c; c++)
 		if (*c != '\r' && *c != '\n' && *c != '\t' && *c != ' ')
@@ -157,7 +156,7 @@ verify(EVP_PKEY *key, enum dkim_algorithm algorithm, const char *value,
 	length = EVP_DecodeBlock(signature, (unsigned char *)b64, (int)j);
 	while (j > 0 && b64[--j] == '=')
 		length--;
-	if (algorithm == DKIM_ED25519_SHA256) {
+	if (algorithm == SIGNATURE_ED25519_SHA256) {
 		EVP_Digest(
 		    data.data, data.length, hash, NULL, EVP_sha256(), NULL);
 		ok =
@@ -178,30 +177,31 @@ verify(EVP_PKEY *key, enum dkim_algorithm algorithm, const char *value,
 }
 
 static void
-sign_and_check(
-    EVP_PKEY *key, enum dkim_algorithm algorithm, enum dkim_canon header_canon)
+sign_and_check(EVP_PKEY *key, enum signature_algorithm algorithm,
+    enum canon_mode header_canon)
 {
-	struct dkim_signer signer = {key, algorithm, "example.com", "s1"};
+	struct signer signer = {key, algorithm, "example.com", "s1"};
 	unsigned char body_hash[32];
-	struct dkim_body_hash hasher;
-	struct dkim_sign_request request = {&signer, header_canon,
-	    DKIM_CANON_RELAXED, body_hash, 1700000000, 1700086400, headers,
+	struct body_hash hasher;
+	struct signature_request request = {&signer, header_canon,
+	    CANON_RELAXED, body_hash, 1700000000, 1700086400, headers,
 	    HEADER_COUNT, &policy};
 	struct buffer first = {0}, second = {0};
 	char error[256];
 	size_t covered;
 
-	dkim_body_hash_init(&hasher, DKIM_CANON_RELAXED);
-	dkim_body_hash_update(&hasher, "Hello.\r\n", 8);
-	dkim_body_hash_final(&hasher, body_hash);
-	dkim_body_hash_free(&hasher);
+	body_hash_init(&hasher, CANON_RELAXED);
+	body_hash_update(&hasher, "Hello.\r\n", 8);
+	body_hash_final(&hasher, body_hash);
+	body_hash_free(&hasher);
 	assert_true(
-	    dkim_sign(&request, &first, &covered, error, sizeof(error)));
+	    signature_make(&request, &first, &covered, error, sizeof(error)));
 	assert_int_equal(covered, 5);
 	assert_true(
-	    dkim_sign(&request, &second, &covered, error, sizeof(error)));
+	    signature_make(&request, &second, &covered, error, sizeof(error)));
 	assert_string_equal(first.data, second.data); /* deterministic */
-	assert_non_null(strstr(first.data, dkim_algorithm_name(algorithm)));
+	assert_non_null(
+	    strstr(first.data, signature_algorithm_name(algorithm)));
 	assert_non_null(strstr(first.data, "t=1700000000;"));
 	assert_non_null(strstr(first.data, "x=1700086400;"));
 	/* bh= of the canonical body "Hello.\r\n" (sha256, base64). */
@@ -221,8 +221,8 @@ test_rsa_signature(void **state)
 
 	(void)state;
 	assert_non_null(key);
-	sign_and_check(key, DKIM_RSA_SHA256, DKIM_CANON_RELAXED);
-	sign_and_check(key, DKIM_RSA_SHA256, DKIM_CANON_SIMPLE);
+	sign_and_check(key, SIGNATURE_RSA_SHA256, CANON_RELAXED);
+	sign_and_check(key, SIGNATURE_RSA_SHA256, CANON_SIMPLE);
 	EVP_PKEY_free(key);
 }
 
@@ -233,17 +233,17 @@ test_ed25519_signature(void **state)
 
 	(void)state;
 	assert_non_null(key);
-	sign_and_check(key, DKIM_ED25519_SHA256, DKIM_CANON_RELAXED);
-	sign_and_check(key, DKIM_ED25519_SHA256, DKIM_CANON_SIMPLE);
+	sign_and_check(key, SIGNATURE_ED25519_SHA256, CANON_RELAXED);
+	sign_and_check(key, SIGNATURE_ED25519_SHA256, CANON_SIMPLE);
 	EVP_PKEY_free(key);
 }
 
 static void
 assert_address(const char *value, const char *local, const char *domain)
 {
-	struct dkim_address address;
+	struct author_address address;
 
-	if (!dkim_address_from_header(value, &address))
+	if (!author_address_parse(value, &address))
 		fail_msg("no address in \"%s\"", value);
 	assert_string_equal(address.local, local);
 	assert_string_equal(address.domain, domain);
@@ -252,7 +252,7 @@ assert_address(const char *value, const char *local, const char *domain)
 static void
 test_author_address(void **state)
 {
-	struct dkim_address address;
+	struct author_address address;
 
 	(void)state;
 	assert_address(" alice@Example.COM", "alice", "example.com");
@@ -266,15 +266,13 @@ test_author_address(void **state)
 	assert_address(" a@one.example, b@two.example", "a", "one.example");
 	assert_address(
 	    " =?UTF-8?Q?J=C3=B6rg?=\n <jorg@example.de>", "jorg", "example.de");
-	assert_false(dkim_address_from_header(" undisclosed", &address));
-	assert_false(
-	    dkim_address_from_header(" group: a@b.example;", &address));
-	assert_false(dkim_address_from_header(" <a@b", &address));
-	assert_false(dkim_address_from_header(" a@", &address));
-	assert_false(dkim_address_from_header(" a@b..example", &address));
-	assert_false(
-	    dkim_address_from_header(" a@b\xc3\xa9.example", &address));
-	assert_false(dkim_address_from_header("", &address));
+	assert_false(author_address_parse(" undisclosed", &address));
+	assert_false(author_address_parse(" group: a@b.example;", &address));
+	assert_false(author_address_parse(" <a@b", &address));
+	assert_false(author_address_parse(" a@", &address));
+	assert_false(author_address_parse(" a@b..example", &address));
+	assert_false(author_address_parse(" a@b\xc3\xa9.example", &address));
+	assert_false(author_address_parse("", &address));
 }
 
 static const struct CMUnitTest tests[] = {

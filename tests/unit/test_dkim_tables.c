@@ -31,18 +31,17 @@ assert_error(const char *expected)
 }
 
 static bool
-parse_keytable(const char *text, struct dkim_keytable *table)
+parse_keytable(const char *text, struct keytable *table)
 {
 	memset(&errors, 0, sizeof(errors));
-	return dkim_keytable_parse(
-	    "KeyTable", text, strlen(text), table, &errors);
+	return keytable_parse("KeyTable", text, strlen(text), table, &errors);
 }
 
 static void
 test_keytable(void **state)
 {
-	struct dkim_keytable table;
-	const struct dkim_key_entry *entry;
+	struct keytable table;
+	const struct key_entry *entry;
 
 	(void)state;
 	assert_true(
@@ -51,67 +50,67 @@ test_keytable(void **state)
 	                   "any %:relay:/etc/keys/relay.pem\r\n",
 	        &table));
 	assert_int_equal(table.count, 2);
-	entry = dkim_keytable_find(&table, "s1");
+	entry = keytable_find(&table, "s1");
 	assert_non_null(entry);
 	assert_string_equal(entry->domain, "example.com");
 	assert_string_equal(entry->selector, "s1");
 	assert_string_equal(entry->path, "/etc/keys/s1.pem");
 	assert_int_equal(entry->line, 3);
-	assert_string_equal(dkim_keytable_find(&table, "any")->domain, "%");
-	assert_null(dkim_keytable_find(&table, "S1"));
-	dkim_keytable_free(&table);
+	assert_string_equal(keytable_find(&table, "any")->domain, "%");
+	assert_null(keytable_find(&table, "S1"));
+	keytable_free(&table);
 }
 
 static void
 test_keytable_errors(void **state)
 {
-	struct dkim_keytable table;
+	struct keytable table;
 
 	(void)state;
 	assert_false(parse_keytable("k example.com:s1\n", &table));
 	assert_error("KeyTable:1: expected domain:selector:/path/to/key");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable("k example.com:s1:MIIEvQIBADAN\n", &table));
 	assert_error("KeyTable:1: the key must be an absolute file path");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable("k exa mple.com:s1:/k\n", &table));
 	assert_error("KeyTable:1: expected two fields");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable("k bad_$:s1:/k\n", &table));
 	assert_error("KeyTable:1: bad domain");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable("k ex.com:s:1:/k\n", &table));
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable("k\n", &table));
 	assert_error("KeyTable:1: expected two fields");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 	assert_false(parse_keytable(
 	    "a ex.com:s1:/k1\nb ex.com:s2:/k2\na ex.com:s3:/k3\n", &table));
 	assert_error(
 	    "KeyTable:3: key name \"a\" appears twice (first on line 1)");
-	dkim_keytable_free(&table);
+	keytable_free(&table);
 }
 
 static size_t
 lookup(const char *text, bool wildcards, const char *local, const char *domain,
     const char **names)
 {
-	struct dkim_signtable table;
-	struct dkim_address author;
+	struct signtable table;
+	struct author_address author;
 	size_t count;
 	static char copies[8][64];
 
 	memset(&errors, 0, sizeof(errors));
-	assert_true(dkim_signtable_parse(
+	assert_true(signtable_parse(
 	    "SigningTable", text, strlen(text), wildcards, &table, &errors));
 	snprintf(author.local, sizeof(author.local), "%s", local);
 	snprintf(author.domain, sizeof(author.domain), "%s", domain);
-	count = dkim_signtable_lookup(&table, &author, names, 8);
+	count = signtable_lookup(&table, &author, names, 8);
 	for (size_t i = 0; i < count; i++) {
 		snprintf(copies[i], sizeof(copies[i]), "%s", names[i]);
 		names[i] = copies[i];
 	}
-	dkim_signtable_free(&table);
+	signtable_free(&table);
 	return count;
 }
 
@@ -234,12 +233,12 @@ write_text(const char *name, const char *text)
 	return path;
 }
 
-static const struct dkim_key_owner safe = {true, 0};
+static const struct key_owner safe = {true, 0};
 
 static bool
-load_key(const char *path, struct dkim_key *key, char *error)
+load_key(const char *path, struct signing_key *key, char *error)
 {
-	return dkim_key_load(path, &safe, key, error, 512);
+	return signing_key_load(path, &safe, key, error, 512);
 }
 
 static void
@@ -249,17 +248,17 @@ test_key_files(void **state)
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	EVP_PKEY *small = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)768);
 	EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	struct dkim_key key;
+	struct signing_key key;
 	char error[512];
 
 	(void)state;
 	assert_true(load_key(write_key("rsa.pem", rsa, 0600), &key, error));
-	assert_int_equal(key.algorithm, DKIM_RSA_SHA256);
+	assert_int_equal(key.algorithm, SIGNATURE_RSA_SHA256);
 	assert_int_equal(key.bits, 2048);
-	dkim_key_free(&key);
+	signing_key_free(&key);
 	assert_true(load_key(write_key("ed.pem", ed, 0400), &key, error));
-	assert_int_equal(key.algorithm, DKIM_ED25519_SHA256);
-	dkim_key_free(&key);
+	assert_int_equal(key.algorithm, SIGNATURE_ED25519_SHA256);
+	signing_key_free(&key);
 	assert_false(
 	    load_key(write_key("small.pem", small, 0600), &key, error));
 	assert_non_null(strstr(error,
@@ -287,9 +286,9 @@ test_key_owner(void **state)
 {
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	struct passwd *nobody = getpwnam("nobody");
-	struct dkim_key_owner daemon_user = {true, nobody->pw_uid};
-	struct dkim_key_owner unchecked = {false, 0};
-	struct dkim_key key;
+	struct key_owner daemon_user = {true, nobody->pw_uid};
+	struct key_owner unchecked = {false, 0};
+	struct signing_key key;
 	char error[512];
 	const char *path = write_key("owned.pem", ed, 0600);
 
@@ -297,14 +296,14 @@ test_key_owner(void **state)
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(chown(path, 1, 1), 0); /* daemon (uid 1) */
-	assert_false(dkim_key_load(path, &daemon_user, &key, error, 512));
+	assert_false(signing_key_load(path, &daemon_user, &key, error, 512));
 	assert_non_null(strstr(error, "is owned by uid 1, neither root nor"));
 	assert_int_equal(chown(path, nobody->pw_uid, 0), 0);
-	assert_true(dkim_key_load(path, &daemon_user, &key, error, 512));
-	dkim_key_free(&key);
+	assert_true(signing_key_load(path, &daemon_user, &key, error, 512));
+	signing_key_free(&key);
 	chmod(path, 0644);
-	assert_true(dkim_key_load(path, &unchecked, &key, error, 512));
-	dkim_key_free(&key);
+	assert_true(signing_key_load(path, &unchecked, &key, error, 512));
+	signing_key_free(&key);
 	EVP_PKEY_free(ed);
 }
 
@@ -328,10 +327,10 @@ test_keyset(void **state)
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	char keytable[1024], signtable[160], spec[180];
 	struct dkim_section config;
-	struct dkim_keyset *keyset;
-	struct dkim_signer signers[8];
-	struct dkim_address author = {"alice", "example.com"};
-	struct dkim_address stranger = {"bob", "other.example"};
+	struct keyset *keyset;
+	struct signer signers[8];
+	struct author_address author = {"alice", "example.com"};
+	struct author_address stranger = {"bob", "other.example"};
 
 	(void)state;
 	snprintf(keytable, sizeof(keytable),
@@ -346,21 +345,21 @@ test_keyset(void **state)
 	snprintf(spec, sizeof(spec), "refile:%s", signtable);
 	config = section(keytable, spec, "relay");
 	memset(&errors, 0, sizeof(errors));
-	keyset = dkim_keyset_load(&config, &safe, &errors);
+	keyset = keyset_load(&config, &safe, &errors);
 	assert_non_null(keyset);
-	assert_int_equal(dkim_keyset_signers(keyset, &author, signers, 8), 2);
+	assert_int_equal(keyset_signers(keyset, &author, signers, 8), 2);
 	assert_string_equal(signers[0].selector, "s1");
-	assert_int_equal(signers[0].algorithm, DKIM_RSA_SHA256);
+	assert_int_equal(signers[0].algorithm, SIGNATURE_RSA_SHA256);
 	assert_string_equal(signers[1].selector, "e1");
-	assert_int_equal(signers[1].algorithm, DKIM_ED25519_SHA256);
-	assert_int_equal(dkim_keyset_signers(keyset, &stranger, signers, 8), 1);
+	assert_int_equal(signers[1].algorithm, SIGNATURE_ED25519_SHA256);
+	assert_int_equal(keyset_signers(keyset, &stranger, signers, 8), 1);
 	assert_string_equal(signers[0].selector, "relay");
 	assert_string_equal(signers[0].domain, "other.example");
-	assert_false(dkim_keyset_changed(keyset));
+	assert_false(keyset_changed(keyset));
 	sleep(1);
 	write_key("ed.pem", ed, 0600);
-	assert_true(dkim_keyset_changed(keyset));
-	dkim_keyset_free(keyset);
+	assert_true(keyset_changed(keyset));
+	keyset_free(keyset);
 	EVP_PKEY_free(rsa);
 	EVP_PKEY_free(ed);
 }
@@ -383,18 +382,18 @@ test_keyset_errors(void **state)
 	        "SigningTable", "example.com ed\nexample.org missing\n"));
 	config = section(keytable, signtable, "nokey");
 	memset(&errors, 0, sizeof(errors));
-	assert_null(dkim_keyset_load(&config, &safe, &errors));
+	assert_null(keyset_load(&config, &safe, &errors));
 	assert_error("KeyTable:2: ");
 	assert_error("bad.pem may be read or written by group or others");
 	chmod(write_key("bad.pem", ed, 0600), 0600);
 	memset(&errors, 0, sizeof(errors));
-	assert_null(dkim_keyset_load(&config, &safe, &errors));
+	assert_null(keyset_load(&config, &safe, &errors));
 	assert_error(
 	    "SigningTable:2: no key named \"missing\" in the KeyTable");
 	assert_error("[dkim] fallback_key: no key named \"nokey\"");
 	config = section("/nonexistent/KeyTable", NULL, NULL);
 	memset(&errors, 0, sizeof(errors));
-	assert_null(dkim_keyset_load(&config, &safe, &errors));
+	assert_null(keyset_load(&config, &safe, &errors));
 	assert_error("/nonexistent/KeyTable: cannot open");
 	EVP_PKEY_free(ed);
 }
