@@ -7,7 +7,7 @@
  *	void body_canon_init(canon, mode, sink, context)
  *	void body_canon_update(canon, data, length)
  *	void body_canon_final(canon)
- *	void header_canon(mode, name, value, out)
+ *	void canon_header(mode, name, value, out)
  * DESCRIPTION
  *	The body canonicalizer streams: it takes the body in chunks of any
  *	size, cut anywhere (even inside CRLF), and hands canonical bytes to
@@ -25,7 +25,7 @@
  *	CRLF; a bare LF would leave the relay as CRLF anyway). A CR not
  *	followed by LF is an ordinary byte.
  *
- *	header_canon() appends one canonical header line, CRLF
+ *	canon_header() appends one canonical header line, CRLF
  *	included, to out. value is the field body as the milter gets it
  *	with SMFIP_HDR_LEADSPC: leading space kept, folded lines joined by
  *	LF or CRLF. simple writes "name:value" with every line break as
@@ -198,7 +198,7 @@ header_relaxed(const char *name, const char *value, struct buffer *out)
 }
 
 void
-header_canon(enum canon_mode mode, const char *name, const char *value,
+canon_header(enum canon_mode mode, const char *name, const char *value,
     struct buffer *out)
 {
 	if (mode == CANON_RELAXED)

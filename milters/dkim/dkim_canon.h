@@ -38,7 +38,7 @@ void body_canon_update(
     struct body_canon *canon, const char *data, size_t length);
 void body_canon_final(struct body_canon *canon);
 
-void header_canon(enum canon_mode mode, const char *name, const char *value,
+void canon_header(enum canon_mode mode, const char *name, const char *value,
     struct buffer *out);
 
 #endif

@@ -161,9 +161,9 @@ signature_make(const struct signature_request *request, struct buffer *value,
 
 	for (size_t i = 0; i < selected_count; i++)
 		if (selected[i] != NULL)
-			header_canon(request->header_canon, selected[i]->name,
+			canon_header(request->header_canon, selected[i]->name,
 			    selected[i]->value, &data);
-	header_canon(
+	canon_header(
 	    request->header_canon, "DKIM-Signature", buffer_text(value), &data);
 	data.length -= 2; /* the signature header is hashed without CRLF */
 

@@ -138,7 +138,7 @@ header(enum canon_mode mode, const char *name, const char *value)
 	static struct buffer out;
 
 	buffer_reset(&out);
-	header_canon(mode, name, value, &out);
+	canon_header(mode, name, value, &out);
 	return out.data;
 }
 

@@ -144,10 +144,10 @@ verify(EVP_PKEY *key, enum signature_algorithm algorithm, const char *value,
 	    &policy, headers, HEADER_COUNT, &tag_h, selected, &count, 16);
 	for (size_t i = 0; i < count; i++)
 		if (selected[i])
-			header_canon(header_canon, selected[i]->name,
+			canon_header(header_canon, selected[i]->name,
 			    selected[i]->value, &data);
 	buffer_append(&stripped, value, (size_t)(b - value));
-	header_canon(header_canon, "DKIM-Signature", stripped.data, &data);
+	canon_header(header_canon, "DKIM-Signature", stripped.data, &data);
 	data.length -= 2;
 	for (const char *c = b; *c; c++)
 		if (*c != '\r' && *c != '\n' && *c != '\t' && *c != ' ')
