@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
 
 #include "daemon.h"
 #include "daemon_signal.h"
@@ -78,6 +79,8 @@ open_socket(struct daemon *daemon, char *error, size_t error_size)
 	    &daemon_settings(daemon)->socket, connection, sizeof(connection));
 	if (!milter_register(error, error_size))
 		return false;
+	/* Packets up to 1 MB where the MTA negotiates it (SMFIP_MDS_1M). */
+	smfi_setmaxdatasize(1024 * 1024 - 1);
 	if (smfi_setconn(connection) != MI_SUCCESS ||
 	    smfi_settimeout(MILTER_TIMEOUT_SECONDS) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {

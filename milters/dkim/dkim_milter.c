@@ -56,6 +56,7 @@
 #include <time.h>
 
 #include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
 
 #include "buffer.h"
 #include "dkim_address.h"
@@ -68,7 +69,7 @@
 struct message {
 	struct runtime *runtime;
 	char queue_id[32];
-	struct message_header *headers;
+	struct header_field *headers;
 	size_t header_count;
 	size_t header_bytes;
 	size_t from_count;
@@ -93,9 +94,13 @@ static pthread_mutex_t connections_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t connections_idle = PTHREAD_COND_INITIALIZER;
 static size_t connections_open;
 
+/* SMFIP_MDS_1M: packets up to 1 MB where the MTA allows it, so that an
+ * oversized header meets our own bound (and on_error) instead of
+ * libmilter's 64 KB limit, where libmilter drops the connection. */
 #define WANTED_PROTOCOL                                                        \
 	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
-	    SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+	    SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | \
+	    SMFIP_MDS_1M)
 
 static struct connection *
 connection_of(SMFICTX *context)
@@ -277,7 +282,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	struct connection *connection = connection_of(context);
 	struct message *message = connection ? connection->message : NULL;
 	size_t name_length, value_length;
-	struct message_header *header;
+	struct header_field *header;
 
 	if (message == NULL || message->over_limit)
 		return connection ? no_reply(connection, SMFIP_NR_HDR)
@@ -311,7 +316,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	return no_reply(connection, SMFIP_NR_HDR);
 }
 
-static const struct message_header *
+static const struct header_field *
 find_from(const struct message *message)
 {
 	for (size_t i = 0; i < message->header_count; i++)
@@ -325,7 +330,7 @@ callback_eoh(SMFICTX *context)
 {
 	struct connection *connection = connection_of(context);
 	struct message *message = connection ? connection->message : NULL;
-	const struct message_header *from;
+	const struct header_field *from;
 	char reason[128];
 
 	if (message == NULL)
@@ -459,6 +464,11 @@ callback_close(SMFICTX *context)
 
 	if (connection == NULL)
 		return SMFIS_CONTINUE;
+	if (connection->message != NULL)
+		log_event(LOG_LEVEL_WARNING,
+		    queue_id(context, connection->message),
+		    "not signed: the MTA connection ended in the middle of the "
+		    "message");
 	message_free(connection);
 	free(connection);
 	smfi_setpriv(context, NULL);

@@ -51,8 +51,7 @@ same_name(const char *field, const char *name)
 }
 
 static size_t
-count_named(
-    const struct message_header *headers, size_t count, const char *name)
+count_named(const struct header_field *headers, size_t count, const char *name)
 {
 	size_t found = 0;
 
@@ -62,8 +61,8 @@ count_named(
 }
 
 /* The k-th instance of name counting from the bottom (k = 0 is last). */
-static const struct message_header *
-instance_from_bottom(const struct message_header *headers, size_t count,
+static const struct header_field *
+instance_from_bottom(const struct header_field *headers, size_t count,
     const char *name, size_t k)
 {
 	for (size_t i = count; i-- > 0;)
@@ -92,9 +91,9 @@ in_sign_list(
 }
 
 static void
-list_name(const char *name, size_t times, const struct message_header *headers,
+list_name(const char *name, size_t times, const struct header_field *headers,
     size_t header_count, struct buffer *tag_h,
-    const struct message_header **selected, size_t *selected_count,
+    const struct header_field **selected, size_t *selected_count,
     size_t selected_max)
 {
 	for (size_t k = 0; k < times && *selected_count < selected_max; k++) {
@@ -121,8 +120,8 @@ times_listed(const struct oversign_rule *oversign, size_t present)
 
 void
 header_policy_select(const struct header_policy *policy,
-    const struct message_header *headers, size_t header_count,
-    struct buffer *tag_h, const struct message_header **selected,
+    const struct header_field *headers, size_t header_count,
+    struct buffer *tag_h, const struct header_field **selected,
     size_t *selected_count, size_t selected_max)
 {
 	*selected_count = 0;

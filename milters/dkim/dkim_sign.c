@@ -120,7 +120,7 @@ signature_make(const struct signature_request *request, struct buffer *value,
 	const struct signer *signer = request->signer;
 	size_t selected_max =
 	    request->header_count + request->policy->oversign_count;
-	const struct message_header **selected =
+	const struct header_field **selected =
 	    xcalloc(selected_max, sizeof(*selected));
 	struct buffer tag_h = {0}, data = {0};
 	struct fold fold;

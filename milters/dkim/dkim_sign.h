@@ -11,14 +11,9 @@
 
 #include "buffer.h"
 #include "dkim_canon.h"
+#include "header_field.h"
 
 #define BODY_HASH_SIZE 32
-
-/* One header as the milter received it (SMFIP_HDR_LEADSPC). */
-struct message_header {
-	char *name;
-	char *value;
-};
 
 /* Which headers to sign, and which to oversign (see dkim_select.c). */
 struct oversign_rule {
@@ -52,7 +47,7 @@ struct signature_request {
 	const unsigned char *body_hash; /* BODY_HASH_SIZE bytes */
 	long long timestamp;            /* t= */
 	long long expiration;           /* x=; 0: none */
-	const struct message_header *headers;
+	const struct header_field *headers;
 	size_t header_count;
 	const struct header_policy *policy;
 };
@@ -68,8 +63,8 @@ void header_policy_init(struct header_policy *policy,
     const struct config_list *sign, const struct config_list *oversign);
 void header_policy_free(struct header_policy *policy);
 void header_policy_select(const struct header_policy *policy,
-    const struct message_header *headers, size_t header_count,
-    struct buffer *tag_h, const struct message_header **selected,
+    const struct header_field *headers, size_t header_count,
+    struct buffer *tag_h, const struct header_field **selected,
     size_t *selected_count, size_t selected_max);
 
 /* dkim_fold.c: build a header value folded at 78 columns, CRLF TAB. */

@@ -14,7 +14,7 @@
 #include "dkim_sign.h"
 #include "unit_test.h"
 
-static struct message_header headers[] = {
+static struct header_field headers[] = {
     {"Received", " from somewhere"},
     {"From", " Alice <alice@example.com>"},
     {"To", " bob@example.net"},
@@ -40,7 +40,7 @@ static void
 test_select_with_oversigning(void **state)
 {
 	struct buffer tag_h = {0};
-	const struct message_header *selected[16];
+	const struct header_field *selected[16];
 	size_t count;
 
 	(void)state;
@@ -130,7 +130,7 @@ verify(EVP_PKEY *key, enum signature_algorithm algorithm, const char *value,
     enum canon_mode header_canon)
 {
 	struct buffer data = {0}, stripped = {0}, tag_h = {0};
-	const struct message_header *selected[16];
+	const struct header_field *selected[16];
 	const char *b = strstr(value, " b=") ? strstr(value, " b=") + 3
 	                                     : strstr(value, "\tb=") + 3;
 	unsigned char signature[1024], hash[32];

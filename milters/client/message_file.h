@@ -1,5 +1,5 @@
 /*
- * message_file.h - split a message file into headers and body, for tests
+ * message_file.h - split a message into header fields and body
  */
 #ifndef WAYPOST_MESSAGE_FILE_H
 #define WAYPOST_MESSAGE_FILE_H
@@ -7,11 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dkim_sign.h"
+#include "header_field.h"
 
 struct message_file {
-	struct message_header
-	    *headers; /* as a milter gets them: leading space */
+	struct header_field *headers; /* as a milter gets them: leading space */
 	size_t header_count;
 	char *body;
 	size_t body_length;

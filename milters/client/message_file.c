@@ -1,13 +1,18 @@
 /*
  * NAME
- *	message_file - split a message file into headers and body, for tests
+ *	message_file - split a message into header fields and body
  * DESCRIPTION
- *	Test support for the DKIM tests: reads a message as stored in
- *	tests/dkim/corpus and splits it the way the MTA hands it to a
- *	milter: each header as name and value (the value with its leading
- *	space and its folds, as SMFIP_HDR_LEADSPC delivers them), then the
- *	body bytes. A file whose first line ends in a bare LF is taken to
- *	use bare LF throughout.
+ *	Splits a message the way an MTA hands it to a milter: each header
+ *	as name and value (the value with its leading space and its folds,
+ *	as SMFIP_HDR_LEADSPC delivers them), then the body bytes. A message
+ *	whose first line ends in a bare LF is taken to use bare LF
+ *	throughout. Used by waypost-milter-load and by the DKIM tests.
+ *
+ *	It is lenient on purpose, because the load tool also sends broken
+ *	mail to see what a filter does with it: a header line without a
+ *	colon becomes a field with that line as its name and an empty
+ *	value; a first line that starts with white space is such a field
+ *	too.
  *
  *	message_file_big_body() makes bodies of megabytes that are not worth
  *	committing: lines of varied length and white space, with empty
@@ -29,21 +34,22 @@ static void
 add_header(struct message_file *message, const char *line, size_t length)
 {
 	const char *colon = memchr(line, ':', length);
-	struct message_header *header;
-	size_t name_length = (size_t)(colon - line);
+	struct header_field *header;
+	size_t name_length = colon ? (size_t)(colon - line) : length;
 
 	message->headers = xreallocarray(message->headers,
 	    message->header_count + 1, sizeof(*message->headers));
 	header = &message->headers[message->header_count++];
 	header->name = xstrndup(line, name_length);
-	header->value = xstrndup(colon + 1, length - name_length - 1);
+	header->value =
+	    colon ? xstrndup(colon + 1, length - name_length - 1) : xstrdup("");
 }
 
 static void
 continue_header(struct message_file *message, const char *ending,
     const char *line, size_t length)
 {
-	struct message_header *header =
+	struct header_field *header =
 	    &message->headers[message->header_count - 1];
 	size_t old = strlen(header->value);
 
@@ -82,12 +88,8 @@ message_file_parse(const char *data, size_t size, struct message_file *message)
 		if ((*cursor == ' ' || *cursor == '\t') &&
 		    message->header_count > 0)
 			continue_header(message, ending, cursor, length);
-		else if (memchr(cursor, ':', length) != NULL)
+		else
 			add_header(message, cursor, length);
-		else {
-			message_file_free(message);
-			return false;
-		}
 		cursor = next;
 	}
 	message->body_length = (size_t)(end - cursor);

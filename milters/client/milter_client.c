@@ -1,0 +1,461 @@
+/*
+ * NAME
+ *	milter_client - the MTA side of the milter protocol
+ * SYNOPSIS
+ *	#include "milter_client.h"
+ *
+ *	milter_open(session, spec, protocol)
+ *	milter_connect(), milter_mail(), milter_header(),
+ *	milter_end_of_headers(), milter_body(), milter_end_of_message()
+ * DESCRIPTION
+ *	Speaks to a filter as Postfix does (milter protocol version 6):
+ *	option negotiation, then per message the macros and commands, one
+ *	length-prefixed packet each. The filter's negotiation decides which
+ *	commands are sent (SMFIP_NO*) and which are answered (SMFIP_NR_*);
+ *	packets that get no answer wait in a buffer and go out with the next
+ *	one that does, as Postfix's own stream buffering sends them.
+ *
+ *	At end of message the filter's header changes ('h' add, 'i' insert)
+ *	are kept in session->changes, in the order they came, until
+ *	milter_forget_changes(); milter_apply_changes() lays them out as
+ *	the MTA would. Each command returns the filter's verdict;
+ *	MILTER_ERROR means the connection is unusable (session->error says
+ *	why).
+ * SECURITY
+ *	Replies are bounded by MILTER_REPLY_MAX; their contents are copied,
+ *	never interpreted beyond the packet types above.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
+
+#include "milter_client.h"
+#include "xmalloc.h"
+
+#define PROTOCOL_VERSION 6
+
+static int
+open_socket(const struct socket_spec *spec, char *error, size_t error_size)
+{
+	struct addrinfo hints, *found;
+	struct sockaddr_un address;
+	char port[8];
+	int fd;
+
+	if (spec->kind == SOCKET_UNIX) {
+		memset(&address, 0, sizeof(address));
+		address.sun_family = AF_UNIX;
+		snprintf(address.sun_path, sizeof(address.sun_path), "%s",
+		    spec->path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&address,
+		                   sizeof(address)) == 0)
+			return fd;
+	} else {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_family =
+		    spec->kind == SOCKET_INET6 ? AF_INET6 : AF_INET;
+		snprintf(port, sizeof(port), "%u", spec->port);
+		if (getaddrinfo(spec->host, port, &hints, &found) != 0) {
+			snprintf(error, error_size, "cannot resolve %.200s",
+			    spec->host);
+			return -1;
+		}
+		fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 &&
+		    connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
+			freeaddrinfo(found);
+			return fd;
+		}
+		freeaddrinfo(found);
+	}
+	snprintf(error, error_size, "connect: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static void
+put_u32(struct buffer *out, uint32_t value)
+{
+	uint32_t net = htonl(value);
+
+	buffer_append(out, &net, 4);
+}
+
+/* Queue one packet: length, command, data. */
+static void
+queue(struct milter_session *session, char command, const void *data,
+    size_t length)
+{
+	put_u32(&session->out, (uint32_t)length + 1);
+	buffer_append_char(&session->out, command);
+	buffer_append(&session->out, data, length);
+}
+
+static bool
+write_all(struct milter_session *session)
+{
+	size_t done = 0;
+
+	while (done < session->out.length) {
+		ssize_t wrote = write(session->fd, session->out.data + done,
+		    session->out.length - done);
+
+		if (wrote < 0 && errno == EINTR)
+			continue;
+		if (wrote <= 0) {
+			snprintf(session->error, sizeof(session->error),
+			    "write: %s", strerror(errno));
+			return false;
+		}
+		done += (size_t)wrote;
+	}
+	buffer_reset(&session->out);
+	return true;
+}
+
+static bool
+read_all(struct milter_session *session, void *data, size_t length)
+{
+	size_t done = 0;
+
+	while (done < length) {
+		ssize_t got =
+		    read(session->fd, (char *)data + done, length - done);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			snprintf(session->error, sizeof(session->error), "%s",
+			    got == 0 ? "the filter closed the connection"
+			             : strerror(errno));
+			return false;
+		}
+		done += (size_t)got;
+	}
+	return true;
+}
+
+/* One reply packet: its command in *command, its data in data. */
+static bool
+read_packet(struct milter_session *session, char *command, struct buffer *data)
+{
+	uint32_t length;
+
+	if (!write_all(session) || !read_all(session, &length, 4))
+		return false;
+	length = ntohl(length);
+	if (length == 0 || length > MILTER_REPLY_MAX) {
+		snprintf(session->error, sizeof(session->error),
+		    "bad reply length %u", length);
+		return false;
+	}
+	if (!read_all(session, command, 1))
+		return false;
+	buffer_reset(data);
+	buffer_append(data, "", 0);
+	for (uint32_t remaining = length - 1; remaining > 0;) {
+		char chunk[4096];
+		size_t take =
+		    remaining < sizeof(chunk) ? remaining : sizeof(chunk);
+
+		if (!read_all(session, chunk, take))
+			return false;
+		buffer_append(data, chunk, take);
+		remaining -= (uint32_t)take;
+	}
+	return true;
+}
+
+static void
+keep_change(
+    struct milter_session *session, const struct buffer *data, bool insert)
+{
+	size_t skip = insert ? 4 : 0;
+	const char *name = data->data + skip;
+	struct milter_change *change;
+	const char *value;
+	uint32_t index = 0;
+
+	if (data->length <= skip ||
+	    memchr(name, '\0', data->length - skip) == NULL)
+		return;
+	value = name + strlen(name) + 1;
+	if ((size_t)(value - data->data) >= data->length)
+		return;
+	if (insert)
+		memcpy(&index, data->data, 4);
+	session->changes = xreallocarray(session->changes,
+	    session->change_count + 1, sizeof(*session->changes));
+	change = &session->changes[session->change_count++];
+	change->index = insert ? (long)ntohl(index) : -1;
+	change->field.name = xstrdup(name);
+	change->field.value = xstrdup(value);
+}
+
+/* Read replies until a verdict; header changes on the way are kept. */
+static enum milter_verdict
+verdict(struct milter_session *session)
+{
+	struct buffer data = {0};
+	enum milter_verdict result = MILTER_ERROR;
+	char command;
+
+	for (;;) {
+		if (!read_packet(session, &command, &data))
+			break;
+		switch (command) {
+		case SMFIR_CONTINUE:
+			result = MILTER_CONTINUE;
+			break;
+		case SMFIR_ACCEPT:
+			result = MILTER_ACCEPT;
+			break;
+		case SMFIR_TEMPFAIL:
+			result = MILTER_TEMPFAIL;
+			break;
+		case SMFIR_REJECT:
+			result = MILTER_REJECT;
+			break;
+		case SMFIR_DISCARD:
+			result = MILTER_DISCARD;
+			break;
+		case SMFIR_REPLYCODE:
+			snprintf(session->reply_code,
+			    sizeof(session->reply_code), "%s", data.data);
+			result = data.data[0] == '4' ? MILTER_TEMPFAIL
+			                             : MILTER_REJECT;
+			break;
+		case SMFIR_ADDHEADER:
+			keep_change(session, &data, false);
+			continue;
+		case SMFIR_INSHEADER:
+			keep_change(session, &data, true);
+			continue;
+		case SMFIR_PROGRESS:
+			continue;
+		default:
+			if (strchr("+-bCefmsqlp2", command) != NULL)
+				continue; /* other changes: not ours to apply */
+			snprintf(session->error, sizeof(session->error),
+			    "unexpected reply '%c'", command);
+			break;
+		}
+		break;
+	}
+	buffer_free(&data);
+	return result;
+}
+
+/* Send a command; wait for the verdict unless the filter said it sends
+ * none (no_reply_flag), or the step is off (skip_flag). */
+static enum milter_verdict
+command(struct milter_session *session, char code, const void *data,
+    size_t length, unsigned long skip_flag, unsigned long no_reply_flag)
+{
+	if (skip_flag && (session->protocol & skip_flag))
+		return MILTER_CONTINUE;
+	queue(session, code, data, length);
+	if (no_reply_flag && (session->protocol & no_reply_flag))
+		return MILTER_CONTINUE;
+	return verdict(session);
+}
+
+bool
+milter_open(struct milter_session *session, const struct socket_spec *spec,
+    unsigned long protocol)
+{
+	struct buffer data = {0};
+	char reply;
+	bool ok;
+
+	memset(session, 0, sizeof(*session));
+	session->fd = open_socket(spec, session->error, sizeof(session->error));
+	if (session->fd < 0)
+		return false;
+	put_u32(&data, PROTOCOL_VERSION);
+	put_u32(&data, SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT |
+	                   SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
+	                   SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR |
+	                   SMFIF_SETSYMLIST);
+	put_u32(&data, (uint32_t)protocol);
+	queue(session, SMFIC_OPTNEG, data.data, data.length);
+	ok = read_packet(session, &reply, &data) && reply == SMFIC_OPTNEG &&
+	     data.length >= 12;
+	if (ok) {
+		uint32_t values[3];
+
+		memcpy(values, data.data, 12);
+		session->actions = ntohl(values[1]);
+		session->protocol = ntohl(values[2]);
+	} else if (session->error[0] == '\0')
+		snprintf(session->error, sizeof(session->error),
+		    "bad option negotiation reply");
+	buffer_free(&data);
+	return ok;
+}
+
+void
+milter_forget_changes(struct milter_session *session)
+{
+	for (size_t i = 0; i < session->change_count; i++) {
+		free(session->changes[i].field.name);
+		free(session->changes[i].field.value);
+	}
+	free(session->changes);
+	session->changes = NULL;
+	session->change_count = 0;
+}
+
+/* The headers as the MTA would have them after the filter's changes. */
+size_t
+milter_apply_changes(const struct milter_session *session,
+    const struct header_field *headers, size_t count,
+    const struct header_field **out, size_t out_max)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < count && used < out_max; i++)
+		out[used++] = &headers[i];
+	for (size_t i = 0; i < session->change_count && used < out_max; i++) {
+		const struct milter_change *change = &session->changes[i];
+		size_t at = change->index < 0 || (size_t)change->index > used
+		                ? used
+		                : (size_t)change->index;
+
+		memmove(&out[at + 1], &out[at], (used - at) * sizeof(*out));
+		out[at] = &change->field;
+		used++;
+	}
+	return used;
+}
+
+void
+milter_close(struct milter_session *session)
+{
+	if (session->fd >= 0) {
+		queue(session, SMFIC_QUIT, NULL, 0);
+		write_all(session);
+		close(session->fd);
+		session->fd = -1;
+	}
+	milter_forget_changes(session);
+	buffer_free(&session->out);
+}
+
+void
+milter_macro(
+    struct milter_session *session, char code, const char *const *pairs)
+{
+	struct buffer data = {0};
+
+	buffer_append_char(&data, code);
+	for (size_t i = 0; pairs[i] != NULL; i++)
+		buffer_append(&data, pairs[i], strlen(pairs[i]) + 1);
+	queue(session, SMFIC_MACRO, data.data, data.length);
+	buffer_free(&data);
+}
+
+enum milter_verdict
+milter_connect(
+    struct milter_session *session, const char *hostname, const char *address)
+{
+	struct buffer data = {0};
+	enum milter_verdict result;
+	uint16_t port = htons(25);
+
+	buffer_append(&data, hostname, strlen(hostname) + 1);
+	if (address == NULL) {
+		buffer_append_char(&data, SMFIA_UNKNOWN);
+	} else {
+		buffer_append_char(
+		    &data, strchr(address, ':') ? SMFIA_INET6 : SMFIA_INET);
+		buffer_append(&data, &port, 2);
+		buffer_append(&data, address, strlen(address) + 1);
+	}
+	result = command(session, SMFIC_CONNECT, data.data, data.length,
+	    SMFIP_NOCONNECT, SMFIP_NR_CONN);
+	buffer_free(&data);
+	return result;
+}
+
+enum milter_verdict
+milter_mail(struct milter_session *session, const char *sender)
+{
+	struct buffer data = {0};
+	enum milter_verdict result;
+
+	buffer_printf(&data, "<%s>", sender);
+	buffer_append_char(&data, '\0');
+	result = command(session, SMFIC_MAIL, data.data, data.length,
+	    SMFIP_NOMAIL, SMFIP_NR_MAIL);
+	buffer_free(&data);
+	return result;
+}
+
+enum milter_verdict
+milter_header(
+    struct milter_session *session, const char *name, const char *value)
+{
+	struct buffer data = {0};
+	enum milter_verdict result;
+
+	buffer_append(&data, name, strlen(name) + 1);
+	/* Without SMFIP_HDR_LEADSPC the filter gets the value without the
+	 * space after the colon, as sendmail sends it. */
+	if (!(session->protocol & SMFIP_HDR_LEADSPC) && value[0] == ' ')
+		value++;
+	buffer_append(&data, value, strlen(value) + 1);
+	result = command(session, SMFIC_HEADER, data.data, data.length,
+	    SMFIP_NOHDRS, SMFIP_NR_HDR);
+	buffer_free(&data);
+	return result;
+}
+
+enum milter_verdict
+milter_end_of_headers(struct milter_session *session)
+{
+	return command(session, SMFIC_EOH, NULL, 0, SMFIP_NOEOH, SMFIP_NR_EOH);
+}
+
+enum milter_verdict
+milter_body(struct milter_session *session, const char *data, size_t length)
+{
+	enum milter_verdict result = MILTER_CONTINUE;
+
+	for (size_t done = 0; done < length && result == MILTER_CONTINUE;
+	     done += MILTER_CHUNK)
+		result = command(session, SMFIC_BODY, data + done,
+		    length - done < MILTER_CHUNK ? length - done : MILTER_CHUNK,
+		    SMFIP_NOBODY, SMFIP_NR_BODY);
+	return result;
+}
+
+enum milter_verdict
+milter_end_of_message(struct milter_session *session)
+{
+	return command(session, SMFIC_BODYEOB, NULL, 0, 0, 0);
+}
+
+const char *
+milter_verdict_name(enum milter_verdict verdict)
+{
+	static const char *const names[] = {
+	    "continue", "accept", "tempfail", "reject", "discard", "error"};
+
+	return names[verdict];
+}
