@@ -16,7 +16,7 @@
  *
  *	message_file_big_body() makes bodies of megabytes that are not worth
  *	committing: lines of varied length and white space, with empty
- *	lines, deterministic for a seed.
+ *	lines, ending in CRLF, deterministic for a seed.
  */
 #include "config.h"
 
@@ -134,26 +134,31 @@ char *
 message_file_big_body(size_t size, unsigned seed)
 {
 	char *body = xmalloc(size + 1);
-	size_t used = 0;
+	size_t used = 0, end = size >= 2 ? size - 2 : size;
 	unsigned state = seed * 2654435761u + 1;
 
-	while (used < size) {
+	/* Lines up to end, then a final CRLF, as an MTA always sends. */
+	while (used < end) {
 		size_t line = (state >> 8) % 200;
 		bool blank = (state & 0xf) == 0;
 
-		for (size_t i = 0; i < line && used < size && !blank; i++) {
+		for (size_t i = 0; i < line && used < end && !blank; i++) {
 			state = state * 1103515245u + 12345u;
 			body[used++] = (state >> 16) % 7 == 0 ? ' '
 			               : (state >> 16) % 11 == 0
 			                   ? '\t'
 			                   : (char)('a' + (state >> 16) % 26);
 		}
-		if (used + 2 <= size) {
+		if (used + 2 <= end) {
 			body[used++] = '\r';
 			body[used++] = '\n';
-		} else if (used < size)
+		} else if (used < end)
 			body[used++] = 'x';
 		state = state * 1103515245u + 12345u;
+	}
+	if (end < size) {
+		body[used++] = '\r';
+		body[used++] = '\n';
 	}
 	body[size] = '\0';
 	return body;

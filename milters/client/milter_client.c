@@ -10,10 +10,12 @@
  * DESCRIPTION
  *	Speaks to a filter as Postfix does (milter protocol version 6):
  *	option negotiation, then per message the macros and commands, one
- *	length-prefixed packet each. The filter's negotiation decides which
- *	commands are sent (SMFIP_NO*) and which are answered (SMFIP_NR_*);
- *	packets that get no answer wait in a buffer and go out with the next
- *	one that does, as Postfix's own stream buffering sends them.
+ *	length-prefixed packet each. Every step the filter did not decline
+ *	in the negotiation must be sent: libmilter ignores a command that
+ *	skips a state (a header with no RCPT before it gets no answer). The
+ *filter's negotiation decides which commands are sent (SMFIP_NO*) and which are
+ *answered (SMFIP_NR_*); packets that get no answer wait in a buffer and go out
+ *with the next one that does, as Postfix's own stream buffering sends them.
  *
  *	At end of message the filter's header changes ('h' add, 'i' insert)
  *	are kept in session->changes, in the order they came, until
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -45,6 +48,9 @@
 #include "xmalloc.h"
 
 #define PROTOCOL_VERSION 6
+
+/* A filter that does not answer in this time has failed. */
+static const struct timeval reply_timeout = {120, 0};
 
 static int
 open_socket(const struct socket_spec *spec, char *error, size_t error_size)
@@ -246,10 +252,19 @@ verdict(struct milter_session *session)
 		case SMFIR_INSHEADER:
 			keep_change(session, &data, true);
 			continue;
+		case SMFIR_SKIP:
+			/* "Enough of this stage": send no more body chunks. */
+			session->skipping = true;
+			result = MILTER_CONTINUE;
+			break;
+		case SMFIR_CONN_FAIL:
+		case SMFIR_SHUTDOWN:
+			result = MILTER_TEMPFAIL;
+			break;
 		case SMFIR_PROGRESS:
 			continue;
 		default:
-			if (strchr("+-bCefmsqlp2", command) != NULL)
+			if (strchr("+-2bemql", command) != NULL)
 				continue; /* other changes: not ours to apply */
 			snprintf(session->error, sizeof(session->error),
 			    "unexpected reply '%c'", command);
@@ -287,6 +302,8 @@ milter_open(struct milter_session *session, const struct socket_spec *spec,
 	session->fd = open_socket(spec, session->error, sizeof(session->error));
 	if (session->fd < 0)
 		return false;
+	setsockopt(session->fd, SOL_SOCKET, SO_RCVTIMEO, &reply_timeout,
+	    sizeof(reply_timeout));
 	put_u32(&data, PROTOCOL_VERSION);
 	put_u32(&data, SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT |
 	                   SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
@@ -408,6 +425,34 @@ milter_mail(struct milter_session *session, const char *sender)
 }
 
 enum milter_verdict
+milter_helo(struct milter_session *session, const char *name)
+{
+	return command(session, SMFIC_HELO, name, strlen(name) + 1,
+	    SMFIP_NOHELO, SMFIP_NR_HELO);
+}
+
+enum milter_verdict
+milter_recipient(struct milter_session *session, const char *recipient)
+{
+	struct buffer data = {0};
+	enum milter_verdict result;
+
+	buffer_printf(&data, "<%s>", recipient);
+	buffer_append_char(&data, '\0');
+	result = command(session, SMFIC_RCPT, data.data, data.length,
+	    SMFIP_NORCPT, SMFIP_NR_RCPT);
+	buffer_free(&data);
+	return result;
+}
+
+enum milter_verdict
+milter_data(struct milter_session *session)
+{
+	return command(
+	    session, SMFIC_DATA, NULL, 0, SMFIP_NODATA, SMFIP_NR_DATA);
+}
+
+enum milter_verdict
 milter_header(
     struct milter_session *session, const char *name, const char *value)
 {
@@ -437,7 +482,9 @@ milter_body(struct milter_session *session, const char *data, size_t length)
 {
 	enum milter_verdict result = MILTER_CONTINUE;
 
-	for (size_t done = 0; done < length && result == MILTER_CONTINUE;
+	session->skipping = false;
+	for (size_t done = 0;
+	     done < length && result == MILTER_CONTINUE && !session->skipping;
 	     done += MILTER_CHUNK)
 		result = command(session, SMFIC_BODY, data + done,
 		    length - done < MILTER_CHUNK ? length - done : MILTER_CHUNK,

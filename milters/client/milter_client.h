@@ -37,6 +37,7 @@ struct milter_session {
 	unsigned long protocol;        /* negotiated SMFIP_* */
 	struct buffer out;             /* packets not yet written */
 	char reply_code[256];          /* from an 'y' reply */
+	bool skipping;                 /* the filter said SMFIR_SKIP */
 	struct milter_change *changes; /* 'h' and 'i' replies, in order */
 	size_t change_count;
 	char error[256];
@@ -51,6 +52,11 @@ enum milter_verdict milter_connect(
     struct milter_session *session, const char *hostname, const char *address);
 enum milter_verdict milter_mail(
     struct milter_session *session, const char *sender);
+enum milter_verdict milter_helo(
+    struct milter_session *session, const char *name);
+enum milter_verdict milter_recipient(
+    struct milter_session *session, const char *recipient);
+enum milter_verdict milter_data(struct milter_session *session);
 enum milter_verdict milter_header(
     struct milter_session *session, const char *name, const char *value);
 enum milter_verdict milter_end_of_headers(struct milter_session *session);

@@ -44,6 +44,7 @@
 #include "xmalloc.h"
 
 #define CONNECTIONS_MAX 1024
+#define ERRORS_SHOWN    5 /* the rest are counted in the summary only */
 
 /* Everything Postfix asks a milter not to need, the filter may refuse. */
 #define OFFERED_PROTOCOL                                                       \
@@ -52,7 +53,7 @@
 	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_SKIP | SMFIP_RCPT_REJ |     \
 	    SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |    \
 	    SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY |     \
-	    SMFIP_HDR_LEADSPC | SMFIP_MDS_256K | SMFIP_MDS_1M)
+	    SMFIP_HDR_LEADSPC)
 
 struct options {
 	struct socket_spec socket;
@@ -68,6 +69,7 @@ struct options {
 
 struct results {
 	atomic_long next;
+	atomic_long errors_shown;
 	atomic_long verdicts[MILTER_ERROR + 1];
 	atomic_long inserted;
 	double *latencies; /* milliseconds, one per message */
@@ -78,6 +80,7 @@ struct results {
 static struct options options;
 static struct message_file message;
 static char sender[320];
+static const char recipient[] = "recipient@example.net";
 static struct results results;
 
 static double
@@ -128,10 +131,15 @@ send_message(long number, struct milter_session *session)
 	milter_macro(session, SMFIC_CONNECT, connect_macros);
 	verdict = milter_connect(session, "client.example",
 	    strcmp(options.address, "none") ? options.address : NULL);
-	if (verdict != MILTER_CONTINUE)
-		return verdict;
+	if (verdict == MILTER_CONTINUE)
+		verdict = milter_helo(session, "client.example");
 	milter_macro(session, SMFIC_MAIL, mail_macros);
-	verdict = milter_mail(session, sender);
+	if (verdict == MILTER_CONTINUE)
+		verdict = milter_mail(session, sender);
+	if (verdict == MILTER_CONTINUE)
+		verdict = milter_recipient(session, recipient);
+	if (verdict == MILTER_CONTINUE)
+		verdict = milter_data(session);
 	for (size_t i = 0;
 	     verdict == MILTER_CONTINUE && i < message.header_count; i++)
 		verdict = milter_header(
@@ -160,7 +168,8 @@ connection_loop(void *unused)
 
 		if (milter_open(&session, &options.socket, OFFERED_PROTOCOL))
 			verdict = send_message(number, &session);
-		if (verdict == MILTER_ERROR)
+		if (verdict == MILTER_ERROR &&
+		    atomic_fetch_add(&results.errors_shown, 1) < ERRORS_SHOWN)
 			fprintf(stderr,
 			    "waypost-milter-load: message %ld: %s\n",
 			    number + 1, session.error);
