@@ -51,6 +51,12 @@ static void
 emit(struct body_canon *canon, const char *data, size_t length)
 {
 	canon->emitted = true;
+	if (length >= sizeof(canon->out)) {
+		/* Long runs go to the hash as they are, without a copy. */
+		flush(canon);
+		canon->sink(canon->context, data, length);
+		return;
+	}
 	while (length > 0) {
 		size_t room = sizeof(canon->out) - canon->out_used;
 		size_t take = length < room ? length : room;
@@ -114,26 +120,127 @@ content_byte(struct body_canon *canon, char byte)
 	emit(canon, &byte, 1);
 }
 
-void
-body_canon_update(struct body_canon *canon, const char *data, size_t length)
-{
-	for (size_t i = 0; i < length; i++) {
-		char byte = data[i];
+/* How each byte counts: 1 white space (relaxed reduces it), 2 a line end;
+ * 0 everything else. */
+static const unsigned char byte_class[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 2, ['\n'] = 2};
 
-		if (canon->pending_cr) {
-			canon->pending_cr = false;
-			if (byte == '\n') {
-				end_line(canon);
-				continue;
-			}
-			content_byte(canon, '\r');
+/* Where the run of bytes that starts at data[start] and that this mode
+ * copies as they are ends: at a line end, and in relaxed mode at white
+ * space. */
+static size_t
+run_end(enum canon_mode mode, const char *data, size_t start, size_t length)
+{
+	unsigned char stops = mode == CANON_RELAXED ? 1 | 2 : 2;
+	size_t end = start + 1;
+
+	while (end < length && !(byte_class[(unsigned char)data[end]] & stops))
+		end++;
+	return end;
+}
+
+/* A run of ordinary content bytes, handled as one. */
+static void
+content_run(struct body_canon *canon, const char *data, size_t length)
+{
+	start_content(canon);
+	if (canon->pending_space)
+		emit(canon, " ", 1);
+	canon->pending_space = false;
+	emit(canon, data, length);
+}
+
+/* Relaxed, inside a line that has content already (the common case):
+ * one tight loop, straight into the output buffer. It stops at a line
+ * end, or when the buffer is nearly full; it returns the bytes used.
+ * Output is at most one byte per input byte, plus one carried space. */
+static size_t
+relaxed_inside_line(struct body_canon *canon, const char *data, size_t length)
+{
+	size_t room, limit, used;
+	char *out = canon->out;
+	unsigned space = canon->pending_space;
+	size_t i;
+
+	if (canon->out_used + 2 >= sizeof(canon->out))
+		flush(canon);
+	used = canon->out_used;
+	room = sizeof(canon->out) - used - 2;
+	limit = length < room ? length : room;
+
+	/* Branch-free but for the line end: white space in mail text is too
+	 * irregular for the branch predictor. Both bytes are written every
+	 * time; "used" moves past them only when they count. */
+	for (i = 0; i < limit; i++) {
+		unsigned char byte = (unsigned char)data[i];
+		unsigned kind = byte_class[byte];
+		unsigned content = kind == 0;
+
+		if (kind == 2)
+			break;
+		out[used] = ' ';
+		used += space & content;
+		out[used] = (char)byte;
+		used += content;
+		space = (space | (kind == 1)) & !content;
+	}
+	canon->pending_space = space;
+	canon->out_used = used;
+	if (canon->out_used > 0)
+		canon->emitted = true;
+	if (canon->out_used >= sizeof(canon->out) - 2)
+		flush(canon);
+	return i;
+}
+
+/* One step of the general rules: a CR, LF, white space or run. */
+static size_t
+general_step(struct body_canon *canon, const char *data, size_t length)
+{
+	unsigned char byte = (unsigned char)data[0];
+	size_t end;
+
+	if (canon->pending_cr) {
+		canon->pending_cr = false;
+		if (byte == '\n') {
+			end_line(canon);
+			return 1;
 		}
+		content_byte(canon, '\r');
+	}
+	if (byte == '\r' || byte == '\n' ||
+	    (canon->mode == CANON_RELAXED && (byte == ' ' || byte == '\t'))) {
 		if (byte == '\r')
 			canon->pending_cr = true;
 		else if (byte == '\n')
 			end_line(canon);
 		else
-			content_byte(canon, byte);
+			canon->pending_space = true;
+		return 1;
+	}
+	end = run_end(canon->mode, data, 0, length);
+	content_run(canon, data, end);
+	return end;
+}
+
+void
+body_canon_update(struct body_canon *canon, const char *data, size_t length)
+{
+	size_t i = 0;
+
+	while (i < length) {
+		if (canon->mode == CANON_RELAXED && canon->line_has_content &&
+		    !canon->pending_cr) {
+			size_t used =
+			    relaxed_inside_line(canon, data + i, length - i);
+
+			i += used;
+			if (used > 0)
+				continue;
+			if (i == length)
+				break;
+		}
+		i += general_step(canon, data + i, length - i);
 	}
 }
 

@@ -86,6 +86,10 @@ test_relaxed_whitespace(void **state)
 	assert_string_equal(
 	    RELAXED("  lead\t\ttab  mid  \r\n"), " lead tab mid\r\n");
 	assert_string_equal(RELAXED("a \r\r\n"), "a \r\r\n");
+	/* Lone spaces inside a run stay; the rest collapse or go. */
+	assert_string_equal(RELAXED("one two three  four \t five \r\n"),
+	    "one two three four five\r\n");
+	assert_string_equal(RELAXED("a b\tc \n"), "a b c\r\n");
 }
 
 static void

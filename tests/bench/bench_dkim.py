@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""make bench: waypost-dkim against OpenDKIM, side by side, on this machine.
+
+Both filters get the same key and the same load from waypost-milter-load:
+8 concurrent connections over unix sockets, one message per connection as
+Postfix sends them. Scenarios: RSA-2048 with a 2 KB message, Ed25519 with
+a 2 KB message, RSA-2048 with a 1 MB body. Each runs ROUNDS times,
+alternating the two filters, and the medians and their ratio are printed,
+with OpenSSL's RSA-2048 sign/s on the same cores (the ceiling) and the
+peak RSS of waypost-dkim after 64 connections carrying 1 MB messages.
+
+OpenDKIM is configured as in the team's ANCHORS.md (one key, Mode s).
+Its files live under /run: OpenDKIM refuses a configuration under a
+world-writable directory such as /tmp. Needs root and Debian's opendkim.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGETS = {"rsa": 2.5, "ed25519": 4.0, "rsa-1mb": 2.0}
+CEILING_SHARE = 0.70
+RSS_LIMIT_KB = 64 * 1024
+
+
+def run(command, **options):
+    return subprocess.run(command, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, **options)
+
+
+class Filter:
+    def __init__(self, name, command, socket_path, log_path):
+        self.name = name
+        self.socket = socket_path
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(command, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(socket_path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start; see {log_path}")
+            time.sleep(0.05)
+
+    def peak_rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def load(tool, socket_path, messages, connections, size):
+    result = run([tool, "-c", str(connections), "-n", str(messages),
+                  "-s", str(size), f"unix:{socket_path}"], timeout=900)
+    match = re.search(r"([0-9.]+) msgs/s.*continue (\d+), accept (\d+).*"
+                      r"error (\d+); headers added (\d+)", result.stdout)
+    if not match or int(match.group(4)) or int(match.group(5)) < messages:
+        raise RuntimeError(f"load against {socket_path} failed:\n"
+                           f"{result.stdout}")
+    return float(match.group(1))
+
+
+def openssl_ceiling():
+    result = run(["openssl", "speed", "-multi", str(os.cpu_count()),
+                  "-seconds", "3", "rsa2048"], timeout=120)
+    line = [l for l in result.stdout.splitlines() if l.startswith("rsa 2048")]
+    return float(line[-1].split()[-2]) if line else 0.0
+
+
+def write(path, text, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", required=True, help="top build directory")
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    if os.geteuid() != 0 or not shutil.which("opendkim"):
+        sys.exit("bench_dkim: run as root with Debian's opendkim installed")
+    dkim = os.path.join(options.build, "milters/dkim/waypost-dkim")
+    tool = os.path.join(options.build, "milters/client/waypost-milter-load")
+    work = tempfile.mkdtemp(prefix="waypost-bench-", dir="/run")
+    os.chmod(work, 0o755)
+    filters = []
+    try:
+        keys = {"rsa": os.path.join(work, "rsa.pem"),
+                "ed25519": os.path.join(work, "ed25519.pem")}
+        run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+             "rsa_keygen_bits:2048", "-out", keys["rsa"]], check=True)
+        run(["openssl", "genpkey", "-algorithm", "ED25519", "-out",
+             keys["ed25519"]], check=True)
+        for path in keys.values():
+            os.chmod(path, 0o600)
+        sockets = {}
+        for algorithm, selector in (("rsa", "s1"), ("ed25519", "e1")):
+            odk_sock = os.path.join(work, f"odk-{algorithm}.sock")
+            write(os.path.join(work, f"odk-{algorithm}.conf"),
+                  f"Mode s\nDomain example.com\nSelector {selector}\n"
+                  f"KeyFile {keys[algorithm]}\n"
+                  f"SignatureAlgorithm {algorithm}-sha256\n"
+                  f"Socket local:{odk_sock}\nInternalHosts 127.0.0.1\n"
+                  f"Canonicalization relaxed/relaxed\nUMask 000\n")
+            filters.append(Filter(f"opendkim {algorithm}",
+                                  ["opendkim", "-x",
+                                   os.path.join(work, f"odk-{algorithm}.conf"),
+                                   "-f"], odk_sock,
+                                  os.path.join(work, f"odk-{algorithm}.log")))
+            wp_sock = os.path.join(work, f"wp-{algorithm}.sock")
+            write(os.path.join(work, f"KeyTable-{algorithm}"),
+                  f"k example.com:{selector}:{keys[algorithm]}\n")
+            write(os.path.join(work, f"SigningTable-{algorithm}"),
+                  "*@example.com k\n")
+            write(os.path.join(work, f"wp-{algorithm}.conf"),
+                  f"[log]\nlevel = warning\n[dkim]\nsocket = unix:{wp_sock}\n"
+                  f"user = root\n"
+                  f"key_table = {work}/KeyTable-{algorithm}\n"
+                  f"signing_table = refile:{work}/SigningTable-{algorithm}\n")
+            filters.append(Filter(f"waypost-dkim {algorithm}",
+                                  [dkim, "-f", "-c",
+                                   os.path.join(work, f"wp-{algorithm}.conf")],
+                                  wp_sock,
+                                  os.path.join(work, f"wp-{algorithm}.log")))
+            sockets[algorithm] = (odk_sock, wp_sock)
+
+        scenarios = [("rsa", "RSA-2048, 2 KB message", "rsa", 2048, 3000),
+                     ("ed25519", "Ed25519, 2 KB message", "ed25519", 2048,
+                      6000),
+                     ("rsa-1mb", "RSA-2048, 1 MB body", "rsa", 1 << 20, 200)]
+        print(f"waypost-dkim against OpenDKIM, 8 connections, one message "
+              f"per connection, {options.rounds} rounds, medians (msgs/s)\n")
+        print(f"{'scenario':26} {'OpenDKIM':>10} {'waypost-dkim':>13} "
+              f"{'ratio':>7} {'target':>7}")
+        results = {}
+        for key, title, algorithm, size, messages in scenarios:
+            odk, ours = [], []
+            for _ in range(options.rounds):
+                odk.append(load(tool, sockets[algorithm][0], messages, 8,
+                                size))
+                ours.append(load(tool, sockets[algorithm][1], messages, 8,
+                                 size))
+            theirs_median = statistics.median(odk)
+            ours_median = statistics.median(ours)
+            ratio = ours_median / theirs_median
+            results[key] = ours_median
+            print(f"{title:26} {theirs_median:10.0f} {ours_median:13.0f} "
+                  f"{ratio:6.2f}x {TARGETS[key]:5.1f}x "
+                  f"{'met' if ratio >= TARGETS[key] else 'MISSED'}")
+            print(f"{'':26} runs: OpenDKIM {[round(x) for x in odk]}, "
+                  f"waypost-dkim {[round(x) for x in ours]}")
+
+        ceiling = openssl_ceiling()
+        share = results["rsa"] / ceiling if ceiling else 0
+        print(f"\nOpenSSL ceiling: openssl speed -multi {os.cpu_count()} "
+              f"rsa2048: {ceiling:.0f} sign/s; waypost-dkim RSA 2 KB is "
+              f"{share:.0%} of it (target {CEILING_SHARE:.0%}: "
+              f"{'met' if share >= CEILING_SHARE else 'MISSED'})")
+
+        peak_filter = filters[1]  # waypost-dkim rsa
+        load(tool, peak_filter.socket, 256, 64, 1 << 20)
+        rss = peak_filter.peak_rss_kb()
+        print(f"peak RSS of waypost-dkim after 64 connections of 1 MB "
+              f"messages: {rss / 1024:.1f} MB (limit "
+              f"{RSS_LIMIT_KB // 1024} MB: "
+              f"{'met' if rss <= RSS_LIMIT_KB else 'MISSED'}); OpenDKIM "
+              f"{filters[0].peak_rss_kb() / 1024:.1f} MB after its runs")
+    finally:
+        for f in filters:
+            f.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
