@@ -11,7 +11,7 @@ build="autoconf automake libtool pkg-config make gcc clang clang-format"
 libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
   libevent-dev libinih-dev libcmocka-dev"
 peers="postfix redis-server swaks python3 python3-pytest python3-dkim
-  python3-aiosmtpd python3-redis dnsmasq-base opendkim opendkim-tools postfwd openssl"
+  python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: must run as root (it calls apt-get)" >&2

@@ -4,6 +4,8 @@
     postfix         a private Postfix relaying to the sink (needs root)
     postfix_factory the same with main.cf settings and master.cf lines
     redis_server    a private redis-server on a free port
+    dovecot         a private Dovecot auth service (alice@example.com,
+                    password secret1) for Postfix's SMTP AUTH
     keys            a store of DKIM keys, and the python3-dkim verifier
     workdir         a temp dir (0755) removed after the test
     program(name)   path of a program built in this build tree
@@ -18,6 +20,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import dkim_keys, tempdir  # noqa: E402
+from harness.dovecot import Dovecot  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
 from harness.redis_server import RedisServer  # noqa: E402
 from harness.sink import Sink  # noqa: E402
@@ -75,6 +78,15 @@ def postfix(postfix_factory):
 @pytest.fixture
 def redis_server():
     server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot():
+    if os.geteuid() != 0:
+        pytest.skip("dovecot's auth service needs root")
+    server = Dovecot({"alice@example.com": "secret1"}).start()
     yield server
     server.stop()
 

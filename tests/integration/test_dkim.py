@@ -120,6 +120,50 @@ def test_external_client_is_not_signed(dkim, relay, sink):
                              "authenticated nor in internal_networks")
 
 
+@pytest.fixture
+def auth_relay(dkim, postfix_factory, dovecot):
+    """A relay where 127.0.0.2 is not in mynetworks: it must log in."""
+    return postfix_factory({**postfix_milter_settings(dkim.milter),
+                            **dovecot.settings(),
+                            "mynetworks": "127.0.0.1/32"})
+
+
+def send_from_outside(relay, token, *login):
+    return send(relay, token, swaks=("--local-interface", "127.0.0.2",
+                                     *login))
+
+
+ALICE = ("--auth", "PLAIN", "--auth-user", "alice@example.com",
+         "--auth-password", "secret1")
+
+
+def test_authenticated_client_is_signed(dkim, auth_relay, sink, keys):
+    dkim.start("internal_networks = 127.0.0.1/32\n")
+    token = new_token()
+    result = send_from_outside(auth_relay, token, *ALICE)
+    assert "235 2.7.0 Authentication successful" in result.stdout.decode()
+    assert accepted(result)
+    delivery = sink.find(token.encode())
+    assert keys.verify(delivery.content) == [True, True]
+    dkim.daemon.wait_for_log("signed: d=example.com s=s1")
+    # Without the login the same client may not even relay.
+    result = send_from_outside(auth_relay, new_token())
+    assert not accepted(result)
+    assert "Relay access denied" in result.stdout.decode()
+
+
+def test_sign_authenticated_no_leaves_logged_in_client_unsigned(
+        dkim, auth_relay, sink):
+    dkim.start("internal_networks = 127.0.0.1/32\n"
+               "sign_authenticated = no\n")
+    token = new_token()
+    assert accepted(send_from_outside(auth_relay, token, *ALICE))
+    delivery = sink.find(token.encode())
+    assert signatures(delivery) == []
+    dkim.daemon.wait_for_log("not signing: client 127.0.0.2 is "
+                             "authenticated, but sign_authenticated = no")
+
+
 def test_milter_down_means_tempfail_and_nothing_unsigned(dkim, relay, sink):
     dkim.start()
     assert dkim.daemon.stop() == 0
