@@ -7,7 +7,7 @@
 # its system instance is never started by Waypost.
 set -eu
 
-build="autoconf automake libtool pkg-config make gcc clang clang-format"
+build="autoconf automake libtool pkg-config make gcc clang clang-format groff-base"
 libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
   libevent-dev libinih-dev libcmocka-dev"
 peers="postfix redis-server swaks python3 python3-pytest python3-dkim

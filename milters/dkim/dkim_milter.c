@@ -15,12 +15,15 @@
  *	            sign_authenticated), or its address is in
  *	            internal_networks, or it is a local submission (no
  *	            address: Postfix's sendmail/pickup path). Otherwise the
- *	            message is accepted unsigned with one log line saying
- *	            why, and the milter sees nothing more of it.
+ *	            message is accepted unsigned at the end of the headers,
+ *	            where Postfix's queue ID is known, with one log line
+ *	            saying why; its headers are not kept.
  *	headers     kept as received (SMFIP_HDR_LEADSPC), within
- *	            MESSAGE_HEADERS_MAX headers and MESSAGE_HEADER_BYTES_MAX
- *bytes. end of hdrs exactly one From with a usable address, else on_error; find
- *the keys (SigningTable, else fallback_key); none: accept unsigned, logged.
+ *	            MESSAGE_HEADERS_MAX headers and
+ *	            MESSAGE_HEADER_BYTES_MAX bytes.
+ *	end of hdrs exactly one From with a usable address, else on_error;
+ *	            find the keys (SigningTable, else fallback_key); none:
+ *	            accept unsigned, logged.
  *	body        hashed as it streams (dkim_body_hash.c), never stored.
  *	end of msg  sign with each key and prepend the DKIM-Signature
  *	            headers, in SigningTable order, with one log line.
@@ -79,6 +82,7 @@ struct message {
 	size_t signer_count;
 	struct body_hash body;
 	bool hashing;
+	const char *not_signing; /* why, decided at MAIL FROM */
 };
 
 struct connection {
@@ -267,13 +271,13 @@ callback_envfrom(SMFICTX *context, char **arguments)
 	if (client_is_internal(connection, message->runtime) ||
 	    (authenticated && message->runtime->sign_authenticated))
 		return SMFIS_CONTINUE;
-	log_event(LOG_LEVEL_INFO, queue_id(context, message),
-	    "not signing: client %s is %s", connection->client,
+	/* Postfix names the queue file after the first RCPT: the log line
+	 * waits for the end of the headers, where the queue ID is known. */
+	message->not_signing =
 	    authenticated ? "authenticated, but sign_authenticated = no, and "
 	                    "not in internal_networks"
-	                  : "neither authenticated nor in internal_networks");
-	message_free(connection);
-	return SMFIS_ACCEPT;
+	                  : "neither authenticated nor in internal_networks";
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -284,7 +288,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	size_t name_length, value_length;
 	struct header_field *header;
 
-	if (message == NULL || message->over_limit)
+	if (message == NULL || message->over_limit || message->not_signing)
 		return connection ? no_reply(connection, SMFIP_NR_HDR)
 		                  : SMFIS_TEMPFAIL;
 	name_length = strlen(name);
@@ -335,6 +339,13 @@ callback_eoh(SMFICTX *context)
 
 	if (message == NULL)
 		return SMFIS_CONTINUE;
+	if (message->not_signing) {
+		log_event(LOG_LEVEL_INFO, queue_id(context, message),
+		    "not signing: client %s is %s", connection->client,
+		    message->not_signing);
+		message_free(connection);
+		return SMFIS_ACCEPT;
+	}
 	if (message->over_limit) {
 		snprintf(reason, sizeof(reason),
 		    "more than %d headers or %d bytes of headers",

@@ -116,8 +116,10 @@ def test_external_client_is_not_signed(dkim, relay, sink):
                          swaks=("--local-interface", "127.0.0.2")))
     delivery = sink.find(token.encode())
     assert signatures(delivery) == []
-    dkim.daemon.wait_for_log("not signing: client 127.0.0.2 is neither "
-                             "authenticated nor in internal_networks")
+    queue_id = relay.wait_for_log(r"postfix/smtpd\[\d+\]: ([0-9A-F]+): "
+                                  r"client=\S+\[127\.0\.0\.2\]").group(1)
+    dkim.daemon.wait_for_log(f"{queue_id}: not signing: client 127.0.0.2 is "
+                             "neither authenticated nor in internal_networks")
 
 
 @pytest.fixture
