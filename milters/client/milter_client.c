@@ -134,15 +134,28 @@ write_all(struct milter_session *session)
 	return true;
 }
 
+/* LENGTH bytes, from what was read ahead, then from the socket in reads
+ * as large as the read-ahead buffer (one read takes a burst of replies). */
 static bool
 read_all(struct milter_session *session, void *data, size_t length)
 {
 	size_t done = 0;
 
 	while (done < length) {
-		ssize_t got =
-		    read(session->fd, (char *)data + done, length - done);
+		size_t have = session->in_end - session->in_start;
+		ssize_t got;
 
+		if (have > 0) {
+			size_t take =
+			    have < length - done ? have : length - done;
+
+			memcpy((char *)data + done,
+			    session->in + session->in_start, take);
+			session->in_start += take;
+			done += take;
+			continue;
+		}
+		got = read(session->fd, session->in, sizeof(session->in));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
@@ -151,7 +164,8 @@ read_all(struct milter_session *session, void *data, size_t length)
 			             : strerror(errno));
 			return false;
 		}
-		done += (size_t)got;
+		session->in_start = 0;
+		session->in_end = (size_t)got;
 	}
 	return true;
 }

@@ -33,9 +33,11 @@ struct milter_change {
 
 struct milter_session {
 	int fd;
-	unsigned long actions;         /* negotiated SMFIF_* */
-	unsigned long protocol;        /* negotiated SMFIP_* */
-	struct buffer out;             /* packets not yet written */
+	unsigned long actions;  /* negotiated SMFIF_* */
+	unsigned long protocol; /* negotiated SMFIP_* */
+	struct buffer out;      /* packets not yet written */
+	char in[8192];          /* read ahead: replies come in bursts */
+	size_t in_start, in_end;
 	char reply_code[256];          /* from an 'y' reply */
 	bool skipping;                 /* the filter said SMFIR_SKIP */
 	struct milter_change *changes; /* 'h' and 'i' replies, in order */

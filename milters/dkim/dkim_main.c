@@ -193,9 +193,12 @@ stop_libmilter(void *unused)
 	return NULL;
 }
 
-/* New messages get a 4xx from now on (the client retries); connections in
- * flight get stop_timeout to finish; then the process exits, whether or
- * not libmilter's own threads have wound down. */
+/* New messages get a 4xx from now on (the client retries); messages in
+ * flight get stop_timeout to finish, with libmilter still running (its
+ * smfi_stop() stalls the sessions it has); then libmilter is stopped and
+ * the process exits, whether or not its threads have wound down. An idle
+ * MTA connection just closes: the MTA's next message on it meets its
+ * milter_default_action (tempfail). */
 static int
 stop(struct daemon *daemon, int status)
 {
@@ -204,11 +207,12 @@ stop(struct daemon *daemon, int status)
 	size_t open;
 
 	milter_refuse_new();
-	if (pthread_create(&stopper, NULL, stop_libmilter, NULL) == 0)
-		pthread_detach(stopper);
 	open = milter_wait_idle(settings->stop_timeout);
 	if (open > 0)
-		log_warning("stop timeout: abandoning %zu connections", open);
+		log_warning(
+		    "stop timeout: abandoning %zu messages in flight", open);
+	if (pthread_create(&stopper, NULL, stop_libmilter, NULL) == 0)
+		pthread_detach(stopper);
 	if (settings->socket.kind == SOCKET_UNIX &&
 	    unlink(settings->socket.path) < 0)
 		log_debug("cannot remove %s: %s", settings->socket.path,

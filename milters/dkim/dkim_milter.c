@@ -39,7 +39,9 @@
  *
  *	milter_refuse_new() and milter_wait_idle() make the
  *	graceful stop: new messages get 451 4.3.2, and the wait ends when no
- *	connection is open or after timeout_ms; it returns how many are.
+ *	message is in flight or after timeout_ms; it returns how many are.
+ *	libmilter must keep running meanwhile: its smfi_stop() also stops
+ *	the sessions in flight.
  * SECURITY
  *	Every byte of a header or body comes from the MTA's client: stored
  *	within bounds, logged escaped, never parsed beyond the From field.
@@ -50,7 +52,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,9 @@ struct message {
 	struct body_hash body;
 	bool hashing;
 	const char *not_signing; /* why, decided at MAIL FROM */
+	const char *refused;     /* 451 text, decided at MAIL FROM */
+	const char *refused_status;
+	bool in_flight; /* counted in in_flight */
 };
 
 struct connection {
@@ -93,18 +97,21 @@ struct connection {
 	struct message *message;
 };
 
-static atomic_bool refusing;
-static pthread_mutex_t connections_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t connections_idle = PTHREAD_COND_INITIALIZER;
-static size_t connections_open;
+static bool refusing; /* under in_flight_lock */
+/* Messages between MAIL FROM and their verdict, not refused: what a stop
+ * waits for. (Not connections: Postfix keeps a milter connection for a
+ * whole SMTP session, idle between messages.) */
+static pthread_mutex_t in_flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t in_flight_none = PTHREAD_COND_INITIALIZER;
+static size_t in_flight;
 
 /* SMFIP_MDS_1M: packets up to 1 MB where the MTA allows it, so that an
  * oversized header meets our own bound (and on_error) instead of
  * libmilter's 64 KB limit, where libmilter drops the connection. */
 #define WANTED_PROTOCOL                                                        \
 	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
-	    SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | \
-	    SMFIP_MDS_1M)
+	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY |     \
+	    SMFIP_HDR_LEADSPC | SMFIP_MDS_1M)
 
 static struct connection *
 connection_of(SMFICTX *context)
@@ -125,6 +132,12 @@ message_free(struct connection *connection)
 
 	if (message == NULL)
 		return;
+	if (message->in_flight) {
+		pthread_mutex_lock(&in_flight_lock);
+		if (--in_flight == 0)
+			pthread_cond_broadcast(&in_flight_none);
+		pthread_mutex_unlock(&in_flight_lock);
+	}
 	for (size_t i = 0; i < message->header_count; i++)
 		free(message->headers[i].name);
 	free(message->headers);
@@ -184,9 +197,6 @@ callback_negotiate(SMFICTX *context, unsigned long actions,
 	connection = xcalloc(1, sizeof(*connection));
 	connection->protocol = protocol & WANTED_PROTOCOL;
 	smfi_setpriv(context, connection);
-	pthread_mutex_lock(&connections_lock);
-	connections_open++;
-	pthread_mutex_unlock(&connections_lock);
 	*want_actions = SMFIF_ADDHDRS;
 	*want_protocol = connection->protocol;
 	*want2 = *want3 = 0;
@@ -252,32 +262,40 @@ callback_envfrom(SMFICTX *context, char **arguments)
 	(void)arguments;
 	if (connection == NULL)
 		return SMFIS_TEMPFAIL;
-	if (atomic_load(&refusing)) {
-		smfi_setreply(context, "451", "4.3.2",
-		    "DKIM signer shutting down, try again later");
-		return SMFIS_TEMPFAIL;
-	}
+	/* No reply here (SMFIP_NR_MAIL saves a round trip per message):
+	 * what is decided is acted on at the end of the headers, where
+	 * Postfix's queue ID is known too (it names the queue file after
+	 * the first RCPT). */
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
+	/* Under the lock a stop takes to refuse: counted, or refused. */
+	pthread_mutex_lock(&in_flight_lock);
+	if (!refusing) {
+		in_flight++;
+		message->in_flight = true;
+	}
+	pthread_mutex_unlock(&in_flight_lock);
+	if (!message->in_flight) {
+		message->refused_status = "4.3.2";
+		message->refused = "DKIM signer shutting down, try again later";
+		return no_reply(connection, SMFIP_NR_MAIL);
+	}
 	message->runtime = runtime_acquire();
 	if (message->runtime == NULL) {
-		log_error("no key set loaded: cannot sign");
-		message_free(connection);
-		smfi_setreply(context, "451", "4.7.0", "DKIM signer not ready");
-		return SMFIS_TEMPFAIL;
+		message->refused_status = "4.7.0";
+		message->refused = "DKIM signer not ready";
+		return no_reply(connection, SMFIP_NR_MAIL);
 	}
 	authenticated =
 	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}");
-	if (client_is_internal(connection, message->runtime) ||
-	    (authenticated && message->runtime->sign_authenticated))
-		return SMFIS_CONTINUE;
-	/* Postfix names the queue file after the first RCPT: the log line
-	 * waits for the end of the headers, where the queue ID is known. */
-	message->not_signing =
-	    authenticated ? "authenticated, but sign_authenticated = no, and "
-	                    "not in internal_networks"
-	                  : "neither authenticated nor in internal_networks";
-	return SMFIS_CONTINUE;
+	if (!client_is_internal(connection, message->runtime) &&
+	    !(authenticated && message->runtime->sign_authenticated))
+		message->not_signing =
+		    authenticated
+		        ? "authenticated, but sign_authenticated = no, and "
+		          "not in internal_networks"
+		        : "neither authenticated nor in internal_networks";
+	return no_reply(connection, SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -288,7 +306,8 @@ callback_header(SMFICTX *context, char *name, char *value)
 	size_t name_length, value_length;
 	struct header_field *header;
 
-	if (message == NULL || message->over_limit || message->not_signing)
+	if (message == NULL || message->over_limit || message->not_signing ||
+	    message->refused)
 		return connection ? no_reply(connection, SMFIP_NR_HDR)
 		                  : SMFIS_TEMPFAIL;
 	name_length = strlen(name);
@@ -339,6 +358,14 @@ callback_eoh(SMFICTX *context)
 
 	if (message == NULL)
 		return SMFIS_CONTINUE;
+	if (message->refused) {
+		if (message->runtime == NULL)
+			log_error("no key set loaded: cannot sign");
+		smfi_setreply(context, "451", (char *)message->refused_status,
+		    (char *)message->refused);
+		message_free(connection);
+		return SMFIS_TEMPFAIL;
+	}
 	if (message->not_signing) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: client %s is %s", connection->client,
@@ -483,10 +510,6 @@ callback_close(SMFICTX *context)
 	message_free(connection);
 	free(connection);
 	smfi_setpriv(context, NULL);
-	pthread_mutex_lock(&connections_lock);
-	if (--connections_open == 0)
-		pthread_cond_broadcast(&connections_idle);
-	pthread_mutex_unlock(&connections_lock);
 	return SMFIS_CONTINUE;
 }
 
@@ -508,7 +531,9 @@ static struct smfiDesc description = {
 void
 milter_refuse_new(void)
 {
-	atomic_store(&refusing, true);
+	pthread_mutex_lock(&in_flight_lock);
+	refusing = true;
+	pthread_mutex_unlock(&in_flight_lock);
 }
 
 bool
@@ -534,12 +559,11 @@ milter_wait_idle(long long timeout_ms)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
-	pthread_mutex_lock(&connections_lock);
-	while (connections_open > 0 &&
-	       pthread_cond_timedwait(&connections_idle, &connections_lock,
-	           &deadline) != ETIMEDOUT)
+	pthread_mutex_lock(&in_flight_lock);
+	while (in_flight > 0 && pthread_cond_timedwait(&in_flight_none,
+	                            &in_flight_lock, &deadline) != ETIMEDOUT)
 		;
-	open = connections_open;
-	pthread_mutex_unlock(&connections_lock);
+	open = in_flight;
+	pthread_mutex_unlock(&in_flight_lock);
 	return open;
 }

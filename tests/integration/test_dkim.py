@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from conftest import program
+from harness.milter_wire import MilterConnection
 from harness.smtp_clients import accepted, swaks
 from harness.waypost import DkimSetup, postfix_milter_settings
 
@@ -294,3 +295,49 @@ def test_check_reports_table_errors(dkim):
     assert f"{dkim.key_table}:1: /nonexistent/key.pem: cannot open" in errors
     assert f"{dkim.signing_table}:2: no key named \"nokey\"" in errors \
         or "cannot open" in errors
+
+
+def test_stop_finishes_the_message_in_flight_and_refuses_the_next(dkim):
+    """SIGTERM in the middle of a message: a message that starts while
+    it is in flight (on another MTA connection, opened before the stop)
+    gets 451 4.3.2, the one in flight is still signed, then the daemon
+    exits by itself."""
+    dkim.start("stop_timeout = 30s\n")
+    first = MilterConnection(dkim.socket)
+    second = MilterConnection(dkim.socket)
+    first.connect_from()
+    second.connect_from()
+    headers = [("From", " Alice <alice@example.com>"), ("Subject", " stop")]
+    first.start_message("AAA111", headers)
+    dkim.daemon.signal(signal.SIGTERM)
+    dkim.daemon.wait_for_log("stopping on signal")
+
+    second.start_message("BBB222", headers)
+    replies = second.finish_message()
+    assert [command for command, _ in replies] == ["y"], replies
+    assert replies[0][1].startswith(b"451 4.3.2 "), replies
+    assert dkim.daemon.process.poll() is None, "exited with work in flight"
+
+    replies = first.finish_message()
+    assert replies[-1][0] == "c", replies
+    inserted = [data for command, data in replies if command == "i"]
+    assert len(inserted) == 2 and b"DKIM-Signature" in inserted[0]
+    dkim.daemon.wait_for_log("AAA111: signed: d=example.com s=s1")
+    assert dkim.daemon.process.wait(timeout=15) == 0
+    assert "abandoning" not in dkim.daemon.read_log()
+    first.close()
+    second.close()
+
+
+def test_stop_timeout_abandons_a_stuck_message(dkim):
+    dkim.start("stop_timeout = 500ms\n")
+    milter = MilterConnection(dkim.socket)
+    milter.connect_from()
+    milter.start_message("CCC333", [("From", " alice@example.com")])
+    started = time.monotonic()
+    dkim.daemon.signal(signal.SIGTERM)
+    assert dkim.daemon.process.wait(timeout=15) == 0
+    assert time.monotonic() - started < 10
+    assert "stop timeout: abandoning 1 messages in flight" \
+        in dkim.daemon.read_log()
+    milter.close()
