@@ -87,19 +87,6 @@ fail(const char *format, ...)
 	exit(2);
 }
 
-static bool
-valid_name(const char *name)
-{
-	size_t length = strlen(name);
-
-	return length > 0 && length <= 253 && name[0] != '.' &&
-	       name[0] != '-' && name[length - 1] != '.' &&
-	       strstr(name, "..") == NULL &&
-	       strspn(name,
-	           "abcdefghijklmnopqrstuvwxyz"
-	           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == length;
-}
-
 static void
 parse(int argc, char **argv, struct options *options)
 {
@@ -154,9 +141,9 @@ parse(int argc, char **argv, struct options *options)
 	    options->selector == NULL ||
 	    (options->check && options->key_file == NULL))
 		usage();
-	if (!valid_name(options->domain))
+	if (!table_name_valid(options->domain))
 		fail("bad domain \"%s\"", options->domain);
-	if (!valid_name(options->selector) ||
+	if (!table_name_valid(options->selector) ||
 	    strlen(options->selector) > SELECTOR_MAX)
 		fail("bad selector \"%s\"", options->selector);
 	if (strcmp(options->type, "rsa") != 0 &&
@@ -224,18 +211,19 @@ generate(const struct options *options)
 	bool ed25519 = strcmp(options->type, "ed25519") == 0;
 	char default_path[600], absolute[PATH_MAX];
 	const char *path = options->output;
-	EVP_PKEY *key = ed25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
-	                        : EVP_PKEY_Q_keygen(
-	                              NULL, NULL, "RSA", (size_t)options->bits);
 	struct passwd *user = NULL;
+	EVP_PKEY *key;
 	FILE *file;
 	char *text;
 	int fd;
 
-	if (key == NULL)
-		fail("cannot generate a %s key", options->type);
 	if (options->user != NULL && (user = getpwnam(options->user)) == NULL)
 		fail("no such user \"%s\"", options->user);
+	key = ed25519
+	          ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+	          : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)options->bits);
+	if (key == NULL)
+		fail("cannot generate a %s key", options->type);
 	if (path == NULL) {
 		snprintf(default_path, sizeof(default_path), "%s.%s.pem",
 		    options->selector, options->domain);
@@ -245,11 +233,15 @@ generate(const struct options *options)
 	if (fd < 0) {
 		fprintf(stderr, "waypost-dkim-keygen: %s: %s\n", path,
 		    strerror(errno));
+		EVP_PKEY_free(key);
 		return 2;
 	}
 	if (user != NULL && fchown(fd, user->pw_uid, user->pw_gid) < 0) {
 		fprintf(stderr, "waypost-dkim-keygen: chown %s: %s\n", path,
 		    strerror(errno));
+		close(fd);
+		unlink(path);
+		EVP_PKEY_free(key);
 		return 2;
 	}
 	file = fdopen(fd, "w");
@@ -258,6 +250,7 @@ generate(const struct options *options)
 	    fclose(file) != 0) {
 		fprintf(stderr, "waypost-dkim-keygen: cannot write %s\n", path);
 		unlink(path);
+		EVP_PKEY_free(key);
 		return 2;
 	}
 	text = record_text(key, ed25519);

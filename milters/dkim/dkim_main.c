@@ -49,6 +49,7 @@
 
 #define KEY_CHECK_INTERVAL_MS  1000
 #define MILTER_TIMEOUT_SECONDS 300
+#define REPLY_GRACE_MS         200
 
 static int milter_done[2] = {-1, -1};
 
@@ -195,10 +196,12 @@ stop_libmilter(void *unused)
 
 /* New messages get a 4xx from now on (the client retries); messages in
  * flight get stop_timeout to finish, with libmilter still running (its
- * smfi_stop() stalls the sessions it has); then libmilter is stopped and
- * the process exits, whether or not its threads have wound down. An idle
- * MTA connection just closes: the MTA's next message on it meets its
- * milter_default_action (tempfail). */
+ * smfi_stop() stalls the sessions it has), and REPLY_GRACE_MS more for
+ * libmilter to send the verdict of the last one, which it does after our
+ * callback has returned; then libmilter is stopped and the process exits,
+ * whether or not its threads have wound down. An idle MTA connection just
+ * closes: the MTA's next message on it meets its milter_default_action
+ * (tempfail). */
 static int
 stop(struct daemon *daemon, int status)
 {
@@ -211,6 +214,8 @@ stop(struct daemon *daemon, int status)
 	if (open > 0)
 		log_warning(
 		    "stop timeout: abandoning %zu messages in flight", open);
+	else /* libmilter sends the last verdict after our callback returns */
+		poll(NULL, 0, REPLY_GRACE_MS);
 	if (pthread_create(&stopper, NULL, stop_libmilter, NULL) == 0)
 		pthread_detach(stopper);
 	if (settings->socket.kind == SOCKET_UNIX &&

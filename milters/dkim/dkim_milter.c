@@ -359,8 +359,9 @@ callback_eoh(SMFICTX *context)
 	if (message == NULL)
 		return SMFIS_CONTINUE;
 	if (message->refused) {
-		if (message->runtime == NULL)
-			log_error("no key set loaded: cannot sign");
+		if (message->in_flight) /* counted, so not refused by a stop */
+			log_event(LOG_LEVEL_ERROR, queue_id(context, message),
+			    "no key set loaded: cannot sign");
 		smfi_setreply(context, "451", (char *)message->refused_status,
 		    (char *)message->refused);
 		message_free(connection);

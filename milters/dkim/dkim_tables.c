@@ -137,6 +137,12 @@ valid_label_text(const char *text, bool allow_percent)
 	           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == length;
 }
 
+bool
+table_name_valid(const char *text)
+{
+	return valid_label_text(text, false);
+}
+
 static bool
 too_many(struct line_reader *reader, size_t count)
 {

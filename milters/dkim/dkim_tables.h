@@ -47,6 +47,8 @@ struct signtable {
 
 bool table_path(
     const char *spec, bool allow_refile, const char **path, bool *refile);
+/* A domain or selector as KeyTable lines and DNS names take them. */
+bool table_name_valid(const char *text);
 bool keytable_parse(const char *file, const char *data, size_t size,
     struct keytable *table, struct config_errors *errors);
 bool signtable_parse(const char *file, const char *data, size_t size,

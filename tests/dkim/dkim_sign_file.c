@@ -25,12 +25,11 @@
 
 #define INPUT_MAX (64 * 1024 * 1024)
 
-static struct header_policy *
-default_policy(void)
+static void
+default_policy(struct header_policy *policy)
 {
 	static const struct config_key list = {
 	    "l", CONFIG_LIST, 0, NULL, 0, 0, 0, NULL};
-	static struct header_policy policy;
 	struct config_list sign, oversign;
 	char error[128];
 
@@ -38,8 +37,9 @@ default_policy(void)
 	    &list, dkim_default_sign_headers, &sign, error, sizeof(error));
 	config_value_parse(&list, dkim_default_oversign_headers, &oversign,
 	    error, sizeof(error));
-	header_policy_init(&policy, &sign, &oversign);
-	return &policy;
+	header_policy_init(policy, &sign, &oversign);
+	config_value_free(&list, &sign);
+	config_value_free(&list, &oversign);
 }
 
 int
@@ -52,6 +52,7 @@ main(int argc, char **argv)
 	struct body_hash hash;
 	unsigned char body_hash[BODY_HASH_SIZE];
 	struct buffer value = {0};
+	struct header_policy policy;
 	char error[512];
 	size_t size, covered;
 	int canon = -1;
@@ -79,6 +80,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "not a message\n");
 		return 1;
 	}
+	default_policy(&policy);
 	{
 		struct signer signer = {
 		    key.pkey, key.algorithm, argv[3], argv[2]};
@@ -86,7 +88,7 @@ main(int argc, char **argv)
 		    canon <= 1 ? CANON_RELAXED : CANON_SIMPLE,
 		    canon % 2 == 0 ? CANON_RELAXED : CANON_SIMPLE, body_hash,
 		    1795000000, 0, message.headers, message.header_count,
-		    default_policy()};
+		    &policy};
 
 		body_hash_init(&hash, request.body_canon);
 		body_hash_update(&hash, message.body, message.body_length);
@@ -101,6 +103,7 @@ main(int argc, char **argv)
 	printf("DKIM-Signature:%s\r\n", value.data);
 	fwrite(input, 1, size, stdout);
 	buffer_free(&value);
+	header_policy_free(&policy);
 	message_file_free(&message);
 	signing_key_free(&key);
 	return fflush(stdout) == 0 ? 0 : 1;

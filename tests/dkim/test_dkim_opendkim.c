@@ -329,6 +329,7 @@ main(void)
 	DIR *corpus;
 	uint64_t fixed = TIMESTAMP;
 	unsigned flags = DKIM_LIBFLAGS_FIXCRLF;
+	int status;
 
 	snprintf(directory, sizeof(directory), "%s/tests/dkim/corpus", top);
 	corpus = opendir(directory);
@@ -368,6 +369,9 @@ main(void)
 	    test_big_body, (void *)(uintptr_t)(5 * 1024 * 1024));
 	tests[count++].name = "5 MB body";
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return _cmocka_run_group_tests(
+	status = _cmocka_run_group_tests(
 	    "opendkim differential", tests, count, NULL, NULL);
+	for (size_t i = 0; i < count - 2; i++)
+		free(paths[i]);
+	return status;
 }

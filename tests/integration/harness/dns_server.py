@@ -2,7 +2,7 @@
 TXT records a test gives it: no upstream, no /etc/hosts, nothing else."""
 import subprocess
 
-from . import ports
+from . import ports, processes
 
 
 class DnsServer:
@@ -39,12 +39,6 @@ class DnsServer:
         return f"127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         if self.process and self.process.stderr:
             self.process.stderr.close()

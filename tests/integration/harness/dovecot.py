@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from . import tempdir
+from . import processes, tempdir
 
 CONFIG = """\
 base_dir = {dir}/run
@@ -65,11 +65,7 @@ class Dovecot:
         return self
 
     def log(self):
-        try:
-            with open(os.path.join(self.directory, "dovecot.log")) as f:
-                return f.read()
-        except OSError:
-            return "(no log)"
+        return processes.read_log(os.path.join(self.directory, "dovecot.log"))
 
     def settings(self):
         """main.cf settings for a Postfix that authenticates here."""
@@ -78,11 +74,5 @@ class Dovecot:
                 "smtpd_sasl_path": self.socket}
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         tempdir.remove_dir(self.directory)

@@ -15,11 +15,14 @@ NR_FLAGS = {"C": 0x1000, "M": 0x4000, "L": 0x80, "B": 0x80000,
 
 
 class MilterConnection:
-    def __init__(self, path, timeout=20):
+    def __init__(self, path, timeout=20, offered=OFFERED):
+        """offered: the SMFIP_* flags offered; leave out an NR_* flag to
+        wait for the milter's reply to that step (a point where the test
+        knows the milter has seen it)."""
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
-        self.send("O", struct.pack(">III", VERSION, ADD_HEADERS, OFFERED))
+        self.send("O", struct.pack(">III", VERSION, ADD_HEADERS, offered))
         command, data = self.receive()
         assert command == "O", f"negotiation answered with {command!r}"
         _, self.actions, self.protocol = struct.unpack(">III", data[:12])

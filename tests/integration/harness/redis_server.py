@@ -5,7 +5,7 @@ import time
 
 import redis as redis_client
 
-from . import ports, tempdir
+from . import ports, processes, tempdir
 
 
 class RedisServer:
@@ -35,20 +35,10 @@ class RedisServer:
                 time.sleep(0.05)
 
     def log(self):
-        try:
-            with open(os.path.join(self.directory, "redis.log")) as log:
-                return log.read()
-        except OSError:
-            return "(no log)"
+        return processes.read_log(os.path.join(self.directory, "redis.log"))
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         if self.client:
             self.client.close()
         tempdir.remove_dir(self.directory)

@@ -7,9 +7,10 @@ the KeyTable, SigningTable and [dkim] configuration around a KeyStore.
 import grp
 import os
 import pwd
-import signal
 import subprocess
 import time
+
+from . import processes
 
 DAEMON_USER = "nobody"
 
@@ -50,11 +51,7 @@ class Daemon:
         return self
 
     def read_log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return processes.read_log(self.log_path, missing="")
 
     def wait_for_log(self, text, timeout=20, or_exit=False, count=1):
         """Wait until text appears count times in the log."""
@@ -74,19 +71,11 @@ class Daemon:
 
     def stop(self, timeout=20):
         """SIGTERM, then SIGKILL if it does not go; the exit status."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        status = processes.stop(self.process, timeout)
         if self.log_file:
             self.log_file.close()
             self.log_file = None
-        return self.process.returncode
+        return status
 
 
 def give_to_daemon_user(path, mode=0o600):
