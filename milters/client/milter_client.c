@@ -424,18 +424,27 @@ milter_connect(
 	return result;
 }
 
-enum milter_verdict
-milter_mail(struct milter_session *session, const char *sender)
+/* MAIL FROM and RCPT TO: the address in angle brackets, one argument. */
+static enum milter_verdict
+address_command(struct milter_session *session, char code, const char *address,
+    unsigned long skipped, unsigned long no_reply)
 {
 	struct buffer data = {0};
 	enum milter_verdict result;
 
-	buffer_printf(&data, "<%s>", sender);
+	buffer_printf(&data, "<%s>", address);
 	buffer_append_char(&data, '\0');
-	result = command(session, SMFIC_MAIL, data.data, data.length,
-	    SMFIP_NOMAIL, SMFIP_NR_MAIL);
+	result =
+	    command(session, code, data.data, data.length, skipped, no_reply);
 	buffer_free(&data);
 	return result;
+}
+
+enum milter_verdict
+milter_mail(struct milter_session *session, const char *sender)
+{
+	return address_command(
+	    session, SMFIC_MAIL, sender, SMFIP_NOMAIL, SMFIP_NR_MAIL);
 }
 
 enum milter_verdict
@@ -448,15 +457,8 @@ milter_helo(struct milter_session *session, const char *name)
 enum milter_verdict
 milter_recipient(struct milter_session *session, const char *recipient)
 {
-	struct buffer data = {0};
-	enum milter_verdict result;
-
-	buffer_printf(&data, "<%s>", recipient);
-	buffer_append_char(&data, '\0');
-	result = command(session, SMFIC_RCPT, data.data, data.length,
-	    SMFIP_NORCPT, SMFIP_NR_RCPT);
-	buffer_free(&data);
-	return result;
+	return address_command(
+	    session, SMFIC_RCPT, recipient, SMFIP_NORCPT, SMFIP_NR_RCPT);
 }
 
 enum milter_verdict

@@ -154,29 +154,36 @@ parse(int argc, char **argv, struct options *options)
 		    RSA_BITS_MAX, options->bits);
 }
 
-/* The text of the TXT record: "v=DKIM1; k=...; p=BASE64". */
+/* The text of the TXT record: "v=DKIM1; k=...; p=BASE64", where p= is the
+ * raw key for Ed25519 (RFC 8463) and SubjectPublicKeyInfo for RSA. */
 static char *
 record_text(EVP_PKEY *key, bool ed25519)
 {
-	unsigned char der[2048], *cursor = der, raw[32];
-	size_t raw_length = sizeof(raw);
-	char *b64 = malloc(4096), *text = malloc(4200);
-	int length;
+	unsigned char raw[32], *public = raw;
+	size_t length = sizeof(raw);
+	int der_length, prefix;
+	char *text;
+	size_t text_size;
 
-	if (b64 == NULL || text == NULL)
-		fail("out of memory");
 	if (ed25519) {
-		EVP_PKEY_get_raw_public_key(key, raw, &raw_length);
-		EVP_EncodeBlock((unsigned char *)b64, raw, (int)raw_length);
-	} else {
-		length = i2d_PUBKEY(key, &cursor);
-		if (length <= 0)
+		if (EVP_PKEY_get_raw_public_key(key, raw, &length) != 1)
 			fail("cannot encode the public key");
-		EVP_EncodeBlock((unsigned char *)b64, der, length);
+	} else {
+		public = NULL; /* i2d_PUBKEY() allocates */
+		der_length = i2d_PUBKEY(key, &public);
+		if (der_length <= 0)
+			fail("cannot encode the public key");
+		length = (size_t)der_length;
 	}
-	snprintf(text, 4200, "v=DKIM1; k=%s; p=%s", ed25519 ? "ed25519" : "rsa",
-	    b64);
-	free(b64);
+	text_size = sizeof("v=DKIM1; k=ed25519; p=") + 4 * ((length + 2) / 3);
+	text = malloc(text_size);
+	if (text == NULL)
+		fail("out of memory");
+	prefix = snprintf(
+	    text, text_size, "v=DKIM1; k=%s; p=", ed25519 ? "ed25519" : "rsa");
+	EVP_EncodeBlock((unsigned char *)text + prefix, public, (int)length);
+	if (public != raw)
+		OPENSSL_free(public);
 	return text;
 }
 

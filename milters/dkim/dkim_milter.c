@@ -70,6 +70,13 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Why a message gets 451 at the end of its headers, if it does. */
+enum refusal {
+	NOT_REFUSED,
+	REFUSED_STOPPING, /* 4.3.2: the daemon is stopping */
+	REFUSED_NO_KEYS,  /* 4.7.0: no key set loaded */
+};
+
 struct message {
 	struct runtime *runtime;
 	char queue_id[32];
@@ -84,9 +91,8 @@ struct message {
 	struct body_hash body;
 	bool hashing;
 	const char *not_signing; /* why, decided at MAIL FROM */
-	const char *refused;     /* 451 text, decided at MAIL FROM */
-	const char *refused_status;
-	bool in_flight; /* counted in in_flight */
+	enum refusal refused;    /* decided at MAIL FROM */
+	bool in_flight;          /* counted in in_flight */
 };
 
 struct connection {
@@ -276,14 +282,12 @@ callback_envfrom(SMFICTX *context, char **arguments)
 	}
 	pthread_mutex_unlock(&in_flight_lock);
 	if (!message->in_flight) {
-		message->refused_status = "4.3.2";
-		message->refused = "DKIM signer shutting down, try again later";
+		message->refused = REFUSED_STOPPING;
 		return no_reply(connection, SMFIP_NR_MAIL);
 	}
 	message->runtime = runtime_acquire();
 	if (message->runtime == NULL) {
-		message->refused_status = "4.7.0";
-		message->refused = "DKIM signer not ready";
+		message->refused = REFUSED_NO_KEYS;
 		return no_reply(connection, SMFIP_NR_MAIL);
 	}
 	authenticated =
@@ -307,7 +311,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	struct header_field *header;
 
 	if (message == NULL || message->over_limit || message->not_signing ||
-	    message->refused)
+	    message->refused != NOT_REFUSED)
 		return connection ? no_reply(connection, SMFIP_NR_HDR)
 		                  : SMFIS_TEMPFAIL;
 	name_length = strlen(name);
@@ -358,12 +362,15 @@ callback_eoh(SMFICTX *context)
 
 	if (message == NULL)
 		return SMFIS_CONTINUE;
-	if (message->refused) {
-		if (message->in_flight) /* counted, so not refused by a stop */
-			log_event(LOG_LEVEL_ERROR, queue_id(context, message),
-			    "no key set loaded: cannot sign");
-		smfi_setreply(context, "451", (char *)message->refused_status,
-		    (char *)message->refused);
+	if (message->refused == REFUSED_STOPPING)
+		smfi_setreply(context, "451", "4.3.2",
+		    "DKIM signer shutting down, try again later");
+	if (message->refused == REFUSED_NO_KEYS) {
+		log_event(LOG_LEVEL_ERROR, queue_id(context, message),
+		    "no key set loaded: cannot sign");
+		smfi_setreply(context, "451", "4.7.0", "DKIM signer not ready");
+	}
+	if (message->refused != NOT_REFUSED) {
 		message_free(connection);
 		return SMFIS_TEMPFAIL;
 	}

@@ -16,31 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_value.h"
+#include "default_policy.h"
 #include "dkim_body_hash.h"
-#include "dkim_config.h"
 #include "dkim_key.h"
 #include "file_read.h"
 #include "message_file.h"
 
 #define INPUT_MAX (64 * 1024 * 1024)
-
-static void
-default_policy(struct header_policy *policy)
-{
-	static const struct config_key list = {
-	    "l", CONFIG_LIST, 0, NULL, 0, 0, 0, NULL};
-	struct config_list sign, oversign;
-	char error[128];
-
-	config_value_parse(
-	    &list, dkim_default_sign_headers, &sign, error, sizeof(error));
-	config_value_parse(&list, dkim_default_oversign_headers, &oversign,
-	    error, sizeof(error));
-	header_policy_init(policy, &sign, &oversign);
-	config_value_free(&list, &sign);
-	config_value_free(&list, &oversign);
-}
 
 int
 main(int argc, char **argv)
@@ -80,7 +62,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "not a message\n");
 		return 1;
 	}
-	default_policy(&policy);
+	default_policy_init(&policy);
 	{
 		struct signer signer = {
 		    key.pkey, key.algorithm, argv[3], argv[2]};

@@ -31,9 +31,8 @@
 
 #include <opendkim/dkim.h>
 
+#include "default_policy.h"
 #include "dkim_body_hash.h"
-#include "dkim_config.h"
-#include "config_value.h"
 #include "message_file.h"
 #include "unit_test.h"
 
@@ -87,23 +86,6 @@ make_keys(void)
 	EVP_PKEY_get_raw_public_key(ed_key, raw, &raw_length);
 	EVP_EncodeBlock((unsigned char *)b64, raw, (int)raw_length);
 	snprintf(ed_txt, sizeof(ed_txt), "v=DKIM1; k=ed25519; p=%s", b64);
-}
-
-static void
-make_policy(void)
-{
-	static const struct config_key list = {
-	    "l", CONFIG_LIST, 0, NULL, 0, 0, 0, NULL};
-	struct config_list sign, oversign;
-	char error[128];
-
-	config_value_parse(
-	    &list, dkim_default_sign_headers, &sign, error, sizeof(error));
-	config_value_parse(&list, dkim_default_oversign_headers, &oversign,
-	    error, sizeof(error));
-	header_policy_init(&policy, &sign, &oversign);
-	config_value_free(&list, &sign);
-	config_value_free(&list, &oversign);
 }
 
 static void
@@ -348,7 +330,7 @@ main(void)
 	closedir(corpus);
 	qsort(paths, count, sizeof(*paths), compare_names);
 	make_keys();
-	make_policy();
+	default_policy_init(&policy);
 	for (int i = 0; i < 2; i++) {
 		opendkim[i] = dkim_init(NULL, NULL);
 		dkim_options(opendkim[i], DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME,

@@ -12,6 +12,7 @@
 
 #include "test_schema.h"
 #include "unit_test.h"
+#include "assert_errors.h"
 
 static struct config_errors errors;
 
@@ -24,17 +25,6 @@ load(const char *text)
 }
 
 static void
-assert_error(const char *expected)
-{
-	for (size_t i = 0; i < errors.count; i++)
-		if (strstr(errors.text[i], expected) != NULL)
-			return;
-	for (size_t i = 0; i < errors.count; i++)
-		print_message("error %zu: %s\n", i, errors.text[i]);
-	fail_msg("no error contains \"%s\"", expected);
-}
-
-static void
 assert_fails_with(const char *text, const char *expected)
 {
 	struct test_config *config = load(text);
@@ -43,7 +33,7 @@ assert_fails_with(const char *text, const char *expected)
 		config_free(&test_schema, config);
 		fail_msg("loaded, expected error \"%s\"", expected);
 	}
-	assert_error(expected);
+	assert_config_error(&errors, expected);
 }
 
 static void
@@ -378,10 +368,10 @@ test_every_error_is_reported(void **state)
 	assert_null(load("[testd]\nretries = x\nbogus = 1\n[nope]\n[log]\n"
 	                 "level = loud\n"));
 	assert_int_equal(errors.count, 4);
-	assert_error("test.conf:2:");
-	assert_error("test.conf:3:");
-	assert_error("test.conf:4:");
-	assert_error("test.conf:6:");
+	assert_config_error(&errors, "test.conf:2:");
+	assert_config_error(&errors, "test.conf:3:");
+	assert_config_error(&errors, "test.conf:4:");
+	assert_config_error(&errors, "test.conf:6:");
 }
 
 static void
@@ -417,7 +407,7 @@ test_buffer_size_is_bounded(void **state)
 	memset(&errors, 0, sizeof(errors));
 	assert_null(config_load_buffer(
 	    &test_schema, "big.conf", "", CONFIG_FILE_SIZE_MAX + 1, &errors));
-	assert_error("big.conf: larger than 1048576 bytes");
+	assert_config_error(&errors, "big.conf: larger than 1048576 bytes");
 }
 
 /* Files: permissions, kinds and secrets. */
@@ -462,8 +452,9 @@ test_missing_file(void **state)
 {
 	(void)state;
 	assert_null(load_path("/nonexistent/waypost.conf"));
-	assert_error("/nonexistent/waypost.conf: cannot open: No such file or "
-	             "directory");
+	assert_config_error(&errors,
+	    "/nonexistent/waypost.conf: cannot open: No such file or "
+	    "directory");
 }
 
 static void
@@ -471,7 +462,7 @@ test_directory_is_not_a_file(void **state)
 {
 	(void)state;
 	assert_null(load_path("/tmp"));
-	assert_error("/tmp: not a regular file");
+	assert_config_error(&errors, "/tmp: not a regular file");
 }
 
 static void
@@ -479,7 +470,7 @@ test_world_writable_file_is_refused(void **state)
 {
 	(void)state;
 	assert_null(load_path(write_file("[testd]\n", 0666)));
-	assert_error("writable by other users: chmod o-w");
+	assert_config_error(&errors, "writable by other users: chmod o-w");
 	unlink(file_path);
 }
 
@@ -491,8 +482,8 @@ test_secret_in_world_readable_file_is_refused(void **state)
 	(void)state;
 	assert_null(
 	    load_path(write_file("[redis]\npassword = s3cret\n", 0644)));
-	assert_error(":2: password is a secret, but");
-	assert_error("is readable by other users: chmod o-r");
+	assert_config_error(&errors, ":2: password is a secret, but");
+	assert_config_error(&errors, "is readable by other users: chmod o-r");
 	unlink(file_path);
 	config = load_path(write_file("[redis]\npassword = s3cret\n", 0640));
 	assert_non_null(config);
@@ -510,7 +501,7 @@ test_oversized_file_is_refused(void **state)
 	memset(text, '#', CONFIG_FILE_SIZE_MAX + 1);
 	text[CONFIG_FILE_SIZE_MAX + 1] = '\0';
 	assert_null(load_path(write_file(text, 0644)));
-	assert_error("larger than 1048576 bytes");
+	assert_config_error(&errors, "larger than 1048576 bytes");
 	unlink(file_path);
 	free(text);
 }

@@ -16,19 +16,9 @@
 
 #include "dkim_keyset.h"
 #include "unit_test.h"
+#include "assert_errors.h"
 
 static struct config_errors errors;
-
-static void
-assert_error(const char *expected)
-{
-	for (size_t i = 0; i < errors.count; i++)
-		if (strstr(errors.text[i], expected) != NULL)
-			return;
-	for (size_t i = 0; i < errors.count; i++)
-		print_message("error %zu: %s\n", i, errors.text[i]);
-	fail_msg("no error contains \"%s\"", expected);
-}
 
 static bool
 parse_keytable(const char *text, struct keytable *table)
@@ -68,25 +58,27 @@ test_keytable_errors(void **state)
 
 	(void)state;
 	assert_false(parse_keytable("k example.com:s1\n", &table));
-	assert_error("KeyTable:1: expected domain:selector:/path/to/key");
+	assert_config_error(
+	    &errors, "KeyTable:1: expected domain:selector:/path/to/key");
 	keytable_free(&table);
 	assert_false(parse_keytable("k example.com:s1:MIIEvQIBADAN\n", &table));
-	assert_error("KeyTable:1: the key must be an absolute file path");
+	assert_config_error(
+	    &errors, "KeyTable:1: the key must be an absolute file path");
 	keytable_free(&table);
 	assert_false(parse_keytable("k exa mple.com:s1:/k\n", &table));
-	assert_error("KeyTable:1: expected two fields");
+	assert_config_error(&errors, "KeyTable:1: expected two fields");
 	keytable_free(&table);
 	assert_false(parse_keytable("k bad_$:s1:/k\n", &table));
-	assert_error("KeyTable:1: bad domain");
+	assert_config_error(&errors, "KeyTable:1: bad domain");
 	keytable_free(&table);
 	assert_false(parse_keytable("k ex.com:s:1:/k\n", &table));
 	keytable_free(&table);
 	assert_false(parse_keytable("k\n", &table));
-	assert_error("KeyTable:1: expected two fields");
+	assert_config_error(&errors, "KeyTable:1: expected two fields");
 	keytable_free(&table);
 	assert_false(parse_keytable(
 	    "a ex.com:s1:/k1\nb ex.com:s2:/k2\na ex.com:s3:/k3\n", &table));
-	assert_error(
+	assert_config_error(&errors,
 	    "KeyTable:3: key name \"a\" appears twice (first on line 1)");
 	keytable_free(&table);
 }
@@ -383,18 +375,20 @@ test_keyset_errors(void **state)
 	config = section(keytable, signtable, "nokey");
 	memset(&errors, 0, sizeof(errors));
 	assert_null(keyset_load(&config, &safe, &errors));
-	assert_error("KeyTable:2: ");
-	assert_error("bad.pem may be read or written by group or others");
+	assert_config_error(&errors, "KeyTable:2: ");
+	assert_config_error(
+	    &errors, "bad.pem may be read or written by group or others");
 	chmod(write_key("bad.pem", ed, 0600), 0600);
 	memset(&errors, 0, sizeof(errors));
 	assert_null(keyset_load(&config, &safe, &errors));
-	assert_error(
+	assert_config_error(&errors,
 	    "SigningTable:2: no key named \"missing\" in the KeyTable");
-	assert_error("[dkim] fallback_key: no key named \"nokey\"");
+	assert_config_error(
+	    &errors, "[dkim] fallback_key: no key named \"nokey\"");
 	config = section("/nonexistent/KeyTable", NULL, NULL);
 	memset(&errors, 0, sizeof(errors));
 	assert_null(keyset_load(&config, &safe, &errors));
-	assert_error("/nonexistent/KeyTable: cannot open");
+	assert_config_error(&errors, "/nonexistent/KeyTable: cannot open");
 	EVP_PKEY_free(ed);
 }
 
