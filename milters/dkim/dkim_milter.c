@@ -1,13 +1,15 @@
 /*
  * NAME
- *	dkim_milter - the libmilter callbacks of waypost-dkim
+ *	dkim_milter - the milter callbacks of waypost-dkim
  * SYNOPSIS
  *	#include "dkim_milter.h"
  *
- *	bool milter_register(error, error_size)
- *	size_t milter_wait_idle(timeout_ms)
+ *	const struct milter_filter dkim_milter_filter
+ *	void dkim_milter_refuse_new(void)
+ *	size_t dkim_milter_wait_idle(timeout_ms)
  * DESCRIPTION
- *	One connection from the MTA at a time per libmilter thread; for each
+ *	The filter milter_server.c serves: callbacks run in its worker
+ *	threads, each call with its own connection's state; for each
  *	message:
  *
  *	MAIL FROM   decide whether to sign: the client authenticated
@@ -37,11 +39,10 @@
  *	replies where the answer is always "continue" (connect, headers,
  *	body chunks), which saves a round trip per header and chunk.
  *
- *	milter_refuse_new() and milter_wait_idle() make the
+ *	dkim_milter_refuse_new() and dkim_milter_wait_idle() make the
  *	graceful stop: new messages get 451 4.3.2, and the wait ends when no
  *	message is in flight or after timeout_ms; it returns how many are.
- *	libmilter must keep running meanwhile: its smfi_stop() also stops
- *	the sessions in flight.
+ *	The server must keep running meanwhile.
  * SECURITY
  *	Every byte of a header or body comes from the MTA's client: stored
  *	within bounds, logged escaped, never parsed beyond the From field.
@@ -68,6 +69,7 @@
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "log.h"
+#include "milter_engine.h"
 #include "xmalloc.h"
 
 /* Why a message gets 451 at the end of its headers, if it does. */
@@ -111,25 +113,13 @@ static pthread_mutex_t in_flight_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t in_flight_none = PTHREAD_COND_INITIALIZER;
 static size_t in_flight;
 
-/* SMFIP_MDS_1M: packets up to 1 MB where the MTA allows it, so that an
- * oversized header meets our own bound (and on_error) instead of
- * libmilter's 64 KB limit, where libmilter drops the connection. */
+/* Steps not needed, and steps whose answer is always "continue": the
+ * MTA sends no HELO, RCPT, DATA or unknown commands and waits for no
+ * reply to the connection, MAIL FROM, headers and body chunks. */
 #define WANTED_PROTOCOL                                                        \
 	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
 	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY |     \
-	    SMFIP_HDR_LEADSPC | SMFIP_MDS_1M)
-
-static struct connection *
-connection_of(SMFICTX *context)
-{
-	return smfi_getpriv(context);
-}
-
-static sfsistat
-no_reply(const struct connection *connection, unsigned long flag)
-{
-	return connection->protocol & flag ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-}
+	    SMFIP_HDR_LEADSPC)
 
 static void
 message_free(struct connection *connection)
@@ -155,20 +145,21 @@ message_free(struct connection *connection)
 }
 
 static const char *
-queue_id(SMFICTX *context, struct message *message)
+queue_id(struct milter_context *context, struct message *message)
 {
 	const char *id;
 
 	if (message->queue_id[0] == '\0' &&
-	    (id = smfi_getsymval(context, "i")) != NULL)
+	    (id = milter_macro(context, "i")) != NULL)
 		snprintf(
 		    message->queue_id, sizeof(message->queue_id), "%s", id);
 	return message->queue_id[0] ? message->queue_id : "NOQUEUE";
 }
 
 /* A message that should be signed and cannot be: on_error decides. */
-static sfsistat
-cannot_sign(SMFICTX *context, struct connection *connection, const char *reason)
+static enum milter_status
+cannot_sign(struct milter_context *context, struct connection *connection,
+    const char *reason)
 {
 	struct message *message = connection->message;
 	bool tempfail = message->runtime->on_error == DKIM_ON_ERROR_TEMPFAIL;
@@ -179,66 +170,46 @@ cannot_sign(SMFICTX *context, struct connection *connection, const char *reason)
 	             : "passed unsigned (on_error = accept)");
 	message_free(connection);
 	if (!tempfail)
-		return SMFIS_ACCEPT;
-	smfi_setreply(context, "451", "4.7.0",
+		return MILTER_ACCEPT;
+	milter_set_reply(context, "451", "4.7.0",
 	    "Message could not be DKIM-signed, try again later");
-	return SMFIS_TEMPFAIL;
+	return MILTER_TEMPFAIL;
 }
 
-static sfsistat
-callback_negotiate(SMFICTX *context, unsigned long actions,
-    unsigned long protocol, unsigned long unused2, unsigned long unused3,
-    unsigned long *want_actions, unsigned long *want_protocol,
-    unsigned long *want2, unsigned long *want3)
+/* After the negotiation: this connection's state. */
+static void *
+callback_open(struct milter_context *context)
 {
-	struct connection *connection;
+	struct connection *connection = xcalloc(1, sizeof(*connection));
 
-	(void)unused2;
-	(void)unused3;
-	if (!(actions & SMFIF_ADDHDRS)) {
-		log_error("the MTA does not let milters add headers: cannot "
-		          "sign");
-		return SMFIS_REJECT;
-	}
-	connection = xcalloc(1, sizeof(*connection));
-	connection->protocol = protocol & WANTED_PROTOCOL;
-	smfi_setpriv(context, connection);
-	*want_actions = SMFIF_ADDHDRS;
-	*want_protocol = connection->protocol;
-	*want2 = *want3 = 0;
-	return SMFIS_CONTINUE;
+	connection->protocol = milter_protocol(context);
+	snprintf(connection->client, sizeof(connection->client), "local");
+	return connection;
 }
 
-static sfsistat
-callback_connect(SMFICTX *context, char *hostname, struct sockaddr *address)
+static enum milter_status
+callback_connect(struct milter_context *context, void *state,
+    const char *hostname, const struct milter_client_address *address)
 {
-	struct connection *connection = connection_of(context);
+	struct connection *connection = state;
 
+	(void)context;
 	(void)hostname;
-	if (connection == NULL)
-		return SMFIS_TEMPFAIL;
-	if (address != NULL && address->sa_family == AF_INET) {
-		connection->family = AF_INET;
-		memcpy(connection->address,
-		    &((struct sockaddr_in *)(void *)address)->sin_addr, 4);
-	} else if (address != NULL && address->sa_family == AF_INET6) {
-		connection->family = AF_INET6;
-		memcpy(connection->address,
-		    &((struct sockaddr_in6 *)(void *)address)->sin6_addr, 16);
-	}
+	connection->family = address->family;
+	memcpy(connection->address, address->bytes, sizeof(address->bytes));
 	if (connection->family != 0)
 		inet_ntop(connection->family, connection->address,
 		    connection->client, sizeof(connection->client));
 	else
 		snprintf(
 		    connection->client, sizeof(connection->client), "local");
-	return no_reply(connection, SMFIP_NR_CONN);
+	return MILTER_CONTINUE;
 }
 
 static bool
-is_set(SMFICTX *context, const char *macro)
+is_set(struct milter_context *context, const char *macro)
 {
-	const char *value = smfi_getsymval(context, (char *)macro);
+	const char *value = milter_macro(context, macro);
 
 	return value != NULL && value[0] != '\0';
 }
@@ -258,16 +229,14 @@ client_is_internal(
 	return false;
 }
 
-static sfsistat
-callback_envfrom(SMFICTX *context, char **arguments)
+static enum milter_status
+callback_mail(struct milter_context *context, void *state, const char *sender)
 {
-	struct connection *connection = connection_of(context);
+	struct connection *connection = state;
 	struct message *message;
 	bool authenticated;
 
-	(void)arguments;
-	if (connection == NULL)
-		return SMFIS_TEMPFAIL;
+	(void)sender;
 	/* No reply here (SMFIP_NR_MAIL saves a round trip per message):
 	 * what is decided is acted on at the end of the headers, where
 	 * Postfix's queue ID is known too (it names the queue file after
@@ -283,12 +252,12 @@ callback_envfrom(SMFICTX *context, char **arguments)
 	pthread_mutex_unlock(&in_flight_lock);
 	if (!message->in_flight) {
 		message->refused = REFUSED_STOPPING;
-		return no_reply(connection, SMFIP_NR_MAIL);
+		return MILTER_CONTINUE;
 	}
 	message->runtime = runtime_acquire();
 	if (message->runtime == NULL) {
 		message->refused = REFUSED_NO_KEYS;
-		return no_reply(connection, SMFIP_NR_MAIL);
+		return MILTER_CONTINUE;
 	}
 	authenticated =
 	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}");
@@ -299,28 +268,29 @@ callback_envfrom(SMFICTX *context, char **arguments)
 		        ? "authenticated, but sign_authenticated = no, and "
 		          "not in internal_networks"
 		        : "neither authenticated nor in internal_networks";
-	return no_reply(connection, SMFIP_NR_MAIL);
+	return MILTER_CONTINUE;
 }
 
-static sfsistat
-callback_header(SMFICTX *context, char *name, char *value)
+static enum milter_status
+callback_header(struct milter_context *context, void *state, const char *name,
+    const char *value)
 {
-	struct connection *connection = connection_of(context);
-	struct message *message = connection ? connection->message : NULL;
+	struct connection *connection = state;
+	struct message *message = connection->message;
 	size_t name_length, value_length;
 	struct header_field *header;
 
+	(void)context;
 	if (message == NULL || message->over_limit || message->not_signing ||
 	    message->refused != NOT_REFUSED)
-		return connection ? no_reply(connection, SMFIP_NR_HDR)
-		                  : SMFIS_TEMPFAIL;
+		return MILTER_CONTINUE;
 	name_length = strlen(name);
 	value_length = strlen(value);
 	if (message->header_count == MESSAGE_HEADERS_MAX ||
 	    message->header_bytes + name_length + value_length >
 	        MESSAGE_HEADER_BYTES_MAX) {
 		message->over_limit = true;
-		return no_reply(connection, SMFIP_NR_HDR);
+		return MILTER_CONTINUE;
 	}
 	message->headers = xreallocarray(message->headers,
 	    message->header_count + 1, sizeof(*message->headers));
@@ -340,7 +310,7 @@ callback_header(SMFICTX *context, char *name, char *value)
 	message->header_bytes += name_length + value_length;
 	if (strcasecmp(name, "From") == 0)
 		message->from_count++;
-	return no_reply(connection, SMFIP_NR_HDR);
+	return MILTER_CONTINUE;
 }
 
 static const struct header_field *
@@ -352,34 +322,35 @@ find_from(const struct message *message)
 	return NULL;
 }
 
-static sfsistat
-callback_eoh(SMFICTX *context)
+static enum milter_status
+callback_eoh(struct milter_context *context, void *state)
 {
-	struct connection *connection = connection_of(context);
-	struct message *message = connection ? connection->message : NULL;
+	struct connection *connection = state;
+	struct message *message = connection->message;
 	const struct header_field *from;
 	char reason[128];
 
 	if (message == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_CONTINUE;
 	if (message->refused == REFUSED_STOPPING)
-		smfi_setreply(context, "451", "4.3.2",
+		milter_set_reply(context, "451", "4.3.2",
 		    "DKIM signer shutting down, try again later");
 	if (message->refused == REFUSED_NO_KEYS) {
 		log_event(LOG_LEVEL_ERROR, queue_id(context, message),
 		    "no key set loaded: cannot sign");
-		smfi_setreply(context, "451", "4.7.0", "DKIM signer not ready");
+		milter_set_reply(
+		    context, "451", "4.7.0", "DKIM signer not ready");
 	}
 	if (message->refused != NOT_REFUSED) {
 		message_free(connection);
-		return SMFIS_TEMPFAIL;
+		return MILTER_TEMPFAIL;
 	}
 	if (message->not_signing) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: client %s is %s", connection->client,
 		    message->not_signing);
 		message_free(connection);
-		return SMFIS_ACCEPT;
+		return MILTER_ACCEPT;
 	}
 	if (message->over_limit) {
 		snprintf(reason, sizeof(reason),
@@ -404,24 +375,24 @@ callback_eoh(SMFICTX *context)
 		    "fallback_key",
 		    message->author.local, message->author.domain);
 		message_free(connection);
-		return SMFIS_ACCEPT;
+		return MILTER_ACCEPT;
 	}
 	body_hash_init(&message->body, message->runtime->body_canon);
 	message->hashing = true;
-	return SMFIS_CONTINUE;
+	return MILTER_CONTINUE;
 }
 
-static sfsistat
-callback_body(SMFICTX *context, unsigned char *data, size_t length)
+static enum milter_status
+callback_body(struct milter_context *context, void *state,
+    const unsigned char *data, size_t length)
 {
-	struct connection *connection = connection_of(context);
+	struct connection *connection = state;
 
-	if (connection == NULL)
-		return SMFIS_TEMPFAIL;
+	(void)context;
 	if (connection->message != NULL && connection->message->hashing)
 		body_hash_update(
 		    &connection->message->body, (const char *)data, length);
-	return no_reply(connection, SMFIP_NR_BODY);
+	return MILTER_CONTINUE;
 }
 
 /* The header as the MTA wants it: folded with LF TAB, no CR. */
@@ -436,21 +407,21 @@ strip_cr(char *text)
 	*out = '\0';
 }
 
-static sfsistat
-callback_eom(SMFICTX *context)
+static enum milter_status
+callback_eom(struct milter_context *context, void *state)
 {
-	struct connection *connection = connection_of(context);
-	struct message *message = connection ? connection->message : NULL;
+	struct connection *connection = state;
+	struct message *message = connection->message;
 	unsigned char body_hash[BODY_HASH_SIZE];
 	struct buffer values[SIGNATURES_MAX];
 	struct buffer summary = {0};
 	char error[256];
 	long long now = (long long)time(NULL);
 	size_t covered = 0;
-	sfsistat status = SMFIS_CONTINUE;
+	enum milter_status status = MILTER_CONTINUE;
 
 	if (message == NULL || !message->hashing)
-		return SMFIS_CONTINUE;
+		return MILTER_CONTINUE;
 	memset(values, 0, sizeof(values));
 	body_hash_final(&message->body, body_hash);
 	for (size_t i = 0; i < message->signer_count; i++) {
@@ -476,8 +447,8 @@ callback_eom(SMFICTX *context)
 	/* Inserted at the top last-first, so they read in table order. */
 	for (size_t i = message->signer_count; i-- > 0;) {
 		strip_cr(values[i].data);
-		if (smfi_insheader(context, 0, "DKIM-Signature",
-		        values[i].data) != MI_SUCCESS) {
+		if (!milter_insert_header(
+		        context, 0, "DKIM-Signature", values[i].data)) {
 			status = cannot_sign(context, connection,
 			    "the MTA refused the DKIM-Signature header");
 			goto done;
@@ -493,23 +464,18 @@ done:
 	return status;
 }
 
-static sfsistat
-callback_abort(SMFICTX *context)
+static void
+callback_abort(struct milter_context *context, void *state)
 {
-	struct connection *connection = connection_of(context);
-
-	if (connection != NULL)
-		message_free(connection);
-	return SMFIS_CONTINUE;
+	(void)context;
+	message_free(state);
 }
 
-static sfsistat
-callback_close(SMFICTX *context)
+static void
+callback_close(struct milter_context *context, void *state)
 {
-	struct connection *connection = connection_of(context);
+	struct connection *connection = state;
 
-	if (connection == NULL)
-		return SMFIS_CONTINUE;
 	if (connection->message != NULL)
 		log_event(LOG_LEVEL_WARNING,
 		    queue_id(context, connection->message),
@@ -517,45 +483,33 @@ callback_close(SMFICTX *context)
 		    "message");
 	message_free(connection);
 	free(connection);
-	smfi_setpriv(context, NULL);
-	return SMFIS_CONTINUE;
 }
 
-static struct smfiDesc description = {
-    .xxfi_name = "waypost-dkim",
-    .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS,
-    .xxfi_connect = callback_connect,
-    .xxfi_envfrom = callback_envfrom,
-    .xxfi_header = callback_header,
-    .xxfi_eoh = callback_eoh,
-    .xxfi_body = callback_body,
-    .xxfi_eom = callback_eom,
-    .xxfi_abort = callback_abort,
-    .xxfi_close = callback_close,
-    .xxfi_negotiate = callback_negotiate,
+const struct milter_filter dkim_milter_filter = {
+    .name = "waypost-dkim",
+    .actions = SMFIF_ADDHDRS,
+    .protocol = WANTED_PROTOCOL,
+    .open = callback_open,
+    .connect = callback_connect,
+    .mail = callback_mail,
+    .header = callback_header,
+    .end_of_headers = callback_eoh,
+    .body = callback_body,
+    .end_of_message = callback_eom,
+    .abort = callback_abort,
+    .close = callback_close,
 };
 
 void
-milter_refuse_new(void)
+dkim_milter_refuse_new(void)
 {
 	pthread_mutex_lock(&in_flight_lock);
 	refusing = true;
 	pthread_mutex_unlock(&in_flight_lock);
 }
 
-bool
-milter_register(char *error, size_t error_size)
-{
-	if (smfi_register(description) != MI_SUCCESS) {
-		snprintf(error, error_size, "smfi_register failed");
-		return false;
-	}
-	return true;
-}
-
 size_t
-milter_wait_idle(long long timeout_ms)
+dkim_milter_wait_idle(long long timeout_ms)
 {
 	struct timespec deadline;
 	size_t open;

@@ -1,5 +1,5 @@
 /*
- * dkim_milter.h - the libmilter callbacks of waypost-dkim
+ * dkim_milter.h - the milter callbacks of waypost-dkim
  */
 #ifndef WAYPOST_DKIM_MILTER_H
 #define WAYPOST_DKIM_MILTER_H
@@ -11,8 +11,11 @@
 #define MESSAGE_HEADERS_MAX      1000
 #define MESSAGE_HEADER_BYTES_MAX (256 * 1024)
 
-bool milter_register(char *error, size_t error_size);
-void milter_refuse_new(void);
-size_t milter_wait_idle(long long timeout_ms);
+#include "milter_engine.h"
+
+extern const struct milter_filter dkim_milter_filter;
+
+void dkim_milter_refuse_new(void);
+size_t dkim_milter_wait_idle(long long timeout_ms);
 
 #endif

@@ -5,11 +5,13 @@ Driven with waypost-milter-load, the same tool as the benchmark; the daemon
 must still sign a good message afterwards.
 """
 import os
+import socket
 import subprocess
 
 import pytest
 
 from conftest import program
+from harness import milter_wire
 from harness.waypost import DkimSetup
 
 DKIM = "milters/dkim/waypost-dkim"
@@ -105,13 +107,61 @@ def test_oversized_headers_get_on_error(dkim, workdir, keys, shape):
 
 def test_header_beyond_the_packet_limit_drops_only_that_connection(
         dkim, workdir, keys):
-    """libmilter refuses packets over 1 MB and closes the connection; the
-    MTA then applies milter_default_action (tempfail)."""
+    """A packet over 1 MB closes that connection, logged; the MTA then
+    applies milter_default_action (tempfail)."""
     extra = b"X-Huge: " + b"x" * (2 * 1024 * 1024) + b"\r\n"
     result = load(dkim, workdir, HEADERS + extra + b"\r\nbody\r\n")
     assert result.returncode == 1
     assert b"error 1" in result.stderr
+    dkim.daemon.wait_for_log("closing an MTA connection: packet of")
     assert_still_signs(dkim, workdir, keys)
+
+
+def test_garbage_closes_only_that_connection(dkim, workdir, keys):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(dkim.socket)
+        s.sendall(b"\x00\x00\x00\x05Mnone")  # MAIL before negotiation
+        assert s.recv(100) == b""  # closed, nothing answered
+    dkim.daemon.wait_for_log("closing an MTA connection: command 0x4d "
+                             "before option negotiation")
+    assert_still_signs(dkim, workdir, keys)
+
+
+def test_connections_beyond_the_file_limit_are_refused(workdir, keys):
+    """With 200 file descriptors the daemon serves 136 connections (64 are
+    kept for itself); the ones beyond are closed on arrival, logged once,
+    and the open ones still work."""
+    setup = DkimSetup(program(DKIM), workdir, keys)
+    rsa = keys.generate("s1", "example.com", "rsa")
+    setup.write_tables([setup.key_line("rsa", rsa)], ["*@example.com rsa"])
+    setup.start(file_limit=200)
+    held = []
+    try:
+        setup.daemon.wait_for_log("serving up to 136 MTA connections")
+        for _ in range(150):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(setup.socket)
+            held.append(s)
+        refused = 0
+        for s in held:  # a negotiation gets an answer, or end of file
+            try:
+                s.sendall(milter_wire.packet("O", milter_wire.negotiation()))
+                refused += s.recv(4) == b""
+            except (BrokenPipeError, ConnectionResetError):
+                refused += 1
+        assert refused == 14
+        setup.daemon.wait_for_log("refusing an MTA connection: too many "
+                                  "connections")
+        for s in held:
+            s.close()
+        held = []
+        assert_still_signs(setup, workdir, keys)
+    finally:
+        for s in held:
+            s.close()
+        setup.stop()
 
 
 def test_50_mb_body_streams_in_bounded_memory(dkim, workdir, keys):

@@ -14,6 +14,16 @@ NR_FLAGS = {"C": 0x1000, "M": 0x4000, "L": 0x80, "B": 0x80000,
             "N": 0x40000}
 
 
+def packet(command, data=b""):
+    """One packet: length, command, data."""
+    return struct.pack(">I", len(data) + 1) + command.encode() + data
+
+
+def negotiation(offered=OFFERED):
+    """The data of the MTA's option negotiation."""
+    return struct.pack(">III", VERSION, ADD_HEADERS, offered)
+
+
 class MilterConnection:
     def __init__(self, path, timeout=20, offered=OFFERED):
         """offered: the SMFIP_* flags offered; leave out an NR_* flag to
@@ -22,14 +32,13 @@ class MilterConnection:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
-        self.send("O", struct.pack(">III", VERSION, ADD_HEADERS, offered))
+        self.send("O", negotiation(offered))
         command, data = self.receive()
         assert command == "O", f"negotiation answered with {command!r}"
         _, self.actions, self.protocol = struct.unpack(">III", data[:12])
 
     def send(self, command, data=b""):
-        self.sock.sendall(struct.pack(">I", len(data) + 1)
-                          + command.encode() + data)
+        self.sock.sendall(packet(command, data))
 
     def receive(self):
         length = struct.unpack(">I", self._exactly(4))[0]

@@ -7,6 +7,7 @@ the KeyTable, SigningTable and [dkim] configuration around a KeyStore.
 import grp
 import os
 import pwd
+import resource
 import subprocess
 import time
 
@@ -40,11 +41,17 @@ class Daemon:
                                 text=True, timeout=60)
         return result.returncode, result.stdout, result.stderr
 
-    def start(self, *arguments, wait=True):
+    def start(self, *arguments, wait=True, file_limit=None):
+        """file_limit: the daemon's RLIMIT_NOFILE, soft and hard."""
+        def limit_files():
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (file_limit, file_limit))
+
         self.log_file = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [self.program, "-f", "-c", self.config, *arguments],
-            stdout=self.log_file, stderr=subprocess.STDOUT)
+            stdout=self.log_file, stderr=subprocess.STDOUT,
+            preexec_fn=limit_files if file_limit else None)
         if wait:
             self.wait_for_log("starting: listening on", timeout=20,
                               or_exit=True)
@@ -121,10 +128,10 @@ class DkimSetup:
                 f"{grp.getgrnam('postfix').gr_name}\nuser = {DAEMON_USER}\n"
                 f"key_table = {self.key_table}\n{table}{extra}")
 
-    def start(self, extra="", signing_table=True):
+    def start(self, extra="", signing_table=True, file_limit=None):
         self.daemon = Daemon(self.program, self.directory,
                              self.config_text(extra, signing_table), "dkim")
-        return self.daemon.start()
+        return self.daemon.start(file_limit=file_limit)
 
     def stop(self):
         if self.daemon:
