@@ -45,6 +45,7 @@
 #include <libmilter/mfdef.h>
 
 #include "milter_client.h"
+#include "milter_packet.h"
 #include "xmalloc.h"
 
 #define PROTOCOL_VERSION 6
@@ -94,22 +95,12 @@ open_socket(const struct socket_spec *spec, char *error, size_t error_size)
 	return -1;
 }
 
-static void
-put_u32(struct buffer *out, uint32_t value)
-{
-	uint32_t net = htonl(value);
-
-	buffer_append(out, &net, 4);
-}
-
 /* Queue one packet: length, command, data. */
 static void
 queue(struct milter_session *session, char command, const void *data,
     size_t length)
 {
-	put_u32(&session->out, (uint32_t)length + 1);
-	buffer_append_char(&session->out, command);
-	buffer_append(&session->out, data, length);
+	milter_packet_append(&session->out, command, data, length);
 }
 
 static bool
@@ -218,11 +209,11 @@ keep_change(
 	if ((size_t)(value - data->data) >= data->length)
 		return;
 	if (insert)
-		memcpy(&index, data->data, 4);
+		index = milter_get_u32(data->data);
 	session->changes = xreallocarray(session->changes,
 	    session->change_count + 1, sizeof(*session->changes));
 	change = &session->changes[session->change_count++];
-	change->index = insert ? (long)ntohl(index) : -1;
+	change->index = insert ? (long)index : -1;
 	change->field.name = xstrdup(name);
 	change->field.value = xstrdup(value);
 }
@@ -318,21 +309,18 @@ milter_open(struct milter_session *session, const struct socket_spec *spec,
 		return false;
 	setsockopt(session->fd, SOL_SOCKET, SO_RCVTIMEO, &reply_timeout,
 	    sizeof(reply_timeout));
-	put_u32(&data, PROTOCOL_VERSION);
-	put_u32(&data, SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT |
-	                   SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
-	                   SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR |
-	                   SMFIF_SETSYMLIST);
-	put_u32(&data, (uint32_t)protocol);
+	milter_put_u32(&data, PROTOCOL_VERSION);
+	milter_put_u32(&data, SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT |
+	                          SMFIF_DELRCPT | SMFIF_CHGHDRS |
+	                          SMFIF_QUARANTINE | SMFIF_CHGFROM |
+	                          SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST);
+	milter_put_u32(&data, (uint32_t)protocol);
 	queue(session, SMFIC_OPTNEG, data.data, data.length);
 	ok = read_packet(session, &reply, &data) && reply == SMFIC_OPTNEG &&
 	     data.length >= 12;
 	if (ok) {
-		uint32_t values[3];
-
-		memcpy(values, data.data, 12);
-		session->actions = ntohl(values[1]);
-		session->protocol = ntohl(values[2]);
+		session->actions = milter_get_u32(data.data + 4);
+		session->protocol = milter_get_u32(data.data + 8);
 	} else if (session->error[0] == '\0')
 		snprintf(session->error, sizeof(session->error),
 		    "bad option negotiation reply");

@@ -57,6 +57,7 @@
 #include <libmilter/mfdef.h>
 
 #include "milter_engine.h"
+#include "milter_packet.h"
 #include "xmalloc.h"
 
 #define PROTOCOL_VERSION 6
@@ -210,25 +211,6 @@ milter_set_reply(struct milter_context *context, const char *code,
 	return true;
 }
 
-static void
-put_u32(struct buffer *out, uint32_t value)
-{
-	uint32_t net = htonl(value);
-
-	buffer_append(out, &net, 4);
-}
-
-/* One reply packet: length, command, data. */
-static void
-reply(struct milter_context *context, char command, const void *data,
-    size_t length)
-{
-	put_u32(&context->out, (uint32_t)length + 1);
-	buffer_append_char(&context->out, command);
-	if (length > 0)
-		buffer_append(&context->out, data, length);
-}
-
 static bool
 header_change(struct milter_context *context, char command, bool indexed,
     unsigned index, const char *name, const char *value)
@@ -244,10 +226,10 @@ header_change(struct milter_context *context, char command, bool indexed,
 		return false;
 	length = (uint32_t)(1 + (indexed ? 4 : 0) + name_length + 1 +
 	                    value_length + 1);
-	put_u32(&context->out, length);
+	milter_put_u32(&context->out, length);
 	buffer_append_char(&context->out, command);
 	if (indexed)
-		put_u32(&context->out, index);
+		milter_put_u32(&context->out, index);
 	buffer_append(&context->out, name, name_length + 1);
 	buffer_append(&context->out, value, value_length + 1);
 	return true;
@@ -288,10 +270,10 @@ send_verdict(struct milter_context *context, enum milter_status status)
 	             (status == MILTER_TEMPFAIL && context->reply[0] == '4');
 
 	if (coded)
-		reply(context, SMFIR_REPLYCODE, context->reply,
-		    strlen(context->reply) + 1);
+		milter_packet_append(&context->out, SMFIR_REPLYCODE,
+		    context->reply, strlen(context->reply) + 1);
 	else
-		reply(context, plain[status], NULL, 0);
+		milter_packet_append(&context->out, plain[status], NULL, 0);
 	if (status != MILTER_CONTINUE) {
 		context->held = MILTER_CONTINUE;
 		context->message_over = true;
@@ -332,30 +314,19 @@ stage_index(char stage)
 	return found != NULL ? (size_t)(found - macro_stages) : MACRO_STAGES;
 }
 
-static uint32_t
-get_u32(const unsigned char *data)
-{
-	uint32_t net;
-
-	memcpy(&net, data, 4);
-	return ntohl(net);
-}
-
 static bool
 negotiate(
     struct milter_context *context, const unsigned char *data, size_t length)
 {
 	unsigned long version, actions, offered;
-	unsigned char out[12];
-	uint32_t net;
 
 	if (context->negotiated)
 		return fail(context, "a second option negotiation");
 	if (length < 12)
 		return fail(context, "short option negotiation");
-	version = get_u32(data);
-	actions = get_u32(data + 4);
-	offered = get_u32(data + 8);
+	version = milter_get_u32(data);
+	actions = milter_get_u32(data + 4);
+	offered = milter_get_u32(data + 8);
 	if (version < 2)
 		return fail(context, "milter protocol version below 2");
 	if ((context->filter->actions & ~actions) != 0) {
@@ -367,14 +338,13 @@ negotiate(
 	}
 	context->protocol =
 	    context->filter->protocol & offered & ~PROTOCOL_INTERNAL;
-	net = htonl(
+	/* Length, command, then three numbers. */
+	milter_put_u32(&context->out, 1 + 12);
+	buffer_append_char(&context->out, SMFIC_OPTNEG);
+	milter_put_u32(&context->out,
 	    version < PROTOCOL_VERSION ? (uint32_t)version : PROTOCOL_VERSION);
-	memcpy(out, &net, 4);
-	net = htonl((uint32_t)context->filter->actions);
-	memcpy(out + 4, &net, 4);
-	net = htonl((uint32_t)context->protocol);
-	memcpy(out + 8, &net, 4);
-	reply(context, SMFIC_OPTNEG, out, sizeof(out));
+	milter_put_u32(&context->out, (uint32_t)context->filter->actions);
+	milter_put_u32(&context->out, (uint32_t)context->protocol);
 	context->negotiated = true;
 	context->held = MILTER_CONTINUE;
 	context->state = context->filter->open != NULL
@@ -549,10 +519,6 @@ packet(struct milter_context *context, char command, const unsigned char *data,
 		return store_macros(context, data, length);
 	case SMFIC_CONNECT:
 		return connect_step(context, data, length);
-	case SMFIC_HELO:
-		if (!skip_step(context, SMFIP_NR_HELO))
-			answer(context, SMFIP_NR_HELO, MILTER_CONTINUE);
-		return true;
 	case SMFIC_MAIL:
 		if (count_strings(data, length) == 0)
 			return fail(context, "malformed MAIL packet");
@@ -564,10 +530,12 @@ packet(struct milter_context *context, char command, const unsigned char *data,
 		                               (const char *)data)
 		                         : MILTER_CONTINUE);
 		return true;
+	case SMFIC_HELO:
 	case SMFIC_RCPT:
 	case SMFIC_DATA:
-	case SMFIC_UNKNOWN: {
-		unsigned long flag = command == SMFIC_RCPT   ? SMFIP_NR_RCPT
+	case SMFIC_UNKNOWN: { /* steps no filter here has a callback for */
+		unsigned long flag = command == SMFIC_HELO   ? SMFIP_NR_HELO
+		                     : command == SMFIC_RCPT ? SMFIP_NR_RCPT
 		                     : command == SMFIC_DATA ? SMFIP_NR_DATA
 		                                             : SMFIP_NR_UNKN;
 		if (!skip_step(context, flag))
@@ -615,7 +583,7 @@ milter_context_input(struct milter_context *context, const unsigned char *data,
 
 	*wanted = 5;
 	while (length - at >= 5) {
-		uint32_t packet_length = get_u32(data + at);
+		uint32_t packet_length = milter_get_u32(data + at);
 		char command = (char)data[at + 4];
 
 		if (packet_length == 0 || packet_length > MILTER_PACKET_MAX) {

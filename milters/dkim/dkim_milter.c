@@ -83,7 +83,7 @@ struct message {
 	struct runtime *runtime;
 	char queue_id[32];
 	struct header_field *headers;
-	size_t header_count;
+	size_t header_count, header_capacity;
 	size_t header_bytes;
 	size_t from_count;
 	bool over_limit;
@@ -98,8 +98,7 @@ struct message {
 };
 
 struct connection {
-	unsigned long protocol; /* negotiated SMFIP_* flags */
-	int family;             /* AF_INET, AF_INET6, or 0: local */
+	int family; /* AF_INET, AF_INET6, or 0: local */
 	unsigned char address[16];
 	char client[INET6_ADDRSTRLEN];
 	struct message *message;
@@ -182,7 +181,7 @@ callback_open(struct milter_context *context)
 {
 	struct connection *connection = xcalloc(1, sizeof(*connection));
 
-	connection->protocol = milter_protocol(context);
+	(void)context;
 	snprintf(connection->client, sizeof(connection->client), "local");
 	return connection;
 }
@@ -280,7 +279,6 @@ callback_header(struct milter_context *context, void *state, const char *name,
 	size_t name_length, value_length;
 	struct header_field *header;
 
-	(void)context;
 	if (message == NULL || message->over_limit || message->not_signing ||
 	    message->refused != NOT_REFUSED)
 		return MILTER_CONTINUE;
@@ -292,8 +290,13 @@ callback_header(struct milter_context *context, void *state, const char *name,
 		message->over_limit = true;
 		return MILTER_CONTINUE;
 	}
-	message->headers = xreallocarray(message->headers,
-	    message->header_count + 1, sizeof(*message->headers));
+	if (message->header_count == message->header_capacity) {
+		message->header_capacity = message->header_capacity
+		                               ? 2 * message->header_capacity
+		                               : 32;
+		message->headers = xreallocarray(message->headers,
+		    message->header_capacity, sizeof(*message->headers));
+	}
 	header = &message->headers[message->header_count++];
 	/* One allocation: "name\0" then the value. Without
 	 * SMFIP_HDR_LEADSPC the MTA dropped the space after the colon:
@@ -301,7 +304,7 @@ callback_header(struct milter_context *context, void *state, const char *name,
 	header->name = xmalloc(name_length + value_length + 3);
 	memcpy(header->name, name, name_length + 1);
 	header->value = header->name + name_length + 1;
-	if (connection->protocol & SMFIP_HDR_LEADSPC)
+	if (milter_protocol(context) & SMFIP_HDR_LEADSPC)
 		memcpy(header->value, value, value_length + 1);
 	else {
 		header->value[0] = ' ';

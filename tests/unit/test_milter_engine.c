@@ -15,6 +15,7 @@
 #include <libmilter/mfdef.h>
 
 #include "milter_engine.h"
+#include "milter_packet.h"
 #include "unit_test.h"
 
 /* What the recording filter saw, and what it is told to answer. */
@@ -158,12 +159,7 @@ static struct buffer wire;
 static void
 packet(char command, const void *data, size_t length)
 {
-	uint32_t net = htonl((uint32_t)length + 1);
-
-	buffer_append(&wire, &net, 4);
-	buffer_append_char(&wire, command);
-	if (length > 0)
-		buffer_append(&wire, data, length);
+	milter_packet_append(&wire, command, data, length);
 }
 
 #define PACKET(command, literal) packet(command, literal, sizeof(literal) - 1)
@@ -224,11 +220,8 @@ reply_commands(const struct buffer *out, char *text, size_t size)
 	size_t at = 0, n = 0;
 
 	while (at + 5 <= out->length && n + 1 < size) {
-		uint32_t length;
-
-		memcpy(&length, out->data + at, 4);
 		text[n++] = out->data[at + 4];
-		at += 4 + ntohl(length);
+		at += 4 + milter_get_u32(out->data + at);
 	}
 	text[n] = '\0';
 	assert_int_equal(at, out->length);
@@ -460,23 +453,17 @@ test_bad_packets_end_the_connection(void **state)
 static void
 test_packet_at_the_limit_is_accepted(void **state)
 {
-	static char value[1024 * 1024];
+	/* "X-Big\0", then a 1 MB value with its NUL. */
+	static char header[6 + 1024 * 1024];
 	struct milter_context *context = milter_context_new(&recorder);
-	struct buffer out = {0};
 	size_t consumed, wanted;
 
 	(void)state;
 	negotiate(SMFIF_ADDHDRS, 0x1FFFFF);
 	PACKET(SMFIC_MAIL, "<a@b>\0");
-	memset(value, 'x', sizeof(value) - 1);
-	{
-		uint32_t net = htonl((uint32_t)(1 + 6 + sizeof(value)));
-
-		buffer_append(&wire, &net, 4);
-		buffer_append_char(&wire, SMFIC_HEADER);
-		buffer_append(&wire, "X-Big\0", 6);
-		buffer_append(&wire, value, sizeof(value));
-	}
+	memcpy(header, "X-Big\0", 6);
+	memset(header + 6, 'x', sizeof(header) - 6 - 1);
+	packet(SMFIC_HEADER, header, sizeof(header));
 	assert_int_equal(
 	    milter_context_input(context, (const unsigned char *)wire.data,
 	        wire.length, &consumed, &wanted),
@@ -484,7 +471,6 @@ test_packet_at_the_limit_is_accepted(void **state)
 	assert_int_equal(consumed, wire.length);
 	assert_int_equal(
 	    strlen(seen.last_header), sizeof(seen.last_header) - 1);
-	buffer_free(&out);
 	milter_context_free(context);
 }
 
