@@ -500,6 +500,30 @@ simple_step(struct milter_context *context,
 	                        : MILTER_CONTINUE;
 }
 
+static bool
+mail_step(
+    struct milter_context *context, const unsigned char *data, size_t length)
+{
+	const char *arguments[MILTER_MAIL_ARGUMENTS_MAX + 1];
+	size_t count = 0;
+
+	if (count_strings(data, length) == 0)
+		return fail(context, "malformed MAIL packet");
+	context->message_over = false; /* a new message */
+	if (skip_step(context, SMFIP_NR_MAIL))
+		return true;
+	/* sender NUL [parameter NUL]... */
+	for (size_t at = 0; at < length && count < MILTER_MAIL_ARGUMENTS_MAX;
+	     at += strlen((const char *)data + at) + 1)
+		arguments[count++] = (const char *)data + at;
+	arguments[count] = NULL;
+	answer(context, SMFIP_NR_MAIL,
+	    context->filter->mail != NULL
+	        ? context->filter->mail(context, context->state, arguments)
+	        : MILTER_CONTINUE);
+	return true;
+}
+
 /* One whole packet; false closes the connection. */
 static bool
 packet(struct milter_context *context, char command, const unsigned char *data,
@@ -520,16 +544,7 @@ packet(struct milter_context *context, char command, const unsigned char *data,
 	case SMFIC_CONNECT:
 		return connect_step(context, data, length);
 	case SMFIC_MAIL:
-		if (count_strings(data, length) == 0)
-			return fail(context, "malformed MAIL packet");
-		context->message_over = false; /* a new message */
-		if (skip_step(context, SMFIP_NR_MAIL))
-			return true;
-		answer(context, SMFIP_NR_MAIL,
-		    filter->mail != NULL ? filter->mail(context, context->state,
-		                               (const char *)data)
-		                         : MILTER_CONTINUE);
-		return true;
+		return mail_step(context, data, length);
 	case SMFIC_HELO:
 	case SMFIC_RCPT:
 	case SMFIC_DATA:

@@ -13,6 +13,8 @@
  * big still reaches the filter, which applies its own bounds) plus the
  * command byte and some slack. Larger ends the connection. */
 #define MILTER_PACKET_MAX (1024 * 1024 + 64)
+/* MAIL FROM parameters passed to the filter; more are not looked at. */
+#define MILTER_MAIL_ARGUMENTS_MAX 32
 /* The reply text of milter_set_reply(), code and enhanced code included. */
 #define MILTER_REPLY_TEXT_MAX 512
 
@@ -51,8 +53,10 @@ struct milter_filter {
 	enum milter_status (*connect)(struct milter_context *context,
 	    void *state, const char *hostname,
 	    const struct milter_client_address *address);
-	enum milter_status (*mail)(
-	    struct milter_context *context, void *state, const char *sender);
+	/* arguments: the sender, then its ESMTP parameters ("SMTPUTF8",
+	 * "SIZE=123"), at most MILTER_MAIL_ARGUMENTS_MAX, NULL-terminated. */
+	enum milter_status (*mail)(struct milter_context *context, void *state,
+	    const char *const *arguments);
 	enum milter_status (*header)(struct milter_context *context,
 	    void *state, const char *name, const char *value);
 	enum milter_status (*end_of_headers)(

@@ -4,20 +4,13 @@
  * SYNOPSIS
  *	waypost-dkim [-f] [-n] [-v] [-c FILE]
  * DESCRIPTION
- *	The program around the milter: the shared life cycle of lib/daemon.c
- *	(which binds the socket), keys loaded as root before the switch to
- *	the configured user, the milter server (milter_server.c) on the
- *	socket, and a main loop that owns signals:
+ *	The program around the milter: the shared milter life cycle
+ *	(milter_main.c), with keys loaded as root before the switch to the
+ *	configured user, and:
  *
  *	SIGHUP           reload the configuration and the key set; a file
  *	                 with errors keeps the running one (logged).
  *	key file change  checked every second: reload the key set.
- *	SIGTERM, SIGINT  new messages get a 4xx (the client retries),
- *	                 connections in flight get at most stop_timeout to
- *	                 finish, then the process exits.
- *
- *	The server's worker threads block those signals; the main thread
- *	alone takes them.
  * CONFIGURATION PARAMETERS
  *	The [dkim] section of waypost.conf(5); see waypost-dkim(8).
  * SECURITY
@@ -26,22 +19,16 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "daemon.h"
-#include "daemon_signal.h"
 #include "dkim_config.h"
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "log.h"
-#include "milter_server.h"
+#include "milter_main.h"
 
-#define KEY_CHECK_INTERVAL_MS 1000
 /* Worker threads: one per CPU, as signing is CPU work. */
 #define MILTER_WORKERS 0
 
@@ -124,58 +111,6 @@ reload_if_keys_changed(struct daemon *daemon)
 		log_error("keys not reloaded: keeping the running key set");
 }
 
-/* New messages get a 4xx from now on (the client retries); messages in
- * flight get stop_timeout to finish, then the server stops: it writes
- * the verdicts it has made and closes every connection. An idle MTA
- * connection just closes: the MTA's next message on it meets its
- * milter_default_action (tempfail). */
-static int
-stop(struct daemon *daemon, struct milter_server *server, int status)
-{
-	size_t open;
-
-	dkim_milter_refuse_new();
-	open = dkim_milter_wait_idle(daemon_settings(daemon)->stop_timeout);
-	if (open > 0)
-		log_warning(
-		    "stop timeout: abandoning %zu messages in flight", open);
-	milter_server_stop(server);
-	return status;
-}
-
-static int
-run(struct daemon *daemon)
-{
-	struct milter_server *server;
-	struct pollfd signals;
-	char error[256];
-	int number;
-
-	server = milter_server_start(&dkim_milter_filter,
-	    daemon_listen_fd(daemon), MILTER_WORKERS, error, sizeof(error));
-	if (server == NULL) {
-		log_error("%s", error);
-		return 1;
-	}
-	for (;;) {
-		signals = (struct pollfd){daemon_signal_fd(), POLLIN, 0};
-		if (poll(&signals, 1, KEY_CHECK_INTERVAL_MS) < 0 &&
-		    errno != EINTR) {
-			log_error("poll: %s", strerror(errno));
-			return stop(daemon, server, 1);
-		}
-		while ((number = daemon_signal_next()) != 0) {
-			if (number == SIGHUP) {
-				reload(daemon);
-				continue;
-			}
-			log_info("stopping on signal %d", number);
-			return stop(daemon, server, 0);
-		}
-		reload_if_keys_changed(daemon);
-	}
-}
-
 static const struct daemon_program program = {
     .name = "waypost-dkim",
     .section = "dkim",
@@ -184,11 +119,19 @@ static const struct daemon_program program = {
     .log_offset = offsetof(struct dkim_config, log),
     .check = check,
     .prepare = prepare,
-    .run = run,
+    .run = milter_main_run,
+};
+
+static const struct milter_program milter = {
+    .daemon = &program,
+    .filter = &dkim_milter_filter,
+    .workers = MILTER_WORKERS,
+    .reload = reload,
+    .tick = reload_if_keys_changed,
 };
 
 int
 main(int argc, char **argv)
 {
-	return daemon_main(&program, argc, argv);
+	return milter_main(&milter, argc, argv);
 }

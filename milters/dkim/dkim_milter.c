@@ -5,8 +5,6 @@
  *	#include "dkim_milter.h"
  *
  *	const struct milter_filter dkim_milter_filter
- *	void dkim_milter_refuse_new(void)
- *	size_t dkim_milter_wait_idle(timeout_ms)
  * DESCRIPTION
  *	The filter milter_server.c serves: callbacks run in its worker
  *	threads, each call with its own connection's state; for each
@@ -39,10 +37,8 @@
  *	replies where the answer is always "continue" (connect, headers,
  *	body chunks), which saves a round trip per header and chunk.
  *
- *	dkim_milter_refuse_new() and dkim_milter_wait_idle() make the
- *	graceful stop: new messages get 451 4.3.2, and the wait ends when no
- *	message is in flight or after timeout_ms; it returns how many are.
- *	The server must keep running meanwhile.
+ *	A message is counted in flight by milter_drain.c from MAIL FROM
+ *	to its verdict; once a stop refuses new ones, they get 451 4.3.2.
  * SECURITY
  *	Every byte of a header or body comes from the MTA's client: stored
  *	within bounds, logged escaped, never parsed beyond the From field.
@@ -52,7 +48,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +64,7 @@
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "log.h"
+#include "milter_drain.h"
 #include "milter_engine.h"
 #include "xmalloc.h"
 
@@ -94,7 +90,7 @@ struct message {
 	bool hashing;
 	const char *not_signing; /* why, decided at MAIL FROM */
 	enum refusal refused;    /* decided at MAIL FROM */
-	bool in_flight;          /* counted in in_flight */
+	bool in_flight;          /* counted by milter_drain.c */
 };
 
 struct connection {
@@ -103,14 +99,6 @@ struct connection {
 	char client[INET6_ADDRSTRLEN];
 	struct message *message;
 };
-
-static bool refusing; /* under in_flight_lock */
-/* Messages between MAIL FROM and their verdict, not refused: what a stop
- * waits for. (Not connections: Postfix keeps a milter connection for a
- * whole SMTP session, idle between messages.) */
-static pthread_mutex_t in_flight_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t in_flight_none = PTHREAD_COND_INITIALIZER;
-static size_t in_flight;
 
 /* Steps not needed, and steps whose answer is always "continue": the
  * MTA sends no HELO, RCPT, DATA or unknown commands and waits for no
@@ -127,12 +115,8 @@ message_free(struct connection *connection)
 
 	if (message == NULL)
 		return;
-	if (message->in_flight) {
-		pthread_mutex_lock(&in_flight_lock);
-		if (--in_flight == 0)
-			pthread_cond_broadcast(&in_flight_none);
-		pthread_mutex_unlock(&in_flight_lock);
-	}
+	if (message->in_flight)
+		milter_drain_leave();
 	for (size_t i = 0; i < message->header_count; i++)
 		free(message->headers[i].name);
 	free(message->headers);
@@ -229,26 +213,21 @@ client_is_internal(
 }
 
 static enum milter_status
-callback_mail(struct milter_context *context, void *state, const char *sender)
+callback_mail(
+    struct milter_context *context, void *state, const char *const *arguments)
 {
 	struct connection *connection = state;
 	struct message *message;
 	bool authenticated;
 
-	(void)sender;
+	(void)arguments;
 	/* No reply here (SMFIP_NR_MAIL saves a round trip per message):
 	 * what is decided is acted on at the end of the headers, where
 	 * Postfix's queue ID is known too (it names the queue file after
 	 * the first RCPT). */
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
-	/* Under the lock a stop takes to refuse: counted, or refused. */
-	pthread_mutex_lock(&in_flight_lock);
-	if (!refusing) {
-		in_flight++;
-		message->in_flight = true;
-	}
-	pthread_mutex_unlock(&in_flight_lock);
+	message->in_flight = milter_drain_enter();
 	if (!message->in_flight) {
 		message->refused = REFUSED_STOPPING;
 		return MILTER_CONTINUE;
@@ -502,33 +481,3 @@ const struct milter_filter dkim_milter_filter = {
     .abort = callback_abort,
     .close = callback_close,
 };
-
-void
-dkim_milter_refuse_new(void)
-{
-	pthread_mutex_lock(&in_flight_lock);
-	refusing = true;
-	pthread_mutex_unlock(&in_flight_lock);
-}
-
-size_t
-dkim_milter_wait_idle(long long timeout_ms)
-{
-	struct timespec deadline;
-	size_t open;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&in_flight_lock);
-	while (in_flight > 0 && pthread_cond_timedwait(&in_flight_none,
-	                            &in_flight_lock, &deadline) != ETIMEDOUT)
-		;
-	open = in_flight;
-	pthread_mutex_unlock(&in_flight_lock);
-	return open;
-}

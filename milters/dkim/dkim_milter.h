@@ -15,7 +15,4 @@
 
 extern const struct milter_filter dkim_milter_filter;
 
-void dkim_milter_refuse_new(void);
-size_t dkim_milter_wait_idle(long long timeout_ms);
-
 #endif

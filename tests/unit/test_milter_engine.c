@@ -28,6 +28,7 @@ static struct {
 	size_t body_bytes;
 	char queue_id[32];
 	char auth[32];
+	char mail_arguments[128]; /* "sender|PARAM|PARAM" */
 	enum milter_status header_status, eoh_status, eom_status;
 	const char *reply_code;
 	bool closed;
@@ -63,13 +64,18 @@ record_connect(struct milter_context *context, void *state, const char *host,
 }
 
 static enum milter_status
-record_mail(struct milter_context *context, void *state, const char *sender)
+record_mail(
+    struct milter_context *context, void *state, const char *const *arguments)
 {
 	const char *auth = milter_macro(context, "{auth_authen}");
+	size_t used = 0;
 
 	(void)state;
-	(void)sender;
 	call('M');
+	for (size_t i = 0; arguments[i] != NULL; i++)
+		used += (size_t)snprintf(seen.mail_arguments + used,
+		    sizeof(seen.mail_arguments) - used, "%s%s", i ? "|" : "",
+		    arguments[i]);
 	snprintf(seen.auth, sizeof(seen.auth), "%s", auth ? auth : "");
 	return MILTER_CONTINUE;
 }
@@ -352,9 +358,11 @@ test_macros_of_the_last_message_are_gone(void **state)
 	/* A second message: new MAIL macros without {auth_authen}, and no
 	 * EOH macros: the old queue ID must not show through. */
 	PACKET(SMFIC_MACRO, "M{mail_addr}\0b@example.com\0");
-	PACKET(SMFIC_MAIL, "<b@example.com>\0");
+	PACKET(SMFIC_MAIL, "<b@example.com>\0SMTPUTF8\0SIZE=12\0");
 	PACKET(SMFIC_EOH, "");
 	feed(context, 0, &out);
+	assert_string_equal(
+	    seen.mail_arguments, "<b@example.com>|SMTPUTF8|SIZE=12");
 	assert_string_equal(seen.auth, "");
 	assert_string_equal(seen.queue_id, "");
 	/* Kept: the connect stage's macros. */

@@ -6,6 +6,7 @@ import struct
 
 VERSION = 6
 ADD_HEADERS = 0x01
+CHANGE_HEADERS = 0x10
 # Everything Postfix offers that waypost-dkim may ask for.
 OFFERED = (0x02 | 0x04 | 0x08 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100 | 0x200
            | 0x400 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000
@@ -19,20 +20,21 @@ def packet(command, data=b""):
     return struct.pack(">I", len(data) + 1) + command.encode() + data
 
 
-def negotiation(offered=OFFERED):
+def negotiation(offered=OFFERED, actions=ADD_HEADERS):
     """The data of the MTA's option negotiation."""
-    return struct.pack(">III", VERSION, ADD_HEADERS, offered)
+    return struct.pack(">III", VERSION, actions, offered)
 
 
 class MilterConnection:
-    def __init__(self, path, timeout=20, offered=OFFERED):
+    def __init__(self, path, timeout=20, offered=OFFERED,
+                 actions=ADD_HEADERS):
         """offered: the SMFIP_* flags offered; leave out an NR_* flag to
         wait for the milter's reply to that step (a point where the test
         knows the milter has seen it)."""
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
-        self.send("O", negotiation(offered))
+        self.send("O", negotiation(offered, actions))
         command, data = self.receive()
         assert command == "O", f"negotiation answered with {command!r}"
         _, self.actions, self.protocol = struct.unpack(">III", data[:12])

@@ -19,6 +19,7 @@ class Delivery:
     rcpt_tos: list
     content: bytes
     peer: tuple = field(default=None)
+    mail_options: list = field(default_factory=list)
 
     @property
     def headers(self):
@@ -58,7 +59,7 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         self.sink._store(Delivery(envelope.mail_from, list(envelope.rcpt_tos),
                                   envelope.original_content or envelope.content,
-                                  session.peer))
+                                  session.peer, list(envelope.mail_options)))
         return "250 2.0.0 Ok: kept by the Waypost test sink"
 
 

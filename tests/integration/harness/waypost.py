@@ -138,6 +138,36 @@ class DkimSetup:
             self.daemon.stop()
 
 
+class HeadersSetup:
+    """waypost.conf for waypost-headers, its socket beside the others."""
+
+    def __init__(self, program, directory):
+        self.program = program
+        self.directory = directory
+        self.socket = os.path.join(directory, "headers.sock")
+        self.daemon = None
+
+    @property
+    def milter(self):
+        return f"unix:{self.socket}"
+
+    def config_text(self, extra=""):
+        return (f"[log]\nlevel = info\n"
+                f"[headers]\nsocket = {self.milter}\nsocket_group = "
+                f"{grp.getgrnam('postfix').gr_name}\nuser = {DAEMON_USER}\n"
+                f"message_id_domain = relay.example\n"
+                f"authserv_id = relay.example\n{extra}")
+
+    def start(self, extra="", file_limit=None):
+        self.daemon = Daemon(self.program, self.directory,
+                             self.config_text(extra), "headers")
+        return self.daemon.start(file_limit=file_limit)
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.stop()
+
+
 def postfix_milter_settings(milter):
     """main.cf lines every Waypost deployment uses for its milters."""
     return {

@@ -1,0 +1,225 @@
+/*
+ * NAME
+ *	header_list - one message's headers and the edits planned for them
+ * SYNOPSIS
+ *	#include "header_list.h"
+ *
+ *	bool header_list_receive(list, name, value)
+ *	void header_list_insert(list, name, value)
+ *	void header_list_change(list, at, value)
+ *	void header_list_delete(list, at)
+ *	size_t header_list_operations(list, operations, max)
+ *	void header_list_render(list, out)
+ * DESCRIPTION
+ *	The rules of waypost-headers read and edit this list, never the
+ *	MTA: each received header keeps its original value, and an edit
+ *	only marks it (deleted, or a new value). Headers a rule adds are
+ *	kept after the received ones. header_list_receive() refuses a
+ *	header beyond HEADER_LIST_COUNT_MAX or HEADER_LIST_BYTES_MAX and
+ *	marks the list over_limit.
+ *
+ *	header_list_operations() turns the plan into milter requests in the
+ *	one order that keeps every index right: changes and deletions from
+ *	the last header up (a deletion renumbers the same-named headers
+ *	after it: deleting forward removed the wrong header in OpenDKIM,
+ *	CVE-2022-48521), then the inserts at HEADER_INSERT_INDEX, last
+ *	first, so they read in the order the rules added them.
+ *
+ *	header_list_render() writes the headers as Postfix holds them after
+ *	those requests, "Name:value" lines, without its own Received header
+ *	(which is where index 0 is): what the unit tests compare.
+ *
+ *	Names match case-insensitively, and whitespace a client left before
+ *	the colon ("From :", obsolete RFC 822 syntax) does not count.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "header_list.h"
+#include "xmalloc.h"
+
+void
+header_list_init(struct header_list *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void
+header_list_free(struct header_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].name);
+		free(list->items[i].new_value);
+	}
+	free(list->items);
+	header_list_init(list);
+}
+
+static size_t
+name_length(const char *name)
+{
+	size_t length = strlen(name);
+
+	while (
+	    length > 0 && (name[length - 1] == ' ' || name[length - 1] == '\t'))
+		length--;
+	return length;
+}
+
+bool
+header_list_is(const struct header *header, const char *name)
+{
+	size_t length = strlen(name);
+
+	return name_length(header->name) == length &&
+	       strncasecmp(header->name, name, length) == 0;
+}
+
+static struct header *
+append(struct header_list *list, const char *name, const char *value)
+{
+	size_t name_size = strlen(name) + 1, value_size = strlen(value) + 1;
+	struct header *header;
+
+	if (list->count == list->capacity) {
+		list->capacity = list->capacity ? 2 * list->capacity : 32;
+		list->items = xreallocarray(
+		    list->items, list->capacity, sizeof(*list->items));
+	}
+	header = &list->items[list->count++];
+	memset(header, 0, sizeof(*header));
+	header->name = xmalloc(name_size + value_size);
+	memcpy(header->name, name, name_size);
+	header->value = header->name + name_size;
+	memcpy(header->value, value, value_size);
+	return header;
+}
+
+bool
+header_list_receive(
+    struct header_list *list, const char *name, const char *value)
+{
+	size_t bytes = strlen(name) + strlen(value);
+	struct header *header;
+	unsigned occurrence = 1;
+
+	if (list->over_limit || list->received == HEADER_LIST_COUNT_MAX ||
+	    bytes > HEADER_LIST_BYTES_MAX - list->bytes) {
+		list->over_limit = true;
+		return false;
+	}
+	list->bytes += bytes;
+	for (size_t i = 0; i < list->received; i++)
+		occurrence +=
+		    name_length(list->items[i].name) == name_length(name) &&
+		    strncasecmp(list->items[i].name, name, name_length(name)) ==
+		        0;
+	header = append(list, name, value);
+	header->occurrence = occurrence;
+	list->received++;
+	return true;
+}
+
+void
+header_list_insert(
+    struct header_list *list, const char *name, const char *value)
+{
+	append(list, name, value)->inserted = true;
+}
+
+void
+header_list_change(struct header_list *list, size_t at, const char *value)
+{
+	struct header *header = &list->items[at];
+
+	free(header->new_value);
+	header->new_value = xstrdup(value);
+}
+
+void
+header_list_delete(struct header_list *list, size_t at)
+{
+	list->items[at].deleted = true;
+}
+
+const char *
+header_list_value(const struct header_list *list, size_t at)
+{
+	const struct header *header = &list->items[at];
+
+	return header->new_value ? header->new_value : header->value;
+}
+
+size_t
+header_list_find(const struct header_list *list, const char *name, size_t from)
+{
+	for (size_t i = from; i < list->count; i++)
+		if (!list->items[i].deleted &&
+		    header_list_is(&list->items[i], name))
+			return i;
+	return HEADER_NOT_FOUND;
+}
+
+size_t
+header_list_count_named(const struct header_list *list, const char *name)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < list->count; i++)
+		count += !list->items[i].deleted &&
+		         header_list_is(&list->items[i], name);
+	return count;
+}
+
+size_t
+header_list_operations(const struct header_list *list,
+    struct header_operation *operations, size_t max)
+{
+	size_t count = 0;
+
+	for (size_t i = list->received; i-- > 0;) {
+		const struct header *header = &list->items[i];
+
+		if ((!header->deleted && header->new_value == NULL) ||
+		    count == max)
+			continue;
+		operations[count++] = (struct header_operation){
+		    HEADER_OPERATION_CHANGE, header->occurrence, header->name,
+		    header->deleted ? "" : header->new_value};
+	}
+	for (size_t i = list->count; i-- > list->received;) {
+		const struct header *header = &list->items[i];
+
+		if (header->deleted || count == max)
+			continue;
+		operations[count++] = (struct header_operation){
+		    HEADER_OPERATION_INSERT, HEADER_INSERT_INDEX, header->name,
+		    header_list_value(list, i)};
+	}
+	return count;
+}
+
+static void
+render_one(const struct header_list *list, size_t at, struct buffer *out)
+{
+	buffer_printf(
+	    out, "%s:%s\n", list->items[at].name, header_list_value(list, at));
+}
+
+void
+header_list_render(const struct header_list *list, struct buffer *out)
+{
+	/* Index HEADER_INSERT_INDEX is just below Postfix's hidden Received
+	 * header: above every header the milter saw. */
+	for (size_t i = list->received; i < list->count; i++)
+		if (!list->items[i].deleted)
+			render_one(list, i, out);
+	for (size_t at = 0; at < list->received; at++)
+		if (!list->items[at].deleted)
+			render_one(list, at, out);
+	if (out->data == NULL)
+		buffer_append_text(out, "");
+}

@@ -1,0 +1,73 @@
+/*
+ * header_list.h - one message's headers and the edits planned for them
+ */
+#ifndef WAYPOST_HEADER_LIST_H
+#define WAYPOST_HEADER_LIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buffer.h"
+
+/* Bounds on what one message's headers may hold; beyond them the
+ * message gets on_oversize, unchanged. */
+#define HEADER_LIST_COUNT_MAX 1000
+#define HEADER_LIST_BYTES_MAX (512 * 1024)
+
+struct header {
+	char *name;      /* as received: one allocation with the value */
+	char *value;     /* leading space and folds kept (SMFIP_HDR_LEADSPC) */
+	char *new_value; /* planned replacement, or NULL */
+	unsigned occurrence; /* 1-based among same-named received headers */
+	bool deleted;
+	bool inserted; /* ours: added by a rule */
+};
+
+struct header_list {
+	struct header *items;
+	size_t count, capacity;
+	size_t received; /* the first received ones; then the inserted */
+	size_t bytes;
+	bool over_limit;
+};
+
+/* One edit as the milter protocol expresses it. */
+enum header_operation_kind {
+	HEADER_OPERATION_CHANGE, /* value NULL: delete */
+	HEADER_OPERATION_INSERT,
+};
+
+struct header_operation {
+	enum header_operation_kind kind;
+	unsigned index; /* CHANGE: occurrence of name; INSERT: position */
+	const char *name;
+	const char *value;
+};
+
+/* Where inserted headers go. Postfix counts its own Received header,
+ * which it does not show milters, as index 0: index 1 puts them just
+ * below it, above the first header the milter saw, and keeps that
+ * Received header first (measured with Postfix 3.7). */
+#define HEADER_INSERT_INDEX 1
+
+void header_list_init(struct header_list *list);
+void header_list_free(struct header_list *list);
+bool header_list_receive(
+    struct header_list *list, const char *name, const char *value);
+void header_list_insert(
+    struct header_list *list, const char *name, const char *value);
+void header_list_change(struct header_list *list, size_t at, const char *value);
+void header_list_delete(struct header_list *list, size_t at);
+const char *header_list_value(const struct header_list *list, size_t at);
+bool header_list_is(const struct header *header, const char *name);
+size_t header_list_find(
+    const struct header_list *list, const char *name, size_t from);
+size_t header_list_count_named(
+    const struct header_list *list, const char *name);
+size_t header_list_operations(const struct header_list *list,
+    struct header_operation *operations, size_t max);
+void header_list_render(const struct header_list *list, struct buffer *out);
+
+#define HEADER_NOT_FOUND ((size_t)-1)
+
+#endif

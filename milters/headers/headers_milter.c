@@ -1,0 +1,314 @@
+/*
+ * NAME
+ *	headers_milter - the milter callbacks of waypost-headers
+ * SYNOPSIS
+ *	#include "headers_milter.h"
+ *
+ *	const struct milter_filter headers_milter_filter
+ * DESCRIPTION
+ *	The filter milter_server.c serves; for each message:
+ *
+ *	MAIL FROM   note whether the client is trusted (internal_networks,
+ *	            local submission, or authenticated) and whether it
+ *	            asked for SMTPUTF8; take the current runtime.
+ *	headers     kept as received (SMFIP_HDR_LEADSPC: byte-exact), within
+ *	            HEADER_LIST_COUNT_MAX and HEADER_LIST_BYTES_MAX.
+ *	end of msg  run the rules (normalize.c), then either refuse the
+ *	            message (550 and the rule's text) or send its edits,
+ *	            which the milter protocol allows only here, and log one
+ *	            line with the queue ID naming every change. With
+ *	            report_only the line says what would have been done and
+ *	            nothing is.
+ *
+ *	Over the header bounds, on_oversize decides: reject (552 5.3.4) or
+ *	accept unchanged; one log line either way. The body is never asked
+ *	for (SMFIP_NOBODY), and no step but the end of the message waits
+ *	for a reply.
+ * SECURITY
+ *	Every header is from the MTA's client: stored within bounds, read
+ *	by the rules only, logged escaped.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
+
+#include "header_list.h"
+#include "headers_milter.h"
+#include "headers_runtime.h"
+#include "log.h"
+#include "milter_drain.h"
+#include "milter_engine.h"
+#include "normalize.h"
+#include "xmalloc.h"
+
+struct message {
+	struct headers_runtime *runtime;
+	struct header_list headers;
+	bool trusted_client;
+	bool smtputf8;
+	bool refused_stopping;
+	bool in_flight; /* counted by milter_drain.c */
+	char queue_id[32];
+};
+
+struct connection {
+	struct milter_client_address address;
+	struct message *message;
+};
+
+#define WANTED_PROTOCOL                                                        \
+	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
+	    SMFIP_NOBODY | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR |      \
+	    SMFIP_NR_EOH | SMFIP_HDR_LEADSPC)
+
+/* The edits of one message: every header changed, plus the added. */
+#define OPERATIONS_MAX (2 * HEADER_LIST_COUNT_MAX)
+
+static void
+message_free(struct connection *connection)
+{
+	struct message *message = connection->message;
+
+	if (message == NULL)
+		return;
+	if (message->in_flight)
+		milter_drain_leave();
+	header_list_free(&message->headers);
+	headers_runtime_release(message->runtime);
+	free(message);
+	connection->message = NULL;
+}
+
+static const char *
+queue_id(struct milter_context *context, struct message *message)
+{
+	const char *id;
+
+	if (message->queue_id[0] == '\0' &&
+	    (id = milter_macro(context, "i")) != NULL)
+		snprintf(
+		    message->queue_id, sizeof(message->queue_id), "%s", id);
+	return message->queue_id[0] ? message->queue_id : "NOQUEUE";
+}
+
+static void *
+callback_open(struct milter_context *context)
+{
+	(void)context;
+	return xcalloc(1, sizeof(struct connection));
+}
+
+static enum milter_status
+callback_connect(struct milter_context *context, void *state,
+    const char *hostname, const struct milter_client_address *address)
+{
+	struct connection *connection = state;
+
+	(void)context;
+	(void)hostname;
+	connection->address = *address;
+	return MILTER_CONTINUE;
+}
+
+static bool
+is_set(struct milter_context *context, const char *macro)
+{
+	const char *value = milter_macro(context, macro);
+
+	return value != NULL && value[0] != '\0';
+}
+
+static bool
+trusted(struct milter_context *context, const struct connection *connection,
+    const struct headers_section *config)
+{
+	const struct cidr_list *networks = &config->internal_networks;
+
+	if (connection->address.family == 0 ||
+	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}"))
+		return true;
+	for (size_t i = 0; i < networks->count; i++)
+		if (cidr_contains(&networks->networks[i],
+		        connection->address.family, connection->address.bytes))
+			return true;
+	return false;
+}
+
+static enum milter_status
+callback_mail(
+    struct milter_context *context, void *state, const char *const *arguments)
+{
+	struct connection *connection = state;
+	struct message *message;
+
+	message_free(connection);
+	message = connection->message = xcalloc(1, sizeof(*message));
+	header_list_init(&message->headers);
+	message->in_flight = milter_drain_enter();
+	message->runtime = headers_runtime_acquire();
+	if (!message->in_flight || message->runtime == NULL) {
+		message->refused_stopping = true;
+		return MILTER_CONTINUE;
+	}
+	message->trusted_client =
+	    trusted(context, connection, message->runtime->config);
+	for (size_t i = 1; arguments[i] != NULL; i++)
+		message->smtputf8 |= strcasecmp(arguments[i], "SMTPUTF8") == 0;
+	return MILTER_CONTINUE;
+}
+
+static enum milter_status
+callback_header(struct milter_context *context, void *state, const char *name,
+    const char *value)
+{
+	struct connection *connection = state;
+	struct message *message = connection->message;
+
+	(void)context;
+	if (message != NULL && !message->refused_stopping)
+		header_list_receive(&message->headers, name, value);
+	return MILTER_CONTINUE;
+}
+
+static enum milter_status
+oversize(struct milter_context *context, struct connection *connection)
+{
+	struct message *message = connection->message;
+	bool reject =
+	    message->runtime->config->on_oversize == OVERSIZE_REJECT &&
+	    !message->runtime->config->report_only;
+
+	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
+	    "more than %d headers or %d bytes of headers: %s",
+	    HEADER_LIST_COUNT_MAX, HEADER_LIST_BYTES_MAX,
+	    reject ? "rejected (on_oversize = reject)"
+	           : "passed unchanged (on_oversize = accept)");
+	message_free(connection);
+	if (!reject)
+		return MILTER_ACCEPT;
+	milter_set_reply(context, "552", "5.3.4", "Message header too large");
+	return MILTER_REJECT;
+}
+
+static enum milter_status
+refuse(struct milter_context *context, struct connection *connection,
+    const struct rule_context *rules)
+{
+	struct message *message = connection->message;
+	bool report_only = message->runtime->config->report_only;
+
+	log_event(LOG_LEVEL_NOTICE, queue_id(context, message),
+	    "%s%s %s %s%s%s",
+	    report_only ? "report only: would have rejected: " : "rejected: ",
+	    rules->reply_code, rules->status, rules->reply_text,
+	    rules->changes.length ? "; after: " : "", rules->changes.data);
+	if (report_only)
+		return MILTER_ACCEPT;
+	milter_set_reply(
+	    context, rules->reply_code, rules->status, rules->reply_text);
+	return MILTER_REJECT;
+}
+
+/* The plan, as milter requests; false if the MTA refused one. */
+static bool
+send_edits(struct milter_context *context, const struct header_list *headers)
+{
+	struct header_operation *operations =
+	    xcalloc(OPERATIONS_MAX, sizeof(*operations));
+	size_t count =
+	    header_list_operations(headers, operations, OPERATIONS_MAX);
+	bool sent = true;
+
+	for (size_t i = 0; i < count && sent; i++)
+		sent = operations[i].kind == HEADER_OPERATION_CHANGE
+		           ? milter_change_header(context, operations[i].index,
+		                 operations[i].name, operations[i].value)
+		           : milter_insert_header(context, operations[i].index,
+		                 operations[i].name, operations[i].value);
+	free(operations);
+	return sent;
+}
+
+static enum milter_status
+callback_eom(struct milter_context *context, void *state)
+{
+	struct connection *connection = state;
+	struct message *message = connection->message;
+	struct rule_context rules;
+	enum milter_status status = MILTER_ACCEPT;
+
+	if (message == NULL)
+		return MILTER_CONTINUE;
+	if (message->refused_stopping) {
+		message_free(connection);
+		milter_set_reply(context, "451", "4.3.2",
+		    "Header filter shutting down, try again later");
+		return MILTER_TEMPFAIL;
+	}
+	if (message->headers.over_limit)
+		return oversize(context, connection);
+	normalize_context_init(
+	    &rules, message->runtime->config, &message->headers);
+	rules.trusted_client = message->trusted_client;
+	rules.smtputf8 = message->smtputf8;
+	rules.queue_id = queue_id(context, message);
+	rules.message_id_domain = message->runtime->message_id_domain;
+	rules.authserv_id = message->runtime->authserv_id;
+	if (normalize(&rules) == RULE_REFUSE)
+		status = refuse(context, connection, &rules);
+	else if (rules.changes.length == 0)
+		log_event(LOG_LEVEL_DEBUG, rules.queue_id, "headers clean");
+	else if (message->runtime->config->report_only)
+		log_event(LOG_LEVEL_INFO, rules.queue_id,
+		    "report only: would have %s", rules.changes.data);
+	else if (send_edits(context, &message->headers))
+		log_event(LOG_LEVEL_INFO, rules.queue_id, "normalized: %s",
+		    rules.changes.data);
+	else {
+		log_event(LOG_LEVEL_ERROR, rules.queue_id,
+		    "the MTA refused a header change: temporary failure");
+		milter_set_reply(context, "451", "4.3.0",
+		    "Header normalization failed, try again later");
+		status = MILTER_TEMPFAIL;
+	}
+	normalize_context_free(&rules);
+	message_free(connection);
+	return status;
+}
+
+static void
+callback_abort(struct milter_context *context, void *state)
+{
+	(void)context;
+	message_free(state);
+}
+
+static void
+callback_close(struct milter_context *context, void *state)
+{
+	(void)context;
+	message_free(state);
+	free(state);
+}
+
+const struct milter_filter headers_milter_filter = {
+    .name = "waypost-headers",
+    .actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+    .protocol = WANTED_PROTOCOL,
+    .open = callback_open,
+    .connect = callback_connect,
+    .mail = callback_mail,
+    .header = callback_header,
+    .end_of_message = callback_eom,
+    .abort = callback_abort,
+    .close = callback_close,
+};

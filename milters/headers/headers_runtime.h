@@ -1,0 +1,25 @@
+/*
+ * headers_runtime.h - the configuration messages use, swapped whole
+ */
+#ifndef WAYPOST_HEADERS_RUNTIME_H
+#define WAYPOST_HEADERS_RUNTIME_H
+
+#include "headers_config.h"
+
+#define HEADERS_DOMAIN_MAX 255
+
+struct headers_runtime {
+	int references; /* guarded by the runtime lock */
+	const struct headers_section *config;
+	struct headers_config *retired; /* freed with this runtime */
+	char message_id_domain[HEADERS_DOMAIN_MAX + 1];
+	char authserv_id[HEADERS_DOMAIN_MAX + 1];
+};
+
+void headers_runtime_install(
+    const struct headers_config *config, struct headers_config *previous);
+struct headers_runtime *headers_runtime_acquire(void);
+void headers_runtime_release(struct headers_runtime *runtime);
+void headers_runtime_shutdown(void);
+
+#endif

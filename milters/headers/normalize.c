@@ -1,0 +1,72 @@
+/*
+ * NAME
+ *	normalize - run the rules of waypost-headers over one message
+ * SYNOPSIS
+ *	#include "normalize.h"
+ *
+ *	void normalize_context_init(context, config, headers)
+ *	enum rule_result normalize(context)
+ *	void normalize_context_free(context)
+ * DESCRIPTION
+ *	The rules that are switched on, in an order where each sees what
+ *	the earlier ones made: syntax first (clean names and line breaks
+ *	for all), then duplicates, From, Message-ID, Date, privacy, trust
+ *	headers and List-Unsubscribe; 8-bit encoding after everything that
+ *	adds or changes text, and folding last. The first refusal stops.
+ *
+ *	No I/O: the milter (headers_milter.c), the unit tests and the fuzz
+ *	target all call this. The caller fills in what it knows about the
+ *	client and the message (trusted_client, smtputf8, queue_id,
+ *	arrival, the domains) after normalize_context_init().
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "normalize.h"
+
+void
+normalize_context_init(struct rule_context *context,
+    const struct headers_section *config, struct header_list *headers)
+{
+	memset(context, 0, sizeof(*context));
+	context->config = config;
+	context->headers = headers;
+	context->arrival = time(NULL);
+	context->message_id_domain = "localhost";
+	context->authserv_id = "localhost";
+	buffer_append_text(&context->changes, "");
+}
+
+void
+normalize_context_free(struct rule_context *context)
+{
+	buffer_free(&context->changes);
+}
+
+enum rule_result
+normalize(struct rule_context *context)
+{
+	const struct headers_section *config = context->config;
+	const struct {
+		bool on;
+		rule_function rule;
+	} rules[] = {
+	    {true, rule_syntax},
+	    {config->duplicates, rule_duplicates},
+	    {config->check_from, rule_from},
+	    {config->message_id, rule_message_id},
+	    {config->date, rule_date},
+	    {config->privacy, rule_privacy},
+	    {config->trust_headers, rule_trust},
+	    {true, rule_list_unsubscribe},
+	    {config->encode_8bit, rule_8bit},
+	    {config->fold_long_lines, rule_fold},
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].on && rules[i].rule(context) == RULE_REFUSE)
+			return RULE_REFUSE;
+	return RULE_PASS;
+}

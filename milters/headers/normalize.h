@@ -1,0 +1,14 @@
+/*
+ * normalize.h - run the rules of waypost-headers over one message
+ */
+#ifndef WAYPOST_NORMALIZE_H
+#define WAYPOST_NORMALIZE_H
+
+#include "rules.h"
+
+void normalize_context_init(struct rule_context *context,
+    const struct headers_section *config, struct header_list *headers);
+void normalize_context_free(struct rule_context *context);
+enum rule_result normalize(struct rule_context *context);
+
+#endif

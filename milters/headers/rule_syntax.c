@@ -1,0 +1,134 @@
+/*
+ * NAME
+ *	rule_syntax - rule 10: header names and line breaks RFC 5322 allows
+ * SYNOPSIS
+ *	#include "rules.h"
+ *
+ *	enum rule_result rule_syntax(context)
+ * DESCRIPTION
+ *	Runs first, so the other rules see clean names and values.
+ *
+ *	.  A name with characters outside printable ASCII (RFC 5322 2.2)
+ *	   is refused: there is no telling what it was meant to be.
+ *	.  White space before the colon ("From :", obsolete syntax that
+ *	   some parsers read as another header): with syntax = repair the
+ *	   header is put back under its clean name; reject refuses it.
+ *	.  A CR or LF in a value that is not part of a fold (CRLF or LF
+ *	   before white space), a bare CR or LF: repair makes it a space;
+ *	   reject refuses it.
+ *
+ *	The MTA's milter protocol cannot carry a NUL in a header: the
+ *	engine ends such a connection (see milter_engine.c).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "text_escape.h"
+#include "xmalloc.h"
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The first CR or LF that does not start a fold, or NULL. */
+static const char *
+bare_line_break(const char *value)
+{
+	for (const char *p = value; *p; p++) {
+		if (*p == '\r' && p[1] == '\n')
+			p++;
+		if ((*p == '\n' && is_space(p[1])) || (*p == '\n' && p[1] == 0))
+			continue;
+		if (*p == '\r' || *p == '\n')
+			return p;
+	}
+	return NULL;
+}
+
+static char *
+without_bare_breaks(const char *value)
+{
+	char *copy = xstrdup(value);
+	char *p;
+
+	while ((p = (char *)bare_line_break(copy)) != NULL)
+		*p = ' ';
+	return copy;
+}
+
+static size_t
+trimmed_length(const char *name)
+{
+	size_t length = strlen(name);
+
+	while (length > 0 && is_space(name[length - 1]))
+		length--;
+	return length;
+}
+
+static bool
+valid_name(const char *name, size_t length)
+{
+	if (length == 0)
+		return false;
+	for (size_t i = 0; i < length; i++)
+		if (name[i] < 33 || name[i] > 126 || name[i] == ':')
+			return false;
+	return true;
+}
+
+static enum rule_result
+check_one(struct rule_context *context, size_t at)
+{
+	struct header *header = &context->headers->items[at];
+	size_t length = trimmed_length(header->name);
+	bool repair = context->config->syntax == SYNTAX_REPAIR;
+	char printable[128];
+	char *name, *value;
+
+	if (!valid_name(header->name, length)) {
+		text_escape(printable, sizeof(printable), header->name,
+		    strlen(header->name));
+		return rule_refuse(context, "5.6.0",
+		    "Header name \"%s\" has characters RFC 5322 does not allow",
+		    printable);
+	}
+	if (length == strlen(header->name) &&
+	    bare_line_break(header->value) == NULL)
+		return RULE_PASS;
+	if (!repair)
+		return rule_refuse(context, "5.6.0",
+		    length != strlen(header->name)
+		        ? "Header %.64s has white space before the colon"
+		        : "Header %.64s has a bare CR or LF",
+		    header->name);
+	name = xstrdup(header->name);
+	name[length] = '\0';
+	value = without_bare_breaks(header->value);
+	if (length != strlen(header->name)) {
+		header_list_delete(context->headers, at);
+		header_list_insert(context->headers, name, value);
+		rule_log(context, "repaired %s (white space before the colon)",
+		    name);
+	} else {
+		header_list_change(context->headers, at, value);
+		rule_log(context, "repaired %s (bare CR or LF)", name);
+	}
+	free(name);
+	free(value);
+	return RULE_PASS;
+}
+
+enum rule_result
+rule_syntax(struct rule_context *context)
+{
+	for (size_t i = 0; i < context->headers->received; i++)
+		if (check_one(context, i) == RULE_REFUSE)
+			return RULE_REFUSE;
+	return RULE_PASS;
+}

@@ -1,0 +1,58 @@
+/*
+ * rules.h - the normalization rules of waypost-headers, and what they share
+ */
+#ifndef WAYPOST_RULES_H
+#define WAYPOST_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "buffer.h"
+#include "header_list.h"
+#include "headers_config.h"
+
+/* What a rule knows about the message, and what it leaves for the
+ * others: the change log, or a refusal. */
+struct rule_context {
+	const struct headers_section *config;
+	struct header_list *headers;
+	bool trusted_client; /* internal network, local, or authenticated */
+	bool smtputf8;       /* the client asked for SMTPUTF8 */
+	const char *queue_id;
+	time_t arrival;
+	const char *message_id_domain;
+	const char *authserv_id;
+	struct buffer changes; /* "added Message-ID, removed X-Mailer" */
+	/* A refusal: "550", "5.7.1" and the text, or reply_code[0] == 0. */
+	char reply_code[4];
+	char status[8];
+	char reply_text[256];
+};
+
+enum rule_result { RULE_PASS, RULE_REFUSE };
+
+typedef enum rule_result (*rule_function)(struct rule_context *context);
+
+enum rule_result rule_syntax(struct rule_context *context);
+enum rule_result rule_duplicates(struct rule_context *context);
+enum rule_result rule_from(struct rule_context *context);
+enum rule_result rule_message_id(struct rule_context *context);
+enum rule_result rule_date(struct rule_context *context);
+enum rule_result rule_privacy(struct rule_context *context);
+enum rule_result rule_trust(struct rule_context *context);
+enum rule_result rule_list_unsubscribe(struct rule_context *context);
+enum rule_result rule_8bit(struct rule_context *context);
+enum rule_result rule_fold(struct rule_context *context);
+
+/* For the rules. */
+void rule_log(struct rule_context *context, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+enum rule_result rule_refuse(struct rule_context *context, const char *status,
+    const char *format, ...) __attribute__((format(printf, 3, 4)));
+void rule_delete(struct rule_context *context, size_t at, const char *why);
+void rule_replace_keeping(struct rule_context *context, size_t at,
+    const char *value, const char *original_name);
+bool rule_matches(const struct config_list *patterns, const char *name);
+
+#endif
