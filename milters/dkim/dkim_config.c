@@ -25,6 +25,7 @@
 
 #include "dkim_config.h"
 #include "dkim_tables.h"
+#include "header_field.h"
 
 static const char *const canonicalization_choices[] = {
     "relaxed/relaxed",
@@ -84,34 +85,6 @@ static const struct config_default dkim_defaults[] = {
     {NULL, NULL},
 };
 
-/* RFC 5322 field name: printable ASCII but colon, at most 998 octets. */
-static bool
-valid_field_name(const char *name, size_t length)
-{
-	if (length == 0 || length > 998)
-		return false;
-	for (size_t i = 0; i < length; i++)
-		if (name[i] < 33 || name[i] > 126 || name[i] == ':')
-			return false;
-	return true;
-}
-
-static void
-check_header_list(const struct config_list *list, const char *key,
-    bool question_allowed, struct config_report *report)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		const char *name = list->items[i];
-		size_t length = strlen(name);
-
-		if (question_allowed && length > 1 && name[length - 1] == '?')
-			length--;
-		if (!valid_field_name(name, length))
-			config_report_error(report,
-			    "%s: \"%s\" is not a header name", key, name);
-	}
-}
-
 static void
 check_table(const char *spec, const char *key, bool allow_refile,
     struct config_report *report)
@@ -137,9 +110,9 @@ validate_dkim(void *section_struct, struct config_report *report)
 		config_report_error(report,
 		    "set signing_table, fallback_key or both: without them "
 		    "nothing is signed");
-	check_header_list(
+	header_field_check_names(
 	    &section->sign_headers, "sign_headers", false, report);
-	check_header_list(
+	header_field_check_names(
 	    &section->oversign_headers, "oversign_headers", true, report);
 	for (size_t i = 0; i < section->sign_headers.count; i++)
 		from |= strcasecmp(section->sign_headers.items[i], "From") == 0;

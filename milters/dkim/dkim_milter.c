@@ -64,6 +64,7 @@
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "log.h"
+#include "milter_client_facts.h"
 #include "milter_drain.h"
 #include "milter_engine.h"
 #include "xmalloc.h"
@@ -77,7 +78,7 @@ enum refusal {
 
 struct message {
 	struct runtime *runtime;
-	char queue_id[32];
+	char queue_id[MILTER_QUEUE_ID_MAX];
 	struct header_field *headers;
 	size_t header_count, header_capacity;
 	size_t header_bytes;
@@ -94,8 +95,7 @@ struct message {
 };
 
 struct connection {
-	int family; /* AF_INET, AF_INET6, or 0: local */
-	unsigned char address[16];
+	struct milter_client_address address;
 	char client[INET6_ADDRSTRLEN];
 	struct message *message;
 };
@@ -130,13 +130,7 @@ message_free(struct connection *connection)
 static const char *
 queue_id(struct milter_context *context, struct message *message)
 {
-	const char *id;
-
-	if (message->queue_id[0] == '\0' &&
-	    (id = milter_macro(context, "i")) != NULL)
-		snprintf(
-		    message->queue_id, sizeof(message->queue_id), "%s", id);
-	return message->queue_id[0] ? message->queue_id : "NOQUEUE";
+	return milter_queue_id(context, message->queue_id);
 }
 
 /* A message that should be signed and cannot be: on_error decides. */
@@ -178,38 +172,14 @@ callback_connect(struct milter_context *context, void *state,
 
 	(void)context;
 	(void)hostname;
-	connection->family = address->family;
-	memcpy(connection->address, address->bytes, sizeof(address->bytes));
-	if (connection->family != 0)
-		inet_ntop(connection->family, connection->address,
-		    connection->client, sizeof(connection->client));
+	connection->address = *address;
+	if (address->family != 0)
+		inet_ntop(address->family, address->bytes, connection->client,
+		    sizeof(connection->client));
 	else
 		snprintf(
 		    connection->client, sizeof(connection->client), "local");
 	return MILTER_CONTINUE;
-}
-
-static bool
-is_set(struct milter_context *context, const char *macro)
-{
-	const char *value = milter_macro(context, macro);
-
-	return value != NULL && value[0] != '\0';
-}
-
-static bool
-client_is_internal(
-    const struct connection *connection, const struct runtime *runtime)
-{
-	const struct cidr_list *networks = &runtime->internal_networks;
-
-	if (connection->family == 0)
-		return true; /* local submission: sendmail, pickup */
-	for (size_t i = 0; i < networks->count; i++)
-		if (cidr_contains(&networks->networks[i], connection->family,
-		        connection->address))
-			return true;
-	return false;
 }
 
 static enum milter_status
@@ -237,9 +207,9 @@ callback_mail(
 		message->refused = REFUSED_NO_KEYS;
 		return MILTER_CONTINUE;
 	}
-	authenticated =
-	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}");
-	if (!client_is_internal(connection, message->runtime) &&
+	authenticated = milter_client_authenticated(context);
+	if (!milter_client_internal(
+	        &connection->address, &message->runtime->internal_networks) &&
 	    !(authenticated && message->runtime->sign_authenticated))
 		message->not_signing =
 		    authenticated

@@ -1,7 +1,8 @@
 /*
  * NAME
- *	dkim_runtime - what a message signs with: settings and keys, swapped
- *whole SYNOPSIS #include "dkim_runtime.h"
+ *	dkim_runtime - the settings and keys a message signs with
+ * SYNOPSIS
+ *	#include "dkim_runtime.h"
  *
  *	struct runtime *runtime_build(config, errors)
  *	void runtime_install(runtime)
@@ -17,13 +18,10 @@
  *	acquires the current runtime when it starts and keeps it to the
  *	end, so a reload (SIGHUP, or a changed key file) swaps the whole
  *	key set atomically and messages in flight finish with the keys
- *	they started with.
- * SECURITY
- *	The lock guards only the current pointer and the reference counts.
+ *	they started with. The sharing itself is lib/swap_slot.c's.
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +32,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct runtime *current;
+static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
+
+static void destroy(struct swap_item *item);
 
 bool
 key_owner_for(const struct dkim_section *config, struct key_owner *owner,
@@ -72,7 +71,8 @@ runtime_build(const struct dkim_section *config, struct config_errors *errors)
 	if (keyset == NULL)
 		return NULL;
 	runtime = xcalloc(1, sizeof(*runtime));
-	runtime->references = 1;
+	runtime->item.references = 1;
+	runtime->item.destroy = destroy;
 	runtime->keyset = keyset;
 	runtime->internal_networks.count = config->internal_networks.count;
 	runtime->internal_networks.networks =
@@ -97,8 +97,10 @@ runtime_build(const struct dkim_section *config, struct config_errors *errors)
 }
 
 static void
-destroy(struct runtime *runtime)
+destroy(struct swap_item *item)
 {
+	struct runtime *runtime = (struct runtime *)item;
+
 	header_policy_free(&runtime->policy);
 	cidr_list_free(&runtime->internal_networks);
 	keyset_free(runtime->keyset);
@@ -108,41 +110,20 @@ destroy(struct runtime *runtime)
 void
 runtime_install(struct runtime *runtime)
 {
-	struct runtime *old;
-
-	pthread_mutex_lock(&lock);
-	old = current;
-	current = runtime;
-	pthread_mutex_unlock(&lock);
-	if (old != NULL)
-		runtime_release(old);
+	swap_slot_install(&slot, runtime != NULL ? &runtime->item : NULL);
 }
 
 struct runtime *
 runtime_acquire(void)
 {
-	struct runtime *runtime;
-
-	pthread_mutex_lock(&lock);
-	runtime = current;
-	if (runtime != NULL)
-		runtime->references++;
-	pthread_mutex_unlock(&lock);
-	return runtime;
+	return (struct runtime *)swap_slot_acquire(&slot);
 }
 
 void
 runtime_release(struct runtime *runtime)
 {
-	bool last;
-
-	if (runtime == NULL)
-		return;
-	pthread_mutex_lock(&lock);
-	last = --runtime->references == 0;
-	pthread_mutex_unlock(&lock);
-	if (last)
-		destroy(runtime);
+	if (runtime != NULL)
+		swap_slot_release(&slot, &runtime->item);
 }
 
 void

@@ -12,9 +12,10 @@
 #include "dkim_config.h"
 #include "dkim_keyset.h"
 #include "dkim_sign.h"
+#include "swap_slot.h"
 
 struct runtime {
-	int references; /* guarded by the runtime lock */
+	struct swap_item item; /* first: the slot holds this */
 	struct cidr_list internal_networks;
 	bool sign_authenticated;
 	enum canon_mode header_canon;

@@ -8,7 +8,7 @@
  *	void header_list_insert(list, name, value)
  *	void header_list_change(list, at, value)
  *	void header_list_delete(list, at)
- *	size_t header_list_operations(list, operations, max)
+ *	bool header_list_send_operations(list, send, context)
  *	void header_list_render(list, out)
  * DESCRIPTION
  *	The rules of waypost-headers read and edit this list, never the
@@ -18,7 +18,8 @@
  *	header beyond HEADER_LIST_COUNT_MAX or HEADER_LIST_BYTES_MAX and
  *	marks the list over_limit.
  *
- *	header_list_operations() turns the plan into milter requests in the
+ *	header_list_send_operations() turns the plan into milter requests,
+ *	passed to send() one by one until it returns false, in the
  *	one order that keeps every index right: changes and deletions from
  *	the last header up (a deletion renumbers the same-named headers
  *	after it: deleting forward removed the wrong header in OpenDKIM,
@@ -103,8 +104,6 @@ header_list_receive(
     struct header_list *list, const char *name, const char *value)
 {
 	size_t bytes = strlen(name) + strlen(value);
-	struct header *header;
-	unsigned occurrence = 1;
 
 	if (list->over_limit || list->received == HEADER_LIST_COUNT_MAX ||
 	    bytes > HEADER_LIST_BYTES_MAX - list->bytes) {
@@ -112,13 +111,7 @@ header_list_receive(
 		return false;
 	}
 	list->bytes += bytes;
-	for (size_t i = 0; i < list->received; i++)
-		occurrence +=
-		    name_length(list->items[i].name) == name_length(name) &&
-		    strncasecmp(list->items[i].name, name, name_length(name)) ==
-		        0;
-	header = append(list, name, value);
-	header->occurrence = occurrence;
+	append(list, name, value);
 	list->received++;
 	return true;
 }
@@ -174,32 +167,51 @@ header_list_count_named(const struct header_list *list, const char *name)
 	return count;
 }
 
-size_t
-header_list_operations(const struct header_list *list,
-    struct header_operation *operations, size_t max)
+/* The milter protocol names a header by its name and its place among
+ * the received headers of that name, counted from 1. Worked out only
+ * for the headers that change: most messages change few or none. */
+static unsigned
+occurrence(const struct header_list *list, size_t at)
 {
-	size_t count = 0;
+	const char *name = list->items[at].name;
+	size_t length = name_length(name);
+	unsigned count = 1;
+
+	for (size_t i = 0; i < at; i++)
+		count += name_length(list->items[i].name) == length &&
+		         strncasecmp(list->items[i].name, name, length) == 0;
+	return count;
+}
+
+bool
+header_list_send_operations(
+    const struct header_list *list, header_operation_send send, void *context)
+{
+	struct header_operation operation;
 
 	for (size_t i = list->received; i-- > 0;) {
 		const struct header *header = &list->items[i];
 
-		if ((!header->deleted && header->new_value == NULL) ||
-		    count == max)
+		if (!header->deleted && header->new_value == NULL)
 			continue;
-		operations[count++] = (struct header_operation){
-		    HEADER_OPERATION_CHANGE, header->occurrence, header->name,
+		operation = (struct header_operation){HEADER_OPERATION_CHANGE,
+		    occurrence(list, i), header->name,
 		    header->deleted ? "" : header->new_value};
+		if (!send(context, &operation))
+			return false;
 	}
 	for (size_t i = list->count; i-- > list->received;) {
 		const struct header *header = &list->items[i];
 
-		if (header->deleted || count == max)
+		if (header->deleted)
 			continue;
-		operations[count++] = (struct header_operation){
-		    HEADER_OPERATION_INSERT, HEADER_INSERT_INDEX, header->name,
+		operation = (struct header_operation){HEADER_OPERATION_INSERT,
+		    HEADER_INSERT_INDEX, header->name,
 		    header_list_value(list, i)};
+		if (!send(context, &operation))
+			return false;
 	}
-	return count;
+	return true;
 }
 
 static void

@@ -18,7 +18,6 @@ struct header {
 	char *name;      /* as received: one allocation with the value */
 	char *value;     /* leading space and folds kept (SMFIP_HDR_LEADSPC) */
 	char *new_value; /* planned replacement, or NULL */
-	unsigned occurrence; /* 1-based among same-named received headers */
 	bool deleted;
 	bool inserted; /* ours: added by a rule */
 };
@@ -64,8 +63,10 @@ size_t header_list_find(
     const struct header_list *list, const char *name, size_t from);
 size_t header_list_count_named(
     const struct header_list *list, const char *name);
-size_t header_list_operations(const struct header_list *list,
-    struct header_operation *operations, size_t max);
+typedef bool (*header_operation_send)(
+    void *context, const struct header_operation *operation);
+bool header_list_send_operations(
+    const struct header_list *list, header_operation_send send, void *context);
 void header_list_render(const struct header_list *list, struct buffer *out);
 
 #define HEADER_NOT_FOUND ((size_t)-1)

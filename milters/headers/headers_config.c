@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "header_field.h"
 #include "headers_config.h"
 
 static const char *const oversize_choices[] = {"reject", "accept", NULL};
@@ -82,31 +83,6 @@ static const struct config_default headers_defaults[] = {
     {NULL, NULL},
 };
 
-/* RFC 5322 field name, or with patterns a glob of one. */
-static bool
-valid_field_name(const char *name)
-{
-	size_t length = strlen(name);
-
-	if (length == 0 || length > 998)
-		return false;
-	for (size_t i = 0; i < length; i++)
-		if (name[i] < 33 || name[i] > 126 || name[i] == ':')
-			return false;
-	return true;
-}
-
-static void
-check_header_list(const struct config_list *list, const char *key,
-    struct config_report *report)
-{
-	for (size_t i = 0; i < list->count; i++)
-		if (!valid_field_name(list->items[i]))
-			config_report_error(report,
-			    "%s: \"%s\" is not a header name", key,
-			    list->items[i]);
-}
-
 /* A domain for Message-IDs: dot-atom-text, as RFC 5322 id-right. */
 static bool
 valid_domain(const char *domain)
@@ -134,9 +110,12 @@ validate_headers(void *section_struct, struct config_report *report)
 	const struct headers_section *section = section_struct;
 	iconv_t converter;
 
-	check_header_list(&section->single_headers, "single_headers", report);
-	check_header_list(&section->privacy_headers, "privacy_headers", report);
-	check_header_list(&section->remove_headers, "remove_headers", report);
+	header_field_check_names(
+	    &section->single_headers, "single_headers", false, report);
+	header_field_check_names(
+	    &section->privacy_headers, "privacy_headers", false, report);
+	header_field_check_names(
+	    &section->remove_headers, "remove_headers", false, report);
 	if (section->message_id_domain != NULL &&
 	    !valid_domain(section->message_id_domain))
 		config_report_error(report,

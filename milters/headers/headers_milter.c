@@ -30,13 +30,10 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
@@ -45,6 +42,7 @@
 #include "headers_milter.h"
 #include "headers_runtime.h"
 #include "log.h"
+#include "milter_client_facts.h"
 #include "milter_drain.h"
 #include "milter_engine.h"
 #include "normalize.h"
@@ -57,7 +55,7 @@ struct message {
 	bool smtputf8;
 	bool refused_stopping;
 	bool in_flight; /* counted by milter_drain.c */
-	char queue_id[32];
+	char queue_id[MILTER_QUEUE_ID_MAX];
 };
 
 struct connection {
@@ -69,9 +67,6 @@ struct connection {
 	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
 	    SMFIP_NOBODY | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR |      \
 	    SMFIP_NR_EOH | SMFIP_HDR_LEADSPC)
-
-/* The edits of one message: every header changed, plus the added. */
-#define OPERATIONS_MAX (2 * HEADER_LIST_COUNT_MAX)
 
 static void
 message_free(struct connection *connection)
@@ -91,13 +86,7 @@ message_free(struct connection *connection)
 static const char *
 queue_id(struct milter_context *context, struct message *message)
 {
-	const char *id;
-
-	if (message->queue_id[0] == '\0' &&
-	    (id = milter_macro(context, "i")) != NULL)
-		snprintf(
-		    message->queue_id, sizeof(message->queue_id), "%s", id);
-	return message->queue_id[0] ? message->queue_id : "NOQUEUE";
+	return milter_queue_id(context, message->queue_id);
 }
 
 static void *
@@ -119,30 +108,6 @@ callback_connect(struct milter_context *context, void *state,
 	return MILTER_CONTINUE;
 }
 
-static bool
-is_set(struct milter_context *context, const char *macro)
-{
-	const char *value = milter_macro(context, macro);
-
-	return value != NULL && value[0] != '\0';
-}
-
-static bool
-trusted(struct milter_context *context, const struct connection *connection,
-    const struct headers_section *config)
-{
-	const struct cidr_list *networks = &config->internal_networks;
-
-	if (connection->address.family == 0 ||
-	    is_set(context, "{auth_authen}") || is_set(context, "{auth_type}"))
-		return true;
-	for (size_t i = 0; i < networks->count; i++)
-		if (cidr_contains(&networks->networks[i],
-		        connection->address.family, connection->address.bytes))
-			return true;
-	return false;
-}
-
 static enum milter_status
 callback_mail(
     struct milter_context *context, void *state, const char *const *arguments)
@@ -160,7 +125,9 @@ callback_mail(
 		return MILTER_CONTINUE;
 	}
 	message->trusted_client =
-	    trusted(context, connection, message->runtime->config);
+	    milter_client_authenticated(context) ||
+	    milter_client_internal(&connection->address,
+	        &message->runtime->config->internal_networks);
 	for (size_t i = 1; arguments[i] != NULL; i++)
 		message->smtputf8 |= strcasecmp(arguments[i], "SMTPUTF8") == 0;
 	return MILTER_CONTINUE;
@@ -218,24 +185,15 @@ refuse(struct milter_context *context, struct connection *connection,
 	return MILTER_REJECT;
 }
 
-/* The plan, as milter requests; false if the MTA refused one. */
+/* One edit as a milter request; false if the MTA refused it. */
 static bool
-send_edits(struct milter_context *context, const struct header_list *headers)
+send_edit(void *context, const struct header_operation *operation)
 {
-	struct header_operation *operations =
-	    xcalloc(OPERATIONS_MAX, sizeof(*operations));
-	size_t count =
-	    header_list_operations(headers, operations, OPERATIONS_MAX);
-	bool sent = true;
-
-	for (size_t i = 0; i < count && sent; i++)
-		sent = operations[i].kind == HEADER_OPERATION_CHANGE
-		           ? milter_change_header(context, operations[i].index,
-		                 operations[i].name, operations[i].value)
-		           : milter_insert_header(context, operations[i].index,
-		                 operations[i].name, operations[i].value);
-	free(operations);
-	return sent;
+	return operation->kind == HEADER_OPERATION_CHANGE
+	           ? milter_change_header(context, operation->index,
+	                 operation->name, operation->value)
+	           : milter_insert_header(context, operation->index,
+	                 operation->name, operation->value);
 }
 
 static enum milter_status
@@ -270,7 +228,8 @@ callback_eom(struct milter_context *context, void *state)
 	else if (message->runtime->config->report_only)
 		log_event(LOG_LEVEL_INFO, rules.queue_id,
 		    "report only: would have %s", rules.changes.data);
-	else if (send_edits(context, &message->headers))
+	else if (header_list_send_operations(
+	             &message->headers, send_edit, context))
 		log_event(LOG_LEVEL_INFO, rules.queue_id, "normalized: %s",
 		    rules.changes.data);
 	else {

@@ -22,7 +22,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,8 +29,7 @@
 #include "headers_runtime.h"
 #include "xmalloc.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct headers_runtime *current;
+static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
 
 static void
 fill_in(char *out, const char *configured)
@@ -45,6 +43,16 @@ fill_in(char *out, const char *configured)
 	out[HEADERS_DOMAIN_MAX] = '\0';
 }
 
+static void
+destroy(struct swap_item *item)
+{
+	struct headers_runtime *runtime = (struct headers_runtime *)item;
+
+	if (runtime->retired != NULL)
+		config_free(&headers_schema, runtime->retired);
+	free(runtime);
+}
+
 void
 headers_runtime_install(
     const struct headers_config *config, struct headers_config *previous)
@@ -53,49 +61,33 @@ headers_runtime_install(
 
 	if (config != NULL) {
 		runtime = xcalloc(1, sizeof(*runtime));
-		runtime->references = 1;
+		runtime->item.references = 1;
+		runtime->item.destroy = destroy;
 		runtime->config = &config->headers;
 		fill_in(runtime->message_id_domain,
 		    config->headers.message_id_domain);
 		fill_in(runtime->authserv_id, config->headers.authserv_id);
 	}
-	pthread_mutex_lock(&lock);
-	old = current;
-	current = runtime;
-	if (old != NULL)
+	/* Only this thread writes retired, and it holds a reference while
+	 * it does: the old runtime cannot be destroyed before. */
+	if ((old = headers_runtime_acquire()) != NULL) {
 		old->retired = previous;
-	pthread_mutex_unlock(&lock);
-	headers_runtime_release(old);
+		headers_runtime_release(old);
+	}
+	swap_slot_install(&slot, runtime != NULL ? &runtime->item : NULL);
 }
 
 struct headers_runtime *
 headers_runtime_acquire(void)
 {
-	struct headers_runtime *runtime;
-
-	pthread_mutex_lock(&lock);
-	runtime = current;
-	if (runtime != NULL)
-		runtime->references++;
-	pthread_mutex_unlock(&lock);
-	return runtime;
+	return (struct headers_runtime *)swap_slot_acquire(&slot);
 }
 
 void
 headers_runtime_release(struct headers_runtime *runtime)
 {
-	bool last;
-
-	if (runtime == NULL)
-		return;
-	pthread_mutex_lock(&lock);
-	last = --runtime->references == 0;
-	pthread_mutex_unlock(&lock);
-	if (!last)
-		return;
-	if (runtime->retired != NULL)
-		config_free(&headers_schema, runtime->retired);
-	free(runtime);
+	if (runtime != NULL)
+		swap_slot_release(&slot, &runtime->item);
 }
 
 void

@@ -5,11 +5,12 @@
 #define WAYPOST_HEADERS_RUNTIME_H
 
 #include "headers_config.h"
+#include "swap_slot.h"
 
 #define HEADERS_DOMAIN_MAX 255
 
 struct headers_runtime {
-	int references; /* guarded by the runtime lock */
+	struct swap_item item; /* first: the slot holds this */
 	const struct headers_section *config;
 	struct headers_config *retired; /* freed with this runtime */
 	char message_id_domain[HEADERS_DOMAIN_MAX + 1];

@@ -34,7 +34,7 @@ static void
 cap_references(struct rule_context *context)
 {
 	struct header_list *headers = context->headers;
-	size_t at = header_list_find(headers, "References", 0), ids = 0, kept;
+	size_t at = header_list_find(headers, "References", 0), ids = 0;
 	size_t max = (size_t)context->config->references_max, index = 0;
 	struct buffer text = {0}, shorter = {0};
 	const char *p;
@@ -55,10 +55,9 @@ cap_references(struct rule_context *context)
 			}
 			p += length;
 		}
-		kept = max + 1;
 		header_list_change(headers, at, shorter.data);
 		rule_log(context, "shortened References (%zu to %zu IDs)", ids,
-		    kept);
+		    max + 1);
 	}
 	buffer_free(&text);
 	buffer_free(&shorter);

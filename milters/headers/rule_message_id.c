@@ -144,18 +144,23 @@ rule_message_id(struct rule_context *context)
 	size_t at = header_list_find(headers, "Message-ID", 0);
 	struct buffer value = {0};
 	char id[320];
+	bool valid = false;
 
+	if (at != HEADER_NOT_FOUND) {
+		header_unfold_trim(header_list_value(headers, at), &value);
+		valid = valid_message_id(value.data);
+		buffer_free(&value);
+	}
+	if (valid)
+		return RULE_PASS;
+	/* Only now: a clean message costs no getrandom(2). */
 	new_message_id(context, id, sizeof(id));
 	if (at == HEADER_NOT_FOUND) {
 		header_list_insert(headers, "Message-ID", id);
 		rule_log(context, "added Message-ID");
-		return RULE_PASS;
-	}
-	header_unfold_trim(header_list_value(headers, at), &value);
-	if (!valid_message_id(value.data)) {
+	} else {
 		rule_replace_keeping(context, at, id, "X-Original-Message-ID");
 		rule_log(context, "replaced invalid Message-ID");
 	}
-	buffer_free(&value);
 	return RULE_PASS;
 }

@@ -33,15 +33,22 @@
 #include "header_text.h"
 #include "rules.h"
 
-static const char *const private_networks[] = {"10.0.0.0/8", "172.16.0.0/12",
-    "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10",
-    "fc00::/7", NULL};
+/* RFC 1918, loopback, link-local, RFC 4193 unique local. */
+static const struct cidr private_networks[] = {
+    {AF_INET, {10}, 8},
+    {AF_INET, {172, 16}, 12},
+    {AF_INET, {192, 168}, 16},
+    {AF_INET, {127}, 8},
+    {AF_INET, {169, 254}, 16},
+    {AF_INET6, {[15] = 1}, 128},
+    {AF_INET6, {0xfe, 0x80}, 10},
+    {AF_INET6, {0xfc}, 7},
+};
 
 static bool
 private_address(const char *text)
 {
 	unsigned char bytes[16];
-	struct cidr network;
 	int family = AF_INET;
 
 	if (strncasecmp(text, "IPv6:", 5) == 0) {
@@ -57,9 +64,9 @@ private_address(const char *text)
 		memmove(bytes, bytes + 12, 4);
 		family = AF_INET;
 	}
-	for (size_t i = 0; private_networks[i] != NULL; i++)
-		if (cidr_parse(private_networks[i], &network, NULL, 0) &&
-		    cidr_contains(&network, family, bytes))
+	for (size_t i = 0;
+	     i < sizeof(private_networks) / sizeof(private_networks[0]); i++)
+		if (cidr_contains(&private_networks[i], family, bytes))
 			return true;
 	return false;
 }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "header_field.h"
 #include "rules.h"
 #include "text_escape.h"
 #include "xmalloc.h"
@@ -35,29 +36,40 @@ is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* The first CR or LF that does not start a fold, or NULL. */
-static const char *
-bare_line_break(const char *value)
+/* A CR or LF that is part of a fold: CRLF or LF before white space or
+ * at the end. */
+static bool
+in_fold(const char *p)
 {
-	for (const char *p = value; *p; p++) {
-		if (*p == '\r' && p[1] == '\n')
-			p++;
-		if ((*p == '\n' && is_space(p[1])) || (*p == '\n' && p[1] == 0))
-			continue;
-		if (*p == '\r' || *p == '\n')
-			return p;
-	}
-	return NULL;
+	if (p[0] == '\r' && p[1] == '\n')
+		p++;
+	return p[0] == '\n' && (is_space(p[1]) || p[1] == '\0');
 }
 
+static bool
+is_bare_break(const char *p)
+{
+	return (*p == '\r' || *p == '\n') && !in_fold(p);
+}
+
+static bool
+has_bare_break(const char *value)
+{
+	for (; *value; value++)
+		if (is_bare_break(value))
+			return true;
+	return false;
+}
+
+/* One pass: each bare CR or LF becomes a space. */
 static char *
 without_bare_breaks(const char *value)
 {
 	char *copy = xstrdup(value);
-	char *p;
 
-	while ((p = (char *)bare_line_break(copy)) != NULL)
-		*p = ' ';
+	for (char *p = copy; *p; p++)
+		if (is_bare_break(p))
+			*p = ' ';
 	return copy;
 }
 
@@ -71,17 +83,6 @@ trimmed_length(const char *name)
 	return length;
 }
 
-static bool
-valid_name(const char *name, size_t length)
-{
-	if (length == 0)
-		return false;
-	for (size_t i = 0; i < length; i++)
-		if (name[i] < 33 || name[i] > 126 || name[i] == ':')
-			return false;
-	return true;
-}
-
 static enum rule_result
 check_one(struct rule_context *context, size_t at)
 {
@@ -91,15 +92,14 @@ check_one(struct rule_context *context, size_t at)
 	char printable[128];
 	char *name, *value;
 
-	if (!valid_name(header->name, length)) {
+	if (!header_field_name_valid(header->name, length)) {
 		text_escape(printable, sizeof(printable), header->name,
 		    strlen(header->name));
 		return rule_refuse(context, "5.6.0",
 		    "Header name \"%s\" has characters RFC 5322 does not allow",
 		    printable);
 	}
-	if (length == strlen(header->name) &&
-	    bare_line_break(header->value) == NULL)
+	if (length == strlen(header->name) && !has_bare_break(header->value))
 		return RULE_PASS;
 	if (!repair)
 		return rule_refuse(context, "5.6.0",

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import program
-from harness import milter_wire
+from harness import milter_wire, processes
 from harness.waypost import DkimSetup
 
 DKIM = "milters/dkim/waypost-dkim"
@@ -26,12 +26,7 @@ HEADERS = (b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\n"
 
 @pytest.fixture
 def dkim(workdir, keys, monkeypatch):
-    # Under AddressSanitizer (make check in a --enable-sanitizers build)
-    # freed memory sits in a quarantine of up to 256 MB, which would read
-    # as growth here; without it the daemon's memory is what it uses.
-    options = os.environ.get("ASAN_OPTIONS", "")
-    monkeypatch.setenv("ASAN_OPTIONS", options + (":" if options else "")
-                       + "quarantine_size_mb=0")
+    processes.measure_memory_under_asan(monkeypatch)
     setup = DkimSetup(program(DKIM), workdir, keys)
     rsa = keys.generate("s1", "example.com", "rsa")
     setup.write_tables([setup.key_line("rsa", rsa)], ["*@example.com rsa"])
@@ -48,13 +43,6 @@ def load(dkim, workdir, message, *arguments):
                            dkim.milter], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=300)
 
-
-def peak_memory_kb(daemon):
-    with open(f"/proc/{daemon.process.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
 
 
 def assert_still_signs(dkim, workdir, keys):
@@ -101,7 +89,7 @@ def test_oversized_headers_get_on_error(dkim, workdir, keys, shape):
     dkim.daemon.wait_for_log("not signed: more than 1000 headers or 262144 "
                              "bytes of headers; temporary failure")
     assert dkim.daemon.read_log().count("not signed:") == 1
-    assert peak_memory_kb(dkim.daemon) < 32 * 1024
+    assert processes.peak_memory_kb(dkim.daemon.process) < 32 * 1024
     assert_still_signs(dkim, workdir, keys)
 
 
@@ -165,11 +153,11 @@ def test_connections_beyond_the_file_limit_are_refused(workdir, keys):
 
 
 def test_50_mb_body_streams_in_bounded_memory(dkim, workdir, keys):
-    before = peak_memory_kb(dkim.daemon)
+    before = processes.peak_memory_kb(dkim.daemon.process)
     body = (b"0123456789 abcdefghij ABCDEFGHIJ \t klmnopqrst\r\n" * 1100000)
     assert len(body) > 50 * 1000 * 1000
     result = load(dkim, workdir, HEADERS + b"\r\n" + body)
     assert result.returncode == 0, result.stderr
     assert keys.verify(result.stdout) == [True]
     # The body is hashed as it streams: the daemon does not grow with it.
-    assert peak_memory_kb(dkim.daemon) - before < 8 * 1024
+    assert processes.peak_memory_kb(dkim.daemon.process) - before < 8 * 1024

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import program
-from harness import milter_wire
+from harness import milter_wire, processes
 from harness.waypost import HeadersSetup
 
 HEADERS = "milters/headers/waypost-headers"
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 
 @pytest.fixture
 def headers(workdir, monkeypatch):
-    options = os.environ.get("ASAN_OPTIONS", "")
-    monkeypatch.setenv("ASAN_OPTIONS", options + (":" if options else "")
-                       + "quarantine_size_mb=0")
+    processes.measure_memory_under_asan(monkeypatch)
     setup = HeadersSetup(program(HEADERS), workdir)
     yield setup
     setup.stop()
@@ -46,13 +44,6 @@ def run_message(setup, queue_id, headers, body=b"hello\r\n"):
         connection.close()
 
 
-def peak_memory_kb(daemon):
-    with open(f"/proc/{daemon.process.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
-
 
 def assert_still_works(setup):
     replies = run_message(setup, "GOOD1", GOOD[:4])
@@ -74,7 +65,7 @@ def test_oversized_headers_are_refused_in_bounded_memory(headers, shape):
         block = GOOD + [("X-Big", " " + "a" * (1024 * 1024 - 16))]
     else:
         block = GOOD + [("X-N", f" {i}") for i in range(10000)]
-    before = peak_memory_kb(headers.daemon)
+    before = processes.peak_memory_kb(headers.daemon.process)
     replies = run_message(headers, "BIG1", block)
     assert replies[-1][0] == "y", replies
     assert "552 5.3.4 Message header too large" in reply_text(replies)
@@ -83,7 +74,7 @@ def test_oversized_headers_are_refused_in_bounded_memory(headers, shape):
     assert ("BIG1: warning: more than 1000 headers or 524288 bytes of headers: "
             "rejected (on_oversize = reject)") in log
     # The headers kept are bounded (512 KiB); the rest is not stored.
-    assert peak_memory_kb(headers.daemon) - before < 8 * 1024
+    assert processes.peak_memory_kb(headers.daemon.process) - before < 8 * 1024
     assert_still_works(headers)
 
 

@@ -4,7 +4,7 @@
  * A case is a header block in, a configuration, and the header block
  * expected out (as header_list_render() writes it), the change log, or
  * the refusal. Every case also plays the milter requests
- * header_list_operations() makes against a small model of how Postfix
+ * header_list_send_operations() makes against a small model of how Postfix
  * applies them (change by name and occurrence, an empty value deletes;
  * insert by position, where index 0 is Postfix's own Received header,
  * which milters do not see) and checks that it gives the same block:
@@ -128,11 +128,16 @@ model_apply(struct model *model, const struct header_operation *operation)
 	model->count++;
 }
 
+static bool
+model_send(void *context, const struct header_operation *operation)
+{
+	model_apply(context, operation);
+	return true;
+}
+
 static void
 check_operations(const struct header_list *list, const char *rendered)
 {
-	struct header_operation operations[512];
-	size_t count = header_list_operations(list, operations, 512);
 	struct model model = {0};
 	struct buffer out = {0};
 
@@ -140,8 +145,7 @@ check_operations(const struct header_list *list, const char *rendered)
 		model.names[model.count] = list->items[i].name;
 		model.values[model.count++] = list->items[i].value;
 	}
-	for (size_t i = 0; i < count; i++)
-		model_apply(&model, &operations[i]);
+	assert_true(header_list_send_operations(list, model_send, &model));
 	buffer_append_text(&out, "");
 	for (size_t i = 0; i < model.count; i++)
 		buffer_printf(&out, "%s:%s\n", model.names[i], model.values[i]);

@@ -1,4 +1,6 @@
-"""Stopping the servers a test started: SIGTERM, then SIGKILL."""
+"""Stopping the servers a test started (SIGTERM, then SIGKILL), reading
+their logs, and measuring their memory."""
+import os
 import subprocess
 
 
@@ -23,3 +25,22 @@ def read_log(path, missing="(no log)"):
             return f.read()
     except OSError:
         return missing
+
+
+def peak_memory_kb(process):
+    """The peak resident memory (VmHWM) of a running Popen, in KiB."""
+    with open(f"/proc/{process.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for process {process.pid}")
+
+
+def measure_memory_under_asan(monkeypatch):
+    """Under AddressSanitizer (make check in a --enable-sanitizers build)
+    freed memory sits in a quarantine of up to 256 MB, which would read as
+    growth; without it a daemon's memory is what it uses. Call before
+    starting the daemon whose memory a test measures."""
+    options = os.environ.get("ASAN_OPTIONS", "")
+    monkeypatch.setenv("ASAN_OPTIONS", options + (":" if options else "")
+                       + "quarantine_size_mb=0")
