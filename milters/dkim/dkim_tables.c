@@ -3,6 +3,7 @@
  *	dkim_tables - OpenDKIM's KeyTable and SigningTable files
  * SYNOPSIS
  *	#include "dkim_tables.h"
+#include "table_lines.h"
  * DESCRIPTION
  *	An OpenDKIM user points Waypost at the files they already have.
  *	Both are text files of "key value" lines; "#" starts a comment at
@@ -49,72 +50,6 @@ table_path(const char *spec, bool allow_refile, const char **path, bool *refile)
 	return spec[0] == '/';
 }
 
-/* Split the next non-comment line into two fields; false at the end. */
-struct line_reader {
-	const char *file;
-	const char *data;
-	size_t size, position;
-	int line;
-	struct config_errors *errors;
-	char text[TABLE_LINE_MAX + 1];
-};
-
-static bool
-next_line(struct line_reader *reader, char **key, char **value)
-{
-	while (reader->position < reader->size) {
-		const char *start = reader->data + reader->position;
-		const char *end =
-		    memchr(start, '\n', reader->size - reader->position);
-		size_t length = end ? (size_t)(end - start)
-		                    : reader->size - reader->position;
-		char *cursor, *hash;
-
-		reader->position += length + (end != NULL);
-		reader->line++;
-		if (length > 0 && start[length - 1] == '\r')
-			length--;
-		if (length > TABLE_LINE_MAX || memchr(start, '\0', length)) {
-			config_errors_add(reader->errors,
-			    "%s:%d: line longer than %d bytes or with a NUL byte",
-			    reader->file, reader->line, TABLE_LINE_MAX);
-			continue;
-		}
-		memcpy(reader->text, start, length);
-		reader->text[length] = '\0';
-		for (hash = reader->text; (hash = strchr(hash, '#')) != NULL;
-		     hash++) {
-			if (hash == reader->text ||
-			    isspace((unsigned char)hash[-1])) {
-				*hash = '\0';
-				break;
-			}
-		}
-		cursor = reader->text + strspn(reader->text, " \t");
-		if (*cursor == '\0')
-			continue;
-		*key = cursor;
-		cursor += strcspn(cursor, " \t");
-		if (*cursor != '\0')
-			*cursor++ = '\0';
-		cursor += strspn(cursor, " \t");
-		*value = cursor;
-		cursor += strcspn(cursor, " \t");
-		if (*cursor != '\0') {
-			*cursor++ = '\0';
-			cursor += strspn(cursor, " \t");
-		}
-		if (**value == '\0' || *cursor != '\0') {
-			config_errors_add(reader->errors,
-			    "%s:%d: expected two fields, \"key value\"",
-			    reader->file, reader->line);
-			continue;
-		}
-		return true;
-	}
-	return false;
-}
-
 static void
 lowercase(char *text)
 {
@@ -144,7 +79,7 @@ table_name_valid(const char *text)
 }
 
 static bool
-too_many(struct line_reader *reader, size_t count)
+too_many(struct table_lines *reader, size_t count)
 {
 	if (count < TABLE_ENTRIES_MAX)
 		return false;
@@ -172,7 +107,7 @@ compare_names(const void *a, const void *b)
 
 static bool
 parse_key_value(
-    struct line_reader *reader, char *value, struct key_entry *entry)
+    struct table_lines *reader, char *value, struct key_entry *entry)
 {
 	char *selector = strchr(value, ':');
 	char *path = selector ? strchr(selector + 1, ':') : NULL;
@@ -211,14 +146,14 @@ bool
 keytable_parse(const char *file, const char *data, size_t size,
     struct keytable *table, struct config_errors *errors)
 {
-	struct line_reader *reader = xcalloc(1, sizeof(*reader));
+	struct table_lines *reader = xmalloc(sizeof(*reader));
 	size_t before = errors->count + errors->dropped;
 	char *key, *value;
 
 	memset(table, 0, sizeof(*table));
 	table->file = xstrdup(file);
-	*reader = (struct line_reader){file, data, size, 0, 0, errors, {0}};
-	while (next_line(reader, &key, &value) &&
+	table_lines_init(reader, file, data, size, errors);
+	while (table_lines_next_pair(reader, &key, &value) &&
 	       !too_many(reader, table->count)) {
 		struct key_entry entry = {0};
 
@@ -269,15 +204,15 @@ bool
 signtable_parse(const char *file, const char *data, size_t size, bool wildcards,
     struct signtable *table, struct config_errors *errors)
 {
-	struct line_reader *reader = xcalloc(1, sizeof(*reader));
+	struct table_lines *reader = xmalloc(sizeof(*reader));
 	size_t before = errors->count + errors->dropped;
 	char *key, *value;
 
 	memset(table, 0, sizeof(*table));
 	table->file = xstrdup(file);
 	table->wildcards = wildcards;
-	*reader = (struct line_reader){file, data, size, 0, 0, errors, {0}};
-	while (next_line(reader, &key, &value) &&
+	table_lines_init(reader, file, data, size, errors);
+	while (table_lines_next_pair(reader, &key, &value) &&
 	       !too_many(reader, table->count)) {
 		struct sign_entry entry = {
 		    xstrdup(key), xstrdup(value), reader->line};

@@ -9,10 +9,10 @@
 
 #include "config_file.h"
 #include "dkim_address.h"
+#include "table_lines.h"
 
 /* Bounds on what a table file may hold. */
 #define TABLE_SIZE_MAX    (16 * 1024 * 1024)
-#define TABLE_LINE_MAX    4096
 #define TABLE_ENTRIES_MAX 1000000
 #define SELECTOR_MAX      63
 

@@ -9,7 +9,9 @@
  *	   and remove_headers may hold fnmatch(3) patterns (X-Spam-*);
  *	.  fallback_charset must be one iconv(3) converts from;
  *	.  message_id_domain and authserv_id default to the host name, at
- *	   start.
+ *	   start;
+ *	.  from_ownership needs an identity source: [redis] (the default)
+ *	   or identities_file, whose lines headers_main.c checks.
  *
  *	The keys shared by every daemon (socket, user...) come from lib/.
  */
@@ -28,6 +30,9 @@ static const char *const unfoldable_choices[] = {"reject", "pass", NULL};
 static const char *const invalid_utf8_choices[] = {"decode", "reject", NULL};
 static const char *const fix_choices[] = {"fix", "reject", "no", NULL};
 static const char *const syntax_choices[] = {"repair", "reject", NULL};
+static const char *const ownership_choices[] = {
+    "no", "reject", "rewrite", NULL};
+static const char *const unavailable_choices[] = {"tempfail", "accept", NULL};
 
 #define KEY(name, type, member, value, min, max, choices)                      \
 	{                                                                      \
@@ -49,6 +54,12 @@ static const struct config_key headers_keys[] = {
     KEY("differing_duplicates", CONFIG_CHOICE, differing_duplicates,
         "keep_first", 0, 0, differing_choices),
     KEY("check_from", CONFIG_BOOL, check_from, "yes", 0, 0, NULL),
+    KEY("from_ownership", CONFIG_CHOICE, from_ownership, "no", 0, 0,
+        ownership_choices),
+    KEY("identities_file", CONFIG_PATH, identities_file, NULL, 0, 0, NULL),
+    KEY("identities_redis", CONFIG_BOOL, identities_redis, "yes", 0, 0, NULL),
+    KEY("identities_unavailable", CONFIG_CHOICE, identities_unavailable,
+        "tempfail", 0, 0, unavailable_choices),
     KEY("message_id", CONFIG_BOOL, message_id, "yes", 0, 0, NULL),
     KEY("message_id_domain", CONFIG_STRING, message_id_domain, NULL, 0, 0,
         NULL),
@@ -125,6 +136,11 @@ validate_headers(void *section_struct, struct config_report *report)
 		config_report_error(report,
 		    "authserv_id: \"%s\" is not a host name",
 		    section->authserv_id);
+	if (section->from_ownership != OWNERSHIP_NO &&
+	    !section->identities_redis && section->identities_file == NULL)
+		config_report_error(report,
+		    "from_ownership: no identity source (set identities_file, "
+		    "or identities_redis = yes)");
 	converter = iconv_open("UTF-8", section->fallback_charset);
 	if (converter == (iconv_t)-1)
 		config_report_error(report,
@@ -138,6 +154,8 @@ validate_headers(void *section_struct, struct config_report *report)
 static const struct config_section headers_sections[] = {
     {"log", false, offsetof(struct headers_config, log), 0,
         {{log_config_keys, 0}}, NULL, NULL},
+    {"redis", false, offsetof(struct headers_config, redis), 0,
+        {{redis_config_keys, 0}}, NULL, NULL},
     {"headers", false, offsetof(struct headers_config, headers), 0,
         {{daemon_config_keys, offsetof(struct headers_section, daemon)},
             {headers_keys, 0}},

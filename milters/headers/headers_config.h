@@ -16,6 +16,8 @@ enum headers_unfoldable { UNFOLDABLE_REJECT, UNFOLDABLE_PASS };
 enum headers_invalid_utf8 { INVALID_UTF8_DECODE, INVALID_UTF8_REJECT };
 enum headers_fix_or_reject { FIX, REJECT, OFF };
 enum headers_syntax { SYNTAX_REPAIR, SYNTAX_REJECT };
+enum headers_ownership { OWNERSHIP_NO, OWNERSHIP_REJECT, OWNERSHIP_REWRITE };
+enum headers_unavailable { UNAVAILABLE_TEMPFAIL, UNAVAILABLE_ACCEPT };
 
 struct headers_section {
 	struct daemon_settings daemon;
@@ -26,6 +28,10 @@ struct headers_section {
 	struct config_list single_headers;
 	int differing_duplicates;
 	bool check_from; /* rule 2 */
+	int from_ownership;
+	char *identities_file;
+	bool identities_redis;
+	int identities_unavailable;
 	bool message_id; /* rule 3 */
 	char *message_id_domain;
 	bool date;            /* rule 4 */
@@ -47,6 +53,7 @@ struct headers_section {
 
 struct headers_config {
 	struct log_settings log;
+	struct redis_settings redis;
 	struct headers_section headers;
 };
 

@@ -8,7 +8,9 @@
  *	(milter_main.c) with the [headers] section as the rules'
  *	configuration, made current at start and on SIGHUP (a file with
  *	errors keeps the running one, logged). Messages in flight finish
- *	with the configuration they started with (headers_runtime.c).
+ *	with the configuration they started with (headers_runtime.c). The
+ *	file must load for -n, at start and at every reload: with
+ *	from_ownership on, identities_file too.
  * CONFIGURATION PARAMETERS
  *	The [headers] section of waypost.conf(5); see waypost-headers(8).
  */
@@ -20,8 +22,21 @@
 #include "headers_config.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
+#include "identity_sources.h"
 #include "log.h"
 #include "milter_main.h"
+
+/* -n, start and reload: identities_file must load too. */
+static bool
+check(const void *config, struct config_errors *errors)
+{
+	struct identity_sources sources;
+
+	if (!identity_sources_open(&sources, config, errors))
+		return false;
+	identity_sources_close(&sources);
+	return true;
+}
 
 static bool
 prepare(struct daemon *daemon, char *error, size_t error_size)
@@ -47,6 +62,7 @@ static const struct daemon_program program = {
     .schema = &headers_schema,
     .settings_offset = offsetof(struct headers_config, headers.daemon),
     .log_offset = offsetof(struct headers_config, log),
+    .check = check,
     .prepare = prepare,
     .run = milter_main_run,
 };

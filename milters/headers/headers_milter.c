@@ -9,8 +9,9 @@
  *	The filter milter_server.c serves; for each message:
  *
  *	MAIL FROM   note whether the client is trusted (internal_networks,
- *	            local submission, or authenticated) and whether it
- *	            asked for SMTPUTF8; take the current runtime.
+ *	            local submission, or authenticated), its SMTP AUTH name
+ *	            ({auth_authen}, for rule 2's sender identities) and
+ *	            whether it asked for SMTPUTF8; take the current runtime.
  *	headers     kept as received (SMFIP_HDR_LEADSPC: byte-exact), within
  *	            HEADER_LIST_COUNT_MAX and HEADER_LIST_BYTES_MAX.
  *	end of msg  run the rules (normalize.c), then either refuse the
@@ -46,6 +47,7 @@
 #include "milter_drain.h"
 #include "milter_engine.h"
 #include "normalize.h"
+#include "sender_identity.h"
 #include "xmalloc.h"
 
 struct message {
@@ -54,7 +56,8 @@ struct message {
 	bool trusted_client;
 	bool smtputf8;
 	bool refused_stopping;
-	bool in_flight; /* counted by milter_drain.c */
+	bool in_flight;                   /* counted by milter_drain.c */
+	char user[IDENTITY_USER_MAX + 1]; /* empty: not authenticated */
 	char queue_id[MILTER_QUEUE_ID_MAX];
 };
 
@@ -114,6 +117,7 @@ callback_mail(
 {
 	struct connection *connection = state;
 	struct message *message;
+	const char *user;
 
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
@@ -128,6 +132,9 @@ callback_mail(
 	    milter_client_authenticated(context) ||
 	    milter_client_internal(&connection->address,
 	        &message->runtime->config->internal_networks);
+	user = milter_macro(context, "{auth_authen}");
+	if (user != NULL)
+		snprintf(message->user, sizeof(message->user), "%s", user);
 	for (size_t i = 1; arguments[i] != NULL; i++)
 		message->smtputf8 |= strcasecmp(arguments[i], "SMTPUTF8") == 0;
 	return MILTER_CONTINUE;
@@ -182,7 +189,7 @@ refuse(struct milter_context *context, struct connection *connection,
 		return MILTER_ACCEPT;
 	milter_set_reply(
 	    context, rules->reply_code, rules->status, rules->reply_text);
-	return MILTER_REJECT;
+	return rules->reply_code[0] == '4' ? MILTER_TEMPFAIL : MILTER_REJECT;
 }
 
 /* One edit as a milter request; false if the MTA refused it. */
@@ -218,6 +225,9 @@ callback_eom(struct milter_context *context, void *state)
 	    &rules, message->runtime->config, &message->headers);
 	rules.trusted_client = message->trusted_client;
 	rules.smtputf8 = message->smtputf8;
+	rules.user = message->user[0] ? message->user : NULL;
+	rules.owns = identity_sources_owns;
+	rules.identity_source = &message->runtime->identities;
 	rules.queue_id = queue_id(context, message);
 	rules.message_id_domain = message->runtime->message_id_domain;
 	rules.authserv_id = message->runtime->authserv_id;

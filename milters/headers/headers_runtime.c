@@ -18,7 +18,12 @@
  *	configuration itself at exit, after headers_runtime_shutdown().
  *
  *	The host name fills in message_id_domain and authserv_id when the
- *	configuration leaves them unset.
+ *	configuration leaves them unset. The runtime holds the identity
+ *	sources of rule 2 (identities_file read at install, and the Redis
+ *	connections), so a reload reads the file again and reconnects.
+ *	The daemon checked the file before (headers_main.c); if it no
+ *	longer loads, the error is logged and rule 2 cannot answer, which
+ *	identities_unavailable decides.
  */
 #include "config.h"
 
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "headers_runtime.h"
+#include "log.h"
 #include "xmalloc.h"
 
 static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
@@ -48,6 +54,7 @@ destroy(struct swap_item *item)
 {
 	struct headers_runtime *runtime = (struct headers_runtime *)item;
 
+	identity_sources_close(&runtime->identities);
 	if (runtime->retired != NULL)
 		config_free(&headers_schema, runtime->retired);
 	free(runtime);
@@ -58,6 +65,7 @@ headers_runtime_install(
     const struct headers_config *config, struct headers_config *previous)
 {
 	struct headers_runtime *runtime = NULL, *old;
+	struct config_errors *errors;
 
 	if (config != NULL) {
 		runtime = xcalloc(1, sizeof(*runtime));
@@ -67,6 +75,12 @@ headers_runtime_install(
 		fill_in(runtime->message_id_domain,
 		    config->headers.message_id_domain);
 		fill_in(runtime->authserv_id, config->headers.authserv_id);
+		errors = xcalloc(1, sizeof(*errors));
+		if (!identity_sources_open(
+		        &runtime->identities, config, errors))
+			for (size_t i = 0; i < errors->count; i++)
+				log_error("%s", errors->text[i]);
+		free(errors);
 	}
 	/* Only this thread writes retired, and it holds a reference while
 	 * it does: the old runtime cannot be destroyed before. */

@@ -5,6 +5,7 @@
 #define WAYPOST_HEADERS_RUNTIME_H
 
 #include "headers_config.h"
+#include "identity_sources.h"
 #include "swap_slot.h"
 
 #define HEADERS_DOMAIN_MAX 255
@@ -15,6 +16,7 @@ struct headers_runtime {
 	struct headers_config *retired; /* freed with this runtime */
 	char message_id_domain[HEADERS_DOMAIN_MAX + 1];
 	char authserv_id[HEADERS_DOMAIN_MAX + 1];
+	struct identity_sources identities;
 };
 
 void headers_runtime_install(

@@ -10,14 +10,16 @@
  * DESCRIPTION
  *	The rules that are switched on, in an order where each sees what
  *	the earlier ones made: syntax first (clean names and line breaks
- *	for all), then duplicates, From, Message-ID, Date, privacy, trust
+ *	for all), then duplicates, From, the From's owner, Message-ID,
+ *	Date, privacy, trust
  *	headers and List-Unsubscribe; 8-bit encoding after everything that
  *	adds or changes text, and folding last. The first refusal stops.
  *
- *	No I/O: the milter (headers_milter.c), the unit tests and the fuzz
- *	target all call this. The caller fills in what it knows about the
- *	client and the message (trusted_client, smtputf8, queue_id,
- *	arrival, the domains) after normalize_context_init().
+ *	No I/O but the identity lookup of rule 2, which the caller passes
+ *	in (context->owns): the milter (headers_milter.c), the unit tests
+ *	and the fuzz target all call this. The caller fills in what it knows
+ *about the client and the message (trusted_client, smtputf8, queue_id, arrival,
+ *the domains) after normalize_context_init().
  */
 #include "config.h"
 
@@ -56,6 +58,7 @@ normalize(struct rule_context *context)
 	    {true, rule_syntax},
 	    {config->duplicates, rule_duplicates},
 	    {config->check_from, rule_from},
+	    {config->from_ownership != OWNERSHIP_NO, rule_from_owner},
 	    {config->message_id, rule_message_id},
 	    {config->date, rule_date},
 	    {config->privacy, rule_privacy},

@@ -12,13 +12,24 @@
 #include "header_list.h"
 #include "headers_config.h"
 
+/* Whether a user may send as an address (rule_from_owner.c). */
+enum identity_answer { IDENTITY_NOT_OWNED, IDENTITY_OWNED, IDENTITY_UNKNOWN };
+
+/* Asks the identity sources; IDENTITY_UNKNOWN with the reason in why
+ * when none could answer. */
+typedef enum identity_answer (*identity_lookup)(void *source, const char *user,
+    const char *address, size_t length, char *why, size_t why_size);
+
 /* What a rule knows about the message, and what it leaves for the
  * others: the change log, or a refusal. */
 struct rule_context {
 	const struct headers_section *config;
 	struct header_list *headers;
-	bool trusted_client; /* internal network, local, or authenticated */
-	bool smtputf8;       /* the client asked for SMTPUTF8 */
+	bool trusted_client;  /* internal network, local, or authenticated */
+	bool smtputf8;        /* the client asked for SMTPUTF8 */
+	const char *user;     /* SMTP AUTH name, or NULL */
+	identity_lookup owns; /* what user may send as */
+	void *identity_source;
 	const char *queue_id;
 	time_t arrival;
 	const char *message_id_domain;
@@ -37,6 +48,7 @@ typedef enum rule_result (*rule_function)(struct rule_context *context);
 enum rule_result rule_syntax(struct rule_context *context);
 enum rule_result rule_duplicates(struct rule_context *context);
 enum rule_result rule_from(struct rule_context *context);
+enum rule_result rule_from_owner(struct rule_context *context);
 enum rule_result rule_message_id(struct rule_context *context);
 enum rule_result rule_date(struct rule_context *context);
 enum rule_result rule_privacy(struct rule_context *context);
@@ -49,6 +61,8 @@ enum rule_result rule_fold(struct rule_context *context);
 void rule_log(struct rule_context *context, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 enum rule_result rule_refuse(struct rule_context *context, const char *status,
+    const char *format, ...) __attribute__((format(printf, 3, 4)));
+enum rule_result rule_defer(struct rule_context *context, const char *status,
     const char *format, ...) __attribute__((format(printf, 3, 4)));
 void rule_delete(struct rule_context *context, size_t at, const char *why);
 void rule_replace_keeping(struct rule_context *context, size_t at,

@@ -6,6 +6,7 @@
  *
  *	void rule_log(context, format, ...)
  *	enum rule_result rule_refuse(context, status, format, ...)
+ *	enum rule_result rule_defer(context, status, format, ...)
  *	void rule_delete(context, at, why)
  *	void rule_replace_keeping(context, at, value, original_name)
  *	bool rule_matches(patterns, name)
@@ -13,7 +14,8 @@
  *	rule_log() adds one change to the message's log line, so every
  *	change is said once, in the rule that makes it. rule_refuse()
  *	records a permanent refusal (550 and the enhanced status) with its
- *	text, which the client sees and the log line repeats.
+ *	text, which the client sees and the log line repeats. rule_defer()
+ *	records a temporary one (451): the client tries again later.
  *
  *	rule_delete() removes a header and logs "removed Name" with why.
  *	rule_replace_keeping() gives a header a new value and keeps the old
@@ -44,17 +46,37 @@ rule_log(struct rule_context *context, const char *format, ...)
 	    context->changes.length ? ", " : "", text);
 }
 
+static enum rule_result __attribute__((format(printf, 4, 0)))
+refusal(struct rule_context *context, const char *code, const char *status,
+    const char *format, va_list arguments)
+{
+	snprintf(context->reply_code, sizeof(context->reply_code), "%s", code);
+	snprintf(context->status, sizeof(context->status), "%s", status);
+	vsnprintf(context->reply_text, sizeof(context->reply_text), format,
+	    arguments);
+	return RULE_REFUSE;
+}
+
 enum rule_result
 rule_refuse(
     struct rule_context *context, const char *status, const char *format, ...)
 {
 	va_list arguments;
 
-	snprintf(context->reply_code, sizeof(context->reply_code), "550");
-	snprintf(context->status, sizeof(context->status), "%s", status);
 	va_start(arguments, format);
-	vsnprintf(context->reply_text, sizeof(context->reply_text), format,
-	    arguments);
+	refusal(context, "550", status, format, arguments);
+	va_end(arguments);
+	return RULE_REFUSE;
+}
+
+enum rule_result
+rule_defer(
+    struct rule_context *context, const char *status, const char *format, ...)
+{
+	va_list arguments;
+
+	va_start(arguments, format);
+	refusal(context, "451", status, format, arguments);
 	va_end(arguments);
 	return RULE_REFUSE;
 }

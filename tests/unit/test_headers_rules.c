@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "unit_test.h"
 
@@ -25,6 +26,7 @@
 #include "config_file.h"
 #include "header_list.h"
 #include "headers_config.h"
+#include "identity_sources.h"
 #include "normalize.h"
 
 /* 2026-11-23 10:00:00 UTC, a Monday. */
@@ -153,8 +155,10 @@ check_operations(const struct header_list *list, const char *rendered)
 	buffer_free(&out);
 }
 
+/* user: the SMTP AUTH name, or NULL; the identity sources are the real
+ * ones the settings name (a file, or a Redis that is not there). */
 static struct outcome
-run(const char *settings, const char *block, int flags)
+run_as(const char *settings, const char *block, int flags, const char *user)
 {
 	struct config_errors errors = {0};
 	char text[2048];
@@ -162,6 +166,7 @@ run(const char *settings, const char *block, int flags)
 	struct header_list list;
 	struct rule_context context;
 	struct buffer rendered = {0};
+	struct identity_sources identities;
 	struct outcome outcome;
 
 	snprintf(text, sizeof(text),
@@ -172,6 +177,8 @@ run(const char *settings, const char *block, int flags)
 	    &headers_schema, "test.conf", text, strlen(text), &errors);
 	if (config == NULL)
 		fail_msg("config: %s", errors.text[0]);
+	if (!identity_sources_open(&identities, config, &errors))
+		fail_msg("identities: %s", errors.text[0]);
 	header_list_init(&list);
 	parse_block(block, &list);
 	normalize_context_init(&context, &config->headers, &list);
@@ -181,6 +188,9 @@ run(const char *settings, const char *block, int flags)
 	context.queue_id = "4QabcD1xyz";
 	context.message_id_domain = "example.org";
 	context.authserv_id = "relay.example.org";
+	context.user = user;
+	context.owns = identity_sources_owns;
+	context.identity_source = &identities;
 	outcome.result = normalize(&context);
 	header_list_render(&list, &rendered);
 	snprintf(outcome.out, sizeof(outcome.out), "%s", rendered.data);
@@ -193,8 +203,15 @@ run(const char *settings, const char *block, int flags)
 	buffer_free(&rendered);
 	normalize_context_free(&context);
 	header_list_free(&list);
+	identity_sources_close(&identities);
 	config_free(&headers_schema, config);
 	return outcome;
+}
+
+static struct outcome
+run(const char *settings, const char *block, int flags)
+{
+	return run_as(settings, block, flags, NULL);
 }
 
 /* A clean message: every rule must leave it alone. */
@@ -286,6 +303,103 @@ test_rule2_from(void **state)
 	assert_refused(&outcome, "Sender header must name exactly one");
 	outcome = run("check_from = no", "To: a@example.net\n" REST, 0);
 	assert_passes(&outcome, "To: a@example.net\n" REST, "");
+}
+
+/* Rule 2's second half: an authenticated user's From. */
+static void
+test_rule2_from_owner(void **state)
+{
+	char file[] = "/tmp/waypost-identities-XXXXXX";
+	char reject[512], rewrite[512], redis_down[512], accept[512];
+	const char *alice = "alice@example.com";
+	struct outcome outcome;
+	int fd = mkstemp(file);
+	FILE *out = fdopen(fd, "w");
+
+	(void)state;
+	fprintf(out, "# user  grants\n"
+	             "Alice@Example.com alice@example.com, @alice.example\n"
+	             "bob bob@example.net\n"
+	             "alice@example.com  billing@example.com # more\n");
+	fclose(out);
+	snprintf(reject, sizeof(reject),
+	    "from_ownership = reject\nidentities_redis = no\n"
+	    "identities_file = %s",
+	    file);
+	snprintf(rewrite, sizeof(rewrite),
+	    "from_ownership = rewrite\nidentities_redis = no\n"
+	    "identities_file = %s",
+	    file);
+	/* Port 1 on loopback: nothing listens, the connect is refused. */
+	snprintf(redis_down, sizeof(redis_down),
+	    "from_ownership = reject\nidentities_file = %s\n"
+	    "[redis]\nserver = inet:1@127.0.0.1",
+	    file);
+	snprintf(accept, sizeof(accept),
+	    "from_ownership = reject\nidentities_unavailable = accept\n"
+	    "[redis]\nserver = inet:1@127.0.0.1");
+
+	/* Owned: the exact address (any case), a granted domain. */
+	outcome = run_as(reject, "From: Alice <ALICE@Example.COM>\n" REST, 0,
+	    "ALICE@example.com");
+	assert_passes(&outcome, "From: Alice <ALICE@Example.COM>\n" REST, "");
+	outcome = run_as(reject, "From: news@alice.example\n" REST, 0, alice);
+	assert_passes(&outcome, "From: news@alice.example\n" REST, "");
+	outcome = run_as(reject, "From: billing@example.com\n" REST, 0, alice);
+	assert_passes(&outcome, "From: billing@example.com\n" REST, "");
+	/* Not owned: another address, a subdomain, a Sender, another user. */
+	outcome = run_as(reject, "From: ceo@example.com\n" REST, 0, alice);
+	assert_refused(&outcome, "550 5.7.1 From address <ceo@example.com> "
+	                         "not owned by user alice@example.com");
+	outcome = run_as(reject, "From: a@sub.alice.example\n" REST, 0, alice);
+	assert_refused(&outcome, "<a@sub.alice.example> not owned");
+	outcome = run_as(reject,
+	    "From: alice@example.com\nSender: ceo@example.com\n" REST, 0,
+	    alice);
+	assert_refused(&outcome, "<ceo@example.com> not owned");
+	outcome = run_as(reject, "From: alice@example.com\n" REST, 0, "bob");
+	assert_refused(&outcome, "not owned by user bob");
+	/* Clients that did not log in are not rule 2's second half. */
+	outcome = run_as(reject, "From: ceo@example.com\n" REST, 0, NULL);
+	assert_passes(&outcome, "From: ceo@example.com\n" REST, "");
+	/* Off by default. */
+	outcome = run_as("", "From: ceo@example.com\n" REST, 0, alice);
+	assert_passes(&outcome, "From: ceo@example.com\n" REST, "");
+
+	/* Rewrite: the user's address, the display name kept, the original
+	 * in Reply-To (inserted at the top), a Sender removed. */
+	outcome = run_as(rewrite,
+	    "From: \"Shop\" <noreply@shop.example>\nSender: x@shop.example\n" REST,
+	    0, alice);
+	assert_passes(&outcome,
+	    "Reply-To: \"Shop\" <noreply@shop.example>\n"
+	    "From: \"Shop\" <alice@example.com>\n" REST,
+	    "rewrote From (noreply@shop.example not owned by user "
+	    "alice@example.com), original in Reply-To, removed Sender (From "
+	    "rewritten)");
+	outcome = run_as(rewrite,
+	    "From: noreply@shop.example\nReply-To: help@shop.example\n" REST, 0,
+	    alice);
+	assert_passes(&outcome,
+	    "From: <alice@example.com>\nReply-To: help@shop.example\n" REST,
+	    "rewrote From (noreply@shop.example not owned by user "
+	    "alice@example.com)");
+	/* A user whose name is not an address has no address to put. */
+	outcome = run_as(rewrite, "From: ceo@example.com\n" REST, 0, "bob");
+	assert_refused(&outcome, "<ceo@example.com> not owned by user bob");
+
+	/* Redis down: a file grant still answers; otherwise 451, or pass
+	 * with identities_unavailable = accept. */
+	outcome =
+	    run_as(redis_down, "From: alice@example.com\n" REST, 0, alice);
+	assert_passes(&outcome, "From: alice@example.com\n" REST, "");
+	outcome = run_as(redis_down, "From: ceo@example.com\n" REST, 0, alice);
+	assert_refused(&outcome, "451 4.3.0 Sender identities unavailable");
+	outcome = run_as(accept, "From: ceo@example.com\n" REST, 0, alice);
+	assert_int_equal(outcome.result, RULE_PASS);
+	if (strstr(outcome.changes, "From not checked (Redis: ") == NULL)
+		fail_msg("changes: %s", outcome.changes);
+	unlink(file);
 }
 
 /* Compare, with "{id}" in expected matching a generated Message-ID's
@@ -753,6 +867,10 @@ test_config_errors(void **state)
 	    {"single_headers = From, Bad:Name", "single_headers"},
 	    {"differing_duplicates = maybe", "differing_duplicates"},
 	    {"references_max = -1", "references_max"},
+	    {"from_ownership = reject\nidentities_redis = no",
+	        "no identity source"},
+	    {"from_ownership = maybe", "from_ownership"},
+	    {"identities_file = relative/path", "identities_file"},
 	};
 
 	(void)state;
@@ -784,6 +902,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_clean_message_untouched),
     cmocka_unit_test(test_rule1_duplicates),
     cmocka_unit_test(test_rule2_from),
+    cmocka_unit_test(test_rule2_from_owner),
     cmocka_unit_test(test_rule3_message_id),
     cmocka_unit_test(test_rule4_date),
     cmocka_unit_test(test_rule5_long_lines),
