@@ -22,14 +22,12 @@ world-writable directory such as /tmp. Needs root and Debian's opendkim.
 """
 import argparse
 import os
-import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
+
+from bench_common import (Filter, alternate, load, medians, run, stop_all,
+                          work_directory, write)
 
 TARGETS = {"rsa": 2.5, "ed25519": 4.0, "rsa-1mb": 2.0}
 CEILING_SHARE = 0.70
@@ -37,49 +35,10 @@ CEILING_ROUNDS = 7
 RSS_LIMIT_KB = 64 * 1024
 
 
-def run(command, **options):
-    return subprocess.run(command, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, **options)
-
-
-class Filter:
-    def __init__(self, name, command, socket_path, log_path):
-        self.name = name
-        self.socket = socket_path
-        self.log = open(log_path, "w")
-        self.process = subprocess.Popen(command, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(socket_path):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start; see {log_path}")
-            time.sleep(0.05)
-
-    def peak_rss_kb(self):
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        return 0
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-def load(tool, socket_path, messages, connections, size):
-    result = run([tool, "-c", str(connections), "-n", str(messages),
-                  "-s", str(size), f"unix:{socket_path}"], timeout=900)
-    match = re.search(r"([0-9.]+) msgs/s.*continue (\d+), accept (\d+).*"
-                      r"error (\d+); headers added (\d+)", result.stdout)
-    if not match or int(match.group(4)) or int(match.group(5)) < messages:
-        raise RuntimeError(f"load against {socket_path} failed:\n"
-                           f"{result.stdout}")
-    return float(match.group(1))
+def sign_load(tool, socket_path, messages, connections, size):
+    """msgs/s; every message must come back with a signature added."""
+    return load(tool, socket_path, messages, connections, size=size,
+                least_added=messages)
 
 
 def openssl_ceiling(seconds=1):
@@ -94,19 +53,13 @@ def ceiling_share(tool, socket_path):
     shares, rates, ceilings = [], [], []
     for _ in range(CEILING_ROUNDS):
         before = openssl_ceiling()
-        rate = load(tool, socket_path, 2000, 8, 2048)
+        rate = sign_load(tool, socket_path, 2000, 8, 2048)
         after = openssl_ceiling()
         ceiling = (before + after) / 2
         rates.append(rate)
         ceilings.append(ceiling)
         shares.append(rate / ceiling if ceiling else 0.0)
     return statistics.median(shares), shares, rates, ceilings
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
 
 
 def main():
@@ -118,8 +71,7 @@ def main():
         sys.exit("bench_dkim: run as root with Debian's opendkim installed")
     dkim = os.path.join(options.build, "milters/dkim/waypost-dkim")
     tool = os.path.join(options.build, "milters/client/waypost-milter-load")
-    work = tempfile.mkdtemp(prefix="waypost-bench-", dir="/run")
-    os.chmod(work, 0o755)
+    work = work_directory()
     filters = []
     try:
         keys = {"rsa": os.path.join(work, "rsa.pem"),
@@ -171,15 +123,13 @@ def main():
               f"{'ratio':>7} {'target':>7}")
         results = {}
         for key, title, algorithm, size, messages in scenarios:
-            odk, ours = [], []
-            for _ in range(options.rounds):
-                odk.append(load(tool, sockets[algorithm][0], messages, 8,
-                                size))
-                ours.append(load(tool, sockets[algorithm][1], messages, 8,
-                                 size))
-            theirs_median = statistics.median(odk)
-            ours_median = statistics.median(ours)
-            ratio = ours_median / theirs_median
+            odk, ours = alternate(
+                options.rounds,
+                lambda: sign_load(tool, sockets[algorithm][0], messages, 8,
+                                  size),
+                lambda: sign_load(tool, sockets[algorithm][1], messages, 8,
+                                  size))
+            theirs_median, ours_median, ratio = medians(odk, ours)
             results[key] = ours_median
             print(f"{title:26} {theirs_median:10.0f} {ours_median:13.0f} "
                   f"{ratio:6.2f}x {TARGETS[key]:5.1f}x "
@@ -200,7 +150,7 @@ def main():
               f"{'met' if share >= CEILING_SHARE else 'MISSED'})")
 
         peak_filter = filters[1]  # waypost-dkim rsa
-        load(tool, peak_filter.socket, 256, 64, 1 << 20)
+        sign_load(tool, peak_filter.socket, 256, 64, 1 << 20)
         rss = peak_filter.peak_rss_kb()
         print(f"peak RSS of waypost-dkim after 64 connections of 1 MB "
               f"messages: {rss / 1024:.1f} MB (limit "
@@ -208,8 +158,7 @@ def main():
               f"{'met' if rss <= RSS_LIMIT_KB else 'MISSED'}); OpenDKIM "
               f"{filters[0].peak_rss_kb() / 1024:.1f} MB after its runs")
     finally:
-        for f in filters:
-            f.stop()
+        stop_all(filters)
         shutil.rmtree(work, ignore_errors=True)
 
 
