@@ -1,8 +1,9 @@
 /*
  * NAME
- *	config_common - keys every daemon shares: daemon life cycle, [log],
- *[redis] DESCRIPTION Waypost's daemons read one file,
- * /etc/waypost/waypost.conf. The keys they share are declared once, here:
+ *	config_common - keys every daemon shares: life cycle, [log], [redis]
+ * DESCRIPTION
+ *	Waypost's daemons read one file, /etc/waypost/waypost.conf. The
+ *	keys they share are declared once, here:
  *
  *	.  daemon_config_keys: socket, socket_mode, socket_group, user,
  *	   pidfile and stop_timeout, which each daemon takes in its own
@@ -59,9 +60,11 @@ const struct config_key log_config_keys[] = {
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
+static const char *const fail_mode_names[] = {"closed", "open", NULL};
+
 const struct config_key redis_config_keys[] = {
-    {"server", CONFIG_SOCKET, offsetof(struct redis_settings, server),
-        "inet:6379@127.0.0.1", 0, 0, 0, NULL},
+    {"address", CONFIG_ADDRESS, offsetof(struct redis_settings, address),
+        "127.0.0.1:6379", 0, 0, 0, NULL},
     {"username", CONFIG_STRING, offsetof(struct redis_settings, username), NULL,
         0, 0, 0, NULL},
     {"password", CONFIG_STRING, offsetof(struct redis_settings, password), NULL,
@@ -69,12 +72,13 @@ const struct config_key redis_config_keys[] = {
     {"database", CONFIG_INTEGER, offsetof(struct redis_settings, database), "0",
         0, 0, 1000000, NULL},
     {"connect_timeout", CONFIG_DURATION,
-        offsetof(struct redis_settings, connect_timeout), "1s", 0, 1, 60000,
+        offsetof(struct redis_settings, connect_timeout), "100ms", 0, 1, 60000,
         NULL},
-    {"command_timeout", CONFIG_DURATION,
-        offsetof(struct redis_settings, command_timeout), "1s", 0, 1, 60000,
-        NULL},
-    {"key_prefix", CONFIG_STRING, offsetof(struct redis_settings, key_prefix),
+    {"timeout", CONFIG_DURATION, offsetof(struct redis_settings, timeout),
+        "100ms", 0, 1, 60000, NULL},
+    {"prefix", CONFIG_STRING, offsetof(struct redis_settings, prefix),
         "waypost:", 0, 0, 0, NULL},
+    {"fail_mode", CONFIG_CHOICE, offsetof(struct redis_settings, fail_mode),
+        "closed", 0, 0, 0, fail_mode_names},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };

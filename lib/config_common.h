@@ -22,14 +22,17 @@ struct log_settings {
 	int facility; /* index into log_facility_names */
 };
 
+enum redis_fail_mode { REDIS_FAIL_CLOSED, REDIS_FAIL_OPEN };
+
 struct redis_settings {
-	struct socket_spec server;
+	struct socket_spec address;
 	char *username;
 	char *password;
 	long long database;
 	long long connect_timeout; /* milliseconds */
-	long long command_timeout; /* milliseconds */
-	char *key_prefix;
+	long long timeout;         /* milliseconds, each command */
+	char *prefix;
+	int fail_mode; /* enum redis_fail_mode */
 };
 
 extern const struct config_key daemon_config_keys[];

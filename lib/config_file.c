@@ -93,6 +93,7 @@ may_be_empty(const struct config_key *key)
 	case CONFIG_LIST:
 	case CONFIG_CIDR_LIST:
 	case CONFIG_SOCKET:
+	case CONFIG_ADDRESS:
 		return !(key->flags & CONFIG_REQUIRED);
 	default:
 		return false;

@@ -29,6 +29,7 @@ enum config_type {
 	CONFIG_LIST, /* struct config_list: words, comma or space separated */
 	CONFIG_CIDR_LIST, /* struct cidr_list */
 	CONFIG_SOCKET,    /* struct socket_spec */
+	CONFIG_ADDRESS,   /* struct socket_spec, also HOST:PORT, [IPV6]:PORT */
 	CONFIG_USER,      /* char *, an existing user name */
 	CONFIG_GROUP,     /* char *, an existing group name */
 };

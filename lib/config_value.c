@@ -379,6 +379,9 @@ config_value_parse(const struct config_key *key, const char *text, void *target,
 		return cidr_list_parse(text, target, error, error_size);
 	case CONFIG_SOCKET:
 		return socket_spec_parse(text, target, error, error_size);
+	case CONFIG_ADDRESS:
+		return socket_spec_parse_address(
+		    text, target, error, error_size);
 	}
 	snprintf(error, error_size, "internal error: unknown type");
 	return false;
@@ -398,6 +401,7 @@ config_value_is_set(const struct config_key *key, const void *target)
 	case CONFIG_CIDR_LIST:
 		return ((const struct cidr_list *)target)->count > 0;
 	case CONFIG_SOCKET:
+	case CONFIG_ADDRESS:
 		return ((const struct socket_spec *)target)->kind !=
 		       SOCKET_NONE;
 	default:
@@ -488,6 +492,9 @@ config_value_format(const struct config_key *key, const void *target, char *out,
 		break;
 	case CONFIG_SOCKET:
 		socket_spec_format(target, out, out_size);
+		break;
+	case CONFIG_ADDRESS:
+		socket_spec_format_address(target, out, out_size);
 		break;
 	}
 }

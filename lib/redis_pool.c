@@ -13,8 +13,8 @@
  *	then (waypost-headers' sender identities): each question takes a
  *	connection, asks with hiredis' blocking calls and gives it back.
  *	redis_pool_take() returns an idle connection, or opens one as
- *	[redis] says (server, connect_timeout, then AUTH with username and
- *	password, SELECT database, and command_timeout for every reply).
+ *	[redis] says (address, connect_timeout, then AUTH with username and
+ *	password, SELECT database, and timeout for every reply).
  *	On failure it returns NULL with the reason in error.
  *
  *	redis_pool_give() keeps a healthy connection for the next
@@ -29,7 +29,7 @@
  *	redis_pool_free() closes the idle connections; none may be taken.
  * SECURITY
  *	The password is sent only to the configured server and never
- *	logged. Every reply is bounded in time by command_timeout.
+ *	logged. Every reply is bounded in time by timeout.
  */
 #include "config.h"
 
@@ -83,7 +83,7 @@ redis_pool_new(const struct redis_settings *settings)
 	pool->settings = *settings;
 	pool->settings.username = copy(settings->username);
 	pool->settings.password = copy(settings->password);
-	pool->settings.key_prefix = copy(settings->key_prefix);
+	pool->settings.prefix = copy(settings->prefix);
 	return pool;
 }
 
@@ -110,10 +110,10 @@ connect_new(
 {
 	struct timeval timeout = to_timeval(settings->connect_timeout);
 	redisContext *connection =
-	    settings->server.kind == SOCKET_UNIX
-	        ? redisConnectUnixWithTimeout(settings->server.path, timeout)
-	        : redisConnectWithTimeout(settings->server.host,
-	              (int)settings->server.port, timeout);
+	    settings->address.kind == SOCKET_UNIX
+	        ? redisConnectUnixWithTimeout(settings->address.path, timeout)
+	        : redisConnectWithTimeout(settings->address.host,
+	              (int)settings->address.port, timeout);
 	char database[24];
 	const char *auth[] = {"AUTH", settings->username, settings->password};
 	const char *select[] = {"SELECT", database};
@@ -124,7 +124,7 @@ connect_new(
 		redisFree(connection);
 		return NULL;
 	}
-	redisSetTimeout(connection, to_timeval(settings->command_timeout));
+	redisSetTimeout(connection, to_timeval(settings->timeout));
 	snprintf(database, sizeof(database), "%lld", settings->database);
 	if (settings->password != NULL &&
 	    !(settings->username != NULL
@@ -194,7 +194,7 @@ redis_pool_free(struct redis_pool *pool)
 		redisFree(pool->idle[i]);
 	free(pool->settings.username);
 	free(pool->settings.password);
-	free(pool->settings.key_prefix);
+	free(pool->settings.prefix);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool);
 }

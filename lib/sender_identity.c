@@ -19,7 +19,7 @@
  *	or a whole domain (@example.com). Users, addresses and domains
  *	compare without regard to case: everything is kept in lower case.
  *
- *	In Redis, a set per user: key_prefix "senders:" user, user in
+ *	In Redis, a set per user: prefix "senders:" user, user in
  *	lower case, for example
  *	    SADD waypost:senders:alice@example.com alice@example.com
  *@example.org sender_identity_key() makes the key; sender_identity_members()

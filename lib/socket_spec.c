@@ -3,6 +3,11 @@
  *	socket_spec - milter-style socket addresses: unix:, inet:, inet6:
  * SYNOPSIS
  *	#include "socket_spec.h"
+ *
+ *	bool socket_spec_parse(text, spec, error, error_size)
+ *	bool socket_spec_parse_address(text, spec, error, error_size)
+ *	void socket_spec_format(spec, out, out_size)
+ *	void socket_spec_format_address(spec, out, out_size)
  * DESCRIPTION
  *	The syntax is the one libmilter, OpenDKIM and Postfix's milter
  *	settings share, so an admin writes the same string on both sides:
@@ -10,6 +15,11 @@
  *	    unix:/run/waypost/dkim.sock   (also local:/path)
  *	    inet:8891@127.0.0.1           (port, then host or IPv4 address)
  *	    inet6:8891@::1                (port, then IPv6 address or host)
+ *
+ *	socket_spec_parse_address() also takes a server's address as Redis
+ *	users write it, HOST:PORT and [IPV6]:PORT, the same as
+ *	inet:PORT@HOST and inet6:PORT@IPV6; socket_spec_format_address()
+ *	writes it back that way.
  *
  *	The host is required: a daemon that listens on every address must
  *	say so with 0.0.0.0 or ::. Unix paths are absolute and fit sun_path.
@@ -143,6 +153,37 @@ parse_inet(const char *rest, enum socket_kind kind, struct socket_spec *spec,
 	return true;
 }
 
+/* HOST:PORT or [IPV6]:PORT, rewritten as PORT@HOST for parse_inet(). */
+static bool
+parse_host_port(
+    const char *text, struct socket_spec *spec, char *error, size_t error_size)
+{
+	const char *colon = strrchr(text, ':');
+	bool bracket = text[0] == '[';
+	size_t host_length;
+	char rewritten[SOCKET_SPEC_TEXT_MAX + 8];
+
+	if (colon != NULL) {
+		host_length = (size_t)(colon - text);
+		if (bracket && host_length >= 2 && colon[-1] == ']')
+			text++, host_length -= 2;
+		else if (bracket || memchr(text, ':', host_length) != NULL)
+			colon = NULL;
+	}
+	if (colon == NULL || host_length == 0 ||
+	    host_length > SOCKET_HOST_MAX || strlen(colon + 1) > 5) {
+		snprintf(error, error_size,
+		    "\"%.100s\": expected unix:/path, inet:PORT@HOST, "
+		    "inet6:PORT@HOST, HOST:PORT or [IPV6]:PORT",
+		    text);
+		return false;
+	}
+	snprintf(rewritten, sizeof(rewritten), "%s@%.*s", colon + 1,
+	    (int)host_length, text);
+	return parse_inet(rewritten, bracket ? SOCKET_INET6 : SOCKET_INET, spec,
+	    error, error_size);
+}
+
 bool
 socket_spec_parse(
     const char *text, struct socket_spec *spec, char *error, size_t error_size)
@@ -165,6 +206,20 @@ socket_spec_parse(
 	return false;
 }
 
+bool
+socket_spec_parse_address(
+    const char *text, struct socket_spec *spec, char *error, size_t error_size)
+{
+	static const char *const prefixes[] = {
+	    "unix:", "local:", "inet:", "inet6:", NULL};
+
+	for (size_t i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(text, prefixes[i], strlen(prefixes[i])) == 0)
+			return socket_spec_parse(text, spec, error, error_size);
+	memset(spec, 0, sizeof(*spec));
+	return parse_host_port(text, spec, error, error_size);
+}
+
 void
 socket_spec_format(const struct socket_spec *spec, char *out, size_t out_size)
 {
@@ -182,4 +237,16 @@ socket_spec_format(const struct socket_spec *spec, char *out, size_t out_size)
 		snprintf(out, out_size, "%s", "");
 		break;
 	}
+}
+
+void
+socket_spec_format_address(
+    const struct socket_spec *spec, char *out, size_t out_size)
+{
+	if (spec->kind == SOCKET_INET)
+		snprintf(out, out_size, "%s:%u", spec->host, spec->port);
+	else if (spec->kind == SOCKET_INET6)
+		snprintf(out, out_size, "[%s]:%u", spec->host, spec->port);
+	else
+		socket_spec_format(spec, out, out_size);
 }

@@ -28,7 +28,11 @@ struct socket_spec {
 
 bool socket_spec_parse(
     const char *text, struct socket_spec *spec, char *error, size_t error_size);
+bool socket_spec_parse_address(
+    const char *text, struct socket_spec *spec, char *error, size_t error_size);
 void socket_spec_format(
+    const struct socket_spec *spec, char *out, size_t out_size);
+void socket_spec_format_address(
     const struct socket_spec *spec, char *out, size_t out_size);
 
 #endif

@@ -23,7 +23,7 @@
  *	flood the log).
  *
  *	It runs in the milter's worker threads and blocks the one that
- *	calls it for one Redis round trip, at most command_timeout
+ *	calls it for one Redis round trip, at most timeout
  *	(redis_pool.c fails at once while Redis is known to be down).
  */
 #include "config.h"
@@ -59,7 +59,7 @@ identity_sources_open(struct identity_sources *sources,
 	}
 	if (section->identities_redis) {
 		sources->redis = redis_pool_new(&config->redis);
-		sources->key_prefix = xstrdup(config->redis.key_prefix);
+		sources->key_prefix = xstrdup(config->redis.prefix);
 	}
 	sources->open = true;
 	return true;

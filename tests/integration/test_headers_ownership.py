@@ -54,7 +54,7 @@ class Relay:
         """waypost-headers with these [headers] lines, then Postfix."""
         self.headers.start(
             "internal_networks = 127.0.0.1/32\n" + settings +
-            f"\n[redis]\nserver = {self.redis.address}\n")
+            f"\n[redis]\naddress = {self.redis.address}\n")
         self.postfix = self.postfix_factory({
             **postfix_milter_settings(
                 f"{self.headers.milter}, {self.dkim.milter}"),
@@ -165,7 +165,7 @@ def test_redis_down_fails_as_configured(relay, workdir):
     relay.headers.start(
         "internal_networks = 127.0.0.1/32\nfrom_ownership = reject\n"
         "identities_unavailable = accept\n"
-        f"[redis]\nserver = {relay.redis.address}\n")
+        f"[redis]\naddress = {relay.redis.address}\n")
     token, result = relay.send("ceo@example.com")
     assert accepted(result), result.stdout.decode()
     relay.delivered(token)

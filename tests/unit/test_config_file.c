@@ -61,7 +61,7 @@ test_full_file_loads_every_type(void **state)
 	         "headers = From,To   Cc\n"
 	         "networks = 10.0.0.0/8, 2001:db8::/32\n"
 	         "[redis]\n"
-	         "server = unix:/run/redis.sock\n"
+	         "address = unix:/run/redis.sock\n"
 	         "database = 2\n");
 	(void)state;
 	assert_non_null(config);
@@ -84,7 +84,7 @@ test_full_file_loads_every_type(void **state)
 	assert_int_equal(config->main.headers.count, 3);
 	assert_string_equal(config->main.headers.items[2], "Cc");
 	assert_int_equal(config->main.networks.count, 2);
-	assert_int_equal(config->redis.server.kind, SOCKET_UNIX);
+	assert_int_equal(config->redis.address.kind, SOCKET_UNIX);
 	assert_int_equal(config->redis.database, 2);
 	config_free(&test_schema, config);
 }
@@ -104,8 +104,8 @@ test_defaults_apply_without_sections(void **state)
 	assert_string_equal(config->main.greeting, "hello");
 	assert_int_equal(config->main.max_size, 10 * 1024 * 1024);
 	assert_int_equal(config->main.networks.count, 2);
-	assert_int_equal(config->redis.server.port, 6379);
-	assert_string_equal(config->redis.key_prefix, "waypost:");
+	assert_int_equal(config->redis.address.port, 6379);
+	assert_string_equal(config->redis.prefix, "waypost:");
 	assert_int_equal(config->widgets.count, 0);
 	config_free(&test_schema, config);
 }

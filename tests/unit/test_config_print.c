@@ -57,8 +57,7 @@ test_prints_every_key_with_defaults(void **state)
 	assert_non_null(strstr(text, "[widget \"w1\"]\nsubject = sender\n"
 	                             "count = 7\nwindow = 1h\n"
 	                             "action = defer\n"));
-	assert_non_null(
-	    strstr(text, "[redis]\nserver = inet:6379@127.0.0.1\n"));
+	assert_non_null(strstr(text, "[redis]\naddress = 127.0.0.1:6379\n"));
 	free(text);
 	config_free(&test_schema, config);
 }

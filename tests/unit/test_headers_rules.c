@@ -333,11 +333,11 @@ test_rule2_from_owner(void **state)
 	/* Port 1 on loopback: nothing listens, the connect is refused. */
 	snprintf(redis_down, sizeof(redis_down),
 	    "from_ownership = reject\nidentities_file = %s\n"
-	    "[redis]\nserver = inet:1@127.0.0.1",
+	    "[redis]\naddress = 127.0.0.1:1",
 	    file);
 	snprintf(accept, sizeof(accept),
 	    "from_ownership = reject\nidentities_unavailable = accept\n"
-	    "[redis]\nserver = inet:1@127.0.0.1");
+	    "[redis]\naddress = 127.0.0.1:1");
 
 	/* Owned: the exact address (any case), a granted domain. */
 	outcome = run_as(reject, "From: Alice <ALICE@Example.COM>\n" REST, 0,

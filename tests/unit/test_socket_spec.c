@@ -47,6 +47,41 @@ test_valid(void **state)
 	assert_round_trip("inet6:25@[2001:db8::1]", "inet6:25@2001:db8::1");
 }
 
+/* A server address as Redis users write it. */
+static void
+test_address(void **state)
+{
+	char out[SOCKET_SPEC_TEXT_MAX];
+	static const char *const good[][2] = {
+	    {"127.0.0.1:6379", "inet:6379@127.0.0.1"},
+	    {"redis.example:6380", "inet:6380@redis.example"},
+	    {"[::1]:6379", "inet6:6379@::1"},
+	    {"unix:/run/redis/redis.sock", "unix:/run/redis/redis.sock"},
+	    {"inet:6379@10.0.0.1", "inet:6379@10.0.0.1"},
+	};
+	static const char *const bad[] = {"127.0.0.1", "::1:6379", "[::1]6379",
+	    "host:0", "host:99999", ":6379", "[::1:6379", "bad host:6379",
+	    "[]:6379", "unix:relative"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (!socket_spec_parse_address(
+		        good[i][0], &spec, error, sizeof(error)))
+			fail_msg("%s: %s", good[i][0], error);
+		socket_spec_format(&spec, out, sizeof(out));
+		assert_string_equal(out, good[i][1]);
+		socket_spec_format_address(&spec, out, sizeof(out));
+		assert_true(socket_spec_parse_address(
+		    out, &spec, error, sizeof(error)));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (socket_spec_parse_address(
+		        bad[i], &spec, error, sizeof(error)))
+			fail_msg("%s was accepted", bad[i]);
+	/* A daemon's own socket keeps the milter syntax only. */
+	assert_false(parse("127.0.0.1:6379"));
+}
+
 static void
 test_invalid(void **state)
 {
@@ -87,6 +122,7 @@ test_invalid(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_valid),
     cmocka_unit_test(test_invalid),
+    cmocka_unit_test(test_address),
 };
 
 UNIT_TEST_MAIN(tests)

@@ -45,5 +45,5 @@ class RedisServer:
 
     @property
     def address(self):
-        """The server in Waypost's socket syntax, for [redis] server."""
-        return f"inet:{self.port}@127.0.0.1"
+        """The server as [redis] address takes it."""
+        return f"127.0.0.1:{self.port}"
