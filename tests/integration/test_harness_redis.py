@@ -9,7 +9,7 @@ def test_private_redis_answers(redis_server):
     assert client.incr("waypost:test") == 2
     assert client.config_get("bind")["bind"] == "127.0.0.1"
     assert client.config_get("save")["save"] == ""
-    assert redis_server.address == f"inet:{redis_server.port}@127.0.0.1"
+    assert redis_server.address == f"127.0.0.1:{redis_server.port}"
 
 
 def test_each_test_gets_its_own_server(redis_server):
