@@ -10,7 +10,8 @@ build="${top_builddir:-$top}"
 pages="waypost.conf.5 waypost-dkim.8 waypost-dkim-keygen.8
   waypost-headers.8 waypost-milter-load.1"
 schemas="dkim:milters/dkim/dkim_config.c
-  headers:milters/headers/headers_config.c"
+  headers:milters/headers/headers_config.c
+  policy:policy/policy_config.c"
 
 set -- $pages $schemas
 echo "1..$#"
@@ -33,7 +34,7 @@ done
 for entry in $schemas; do
 	number=$((number + 1))
 	section=${entry%%:*}
-	keys=$(sed -n 's/^ *KEY("\([a-z0-9_]*\)".*/\1/p' "$top/${entry#*:}")
+	keys=$(sed -n 's/^ *[A-Z_]*KEY("\([a-z0-9_]*\)".*/\1/p' "$top/${entry#*:}")
 	missing=""
 	for key in $keys; do
 		grep -q "^\.B $key\$" "$build/man/waypost.conf.5" ||

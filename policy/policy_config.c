@@ -1,0 +1,201 @@
+/*
+ * NAME
+ *	policy_config - the [policy] and [limit "NAME"] sections of waypost.conf
+ * SYNOPSIS
+ *	#include "policy_config.h"
+ *
+ *	const struct config_schema policy_schema
+ *	const char *limit_subject_part_name(part)
+ *	bool limit_action_valid(action, error, error_size)
+ * DESCRIPTION
+ *	The keys of waypost-policyd: [policy] for the daemon (its socket,
+ *	the prefix lengths of client_network), and any number of
+ *	[limit "NAME"] sections, each one limit (waypost-policyd(8)).
+ *
+ *	Checks that span keys, so a wrong limit is an error at -n, at
+ *	start and at reload, never a surprise at the first message:
+ *
+ *	.  subject: one or more of sasl_username, sender, sender_domain,
+ *	   client_address, client_network, recipient_domain joined with
+ *	   "+", each at most once; or global alone. The parts are kept in
+ *	   the order written, which names the Redis key.
+ *	.  action: DEFER_IF_PERMIT, REJECT, HOLD, DEFER or a 4xx/5xx SMTP
+ *	   code, each optionally followed by a text; printable ASCII only,
+ *	   since it goes back to Postfix on one line.
+ *	The name of a limit, which its Redis keys and log lines carry, is
+ *	checked by lib/ as every instance name is.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_config.h"
+
+static const char *const subject_parts[SUBJECT_PART_COUNT + 1] = {
+    "sasl_username", "sender", "sender_domain", "client_address",
+    "client_network", "recipient_domain", "global", NULL};
+static const char *const count_choices[] = {
+    "messages", "recipients", "bytes", NULL};
+
+const char *
+limit_subject_part_name(int part)
+{
+	return part >= 0 && part < SUBJECT_PART_COUNT ? subject_parts[part]
+	                                              : "?";
+}
+
+#define POLICY_KEY(name, type, member, value, min, max)                        \
+	{                                                                      \
+		name, type, offsetof(struct policy_section, member), value, 0, \
+		    min, max, NULL                                             \
+	}
+#define LIMIT_KEY(name, type, member, value, flags, min, max, choices)         \
+	{                                                                      \
+		name, type, offsetof(struct limit_section, member), value,     \
+		    flags, min, max, choices                                   \
+	}
+
+static const struct config_key policy_keys[] = {
+    POLICY_KEY("ipv4_network_prefix", CONFIG_INTEGER, ipv4_network_prefix, "24",
+        8, 32),
+    POLICY_KEY("ipv6_network_prefix", CONFIG_INTEGER, ipv6_network_prefix, "64",
+        16, 128),
+    POLICY_KEY("verbose", CONFIG_BOOL, verbose, "no", 0, 0),
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const struct config_key limit_keys[] = {
+    LIMIT_KEY(
+        "subject", CONFIG_STRING, subject, NULL, CONFIG_REQUIRED, 0, 0, NULL),
+    LIMIT_KEY(
+        "count", CONFIG_CHOICE, count, "messages", 0, 0, 0, count_choices),
+    LIMIT_KEY("window", CONFIG_DURATION, window, NULL, CONFIG_REQUIRED,
+        LIMIT_WINDOW_MIN_MS, LIMIT_WINDOW_MAX_MS, NULL),
+    LIMIT_KEY("max", CONFIG_INTEGER, max, NULL, CONFIG_REQUIRED, 0,
+        1000000000000000LL, NULL),
+    LIMIT_KEY("action", CONFIG_STRING, action, NULL, 0, 0, 0, NULL),
+    LIMIT_KEY("exempt_networks", CONFIG_CIDR_LIST, exempt_networks, NULL, 0, 0,
+        0, NULL),
+    LIMIT_KEY("exempt_users", CONFIG_LIST, exempt_users, NULL, 0, 0, 0, NULL),
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+static const struct config_default policy_defaults[] = {
+    {"socket", "unix:" WAYPOST_RUN_DIR "/policy.sock"},
+    {NULL, NULL},
+};
+
+bool
+limit_action_valid(const char *action, char *error, size_t error_size)
+{
+	static const char *const words[] = {
+	    "DEFER_IF_PERMIT", "REJECT", "HOLD", "DEFER", NULL};
+	size_t word = strcspn(action, " ");
+	bool known = word == 3 && (action[0] == '4' || action[0] == '5') &&
+	             isdigit((unsigned char)action[1]) &&
+	             isdigit((unsigned char)action[2]);
+
+	for (size_t i = 0; words[i] != NULL && !known; i++)
+		known = strlen(words[i]) == word &&
+		        strncmp(action, words[i], word) == 0;
+	if (!known) {
+		snprintf(error, error_size,
+		    "\"%.*s\" is not DEFER_IF_PERMIT, REJECT, HOLD, DEFER or a "
+		    "4xx/5xx code",
+		    (int)(word > 40 ? 40 : word), action);
+		return false;
+	}
+	if (strlen(action) > LIMIT_ACTION_MAX) {
+		snprintf(error, error_size, "longer than %d bytes",
+		    LIMIT_ACTION_MAX);
+		return false;
+	}
+	for (const char *p = action; *p; p++)
+		if (*p < 32 || *p > 126) {
+			snprintf(error, error_size,
+			    "only printable ASCII may go back to Postfix");
+			return false;
+		}
+	return true;
+}
+
+/* "sasl_username+recipient_domain" into parts; false with the reason. */
+static bool
+parse_subject(struct limit_section *limit, char *error, size_t error_size)
+{
+	const char *cursor = limit->subject;
+
+	limit->part_count = 0;
+	for (;;) {
+		size_t length = strcspn(cursor, "+");
+		int part = -1;
+
+		for (int i = 0; i < SUBJECT_PART_COUNT; i++)
+			if (strlen(subject_parts[i]) == length &&
+			    strncmp(cursor, subject_parts[i], length) == 0)
+				part = i;
+		if (part < 0) {
+			snprintf(error, error_size,
+			    "\"%.*s\" is not a subject (sasl_username, sender, "
+			    "sender_domain, client_address, client_network, "
+			    "recipient_domain, global)",
+			    (int)(length > 40 ? 40 : length), cursor);
+			return false;
+		}
+		for (size_t i = 0; i < limit->part_count; i++)
+			if (limit->parts[i] == part) {
+				snprintf(error, error_size, "%s twice",
+				    subject_parts[part]);
+				return false;
+			}
+		limit->parts[limit->part_count++] = part;
+		if (cursor[length] == '\0')
+			break;
+		cursor += length + 1;
+	}
+	for (size_t i = 0; i < limit->part_count; i++)
+		if (limit->parts[i] == SUBJECT_GLOBAL &&
+		    limit->part_count > 1) {
+			snprintf(error, error_size,
+			    "global counts the whole relay: it joins nothing");
+			return false;
+		}
+	return true;
+}
+
+static void
+validate_limit(void *section, struct config_report *report)
+{
+	struct limit_section *limit = section;
+	char error[256];
+
+	if (limit->subject != NULL &&
+	    !parse_subject(limit, error, sizeof(error)))
+		config_report_error(report, "subject: %s", error);
+	if (limit->action != NULL &&
+	    !limit_action_valid(limit->action, error, sizeof(error)))
+		config_report_error(report, "action: %s", error);
+}
+
+static const struct config_section policy_sections[] = {
+    {"log", false, offsetof(struct policy_config, log), 0,
+        {{log_config_keys, 0}}, NULL, NULL},
+    {"redis", false, offsetof(struct policy_config, redis), 0,
+        {{redis_config_keys, 0}}, NULL, NULL},
+    {"policy", false, offsetof(struct policy_config, policy), 0,
+        {{daemon_config_keys, offsetof(struct policy_section, daemon)},
+            {policy_keys, 0}},
+        policy_defaults, NULL},
+    {"limit", true, offsetof(struct policy_config, limits),
+        sizeof(struct limit_section), {{limit_keys, 0}}, NULL, validate_limit},
+    {NULL, false, 0, 0, {{NULL, 0}}, NULL, NULL},
+};
+
+const struct config_schema policy_schema = {
+    sizeof(struct policy_config),
+    policy_sections,
+    config_suite_sections,
+};

@@ -1,0 +1,65 @@
+/*
+ * policy_config.h - the [policy] and [limit "NAME"] sections of waypost.conf
+ */
+#ifndef WAYPOST_POLICY_CONFIG_H
+#define WAYPOST_POLICY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cidr.h"
+#include "config_common.h"
+#include "config_file.h"
+
+/* What a limit counts by; a subject joins up to all of them with "+". */
+enum limit_subject_part {
+	SUBJECT_SASL_USERNAME,
+	SUBJECT_SENDER,
+	SUBJECT_SENDER_DOMAIN,
+	SUBJECT_CLIENT_ADDRESS,
+	SUBJECT_CLIENT_NETWORK,
+	SUBJECT_RECIPIENT_DOMAIN,
+	SUBJECT_GLOBAL,
+	SUBJECT_PART_COUNT
+};
+
+enum limit_count { COUNT_MESSAGES, COUNT_RECIPIENTS, COUNT_BYTES };
+
+#define LIMIT_WINDOW_MIN_MS 1000LL
+#define LIMIT_WINDOW_MAX_MS (366LL * 24 * 3600 * 1000)
+#define LIMIT_ACTION_MAX    256
+
+struct limit_section {
+	char *name; /* first: the instance name */
+	char *subject;
+	int count;
+	long long window; /* milliseconds */
+	long long max;
+	char *action; /* NULL: DEFER_IF_PERMIT 4.7.1 ... */
+	struct cidr_list exempt_networks;
+	struct config_list exempt_users;
+	/* Filled in by the check of the section: */
+	int parts[SUBJECT_PART_COUNT]; /* enum limit_subject_part, in order */
+	size_t part_count;
+};
+
+struct policy_section {
+	struct daemon_settings daemon;
+	long long ipv4_network_prefix;
+	long long ipv6_network_prefix;
+	bool verbose;
+};
+
+struct policy_config {
+	struct log_settings log;
+	struct redis_settings redis;
+	struct policy_section policy;
+	struct config_instances limits; /* struct limit_section */
+};
+
+extern const struct config_schema policy_schema;
+
+const char *limit_subject_part_name(int part);
+bool limit_action_valid(const char *action, char *error, size_t error_size);
+
+#endif
