@@ -63,7 +63,6 @@ static const struct config_key policy_keys[] = {
         8, 32),
     POLICY_KEY("ipv6_network_prefix", CONFIG_INTEGER, ipv6_network_prefix, "64",
         16, 128),
-    POLICY_KEY("verbose", CONFIG_BOOL, verbose, "no", 0, 0),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

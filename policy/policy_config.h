@@ -47,7 +47,6 @@ struct policy_section {
 	struct daemon_settings daemon;
 	long long ipv4_network_prefix;
 	long long ipv6_network_prefix;
-	bool verbose;
 };
 
 struct policy_config {

@@ -4,9 +4,11 @@
  *
  * The input is a connection's byte stream: each request that
  * policy_request_end() finds is copied out, parsed, and its kept values
- * read; the rest (a request never finished) is left, as the daemon
- * would close the connection. Checks: a request ends inside the data,
- * after a newline, and a parsed one has a request attribute.
+ * read, and its subject taken for a limit with every subject part; the
+ * rest (a request never finished) is left, as the daemon would close
+ * the connection. Checks: a request ends inside the data, after a
+ * newline; a parsed one has a request attribute; a subject is one line
+ * of printable ASCII.
  */
 #include "config.h"
 
@@ -14,7 +16,33 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "limit_subject.h"
 #include "policy_request.h"
+
+/* One limit counting by every part there is. */
+static const char every_part[] =
+    "[limit \"all\"]\nsubject = sasl_username+sender+sender_domain+"
+    "client_address+client_network+recipient_domain\nwindow = 1h\nmax = 1\n";
+
+static void
+check_subject(const struct policy_request *request)
+{
+	static struct policy_config *config;
+	static struct config_errors errors;
+	struct buffer subject = {0};
+
+	if (config == NULL)
+		config = config_load_buffer(&policy_schema, "fuzz.conf",
+		    every_part, sizeof(every_part) - 1, &errors);
+	if (config == NULL)
+		__builtin_trap();
+	if (limit_subject(config->limits.items[0], &config->policy, request,
+	        policy_request_value(request, POLICY_RECIPIENT), &subject))
+		for (size_t i = 0; i < subject.length; i++)
+			if (subject.data[i] <= ' ' || subject.data[i] >= 127)
+				__builtin_trap();
+	buffer_free(&subject);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(void)strlen(
 					    policy_request_value(&request,
 					        (enum policy_attribute)i));
+				check_subject(&request);
 			}
 			free(block);
 		}

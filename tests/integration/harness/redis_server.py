@@ -34,6 +34,12 @@ class RedisServer:
                                        + self.log())
                 time.sleep(0.05)
 
+    def restart(self):
+        """Start again on the same port, after the process ended."""
+        if self.client:
+            self.client.close()
+        return self.start()
+
     def log(self):
         return processes.read_log(os.path.join(self.directory, "redis.log"))
 

@@ -176,3 +176,39 @@ def postfix_milter_settings(milter):
         "milter_default_action": "tempfail",
         "milter_protocol": "6",
     }
+
+
+class PolicySetup:
+    """waypost.conf for waypost-policyd on a loopback port, its limits
+    given as {"name": "subject = ...\\nwindow = ...\\nmax = ..."}."""
+
+    def __init__(self, program, directory, redis_address, port):
+        self.program = program
+        self.directory = directory
+        self.redis_address = redis_address
+        self.port = port
+        self.daemon = None
+
+    @property
+    def service(self):
+        """For Postfix's check_policy_service."""
+        return f"inet:127.0.0.1:{self.port}"
+
+    def config_text(self, limits, redis_extra="", policy_extra=""):
+        text = (f"[log]\nlevel = info\n"
+                f"[redis]\naddress = {self.redis_address}\n{redis_extra}\n"
+                f"[policy]\nsocket = inet:{self.port}@127.0.0.1\n"
+                f"user = {DAEMON_USER}\n{policy_extra}\n")
+        for name, body in limits.items():
+            text += f'[limit "{name}"]\n{body}\n'
+        return text
+
+    def start(self, limits, redis_extra="", policy_extra="", name="policy"):
+        self.daemon = Daemon(self.program, self.directory,
+                             self.config_text(limits, redis_extra,
+                                              policy_extra), name)
+        return self.daemon.start()
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.stop()

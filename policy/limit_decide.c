@@ -1,0 +1,385 @@
+/*
+ * NAME
+ *	limit_decide - a policy request's answer from the limits and Redis
+ * SYNOPSIS
+ *	#include "limit_decide.h"
+ *
+ *	void limits_install(config, previous, link)
+ *	struct limit_decision *limits_decide(request, answer, context,
+ *		action, action_size)
+ *	void limits_forget(decision)
+ *	void limits_shutdown(void)
+ * DESCRIPTION
+ *	limits_decide() answers one request. Only RCPT, DATA and
+ *	END-OF-MESSAGE concern limits; at other stages, and when no limit
+ *	applies (its subject is empty, or the client or user is exempt),
+ *	the answer is DUNNO at once: it is written to action and NULL is
+ *	returned. Otherwise every limit that applies goes to Redis in one
+ *	call of limit_script.lua: at RCPT and DATA to check only (a subject
+ *	already at its maximum is refused before the message is sent); at
+ *	END-OF-MESSAGE to charge each limit (1 message, recipient_count
+ *	recipients, or size bytes) or refuse without charging any, once per
+ *	message (instance). The answer then comes through answer(context,
+ *	action), and the decision is returned so limits_forget() can stop
+ *	that call when the Postfix connection goes away.
+ *
+ *	Refused: the limit's action, by default "DEFER_IF_PERMIT 4.7.1
+ *	NAME exceeded, try again in N seconds", with one log line naming
+ *	the queue ID, limit, subject, count and maximum. When Redis cannot
+ *	answer, fail_mode decides: DUNNO (open) or "DEFER_IF_PERMIT 4.3.0
+ *	rate limiting temporarily unavailable" (closed).
+ *
+ *	Keys (with [redis] prefix): limit:NAME:SUBJECT, a hash of the
+ *	window's buckets; override:SUBJECT, a hash of limit name to maximum
+ *	that an operator writes (a customer's plan); instance:INSTANCE, a
+ *	message's stored decision.
+ *
+ *	limits_install() makes config current. previous, the configuration
+ *	it replaces, is freed once no decision in flight uses it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "cidr.h"
+#include "limit_decide.h"
+#include "limit_subject.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DECISION_KEEP_MS   3600000 /* how long a message's decision stays */
+#define LIMIT_ARGUMENTS    4       /* per limit: name, max, window, amount */
+#define SCRIPT_FIXED_WORDS 4       /* numkeys, instance key, mode, n, keep */
+
+struct runtime {
+	int references;
+	const struct policy_config *config;
+	struct policy_config *retired; /* freed with the runtime */
+	struct redis_link *link;
+};
+
+struct limit_decision {
+	struct runtime *runtime;
+	limit_answer answer; /* NULL: forgotten */
+	void *context;
+	char queue_id[64];
+	size_t count;
+	size_t *limits; /* indexes into config->limits */
+	char **subjects;
+};
+
+static struct runtime *current;
+
+static void
+runtime_release(struct runtime *runtime)
+{
+	if (runtime == NULL || --runtime->references > 0)
+		return;
+	if (runtime->retired != NULL)
+		config_free(&policy_schema, runtime->retired);
+	free(runtime);
+}
+
+void
+limits_install(const struct policy_config *config,
+    struct policy_config *previous, struct redis_link *link)
+{
+	struct runtime *runtime = xcalloc(1, sizeof(*runtime));
+
+	runtime->references = 1;
+	runtime->config = config;
+	runtime->link = link;
+	if (current != NULL) {
+		current->retired = previous;
+		runtime_release(current);
+	}
+	current = runtime;
+}
+
+void
+limits_shutdown(void)
+{
+	runtime_release(current);
+	current = NULL;
+}
+
+static void
+decision_free(struct limit_decision *decision)
+{
+	for (size_t i = 0; i < decision->count; i++)
+		free(decision->subjects[i]);
+	free(decision->subjects);
+	free(decision->limits);
+	runtime_release(decision->runtime);
+	free(decision);
+}
+
+static bool
+exempt(const struct limit_section *limit, const struct policy_request *request)
+{
+	const char *user = policy_request_value(request, POLICY_SASL_USERNAME);
+	const char *client =
+	    policy_request_value(request, POLICY_CLIENT_ADDRESS);
+
+	for (size_t i = 0; i < limit->exempt_users.count; i++)
+		if (user[0] != '\0' &&
+		    strcasecmp(limit->exempt_users.items[i], user) == 0)
+			return true;
+	return limit->exempt_networks.count > 0 && client[0] != '\0' &&
+	       cidr_list_match_text(&limit->exempt_networks, client);
+}
+
+/* What a limit charges (charge) or needs free (check) for a request. */
+static unsigned long long
+amount(const struct limit_section *limit, const struct policy_request *request,
+    bool charge)
+{
+	switch (limit->count) {
+	case COUNT_RECIPIENTS:
+		return charge ? request->recipient_count : 1;
+	case COUNT_BYTES:
+		return charge || request->size > 0 ? request->size : 1;
+	default:
+		return 1;
+	}
+}
+
+static void
+action_text(const struct limit_section *limit, long long seconds, char *action,
+    size_t action_size)
+{
+	if (limit->action != NULL)
+		snprintf(action, action_size, "%s", limit->action);
+	else
+		snprintf(action, action_size,
+		    "DEFER_IF_PERMIT 4.7.1 %s exceeded, try again in %lld "
+		    "seconds",
+		    limit->name, seconds);
+}
+
+static void
+unavailable(const struct runtime *runtime, const char *queue_id,
+    const char *why, char *action, size_t action_size)
+{
+	bool open = runtime->config->redis.fail_mode == REDIS_FAIL_OPEN;
+
+	/* The outage itself is logged by redis_link.c, once a second. */
+	log_event(open ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, queue_id,
+	    "limits not checked (%s): %s", why,
+	    open ? "DUNNO (fail_mode = open)"
+	         : "deferred (fail_mode = closed)");
+	snprintf(action, action_size, "%s",
+	    open ? "DUNNO"
+	         : "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
+	           "unavailable");
+}
+
+/* {1, i, count, max, seconds} or "i:count:max:seconds": refused. */
+static void
+refused(const struct limit_decision *decision, long long index, long long count,
+    long long max, long long seconds, char *action, size_t action_size)
+{
+	const struct policy_config *config = decision->runtime->config;
+	const struct limit_section *limit;
+
+	if (index < 1 || (size_t)index > decision->count) {
+		unavailable(decision->runtime, decision->queue_id,
+		    "unexpected reply", action, action_size);
+		return;
+	}
+	limit = config->limits.items[decision->limits[index - 1]];
+	action_text(limit, seconds, action, action_size);
+	log_event(LOG_LEVEL_NOTICE, decision->queue_id,
+	    "limit %s: %s at %lld of %lld: %s", limit->name,
+	    decision->subjects[index - 1], count, max, action);
+}
+
+static void
+read_reply(const struct limit_decision *decision, const redisReply *reply,
+    char *action, size_t action_size)
+{
+	long long index, count, max, seconds;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+		unavailable(decision->runtime, decision->queue_id,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str
+		                                     : "unexpected reply",
+		    action, action_size);
+		return;
+	}
+	if (reply->element[0]->integer == 0) {
+		snprintf(action, action_size, "DUNNO");
+		return;
+	}
+	if (reply->element[0]->integer == 1 && reply->elements == 5) {
+		refused(decision, reply->element[1]->integer,
+		    reply->element[2]->integer, reply->element[3]->integer,
+		    reply->element[4]->integer, action, action_size);
+		return;
+	}
+	if (reply->element[0]->integer == 2 && reply->elements == 2 &&
+	    reply->element[1]->type == REDIS_REPLY_STRING) {
+		if (strcmp(reply->element[1]->str, "ok") == 0)
+			snprintf(action, action_size, "DUNNO");
+		else if (sscanf(reply->element[1]->str, "%lld:%lld:%lld:%lld",
+		             &index, &count, &max, &seconds) == 4)
+			refused(decision, index, count, max, seconds, action,
+			    action_size);
+		else
+			unavailable(decision->runtime, decision->queue_id,
+			    "unexpected stored decision", action, action_size);
+		return;
+	}
+	unavailable(decision->runtime, decision->queue_id, "unexpected reply",
+	    action, action_size);
+}
+
+static void
+on_reply(void *context, const redisReply *reply, const char *why)
+{
+	struct limit_decision *decision = context;
+	char action[POLICY_ACTION_MAX];
+
+	if (reply == NULL)
+		unavailable(decision->runtime, decision->queue_id, why, action,
+		    sizeof(action));
+	else
+		read_reply(decision, reply, action, sizeof(action));
+	if (decision->answer != NULL)
+		decision->answer(decision->context, action);
+	decision_free(decision);
+}
+
+/* The limits that apply, with their subjects; false: none. */
+static bool
+select_limits(
+    struct limit_decision *decision, const struct policy_request *request)
+{
+	const struct policy_config *config = decision->runtime->config;
+	const char *recipient = policy_request_value(request, POLICY_RECIPIENT);
+	struct buffer subject = {0};
+
+	decision->limits =
+	    xreallocarray(NULL, config->limits.count + 1, sizeof(size_t));
+	decision->subjects =
+	    xreallocarray(NULL, config->limits.count + 1, sizeof(char *));
+	for (size_t i = 0; i < config->limits.count; i++) {
+		const struct limit_section *limit = config->limits.items[i];
+
+		if (exempt(limit, request) ||
+		    !limit_subject(
+		        limit, &config->policy, request, recipient, &subject))
+			continue;
+		decision->limits[decision->count] = i;
+		decision->subjects[decision->count++] = xstrdup(subject.data);
+	}
+	buffer_free(&subject);
+	return decision->count > 0;
+}
+
+/* Send the script its keys and arguments; false if Redis is not there. */
+static bool
+ask(struct limit_decision *decision, const struct policy_request *request,
+    bool charge)
+{
+	const struct policy_config *config = decision->runtime->config;
+	const char *prefix = config->redis.prefix;
+	size_t words = SCRIPT_FIXED_WORDS + 1 + 2 * decision->count +
+	               LIMIT_ARGUMENTS * decision->count;
+	struct buffer *texts = xcalloc(words, sizeof(*texts));
+	const char **word = xcalloc(words, sizeof(*word));
+	size_t *length = xcalloc(words, sizeof(*length));
+	size_t n = 0;
+	static unsigned long long serial;
+	bool sent;
+
+	buffer_printf(&texts[n++], "%zu", 1 + 2 * decision->count);
+	if (policy_request_value(request, POLICY_INSTANCE)[0] != '\0')
+		buffer_printf(&texts[n++], "%sinstance:%s", prefix,
+		    policy_request_value(request, POLICY_INSTANCE));
+	else /* Postfix always sends one; never share a stored decision */
+		buffer_printf(&texts[n++], "%sinstance:none:%ld:%llu", prefix,
+		    (long)getpid(), ++serial);
+	for (size_t i = 0; i < decision->count; i++) {
+		const struct limit_section *limit =
+		    config->limits.items[decision->limits[i]];
+
+		buffer_printf(&texts[n++], "%slimit:%s:%s", prefix, limit->name,
+		    decision->subjects[i]);
+		buffer_printf(&texts[n++], "%soverride:%s", prefix,
+		    decision->subjects[i]);
+	}
+	buffer_printf(&texts[n++], "%s", charge ? "charge" : "check");
+	buffer_printf(&texts[n++], "%zu", decision->count);
+	buffer_printf(&texts[n++], "%d", DECISION_KEEP_MS);
+	for (size_t i = 0; i < decision->count; i++) {
+		const struct limit_section *limit =
+		    config->limits.items[decision->limits[i]];
+
+		buffer_printf(&texts[n++], "%s", limit->name);
+		buffer_printf(&texts[n++], "%lld", limit->max);
+		buffer_printf(&texts[n++], "%lld", limit->window);
+		buffer_printf(
+		    &texts[n++], "%llu", amount(limit, request, charge));
+	}
+	for (size_t i = 0; i < n; i++) {
+		word[i] = texts[i].data;
+		length[i] = texts[i].length;
+	}
+	sent = redis_link_eval(decision->runtime->link, (int)n, word, length,
+	           on_reply, decision) != NULL;
+	for (size_t i = 0; i < n; i++)
+		buffer_free(&texts[i]);
+	free(texts);
+	free(word);
+	free(length);
+	return sent;
+}
+
+struct limit_decision *
+limits_decide(const struct policy_request *request, limit_answer answer,
+    void *context, char *action, size_t action_size)
+{
+	const char *state =
+	    policy_request_value(request, POLICY_PROTOCOL_STATE);
+	bool charge = strcmp(state, "END-OF-MESSAGE") == 0;
+	struct limit_decision *decision;
+
+	snprintf(action, action_size, "DUNNO");
+	if (current == NULL || (!charge && strcmp(state, "RCPT") != 0 &&
+	                           strcmp(state, "DATA") != 0))
+		return NULL;
+	decision = xcalloc(1, sizeof(*decision));
+	decision->runtime = current;
+	current->references++;
+	decision->answer = answer;
+	decision->context = context;
+	snprintf(decision->queue_id, sizeof(decision->queue_id), "%s",
+	    policy_request_value(request, POLICY_QUEUE_ID)[0]
+	        ? policy_request_value(request, POLICY_QUEUE_ID)
+	        : "NOQUEUE");
+	if (!select_limits(decision, request)) {
+		decision_free(decision);
+		return NULL;
+	}
+	if (!ask(decision, request, charge)) {
+		unavailable(decision->runtime, decision->queue_id,
+		    "not connected", action, action_size);
+		decision_free(decision);
+		return NULL;
+	}
+	return decision;
+}
+
+void
+limits_forget(struct limit_decision *decision)
+{
+	if (decision != NULL)
+		decision->answer = NULL;
+}

@@ -1,0 +1,408 @@
+/*
+ * NAME
+ *	redis_link - waypost-policyd's one Redis connection, in the event loop
+ * SYNOPSIS
+ *	#include "redis_link.h"
+ *
+ *	struct redis_link *redis_link_new(base, settings, script)
+ *	struct redis_call *redis_link_eval(link, count, words, lengths, done,
+ *		context)
+ *	void redis_link_free(link)
+ * DESCRIPTION
+ *	One hiredis asynchronous connection on the daemon's libevent loop
+ *	(hiredis' own libevent adapter), shared by every Postfix
+ *	connection: commands are pipelined on it, and Redis answers them in
+ *	order. It connects as [redis] says: address, then AUTH (password,
+ *	or username and password), SELECT database, and SCRIPT LOAD of
+ *	script; it is ready when the script's SHA1 is back.
+ *
+ *	redis_link_eval() runs the script: EVALSHA with words (numkeys,
+ *	keys, arguments) and, when Redis answers NOSCRIPT (a SCRIPT FLUSH,
+ *	a restarted or failed-over Redis), the same words again with EVAL,
+ *	which also caches the script. done(context, reply, why) is called
+ *	once: with the reply, or with NULL and why when there is no answer
+ *	within timeout (then the connection, which may be stuck, is dropped
+ *	and made again) or the connection is lost. redis_link_eval()
+ *	returns NULL at once when the link is not ready: the caller applies
+ *	its fail mode without waiting.
+ *
+ *	A lost or refused connection is tried again after
+ *	REDIS_LINK_RETRY_MIN_MS, doubling to REDIS_LINK_RETRY_MAX_MS, so
+ *	decisions resume within a second of Redis coming back. Outages are
+ *	logged at most once a second, and the return once.
+ * SECURITY
+ *	Replies are read by hiredis within its own bounds; the password
+ *	goes to the configured server only and is never logged.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+
+#include "log.h"
+#include "redis_link.h"
+#include "xmalloc.h"
+
+#define SHA_MAX 64
+
+struct redis_link {
+	struct event_base *base;
+	struct redis_settings settings; /* strings borrowed: see new() */
+	const char *script;
+	redisAsyncContext *context;
+	bool ready;
+	char sha[SHA_MAX + 1];
+	struct event *retry_timer;
+	struct event *connect_timer;
+	long retry_ms;
+	time_t last_outage_log;
+	bool outage; /* logged as down, not yet as back */
+};
+
+struct redis_call {
+	struct redis_link *link;
+	redis_link_done done;
+	void *context;
+	struct event *timer;
+	bool in_flight; /* hiredis holds a callback for it */
+	bool finished;
+	bool tried_eval;
+	int count; /* words, after EVALSHA and the SHA */
+	char **words;
+	size_t *lengths;
+};
+
+static void link_connect(struct redis_link *link);
+
+static struct timeval
+milliseconds(long long ms)
+{
+	struct timeval tv = {
+	    (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	return tv;
+}
+
+static void
+log_outage(struct redis_link *link, const char *why)
+{
+	time_t now = time(NULL);
+
+	if (now != link->last_outage_log) {
+		link->last_outage_log = now;
+		log_warning("Redis unavailable: %s", why);
+	}
+	link->outage = true;
+}
+
+static void
+retry_later(struct redis_link *link, const char *why)
+{
+	struct timeval delay = milliseconds(link->retry_ms);
+
+	link->ready = false;
+	link->context = NULL;
+	if (link->connect_timer != NULL)
+		evtimer_del(link->connect_timer);
+	log_outage(link, why);
+	evtimer_add(link->retry_timer, &delay);
+	link->retry_ms = link->retry_ms * 2 > REDIS_LINK_RETRY_MAX_MS
+	                     ? REDIS_LINK_RETRY_MAX_MS
+	                     : link->retry_ms * 2;
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *argument)
+{
+	(void)fd;
+	(void)what;
+	link_connect(argument);
+}
+
+/* Drop a connection that does not answer; on_disconnect follows. */
+static void
+drop(struct redis_link *link, const char *why)
+{
+	redisAsyncContext *context = link->context;
+
+	if (context == NULL)
+		return;
+	log_outage(link, why);
+	redisAsyncDisconnect(context);
+}
+
+static void
+on_connect_timeout(evutil_socket_t fd, short what, void *argument)
+{
+	struct redis_link *link = argument;
+	redisAsyncContext *context = link->context;
+
+	(void)fd;
+	(void)what;
+	if (context == NULL || link->ready)
+		return;
+	link->context = NULL;
+	context->data = NULL;
+	redisAsyncFree(context);
+	retry_later(link, "connect timeout");
+}
+
+static void
+on_connect(const redisAsyncContext *context, int status)
+{
+	struct redis_link *link = context->data;
+
+	if (link == NULL || status == REDIS_OK)
+		return;
+	retry_later(link, context->errstr);
+}
+
+static void
+on_disconnect(const redisAsyncContext *context, int status)
+{
+	struct redis_link *link = context->data;
+
+	(void)status;
+	if (link == NULL || link->context != context)
+		return;
+	retry_later(link, context->err ? context->errstr : "disconnected");
+}
+
+/* AUTH, SELECT: an error ends this connection. */
+static void
+on_setup_reply(redisAsyncContext *context, void *r, void *privdata)
+{
+	redisReply *reply = r;
+	struct redis_link *link = context->data;
+
+	(void)privdata;
+	if (link == NULL || reply == NULL || reply->type != REDIS_REPLY_ERROR)
+		return;
+	log_error("Redis refused the set-up: %.200s", reply->str);
+	drop(link, "set-up refused");
+}
+
+static void
+on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
+{
+	redisReply *reply = r;
+	struct redis_link *link = context->data;
+
+	(void)privdata;
+	if (link == NULL || reply == NULL)
+		return;
+	if (reply->type != REDIS_REPLY_STRING || reply->len > SHA_MAX) {
+		log_error("Redis SCRIPT LOAD failed: %.200s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str
+		                                     : "unexpected reply");
+		drop(link, "SCRIPT LOAD failed");
+		return;
+	}
+	memcpy(link->sha, reply->str, reply->len);
+	link->sha[reply->len] = '\0';
+	link->ready = true;
+	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
+	evtimer_del(link->connect_timer);
+	if (link->outage)
+		log_info("Redis available again");
+	link->outage = false;
+}
+
+static void
+link_connect(struct redis_link *link)
+{
+	const struct redis_settings *s = &link->settings;
+	redisAsyncContext *context =
+	    s->address.kind == SOCKET_UNIX
+	        ? redisAsyncConnectUnix(s->address.path)
+	        : redisAsyncConnect(s->address.host, (int)s->address.port);
+	struct timeval timeout = milliseconds(s->connect_timeout);
+	char database[24];
+
+	if (context == NULL || context->err) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "%s",
+		    context ? context->errstr : "out of memory");
+		if (context != NULL)
+			redisAsyncFree(context);
+		retry_later(link, why);
+		return;
+	}
+	context->data = link;
+	link->context = context;
+	redisLibeventAttach(context, link->base);
+	redisAsyncSetConnectCallback(context, on_connect);
+	redisAsyncSetDisconnectCallback(context, on_disconnect);
+	evtimer_add(link->connect_timer, &timeout);
+	if (s->password != NULL && s->username != NULL)
+		redisAsyncCommandArgv(context, on_setup_reply, NULL, 3,
+		    (const char *[]){"AUTH", s->username, s->password}, NULL);
+	else if (s->password != NULL)
+		redisAsyncCommandArgv(context, on_setup_reply, NULL, 2,
+		    (const char *[]){"AUTH", s->password}, NULL);
+	if (s->database != 0) {
+		snprintf(database, sizeof(database), "%lld", s->database);
+		redisAsyncCommandArgv(context, on_setup_reply, NULL, 2,
+		    (const char *[]){"SELECT", database}, NULL);
+	}
+	redisAsyncCommandArgv(context, on_script_loaded, NULL, 3,
+	    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
+}
+
+struct redis_link *
+redis_link_new(struct event_base *base, const struct redis_settings *settings,
+    const char *script)
+{
+	struct redis_link *link = xcalloc(1, sizeof(*link));
+
+	link->base = base;
+	link->settings = *settings;
+	link->script = script;
+	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
+	link->retry_timer = evtimer_new(base, on_retry, link);
+	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
+	link_connect(link);
+	return link;
+}
+
+static void
+call_free(struct redis_call *call)
+{
+	for (int i = 0; i < call->count; i++)
+		free(call->words[i]);
+	free(call->words);
+	free(call->lengths);
+	event_free(call->timer);
+	free(call);
+}
+
+static void
+finish(struct redis_call *call, const redisReply *reply, const char *why)
+{
+	call->finished = true;
+	evtimer_del(call->timer);
+	if (call->done != NULL)
+		call->done(call->context, reply, why);
+	if (!call->in_flight)
+		call_free(call);
+}
+
+static bool send_call(struct redis_call *call);
+
+static void
+on_reply(redisAsyncContext *context, void *r, void *privdata)
+{
+	struct redis_call *call = privdata;
+	redisReply *reply = r;
+
+	(void)context;
+	call->in_flight = false;
+	if (call->finished) {
+		call_free(call);
+		return;
+	}
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && !call->tried_eval) {
+		call->tried_eval = true;
+		if (send_call(call))
+			return;
+	}
+	finish(call, reply, reply == NULL ? "connection lost" : NULL);
+}
+
+static void
+on_call_timeout(evutil_socket_t fd, short what, void *argument)
+{
+	struct redis_call *call = argument;
+	struct redis_link *link = call->link;
+
+	(void)fd;
+	(void)what;
+	finish(call, NULL, "no reply within timeout");
+	/* A Redis that does not answer one call is not trusted with more. */
+	drop(link, "no reply within timeout");
+}
+
+/* EVALSHA sha words..., or EVAL script words... after NOSCRIPT. */
+static bool
+send_call(struct redis_call *call)
+{
+	struct redis_link *link = call->link;
+	int count = call->count + 2;
+	const char **words = xreallocarray(NULL, (size_t)count, sizeof(*words));
+	size_t *lengths = xreallocarray(NULL, (size_t)count, sizeof(*lengths));
+	int status;
+
+	if (link->context == NULL || !link->ready) {
+		free(words);
+		free(lengths);
+		return false;
+	}
+	words[0] = call->tried_eval ? "EVAL" : "EVALSHA";
+	words[1] = call->tried_eval ? link->script : link->sha;
+	lengths[0] = strlen(words[0]);
+	lengths[1] = strlen(words[1]);
+	for (int i = 0; i < call->count; i++) {
+		words[i + 2] = call->words[i];
+		lengths[i + 2] = call->lengths[i];
+	}
+	status = redisAsyncCommandArgv(
+	    link->context, on_reply, call, count, words, lengths);
+	free(words);
+	free(lengths);
+	if (status != REDIS_OK)
+		return false;
+	call->in_flight = true;
+	return true;
+}
+
+struct redis_call *
+redis_link_eval(struct redis_link *link, int count, const char **words,
+    const size_t *lengths, redis_link_done done, void *context)
+{
+	struct redis_call *call;
+	struct timeval timeout = milliseconds(link->settings.timeout);
+
+	if (!link->ready || link->context == NULL)
+		return NULL;
+	call = xcalloc(1, sizeof(*call));
+	call->link = link;
+	call->done = done;
+	call->context = context;
+	call->count = count;
+	call->words = xreallocarray(NULL, (size_t)count, sizeof(char *));
+	call->lengths = xreallocarray(NULL, (size_t)count, sizeof(size_t));
+	for (int i = 0; i < count; i++) {
+		call->lengths[i] = lengths[i];
+		call->words[i] = xmalloc(lengths[i] + 1);
+		memcpy(call->words[i], words[i], lengths[i]);
+		call->words[i][lengths[i]] = '\0';
+	}
+	call->timer = evtimer_new(link->base, on_call_timeout, call);
+	if (!send_call(call)) {
+		call_free(call);
+		return NULL;
+	}
+	evtimer_add(call->timer, &timeout);
+	return call;
+}
+
+void
+redis_link_free(struct redis_link *link)
+{
+	if (link == NULL)
+		return;
+	if (link->context != NULL) {
+		link->context->data = NULL;
+		redisAsyncFree(link->context);
+	}
+	event_free(link->retry_timer);
+	event_free(link->connect_timer);
+	free(link);
+}

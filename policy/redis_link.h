@@ -1,0 +1,33 @@
+/*
+ * redis_link.h - waypost-policyd's one Redis connection, in the event loop
+ */
+#ifndef WAYPOST_REDIS_LINK_H
+#define WAYPOST_REDIS_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "config_common.h"
+
+#define REDIS_LINK_RETRY_MIN_MS 50
+#define REDIS_LINK_RETRY_MAX_MS 500
+
+struct redis_link;
+struct redis_call;
+
+/* reply is NULL when Redis did not answer in time, or is not there;
+ * why then says which. */
+typedef void (*redis_link_done)(
+    void *context, const redisReply *reply, const char *why);
+
+struct redis_link *redis_link_new(struct event_base *base,
+    const struct redis_settings *settings, const char *script);
+struct redis_call *redis_link_eval(struct redis_link *link, int count,
+    const char **words, const size_t *lengths, redis_link_done done,
+    void *context);
+void redis_link_free(struct redis_link *link);
+
+#endif

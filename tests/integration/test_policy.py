@@ -1,0 +1,272 @@
+"""waypost-policyd against a real redis-server, over its policy protocol.
+
+Each test starts a private Redis and the daemon on loopback and talks to
+it as Postfix's smtpd does (harness/policy_client.py): many requests on
+one connection, RCPT checks, END-OF-MESSAGE charges. The counters are
+read back from Redis itself where it matters.
+"""
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import program
+from harness import ports
+from harness.policy_client import PolicyClient, encode, request
+from harness.waypost import PolicySetup
+
+POLICYD = "policy/waypost-policyd"
+DEFER = "DEFER_IF_PERMIT 4.7.1"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="the daemon starts as root and "
+                                       "switches user")
+
+
+@pytest.fixture
+def policyd(workdir, redis_server):
+    setups = []
+
+    def start(limits, **options):
+        setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
+                            ports.free_port())
+        setup.start(limits, name=f"policy{len(setups)}", **options)
+        setups.append(setup)
+        return setup
+
+    yield start
+    for setup in setups:
+        setup.stop()
+
+
+def client(setup):
+    return PolicyClient(setup.port)
+
+
+def test_messages_limit_defers_the_one_over_and_charges_once(
+        policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 3"})
+    c = client(setup)
+    for _ in range(3):
+        assert c.ask(protocol_state="RCPT") == "DUNNO"
+        attributes = request()
+        for _ in range(2):  # asked twice about the same message
+            c.send_raw(encode(attributes))
+            assert c.answer() == "DUNNO"
+    counter = redis_server.client.hvals(
+        "waypost:limit:hourly:alice@example.com")
+    assert sum(int(v) for v in counter) == 3
+    # At its maximum: refused at RCPT already, without a charge.
+    action = c.ask(protocol_state="RCPT")
+    assert action.startswith(f"{DEFER} hourly exceeded, try again in ")
+    attributes = request()
+    c.send_raw(encode(attributes))
+    assert c.answer().startswith(DEFER)
+    setup.daemon.wait_for_log(f"{attributes['queue_id']}: limit hourly: "
+                              "alice@example.com at 3 of 3: " + DEFER)
+    assert sum(int(v) for v in redis_server.client.hvals(
+        "waypost:limit:hourly:alice@example.com")) == 3
+    # Another user has a counter of its own; no user, no count.
+    assert c.ask(sasl_username="bob@example.com") == "DUNNO"
+    assert c.ask(sasl_username="") == "DUNNO"
+    # Other stages are not limited.
+    assert c.ask(protocol_state="MAIL") == "DUNNO"
+
+
+def test_recipients_and_bytes_count_what_the_message_carries(policyd):
+    setup = policyd({
+        "rcpt": "subject = sender\ncount = recipients\nwindow = 1d\n"
+                "max = 50",
+        "bytes": "subject = sender_domain\ncount = bytes\nwindow = 1d\n"
+                 "max = 10000"})
+    c = client(setup)
+    assert c.ask(recipient_count=40, size=100) == "DUNNO"
+    # 40 + 11 > 50: refused, and the bytes limit charged nothing either.
+    assert c.ask(recipient_count=11, size=100).startswith(
+        f"{DEFER} rcpt exceeded")
+    assert c.ask(recipient_count=10, size=9800) == "DUNNO"
+    assert c.ask(recipient_count=0, size=101).startswith(
+        f"{DEFER} bytes exceeded")
+    # Sender addresses compare without regard to case.
+    assert c.ask(sender="ALICE@Example.COM", recipient_count=1,
+                 size=1).startswith(f"{DEFER} rcpt exceeded")
+
+
+def test_override_in_redis_changes_a_quota_without_reload(
+        policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1\naction = 450 4.7.1 over quota"})
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    assert c.ask() == "450 4.7.1 over quota"
+    redis_server.client.hset("waypost:override:alice@example.com",
+                             "hourly", 5)
+    for _ in range(4):
+        assert c.ask() == "DUNNO"
+    assert c.ask() == "450 4.7.1 over quota"
+
+
+def test_exemptions_and_combined_subjects(policyd):
+    setup = policyd({
+        "per-domain": "subject = sasl_username+recipient_domain\n"
+                      "window = 1h\nmax = 1\nexempt_users = postmaster\n"
+                      "exempt_networks = 10.0.0.0/8"})
+    c = client(setup)
+    one = {"recipient": "x@Example.NET"}
+    assert c.ask(**one) == "DUNNO"
+    assert c.ask(**one).startswith(f"{DEFER} per-domain exceeded")
+    assert c.ask(recipient="x@example.org") == "DUNNO"
+    assert c.ask(sasl_username="postmaster", **one) == "DUNNO"
+    assert c.ask(sasl_username="postmaster", **one) == "DUNNO"
+    assert c.ask(client_address="10.1.2.3", **one) == "DUNNO"
+
+
+def test_sliding_window_never_admits_more_than_max(policyd):
+    """100 per 20 s: 100 at once, none 10 s later, 90 or more after 21 s."""
+    setup = policyd({"burst": "subject = sasl_username\nwindow = 20s\n"
+                              "max = 100"})
+    c = client(setup)
+    start = time.monotonic()
+    assert [c.ask() for _ in range(100)] == ["DUNNO"] * 100
+    assert c.ask().startswith(DEFER)
+    time.sleep(max(0, start + 10 - time.monotonic()))
+    assert not any(c.ask() == "DUNNO" for _ in range(20))
+    time.sleep(max(0, start + 21 - time.monotonic()))
+    admitted = sum(c.ask() == "DUNNO" for _ in range(100))
+    assert admitted >= 90
+    assert c.ask().startswith(DEFER)
+
+
+async def hammer(port, connections, requests):
+    """requests END-OF-MESSAGE requests over connections, all at once."""
+    async def one_connection(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        answers = []
+        for _ in range(count):
+            writer.write(encode(request()))
+            await writer.drain()
+            answer = await reader.readuntil(b"\n\n")
+            answers.append(answer.decode().strip())
+        writer.close()
+        return answers
+
+    share = [requests // connections + (i < requests % connections)
+             for i in range(connections)]
+    results = await asyncio.gather(*(one_connection(n) for n in share))
+    return [a for answers in results for a in answers]
+
+
+def test_exact_across_four_daemons(policyd):
+    limits = {"shared": "subject = sasl_username\nwindow = 1h\nmax = 1000"}
+    daemons = [policyd(limits) for _ in range(4)]
+
+    async def all_of_them():
+        return await asyncio.gather(
+            *(hammer(d.port, 32, 400) for d in daemons))
+
+    answers = [a for one in asyncio.run(all_of_them()) for a in one]
+    assert len(answers) == 1600
+    assert answers.count("action=DUNNO") == 1000
+    assert all(a == "action=DUNNO" or a.startswith(f"action={DEFER}")
+               for a in answers)
+
+
+@pytest.mark.parametrize("mode,expected", [
+    ("closed", "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily unavailable"),
+    ("open", "DUNNO")])
+def test_redis_down_then_back(policyd, redis_server, mode, expected):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 100"},
+                    redis_extra=f"fail_mode = {mode}\ntimeout = 100ms")
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    # Down: answered at once as configured.
+    redis_server.process.send_signal(signal.SIGKILL)
+    redis_server.process.wait()
+    answers = [c.timed_ask() for _ in range(20)]
+    assert all(action == expected for action, _ in answers), answers
+    assert max(seconds for _, seconds in answers) < 1.0
+    setup.daemon.wait_for_log("warning: Redis unavailable")
+    # Back: normal decisions within a second, no restart.
+    redis_server.restart()
+    back = time.monotonic()
+    setup.daemon.wait_for_log("Redis available again", timeout=5)
+    assert time.monotonic() - back < 1.5
+    assert c.ask() == "DUNNO"
+
+
+def test_hung_redis_is_answered_within_the_timeout(policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 100"},
+                    redis_extra="timeout = 100ms")
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        action, seconds = c.timed_ask()
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert action == ("DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
+                      "unavailable")
+    assert seconds < 1.0
+    setup.daemon.wait_for_log("Redis unavailable: no reply within timeout")
+
+
+def test_noscript_after_script_flush(policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 2"})
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    redis_server.client.script_flush()
+    assert c.ask() == "DUNNO"
+    assert c.ask().startswith(DEFER)
+
+
+def test_bad_requests_close_the_connection(policyd):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 2"})
+    cases = [
+        (b"request=smtpd_access_policy\nno equals\n\n",
+         "line 2: expected name=value"),
+        (b"request=other\n\n", "not a policy request (request=other)"),
+        (b"request=smtpd_access_policy\nsize=12k\n\n", "bad size"),
+        (b"request=smtpd_access_policy\n" + b"x=" + b"a" * 70000 + b"\n\n",
+         "a request over 65536 bytes"),
+    ]
+    for data, log in cases:
+        c = client(setup)
+        try:  # the daemon may close before it has read everything
+            c.send_raw(data)
+            assert c.answer() is None
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        setup.daemon.wait_for_log(log)
+        c.close()
+    # The daemon serves on.
+    assert client(setup).ask() == "DUNNO"
+
+
+def test_reload_applies_new_limits(policyd):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1"})
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    assert c.ask().startswith(DEFER)
+    setup.daemon.write_config(setup.config_text(
+        {"hourly": "subject = sasl_username\nwindow = 1h\nmax = 3"}))
+    setup.daemon.signal(signal.SIGHUP)
+    setup.daemon.wait_for_log("reloaded")
+    assert c.ask() == "DUNNO"
+    # A bad file keeps the running limits.
+    setup.daemon.write_config(setup.config_text(
+        {"hourly": "subject = nobody\nwindow = 1h\nmax = 3"}))
+    setup.daemon.signal(signal.SIGHUP)
+    setup.daemon.wait_for_log("\"nobody\" is not a subject")
+    assert c.ask() == "DUNNO"
+    assert c.ask().startswith(DEFER)
+    # A clean stop (under the sanitizers: nothing leaked).
+    c.close()
+    assert setup.daemon.stop() == 0, setup.daemon.read_log()
