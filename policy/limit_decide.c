@@ -5,8 +5,8 @@
  *	#include "limit_decide.h"
  *
  *	void limits_install(config, previous, link)
- *	struct limit_decision *limits_decide(request, answer, context,
- *		action, action_size)
+ *	struct limit_decision *limits_decide(request, seen, answer,
+ *		context, action, action_size)
  *	void limits_forget(decision)
  *	void limits_shutdown(void)
  * DESCRIPTION
@@ -19,7 +19,10 @@
  *	already at its maximum is refused before the message is sent); at
  *	END-OF-MESSAGE to charge each limit (1 message, recipient_count
  *	recipients, or size bytes) or refuse without charging any, once per
- *	message (instance). The answer then comes through answer(context,
+ *	message (instance). A recipient_domain limit charges a message to
+ *	several recipients once per domain they are in, by the domains seen
+ *	at RCPT (recipient_domains.c, seen). The answer then comes through
+ *	answer(context,
  *	action), and the decision is returned so limits_forget() can stop
  *	that call when the Postfix connection goes away.
  *
@@ -68,9 +71,10 @@ struct limit_decision {
 	limit_answer answer; /* NULL: forgotten */
 	void *context;
 	char queue_id[64];
-	size_t count;
+	size_t count, capacity;
 	size_t *limits; /* indexes into config->limits */
 	char **subjects;
+	unsigned long long *amounts;
 };
 
 static struct runtime *current;
@@ -115,6 +119,7 @@ decision_free(struct limit_decision *decision)
 		free(decision->subjects[i]);
 	free(decision->subjects);
 	free(decision->limits);
+	free(decision->amounts);
 	runtime_release(decision->runtime);
 	free(decision);
 }
@@ -256,28 +261,80 @@ on_reply(void *context, const redisReply *reply, const char *why)
 	decision_free(decision);
 }
 
-/* The limits that apply, with their subjects; false: none. */
+static void
+add_entry(struct limit_decision *decision, size_t limit, const char *subject,
+    unsigned long long charged)
+{
+	if (decision->count == decision->capacity) {
+		decision->capacity = decision->capacity * 2 + 4;
+		decision->limits = xreallocarray(decision->limits,
+		    decision->capacity, sizeof(*decision->limits));
+		decision->subjects = xreallocarray(decision->subjects,
+		    decision->capacity, sizeof(*decision->subjects));
+		decision->amounts = xreallocarray(decision->amounts,
+		    decision->capacity, sizeof(*decision->amounts));
+	}
+	decision->limits[decision->count] = limit;
+	decision->subjects[decision->count] = xstrdup(subject);
+	decision->amounts[decision->count++] = charged;
+}
+
 static bool
-select_limits(
-    struct limit_decision *decision, const struct policy_request *request)
+has_recipient_domain(const struct limit_section *limit)
+{
+	for (size_t i = 0; i < limit->part_count; i++)
+		if (limit->parts[i] == SUBJECT_RECIPIENT_DOMAIN)
+			return true;
+	return false;
+}
+
+/* A recipient_domain limit at the end of a message to several: one
+ * entry per domain the recipients were in, each charged its share. */
+static void
+add_per_domain(struct limit_decision *decision, size_t index,
+    const struct policy_request *request, const struct recipient_domains *seen,
+    struct buffer *subject)
+{
+	const struct policy_config *config = decision->runtime->config;
+	const struct limit_section *limit = config->limits.items[index];
+
+	for (size_t j = 0; j < seen->count; j++) {
+		char recipient[RECIPIENT_DOMAIN_MAX + 2];
+
+		snprintf(
+		    recipient, sizeof(recipient), "@%s", seen->domains[j].name);
+		if (!limit_subject(
+		        limit, &config->policy, request, recipient, subject))
+			continue;
+		add_entry(decision, index, subject->data,
+		    limit->count == COUNT_RECIPIENTS
+		        ? seen->domains[j].recipients
+		        : amount(limit, request, true));
+	}
+}
+
+/* The limits that apply, with their subjects and amounts; false: none. */
+static bool
+select_limits(struct limit_decision *decision,
+    const struct policy_request *request, bool charge,
+    const struct recipient_domains *seen)
 {
 	const struct policy_config *config = decision->runtime->config;
 	const char *recipient = policy_request_value(request, POLICY_RECIPIENT);
 	struct buffer subject = {0};
 
-	decision->limits =
-	    xreallocarray(NULL, config->limits.count + 1, sizeof(size_t));
-	decision->subjects =
-	    xreallocarray(NULL, config->limits.count + 1, sizeof(char *));
 	for (size_t i = 0; i < config->limits.count; i++) {
 		const struct limit_section *limit = config->limits.items[i];
 
-		if (exempt(limit, request) ||
-		    !limit_subject(
-		        limit, &config->policy, request, recipient, &subject))
+		if (exempt(limit, request))
 			continue;
-		decision->limits[decision->count] = i;
-		decision->subjects[decision->count++] = xstrdup(subject.data);
+		if (charge && seen != NULL && recipient[0] == '\0' &&
+		    has_recipient_domain(limit))
+			add_per_domain(decision, i, request, seen, &subject);
+		else if (limit_subject(limit, &config->policy, request,
+		             recipient, &subject))
+			add_entry(decision, i, subject.data,
+			    amount(limit, request, charge));
 	}
 	buffer_free(&subject);
 	return decision->count > 0;
@@ -325,8 +382,7 @@ ask(struct limit_decision *decision, const struct policy_request *request,
 		buffer_printf(&texts[n++], "%s", limit->name);
 		buffer_printf(&texts[n++], "%lld", limit->max);
 		buffer_printf(&texts[n++], "%lld", limit->window);
-		buffer_printf(
-		    &texts[n++], "%llu", amount(limit, request, charge));
+		buffer_printf(&texts[n++], "%llu", decision->amounts[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		word[i] = texts[i].data;
@@ -343,8 +399,9 @@ ask(struct limit_decision *decision, const struct policy_request *request,
 }
 
 struct limit_decision *
-limits_decide(const struct policy_request *request, limit_answer answer,
-    void *context, char *action, size_t action_size)
+limits_decide(const struct policy_request *request,
+    const struct recipient_domains *seen, limit_answer answer, void *context,
+    char *action, size_t action_size)
 {
 	const char *state =
 	    policy_request_value(request, POLICY_PROTOCOL_STATE);
@@ -364,7 +421,7 @@ limits_decide(const struct policy_request *request, limit_answer answer,
 	    policy_request_value(request, POLICY_QUEUE_ID)[0]
 	        ? policy_request_value(request, POLICY_QUEUE_ID)
 	        : "NOQUEUE");
-	if (!select_limits(decision, request)) {
+	if (!select_limits(decision, request, charge, seen)) {
 		decision_free(decision);
 		return NULL;
 	}

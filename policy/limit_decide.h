@@ -9,6 +9,7 @@
 
 #include "policy_config.h"
 #include "policy_request.h"
+#include "recipient_domains.h"
 #include "redis_link.h"
 
 #define POLICY_ACTION_MAX 512
@@ -22,7 +23,8 @@ void limits_install(const struct policy_config *config,
     struct policy_config *previous, struct redis_link *link);
 void limits_shutdown(void);
 struct limit_decision *limits_decide(const struct policy_request *request,
-    limit_answer answer, void *context, char *action, size_t action_size);
+    const struct recipient_domains *seen, limit_answer answer, void *context,
+    char *action, size_t action_size);
 void limits_forget(struct limit_decision *decision);
 
 #endif

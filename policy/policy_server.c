@@ -50,6 +50,7 @@ struct connection {
 	struct policy_server *server;
 	struct bufferevent *events;
 	struct limit_decision *pending;
+	struct recipient_domains recipients; /* of the message in progress */
 	struct connection *previous, *next;
 };
 
@@ -74,6 +75,7 @@ connection_close(struct connection *connection)
 	if (connection->next != NULL)
 		connection->next->previous = connection->previous;
 	bufferevent_free(connection->events);
+	recipient_domains_free(&connection->recipients);
 	free(connection);
 }
 
@@ -136,8 +138,14 @@ serve(struct connection *connection)
 			connection_close(connection);
 			return;
 		}
-		connection->pending = limits_decide(
-		    &request, answered, connection, action, sizeof(action));
+		if (strcmp(
+		        policy_request_value(&request, POLICY_PROTOCOL_STATE),
+		        "RCPT") == 0)
+			recipient_domains_note(
+			    &connection->recipients, &request);
+		connection->pending = limits_decide(&request,
+		    recipient_domains_of(&connection->recipients, &request),
+		    answered, connection, action, sizeof(action));
 		free(block);
 		if (connection->pending != NULL)
 			bufferevent_disable(connection->events, EV_READ);

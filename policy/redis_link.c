@@ -14,7 +14,11 @@
  *	connection: commands are pipelined on it, and Redis answers them in
  *	order. It connects as [redis] says: address, then AUTH (password,
  *	or username and password), SELECT database, and SCRIPT LOAD of
- *	script; it is ready when the script's SHA1 is back.
+ *	script. Commands may be sent as soon as the connection is being
+ *	made: hiredis sends them in order once it is up, and the script's
+ *	SHA1 is computed here, so the first EVALSHA follows SCRIPT LOAD on
+ *	the wire. A request that comes while Redis is still connecting
+ *	waits for it (within timeout) rather than failing.
  *
  *	redis_link_eval() runs the script: EVALSHA with words (numkeys,
  *	keys, arguments) and, when Redis answers NOSCRIPT (a SCRIPT FLUSH,
@@ -23,8 +27,9 @@
  *	once: with the reply, or with NULL and why when there is no answer
  *	within timeout (then the connection, which may be stuck, is dropped
  *	and made again) or the connection is lost. redis_link_eval()
- *	returns NULL at once when the link is not ready: the caller applies
- *	its fail mode without waiting.
+ *	returns NULL at once while there is no connection (between a failure
+ *	and the next attempt): the caller applies its fail mode without
+ *	waiting.
  *
  *	A lost or refused connection is tried again after
  *	REDIS_LINK_RETRY_MIN_MS, doubling to REDIS_LINK_RETRY_MAX_MS, so
@@ -43,6 +48,7 @@
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "redis_link.h"
@@ -55,7 +61,8 @@ struct redis_link {
 	struct redis_settings settings; /* strings borrowed: see new() */
 	const char *script;
 	redisAsyncContext *context;
-	bool ready;
+	bool connected; /* SCRIPT LOAD answered on this connection */
+	bool ever_connected;
 	char sha[SHA_MAX + 1];
 	struct event *retry_timer;
 	struct event *connect_timer;
@@ -105,7 +112,7 @@ retry_later(struct redis_link *link, const char *why)
 {
 	struct timeval delay = milliseconds(link->retry_ms);
 
-	link->ready = false;
+	link->connected = false;
 	link->context = NULL;
 	if (link->connect_timer != NULL)
 		evtimer_del(link->connect_timer);
@@ -124,7 +131,9 @@ on_retry(evutil_socket_t fd, short what, void *argument)
 	link_connect(argument);
 }
 
-/* Drop a connection that does not answer; on_disconnect follows. */
+/* Give up a connection now (one that does not answer, or refused the
+ * set-up): its calls end with no reply, and a new one is tried later.
+ * hiredis frees it at once, or after the callback it is called from. */
 static void
 drop(struct redis_link *link, const char *why)
 {
@@ -132,24 +141,21 @@ drop(struct redis_link *link, const char *why)
 
 	if (context == NULL)
 		return;
-	log_outage(link, why);
-	redisAsyncDisconnect(context);
+	link->context = NULL;
+	context->data = NULL;
+	redisAsyncFree(context);
+	retry_later(link, why);
 }
 
 static void
 on_connect_timeout(evutil_socket_t fd, short what, void *argument)
 {
 	struct redis_link *link = argument;
-	redisAsyncContext *context = link->context;
 
 	(void)fd;
 	(void)what;
-	if (context == NULL || link->ready)
-		return;
-	link->context = NULL;
-	context->data = NULL;
-	redisAsyncFree(context);
-	retry_later(link, "connect timeout");
+	if (!link->connected)
+		drop(link, "connect timeout");
 }
 
 static void
@@ -196,20 +202,23 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 	(void)privdata;
 	if (link == NULL || reply == NULL)
 		return;
-	if (reply->type != REDIS_REPLY_STRING || reply->len > SHA_MAX) {
+	if (reply->type != REDIS_REPLY_STRING ||
+	    strncmp(reply->str, link->sha, reply->len) != 0 ||
+	    reply->len != strlen(link->sha)) {
 		log_error("Redis SCRIPT LOAD failed: %.200s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str
 		                                     : "unexpected reply");
 		drop(link, "SCRIPT LOAD failed");
 		return;
 	}
-	memcpy(link->sha, reply->str, reply->len);
-	link->sha[reply->len] = '\0';
-	link->ready = true;
+	link->connected = true;
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
 	evtimer_del(link->connect_timer);
-	if (link->outage)
+	if (!link->ever_connected)
+		log_info("Redis connected");
+	else if (link->outage)
 		log_info("Redis available again");
+	link->ever_connected = true;
 	link->outage = false;
 }
 
@@ -255,6 +264,20 @@ link_connect(struct redis_link *link)
 	    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
 }
 
+/* SHA1 of the script in hex, as Redis names it for EVALSHA. */
+static void
+script_sha(const char *script, char sha[SHA_MAX + 1])
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned length = 0;
+
+	if (EVP_Digest(
+	        script, strlen(script), digest, &length, EVP_sha1(), NULL) != 1)
+		log_fatal("cannot compute SHA1 of the limit script");
+	for (unsigned i = 0; i < length && 2 * i + 2 <= SHA_MAX; i++)
+		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+}
+
 struct redis_link *
 redis_link_new(struct event_base *base, const struct redis_settings *settings,
     const char *script)
@@ -265,6 +288,7 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	link->settings = *settings;
 	link->script = script;
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
+	script_sha(script, link->sha);
 	link->retry_timer = evtimer_new(base, on_retry, link);
 	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
 	link_connect(link);
@@ -339,7 +363,7 @@ send_call(struct redis_call *call)
 	size_t *lengths = xreallocarray(NULL, (size_t)count, sizeof(*lengths));
 	int status;
 
-	if (link->context == NULL || !link->ready) {
+	if (link->context == NULL) {
 		free(words);
 		free(lengths);
 		return false;
@@ -369,7 +393,7 @@ redis_link_eval(struct redis_link *link, int count, const char **words,
 	struct redis_call *call;
 	struct timeval timeout = milliseconds(link->settings.timeout);
 
-	if (!link->ready || link->context == NULL)
+	if (link->context == NULL)
 		return NULL;
 	call = xcalloc(1, sizeof(*call));
 	call->link = link;

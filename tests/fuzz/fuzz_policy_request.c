@@ -4,7 +4,8 @@
  *
  * The input is a connection's byte stream: each request that
  * policy_request_end() finds is copied out, parsed, and its kept values
- * read, and its subject taken for a limit with every subject part; the
+ * read, its recipient noted as at RCPT, and its subject taken for a
+ * limit with every subject part, per recipient domain noted too; the
  * rest (a request never finished) is left, as the daemon would close
  * the connection. Checks: a request ends inside the data, after a
  * newline; a parsed one has a request attribute; a subject is one line
@@ -18,6 +19,7 @@
 #include "fuzz.h"
 #include "limit_subject.h"
 #include "policy_request.h"
+#include "recipient_domains.h"
 
 /* One limit counting by every part there is. */
 static const char every_part[] =
@@ -25,7 +27,7 @@ static const char every_part[] =
     "client_address+client_network+recipient_domain\nwindow = 1h\nmax = 1\n";
 
 static void
-check_subject(const struct policy_request *request)
+check_subject(const struct policy_request *request, const char *recipient)
 {
 	static struct policy_config *config;
 	static struct config_errors errors;
@@ -37,7 +39,7 @@ check_subject(const struct policy_request *request)
 	if (config == NULL)
 		__builtin_trap();
 	if (limit_subject(config->limits.items[0], &config->policy, request,
-	        policy_request_value(request, POLICY_RECIPIENT), &subject))
+	        recipient, &subject))
 		for (size_t i = 0; i < subject.length; i++)
 			if (subject.data[i] <= ' ' || subject.data[i] >= 127)
 				__builtin_trap();
@@ -51,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy_request request;
 	char error[256];
 	size_t end;
+	struct recipient_domains seen = {0};
 
 	while ((end = policy_request_end(stream, size)) > 0) {
 		char *block;
@@ -70,12 +73,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(void)strlen(
 					    policy_request_value(&request,
 					        (enum policy_attribute)i));
-				check_subject(&request);
+				check_subject(
+				    &request, policy_request_value(
+				                  &request, POLICY_RECIPIENT));
+				recipient_domains_note(&seen, &request);
+				if (recipient_domains_of(&seen, &request) !=
+				    NULL)
+					for (size_t i = 0; i < seen.count; i++)
+						check_subject(&request,
+						    seen.domains[i].name);
 			}
 			free(block);
 		}
 		stream += end;
 		size -= end;
 	}
+	recipient_domains_free(&seen);
 	return 0;
 }

@@ -124,17 +124,51 @@ def test_exemptions_and_combined_subjects(policyd):
     assert c.ask(client_address="10.1.2.3", **one) == "DUNNO"
 
 
+def test_recipient_domains_of_a_message_to_several(policyd, redis_server):
+    """At END-OF-MESSAGE Postfix names no recipient when there are several:
+    the domains seen at RCPT on the same connection are charged."""
+    setup = policyd({
+        "per-domain": "subject = sasl_username+recipient_domain\n"
+                      "count = recipients\nwindow = 1h\nmax = 3"})
+    c = client(setup)
+
+    def message(recipients):
+        attributes = request(recipient_count=len(recipients))
+        for recipient in recipients:
+            assert c.ask(**dict(attributes, protocol_state="RCPT",
+                                recipient=recipient)) == "DUNNO"
+        c.send_raw(encode(dict(attributes, recipient="")))
+        return c.answer()
+
+    assert message(["a@example.net", "b@Example.NET", "c@example.org"]) \
+        == "DUNNO"
+    counted = {key.decode(): sum(int(v) for v in
+                                 redis_server.client.hvals(key))
+               for key in redis_server.client.keys("waypost:limit:*")}
+    assert counted == {
+        "waypost:limit:per-domain:alice@example.com|example.net": 2,
+        "waypost:limit:per-domain:alice@example.com|example.org": 1}
+    # 2 more to example.net would make 4 of 3: refused, nothing charged.
+    assert message(["d@example.net", "e@example.net", "f@example.org"]
+                   ).startswith(f"{DEFER} per-domain exceeded")
+    assert message(["g@example.net", "h@example.org"]) == "DUNNO"
+    assert sum(int(v) for v in redis_server.client.hvals(
+        "waypost:limit:per-domain:alice@example.com|example.org")) == 2
+
+
 def test_sliding_window_never_admits_more_than_max(policyd):
     """100 per 20 s: 100 at once, none 10 s later, 90 or more after 21 s."""
     setup = policyd({"burst": "subject = sasl_username\nwindow = 20s\n"
                               "max = 100"})
     c = client(setup)
-    start = time.monotonic()
-    assert [c.ask() for _ in range(100)] == ["DUNNO"] * 100
+    # The burst over 10 connections at once; times count from its end.
+    burst = asyncio.run(hammer(setup.port, 10, 100))
+    burst_end = time.monotonic()
+    assert burst == ["action=DUNNO"] * 100
     assert c.ask().startswith(DEFER)
-    time.sleep(max(0, start + 10 - time.monotonic()))
+    time.sleep(max(0, burst_end + 10 - time.monotonic()))
     assert not any(c.ask() == "DUNNO" for _ in range(20))
-    time.sleep(max(0, start + 21 - time.monotonic()))
+    time.sleep(max(0, burst_end + 21 - time.monotonic()))
     admitted = sum(c.ask() == "DUNNO" for _ in range(100))
     assert admitted >= 90
     assert c.ask().startswith(DEFER)
@@ -196,6 +230,56 @@ def test_redis_down_then_back(policyd, redis_server, mode, expected):
     setup.daemon.wait_for_log("Redis available again", timeout=5)
     assert time.monotonic() - back < 1.5
     assert c.ask() == "DUNNO"
+
+
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode):
+    """8 connections asking without pause while Redis is killed and
+    started again: every request is answered, each within a second, as
+    the fail mode says while Redis is away, and normally after."""
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1000000"},
+                    redis_extra=f"fail_mode = {mode}\ntimeout = 100ms")
+    unavailable = ("DUNNO" if mode == "open" else
+                   "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
+                   "unavailable")
+
+    async def load(stop):
+        async def one():
+            reader, writer = await asyncio.open_connection("127.0.0.1",
+                                                           setup.port)
+            seen = []
+            while not stop.is_set():
+                start = time.monotonic()
+                writer.write(encode(request()))
+                await writer.drain()
+                answer = (await reader.readuntil(b"\n\n")).decode()
+                seen.append((answer.strip()[len("action="):],
+                             time.monotonic() - start))
+            writer.close()
+            return seen
+
+        return await asyncio.gather(*(one() for _ in range(8)))
+
+    async def scenario():
+        stop = asyncio.Event()
+        task = asyncio.create_task(load(stop))
+        await asyncio.sleep(0.5)
+        redis_server.process.send_signal(signal.SIGKILL)
+        await asyncio.sleep(1.0)
+        redis_server.restart()
+        await asyncio.sleep(1.5)
+        stop.set()
+        return await task
+
+    answers = [a for one in asyncio.run(scenario()) for a in one]
+    actions = [action for action, _ in answers]
+    assert set(actions) <= {"DUNNO", unavailable}, set(actions)
+    if mode == "closed":
+        assert unavailable in actions
+    assert actions[-1] == "DUNNO"
+    assert max(seconds for _, seconds in answers) < 1.0
+    setup.daemon.wait_for_log("Redis available again")
 
 
 def test_hung_redis_is_answered_within_the_timeout(policyd, redis_server):

@@ -203,11 +203,18 @@ class PolicySetup:
             text += f'[limit "{name}"]\n{body}\n'
         return text
 
-    def start(self, limits, redis_extra="", policy_extra="", name="policy"):
+    def start(self, limits, redis_extra="", policy_extra="", name="policy",
+              wait_for_redis=True):
+        """Start, and (wait_for_redis) wait until its Redis connection is
+        up, so a test's first request is not answered by the fail mode
+        on a machine too busy to connect within the timeout."""
         self.daemon = Daemon(self.program, self.directory,
                              self.config_text(limits, redis_extra,
                                               policy_extra), name)
-        return self.daemon.start()
+        self.daemon.start()
+        if wait_for_redis:
+            self.daemon.wait_for_log("Redis connected")
+        return self.daemon
 
     def stop(self):
         if self.daemon:
