@@ -268,18 +268,21 @@ def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode):
         redis_server.process.send_signal(signal.SIGKILL)
         await asyncio.sleep(1.0)
         redis_server.restart()
-        await asyncio.sleep(1.5)
+        await asyncio.to_thread(setup.daemon.wait_for_log,
+                                "Redis available again", 10)
+        await asyncio.sleep(0.5)
         stop.set()
         return await task
 
-    answers = [a for one in asyncio.run(scenario()) for a in one]
+    per_connection = asyncio.run(scenario())
+    answers = [a for one in per_connection for a in one]
     actions = [action for action, _ in answers]
     assert set(actions) <= {"DUNNO", unavailable}, set(actions)
     if mode == "closed":
         assert unavailable in actions
-    assert actions[-1] == "DUNNO"
+    # Back to normal decisions once Redis is.
+    assert any(one[-1][0] == "DUNNO" for one in per_connection)
     assert max(seconds for _, seconds in answers) < 1.0
-    setup.daemon.wait_for_log("Redis available again")
 
 
 def test_hung_redis_is_answered_within_the_timeout(policyd, redis_server):
