@@ -1,13 +1,16 @@
 """What every make bench script needs: filters to start, load to drive.
 
-Filter starts a milter in the foreground and waits for its socket; load()
-drives one with waypost-milter-load and returns messages per second;
-alternate() runs the two sides of a comparison in turns, so that a machine
-whose speed drifts slows both alike.
+Filter starts a milter or daemon in the foreground and waits for its unix
+socket or loopback port; load() drives a milter with waypost-milter-load
+and returns messages per second; RedisServer is a private redis-server on
+loopback; alternate() runs the sides of a comparison in turns, so that a
+machine whose speed drifts slows all alike.
 """
 import os
 import re
+import resource
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -37,26 +40,64 @@ def work_directory():
     return work
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(address):
+    """Whether a unix socket path exists or a (host, port) accepts."""
+    if isinstance(address, str):
+        return os.path.exists(address)
+    try:
+        with socket.create_connection(address, timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def file_limit(count):
+    """A preexec_fn giving the child count file descriptors."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+    return limit
+
+
+def peak_rss_kb(pid):
+    """VmHWM of a process, in KiB; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 class Filter:
-    def __init__(self, name, command, socket_path, log_path):
+    """A program in the foreground, ready when socket_path (a unix socket
+    path, or a ("127.0.0.1", port) pair) is there."""
+
+    def __init__(self, name, command, socket_path, log_path,
+                 preexec_fn=None):
         self.name = name
         self.socket = socket_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(command, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT,
+                                        preexec_fn=preexec_fn)
         deadline = time.monotonic() + 20
-        while not os.path.exists(socket_path):
+        while not listening(socket_path):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"{name} did not start; see {log_path}")
             time.sleep(0.05)
 
     def peak_rss_kb(self):
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        return 0
+        return peak_rss_kb(self.process.pid)
 
     def signal_stop(self):
         if self.process.poll() is None:
@@ -70,6 +111,87 @@ class Filter:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+class RedisServer(Filter):
+    """A private redis-server on a free loopback port: no persistence, no
+    config file, its files in directory."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        super().__init__("redis-server", [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+            "--dir", directory, "--save", "", "--appendonly", "no",
+            "--protected-mode", "yes", "--daemonize", "no",
+            "--logfile", ""], ("127.0.0.1", self.port),
+            os.path.join(directory, "redis.log"))
+
+    @property
+    def address(self):
+        """The server as [redis] address takes it."""
+        return f"127.0.0.1:{self.port}"
+
+    def cli(self, *arguments):
+        """One redis-cli command; its output, stripped."""
+        result = run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port),
+                      *arguments], timeout=60)
+        if result.returncode != 0 or result.stdout.startswith("ERR"):
+            raise RuntimeError(f"redis-cli {arguments[0]}: {result.stdout}")
+        return result.stdout.strip()
+
+
+def process_cpu_seconds(pids):
+    """CPU time of processes, their waited-for children's included, in
+    seconds (user and system): a noisy machine moves it, but less than it
+    moves a rate."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    """CPU time of this script's finished children (the load clients)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_groups():
+    """{pid: (process group, command line)} of every process."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(
+                    errors="replace").strip()
+        except (OSError, IndexError):
+            continue
+        found[int(entry)] = (int(fields[2]), command)
+    return found
+
+
+def cpu_times():
+    """user, nice, system, idle, iowait, irq, softirq, steal... of all the
+    machine's CPUs, from /proc/stat, in clock ticks."""
+    with open("/proc/stat") as f:
+        return [int(n) for n in f.readline().split()[1:]]
+
+
+def steal_share(before, after):
+    """Of the CPU time between two cpu_times(), the share the hypervisor
+    gave to others (steal): a machine that lost much ran slower and
+    stalled, and its latencies say so."""
+    spent = [b - a for a, b in zip(before, after)]
+    return spent[7] / max(sum(spent[:8]), 1) if len(spent) > 7 else 0.0
 
 
 def stop_all(filters):
@@ -102,13 +224,14 @@ def load(tool, socket_path, messages, connections, size=2048,
     return float(match.group(1))
 
 
-def alternate(rounds, theirs, ours):
-    """Each side's msgs/s over rounds, in turns: theirs, ours, theirs..."""
-    theirs_rates, ours_rates = [], []
+def alternate(rounds, *sides):
+    """Each side's results over rounds, in turns: theirs, ours, theirs...
+    (or any number of sides); one list per side."""
+    results = [[] for _ in sides]
     for _ in range(rounds):
-        theirs_rates.append(theirs())
-        ours_rates.append(ours())
-    return theirs_rates, ours_rates
+        for side, side_results in zip(sides, results):
+            side_results.append(side())
+    return results
 
 
 def medians(theirs_rates, ours_rates):
