@@ -55,9 +55,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DECISION_KEEP_MS   3600000 /* how long a message's decision stays */
-#define LIMIT_ARGUMENTS    4       /* per limit: name, max, window, amount */
-#define SCRIPT_FIXED_WORDS 4       /* numkeys, instance key, mode, n, keep */
+#define DECISION_KEEP_MS   300000 /* how long a message's decision stays */
+#define LIMIT_ARGUMENTS    4      /* per limit: name, max, window, amount */
+#define SCRIPT_FIXED_WORDS 4      /* numkeys, instance key, mode, n, keep */
 
 struct runtime {
 	int references;

@@ -25,8 +25,10 @@
  *	a restarted or failed-over Redis), the same words again with EVAL,
  *	which also caches the script. done(context, reply, why) is called
  *	once: with the reply, or with NULL and why when there is no answer
- *	within timeout (then the connection, which may be stuck, is dropped
- *	and made again) or the connection is lost. redis_link_eval()
+ *	within timeout or the connection is lost. One late reply does not
+ *	end the connection (the calls queued behind it would all fail with
+ *	it); a Redis that has sent nothing for REDIS_LINK_STUCK_MS while
+ *	calls wait is given up, and a new connection made. redis_link_eval()
  *	returns NULL at once while there is no connection (between a failure
  *	and the next attempt): the caller applies its fail mode without
  *	waiting.
@@ -68,7 +70,8 @@ struct redis_link {
 	struct event *connect_timer;
 	long retry_ms;
 	time_t last_outage_log;
-	bool outage; /* logged as down, not yet as back */
+	long long last_heard_ms; /* when Redis last sent something */
+	bool outage;             /* logged as down, not yet as back */
 };
 
 struct redis_call {
@@ -85,6 +88,15 @@ struct redis_call {
 };
 
 static void link_connect(struct redis_link *link);
+
+static long long
+now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static struct timeval
 milliseconds(long long ms)
@@ -245,6 +257,7 @@ link_connect(struct redis_link *link)
 	}
 	context->data = link;
 	link->context = context;
+	link->last_heard_ms = now_ms();
 	redisLibeventAttach(context, link->base);
 	redisAsyncSetConnectCallback(context, on_connect);
 	redisAsyncSetDisconnectCallback(context, on_disconnect);
@@ -327,6 +340,8 @@ on_reply(redisAsyncContext *context, void *r, void *privdata)
 
 	(void)context;
 	call->in_flight = false;
+	if (reply != NULL)
+		call->link->last_heard_ms = now_ms();
 	if (call->finished) {
 		call_free(call);
 		return;
@@ -349,8 +364,9 @@ on_call_timeout(evutil_socket_t fd, short what, void *argument)
 	(void)fd;
 	(void)what;
 	finish(call, NULL, "no reply within timeout");
-	/* A Redis that does not answer one call is not trusted with more. */
-	drop(link, "no reply within timeout");
+	if (link->context != NULL &&
+	    now_ms() - link->last_heard_ms >= REDIS_LINK_STUCK_MS)
+		drop(link, "no reply for a second");
 }
 
 /* EVALSHA sha words..., or EVAL script words... after NOSCRIPT. */

@@ -14,6 +14,7 @@
 
 #define REDIS_LINK_RETRY_MIN_MS 50
 #define REDIS_LINK_RETRY_MAX_MS 500
+#define REDIS_LINK_STUCK_MS     1000
 
 struct redis_link;
 struct redis_call;
