@@ -39,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotonic.h"
 #include "redis_pool.h"
 #include "xmalloc.h"
 
@@ -49,24 +50,6 @@ struct redis_pool {
 	size_t idle_count;
 	long long retry_at; /* monotonic milliseconds; 0: try now */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static struct timeval
-to_timeval(long long milliseconds)
-{
-	struct timeval tv = {(time_t)(milliseconds / 1000),
-	    (suseconds_t)(milliseconds % 1000) * 1000};
-
-	return tv;
-}
 
 static char *
 copy(const char *text)
@@ -108,7 +91,7 @@ static redisContext *
 connect_new(
     const struct redis_settings *settings, char *error, size_t error_size)
 {
-	struct timeval timeout = to_timeval(settings->connect_timeout);
+	struct timeval timeout = timeval_of_ms(settings->connect_timeout);
 	redisContext *connection =
 	    settings->address.kind == SOCKET_UNIX
 	        ? redisConnectUnixWithTimeout(settings->address.path, timeout)
@@ -124,7 +107,7 @@ connect_new(
 		redisFree(connection);
 		return NULL;
 	}
-	redisSetTimeout(connection, to_timeval(settings->timeout));
+	redisSetTimeout(connection, timeval_of_ms(settings->timeout));
 	snprintf(database, sizeof(database), "%lld", settings->database);
 	if (settings->password != NULL &&
 	    !(settings->username != NULL
@@ -156,7 +139,7 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 	pthread_mutex_unlock(&pool->lock);
 	if (connection != NULL)
 		return connection;
-	if (retry_at != 0 && now_ms() < retry_at) {
+	if (retry_at != 0 && monotonic_ms() < retry_at) {
 		snprintf(error, error_size,
 		    "unreachable a moment ago; next attempt in at most %d ms",
 		    REDIS_RETRY_AFTER_MS);
@@ -165,7 +148,7 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 	connection = connect_new(&pool->settings, error, error_size);
 	pthread_mutex_lock(&pool->lock);
 	pool->retry_at =
-	    connection == NULL ? now_ms() + REDIS_RETRY_AFTER_MS : 0;
+	    connection == NULL ? monotonic_ms() + REDIS_RETRY_AFTER_MS : 0;
 	pthread_mutex_unlock(&pool->lock);
 	return connection;
 }

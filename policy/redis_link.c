@@ -53,6 +53,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "monotonic.h"
 #include "redis_link.h"
 #include "xmalloc.h"
 
@@ -89,24 +90,6 @@ struct redis_call {
 
 static void link_connect(struct redis_link *link);
 
-static long long
-now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static struct timeval
-milliseconds(long long ms)
-{
-	struct timeval tv = {
-	    (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-
-	return tv;
-}
-
 static void
 log_outage(struct redis_link *link, const char *why)
 {
@@ -122,7 +105,7 @@ log_outage(struct redis_link *link, const char *why)
 static void
 retry_later(struct redis_link *link, const char *why)
 {
-	struct timeval delay = milliseconds(link->retry_ms);
+	struct timeval delay = timeval_of_ms(link->retry_ms);
 
 	link->connected = false;
 	link->context = NULL;
@@ -242,7 +225,7 @@ link_connect(struct redis_link *link)
 	    s->address.kind == SOCKET_UNIX
 	        ? redisAsyncConnectUnix(s->address.path)
 	        : redisAsyncConnect(s->address.host, (int)s->address.port);
-	struct timeval timeout = milliseconds(s->connect_timeout);
+	struct timeval timeout = timeval_of_ms(s->connect_timeout);
 	char database[24];
 
 	if (context == NULL || context->err) {
@@ -257,7 +240,7 @@ link_connect(struct redis_link *link)
 	}
 	context->data = link;
 	link->context = context;
-	link->last_heard_ms = now_ms();
+	link->last_heard_ms = monotonic_ms();
 	redisLibeventAttach(context, link->base);
 	redisAsyncSetConnectCallback(context, on_connect);
 	redisAsyncSetDisconnectCallback(context, on_disconnect);
@@ -341,7 +324,7 @@ on_reply(redisAsyncContext *context, void *r, void *privdata)
 	(void)context;
 	call->in_flight = false;
 	if (reply != NULL)
-		call->link->last_heard_ms = now_ms();
+		call->link->last_heard_ms = monotonic_ms();
 	if (call->finished) {
 		call_free(call);
 		return;
@@ -365,7 +348,7 @@ on_call_timeout(evutil_socket_t fd, short what, void *argument)
 	(void)what;
 	finish(call, NULL, "no reply within timeout");
 	if (link->context != NULL &&
-	    now_ms() - link->last_heard_ms >= REDIS_LINK_STUCK_MS)
+	    monotonic_ms() - link->last_heard_ms >= REDIS_LINK_STUCK_MS)
 		drop(link, "no reply for a second");
 }
 
@@ -407,7 +390,7 @@ redis_link_eval(struct redis_link *link, int count, const char **words,
     const size_t *lengths, redis_link_done done, void *context)
 {
 	struct redis_call *call;
-	struct timeval timeout = milliseconds(link->settings.timeout);
+	struct timeval timeout = timeval_of_ms(link->settings.timeout);
 
 	if (link->context == NULL)
 		return NULL;

@@ -31,14 +31,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -46,54 +44,13 @@
 
 #include "milter_client.h"
 #include "milter_packet.h"
+#include "socket_connect.h"
 #include "xmalloc.h"
 
 #define PROTOCOL_VERSION 6
 
 /* A filter that does not answer in this time has failed. */
 static const struct timeval reply_timeout = {120, 0};
-
-static int
-open_socket(const struct socket_spec *spec, char *error, size_t error_size)
-{
-	struct addrinfo hints, *found;
-	struct sockaddr_un address;
-	char port[8];
-	int fd;
-
-	if (spec->kind == SOCKET_UNIX) {
-		memset(&address, 0, sizeof(address));
-		address.sun_family = AF_UNIX;
-		snprintf(address.sun_path, sizeof(address.sun_path), "%s",
-		    spec->path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&address,
-		                   sizeof(address)) == 0)
-			return fd;
-	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_family =
-		    spec->kind == SOCKET_INET6 ? AF_INET6 : AF_INET;
-		snprintf(port, sizeof(port), "%u", spec->port);
-		if (getaddrinfo(spec->host, port, &hints, &found) != 0) {
-			snprintf(error, error_size, "cannot resolve %.200s",
-			    spec->host);
-			return -1;
-		}
-		fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 &&
-		    connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
-			freeaddrinfo(found);
-			return fd;
-		}
-		freeaddrinfo(found);
-	}
-	snprintf(error, error_size, "connect: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
 
 /* Queue one packet: length, command, data. */
 static void
@@ -304,7 +261,8 @@ milter_open(struct milter_session *session, const struct socket_spec *spec,
 	bool ok;
 
 	memset(session, 0, sizeof(*session));
-	session->fd = open_socket(spec, session->error, sizeof(session->error));
+	session->fd =
+	    socket_spec_connect(spec, session->error, sizeof(session->error));
 	if (session->fd < 0)
 		return false;
 	setsockopt(session->fd, SOL_SOCKET, SO_RCVTIMEO, &reply_timeout,

@@ -40,6 +40,8 @@
 
 #include "message_file.h"
 #include "milter_client.h"
+#include "monotonic.h"
+#include "option_number.h"
 #include "socket_spec.h"
 #include "xmalloc.h"
 
@@ -82,15 +84,6 @@ static struct message_file message;
 static char sender[320];
 static const char recipient[] = "recipient@example.net";
 static struct results results;
-
-static double
-now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)now.tv_sec * 1000 + (double)now.tv_nsec / 1e6;
-}
 
 static void
 print_result(const struct milter_session *session)
@@ -164,7 +157,7 @@ connection_loop(void *unused)
 	    (number = atomic_fetch_add(&results.next, 1)) < options.messages) {
 		struct milter_session session;
 		enum milter_verdict verdict = MILTER_ERROR;
-		double start = now_ms();
+		double start = monotonic_ms_exact();
 
 		if (milter_open(&session, &options.socket, OFFERED_PROTOCOL))
 			verdict = send_message(number, &session);
@@ -176,7 +169,7 @@ connection_loop(void *unused)
 		else if (session.reply_code[0] != '\0' && options.print)
 			fprintf(stderr, "waypost-milter-load: reply %s\n",
 			    session.reply_code);
-		results.latencies[number] = now_ms() - start;
+		results.latencies[number] = monotonic_ms_exact() - start;
 		atomic_fetch_add(&results.verdicts[verdict], 1);
 		atomic_fetch_add(&results.inserted, (long)session.change_count);
 		if (options.print && verdict != MILTER_ERROR)
@@ -204,23 +197,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-number_argument(const char *text, long minimum, long maximum)
-{
-	char *end;
-	long value = strtol(text, &end, 10);
-
-	if (*text == '\0' || *end != '\0' || value < minimum ||
-	    value > maximum) {
-		fprintf(stderr,
-		    "waypost-milter-load: \"%s\" is not a number "
-		    "from %ld to %ld\n",
-		    text, minimum, maximum);
-		exit(2);
-	}
-	return value;
-}
-
 static void
 parse_options(int argc, char **argv)
 {
@@ -234,18 +210,19 @@ parse_options(int argc, char **argv)
 	while ((option = getopt(argc, argv, "c:n:f:s:a:i:e:p")) != -1) {
 		switch (option) {
 		case 'c':
-			options.connections =
-			    number_argument(optarg, 1, CONNECTIONS_MAX);
+			options.connections = option_number(
+			    "waypost-milter-load", optarg, 1, CONNECTIONS_MAX);
 			break;
 		case 'n':
-			options.messages =
-			    number_argument(optarg, 1, 100000000);
+			options.messages = option_number(
+			    "waypost-milter-load", optarg, 1, 100000000);
 			break;
 		case 'f':
 			options.file = optarg;
 			break;
 		case 's':
-			options.size = number_argument(optarg, 0, 1L << 30);
+			options.size = option_number(
+			    "waypost-milter-load", optarg, 0, 1L << 30);
 			break;
 		case 'a':
 			options.user = optarg;
@@ -312,7 +289,7 @@ main(int argc, char **argv)
 	load_message();
 	results.latencies = xcalloc((size_t)options.messages, sizeof(double));
 	pthread_mutex_init(&results.print_lock, NULL);
-	start = now_ms();
+	start = monotonic_ms_exact();
 	for (long i = 0; i < options.connections; i++)
 		if (pthread_create(&threads[i], NULL, connection_loop, NULL) !=
 		    0) {
@@ -322,7 +299,7 @@ main(int argc, char **argv)
 		}
 	for (long i = 0; i < options.connections; i++)
 		pthread_join(threads[i], NULL);
-	seconds = (now_ms() - start) / 1000;
+	seconds = (monotonic_ms_exact() - start) / 1000;
 	total = options.messages;
 	qsort(
 	    results.latencies, (size_t)total, sizeof(double), compare_doubles);

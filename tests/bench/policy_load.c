@@ -50,7 +50,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,10 +59,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "monotonic.h"
+#include "option_number.h"
+#include "socket_connect.h"
 #include "socket_spec.h"
 #include "xmalloc.h"
 
@@ -128,15 +129,6 @@ static struct connection **idle;
 static long idle_count;
 static double next_due_ms;
 static int timer_fd = -1;
-
-static double
-now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)now.tv_sec * 1000 + (double)now.tv_nsec / 1e6;
-}
 
 static unsigned long long
 next_random(struct connection *connection)
@@ -335,7 +327,7 @@ static bool
 more_to_send(void)
 {
 	if (options.seconds > 0)
-		return now_ms() < deadline_ms;
+		return monotonic_ms_exact() < deadline_ms;
 	return results.issued < options.requests;
 }
 
@@ -346,7 +338,7 @@ send_request(struct connection *connection)
 		fail(connection, "request over REQUEST_MAX bytes");
 		return;
 	}
-	connection->started = now_ms();
+	connection->started = monotonic_ms_exact();
 	if (!flush(connection))
 		fail(connection, "the service closed the connection");
 }
@@ -355,7 +347,7 @@ send_request(struct connection *connection)
 static void
 dispatch(void)
 {
-	double now = now_ms();
+	double now = monotonic_ms_exact();
 	struct itimerspec wake = {{0, 0}, {0, 0}};
 
 	while (idle_count > 0 && next_due_ms <= now && more_to_send()) {
@@ -437,52 +429,9 @@ receive(struct connection *connection)
 		fail(connection, "not one action= line and an empty line");
 		return;
 	}
-	record_latency(now_ms() - connection->started);
+	record_latency(monotonic_ms_exact() - connection->started);
 	results.answered++;
 	send_next(connection);
-}
-
-/* As milter_client.c connects; one lib/ function could serve both. */
-static int
-open_socket(const struct socket_spec *spec, char *error, size_t error_size)
-{
-	struct addrinfo hints, *found = NULL;
-	struct sockaddr_un address;
-	char port[8];
-	int fd = -1;
-
-	if (spec->kind == SOCKET_UNIX) {
-		memset(&address, 0, sizeof(address));
-		address.sun_family = AF_UNIX;
-		snprintf(address.sun_path, sizeof(address.sun_path), "%s",
-		    spec->path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&address,
-		                   sizeof(address)) == 0)
-			return fd;
-	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_family =
-		    spec->kind == SOCKET_INET6 ? AF_INET6 : AF_INET;
-		snprintf(port, sizeof(port), "%u", spec->port);
-		if (getaddrinfo(spec->host, port, &hints, &found) != 0) {
-			snprintf(error, error_size, "cannot resolve %.200s",
-			    spec->host);
-			return -1;
-		}
-		fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 &&
-		    connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
-			freeaddrinfo(found);
-			return fd;
-		}
-		freeaddrinfo(found);
-	}
-	snprintf(error, error_size, "connect: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
 }
 
 /* Enough descriptors for every connection, if the hard limit allows. */
@@ -511,7 +460,8 @@ open_connections(struct connection *connections)
 		struct connection *connection = &connections[i];
 		struct epoll_event event = {
 		    .events = EPOLLIN, .data.ptr = connection};
-		int fd = open_socket(&options.socket, error, sizeof(error));
+		int fd =
+		    socket_spec_connect(&options.socket, error, sizeof(error));
 
 		if (fd < 0) {
 			fprintf(stderr,
@@ -596,23 +546,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-number_argument(const char *text, long minimum, long maximum)
-{
-	char *end;
-	long value = strtol(text, &end, 10);
-
-	if (*text == '\0' || *end != '\0' || value < minimum ||
-	    value > maximum) {
-		fprintf(stderr,
-		    "waypost-policy-load: \"%s\" is not a number "
-		    "from %ld to %ld\n",
-		    text, minimum, maximum);
-		exit(2);
-	}
-	return value;
-}
-
 static void
 parse_options(int argc, char **argv)
 {
@@ -627,29 +560,32 @@ parse_options(int argc, char **argv)
 	while ((option = getopt(argc, argv, "c:n:d:r:u:a:x:")) != -1) {
 		switch (option) {
 		case 'c':
-			options.connections =
-			    number_argument(optarg, 1, CONNECTIONS_MAX);
+			options.connections = option_number(
+			    "waypost-policy-load", optarg, 1, CONNECTIONS_MAX);
 			break;
 		case 'n':
-			options.requests =
-			    number_argument(optarg, 1, 1000000000);
+			options.requests = option_number(
+			    "waypost-policy-load", optarg, 1, 1000000000);
 			break;
 		case 'd':
-			options.seconds = number_argument(optarg, 1, 3600);
+			options.seconds = option_number(
+			    "waypost-policy-load", optarg, 1, 3600);
 			break;
 		case 'r':
-			options.rate = number_argument(optarg, 1, 10000000);
+			options.rate = option_number(
+			    "waypost-policy-load", optarg, 1, 10000000);
 			break;
 		case 'u':
-			options.senders = number_argument(optarg, 1, 1000000);
+			options.senders = option_number(
+			    "waypost-policy-load", optarg, 1, 1000000);
 			break;
 		case 'a':
-			options.addresses =
-			    number_argument(optarg, 1, 250L * 256 * 256);
+			options.addresses = option_number(
+			    "waypost-policy-load", optarg, 1, 250L * 256 * 256);
 			break;
 		case 'x':
-			options.seed = (unsigned long long)number_argument(
-			    optarg, 0, 1000000000);
+			options.seed = (unsigned long long)option_number(
+			    "waypost-policy-load", optarg, 0, 1000000000);
 			break;
 		default:
 			usage();
@@ -723,11 +659,11 @@ main(int argc, char **argv)
 		connections[i].fd = -1;
 	if (open_connections(connections) &&
 	    (options.rate == 0 || start_timer())) {
-		start = now_ms();
+		start = monotonic_ms_exact();
 		deadline_ms = start + (double)options.seconds * 1000;
 		next_due_ms = start;
 		run(connections);
-		print_summary((now_ms() - start) / 1000);
+		print_summary((monotonic_ms_exact() - start) / 1000);
 	} else
 		results.errors++;
 	for (long i = 0; i < options.connections; i++)

@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "daemon_signal.h"
 #include "log.h"
+#include "monotonic.h"
 #include "test_schema.h"
 
 #define CLIENTS_MAX 64
@@ -56,15 +57,6 @@ struct server {
 	bool stopping;
 	long long stop_deadline;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 static void
 reply(struct client *client, const char *text)
@@ -99,7 +91,7 @@ handle_request(struct server *server, struct client *client)
 	} else if (strncmp(client->request, "work ", 5) == 0 &&
 	           (ms = strtoll(client->request + 5, &end, 10)) >= 0 &&
 	           *end == '\0' && ms <= WORK_MAX_MS) {
-		client->due = now_ms() + ms;
+		client->due = monotonic_ms() + ms;
 	} else {
 		log_warning("bad request \"%s\"", client->request);
 		reply(client, "error\n");
@@ -177,7 +169,7 @@ on_signal(struct server *server, int number)
 		return;
 	server->stopping = true;
 	server->stop_deadline =
-	    now_ms() + daemon_settings(server->daemon)->stop_timeout;
+	    monotonic_ms() + daemon_settings(server->daemon)->stop_timeout;
 	log_info("stopping on signal %d: %zu requests in flight", number,
 	    work_in_flight(server));
 }
@@ -185,7 +177,7 @@ on_signal(struct server *server, int number)
 static void
 finish_due_work(struct server *server)
 {
-	long long now = now_ms();
+	long long now = monotonic_ms();
 
 	for (size_t i = 0; i < server->client_count; i++) {
 		struct client *client = &server->clients[i];
@@ -201,7 +193,7 @@ static int
 poll_timeout(const struct server *server)
 {
 	long long soonest = -1;
-	long long now = now_ms();
+	long long now = monotonic_ms();
 
 	for (size_t i = 0; i < server->client_count; i++)
 		if (server->clients[i].due != 0 &&
@@ -250,7 +242,7 @@ run(struct daemon *daemon)
 		finish_due_work(&server);
 		if (server.stopping && work_in_flight(&server) == 0)
 			break;
-		if (server.stopping && now_ms() >= server.stop_deadline) {
+		if (server.stopping && monotonic_ms() >= server.stop_deadline) {
 			log_warning("stop timeout: abandoning %zu requests in "
 			            "flight",
 			    work_in_flight(&server));
