@@ -30,6 +30,11 @@ def policyd(workdir, redis_server):
     setups = []
 
     def start(limits, **options):
+        # Tests that are not about timeouts get one a busy CI machine
+        # does not reach; those that are set their own.
+        if "timeout" not in options.get("redis_extra", ""):
+            options["redis_extra"] = (options.get("redis_extra", "")
+                                      + "\ntimeout = 2s")
         setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
                             ports.free_port())
         setup.start(limits, name=f"policy{len(setups)}", **options)
@@ -225,7 +230,7 @@ def test_exact_across_four_daemons(policyd):
 def test_redis_down_then_back(policyd, redis_server, mode, expected):
     setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
                                "max = 100"},
-                    redis_extra=f"fail_mode = {mode}\ntimeout = 100ms")
+                    redis_extra=f"fail_mode = {mode}\ntimeout = 500ms")
     c = client(setup)
     assert c.ask() == "DUNNO"
     # Down: answered at once as configured.
@@ -240,7 +245,9 @@ def test_redis_down_then_back(policyd, redis_server, mode, expected):
     back = time.monotonic()
     setup.daemon.wait_for_log("Redis available again", timeout=5)
     assert time.monotonic() - back < 1.5
-    assert c.ask() == "DUNNO"
+    deadline = time.monotonic() + 2
+    while c.ask() != "DUNNO":
+        assert time.monotonic() < deadline, "no normal decisions"
 
 
 @pytest.mark.parametrize("mode", ["closed", "open"])
