@@ -6,6 +6,7 @@
  *
  *	struct buffer b = {0};
  *	buffer_append(&b, data, length); buffer_printf(&b, "%d", n);
+ *	buffer_vprintf(&b, format, arguments);
  *	buffer_text(&b); buffer_reset(&b); buffer_free(&b);
  * DESCRIPTION
  *	Postfix's VSTRING in miniature: appends grow the storage (doubling,
@@ -71,27 +72,36 @@ buffer_append_char(struct buffer *buffer, char byte)
 }
 
 void
-buffer_printf(struct buffer *buffer, const char *format, ...)
+buffer_vprintf(struct buffer *buffer, const char *format, va_list arguments)
 {
-	va_list ap;
+	va_list again;
 	int length;
 	size_t room;
 
 	reserve(buffer, 64);
 	room = buffer->capacity - buffer->length;
-	va_start(ap, format);
-	length = vsnprintf(buffer->data + buffer->length, room, format, ap);
-	va_end(ap);
+	va_copy(again, arguments);
+	length =
+	    vsnprintf(buffer->data + buffer->length, room, format, arguments);
 	if (length < 0)
 		log_panic("buffer_printf: bad format \"%s\"", format);
 	if ((size_t)length >= room) {
 		reserve(buffer, (size_t)length);
-		va_start(ap, format);
 		vsnprintf(buffer->data + buffer->length, (size_t)length + 1,
-		    format, ap);
-		va_end(ap);
+		    format, again);
 	}
+	va_end(again);
 	buffer->length += (size_t)length;
+}
+
+void
+buffer_printf(struct buffer *buffer, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	buffer_vprintf(buffer, format, ap);
+	va_end(ap);
 }
 
 void

@@ -4,6 +4,7 @@
 #ifndef WAYPOST_BUFFER_H
 #define WAYPOST_BUFFER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct buffer {
@@ -17,6 +18,8 @@ void buffer_append_text(struct buffer *buffer, const char *text);
 void buffer_append_char(struct buffer *buffer, char byte);
 void buffer_printf(struct buffer *buffer, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+void buffer_vprintf(struct buffer *buffer, const char *format,
+    va_list arguments) __attribute__((format(printf, 2, 0)));
 void buffer_reset(struct buffer *buffer);
 void buffer_free(struct buffer *buffer);
 const char *buffer_text(const struct buffer *buffer);

@@ -42,6 +42,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@
 
 #define DECISION_KEEP_MS   300000 /* how long a message's decision stays */
 #define LIMIT_ARGUMENTS    4      /* per limit: name, max, window, amount */
-#define SCRIPT_FIXED_WORDS 4      /* numkeys, instance key, mode, n, keep */
+#define SCRIPT_FIXED_WORDS 5      /* numkeys, instance key, mode, n, keep */
 
 struct runtime {
 	int references;
@@ -340,61 +341,67 @@ select_limits(struct limit_decision *decision,
 	return decision->count > 0;
 }
 
-/* Send the script its keys and arguments; false if Redis is not there. */
+/* Append one word to text, its length to lengths[(*n)++]. */
+static void __attribute__((format(printf, 4, 5)))
+word(struct buffer *text, size_t *lengths, size_t *n, const char *format, ...)
+{
+	size_t before = text->length;
+	va_list arguments;
+
+	va_start(arguments, format);
+	buffer_vprintf(text, format, arguments);
+	va_end(arguments);
+	lengths[(*n)++] = text->length - before;
+}
+
+/* Send the script its keys and arguments, all in one text; false if
+ * Redis is not there. */
 static bool
 ask(struct limit_decision *decision, const struct policy_request *request,
     bool charge)
 {
 	const struct policy_config *config = decision->runtime->config;
 	const char *prefix = config->redis.prefix;
-	size_t words = SCRIPT_FIXED_WORDS + 1 + 2 * decision->count +
+	size_t words = SCRIPT_FIXED_WORDS + 2 * decision->count +
 	               LIMIT_ARGUMENTS * decision->count;
-	struct buffer *texts = xcalloc(words, sizeof(*texts));
-	const char **word = xcalloc(words, sizeof(*word));
-	size_t *length = xcalloc(words, sizeof(*length));
+	struct buffer text = {0};
+	size_t *lengths = xreallocarray(NULL, words, sizeof(*lengths));
 	size_t n = 0;
 	static unsigned long long serial;
 	bool sent;
 
-	buffer_printf(&texts[n++], "%zu", 1 + 2 * decision->count);
+	word(&text, lengths, &n, "%zu", 1 + 2 * decision->count);
 	if (policy_request_value(request, POLICY_INSTANCE)[0] != '\0')
-		buffer_printf(&texts[n++], "%sinstance:%s", prefix,
+		word(&text, lengths, &n, "%sinstance:%s", prefix,
 		    policy_request_value(request, POLICY_INSTANCE));
 	else /* Postfix always sends one; never share a stored decision */
-		buffer_printf(&texts[n++], "%sinstance:none:%ld:%llu", prefix,
+		word(&text, lengths, &n, "%sinstance:none:%ld:%llu", prefix,
 		    (long)getpid(), ++serial);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		buffer_printf(&texts[n++], "%slimit:%s:%s", prefix, limit->name,
+		word(&text, lengths, &n, "%slimit:%s:%s", prefix, limit->name,
 		    decision->subjects[i]);
-		buffer_printf(&texts[n++], "%soverride:%s", prefix,
+		word(&text, lengths, &n, "%soverride:%s", prefix,
 		    decision->subjects[i]);
 	}
-	buffer_printf(&texts[n++], "%s", charge ? "charge" : "check");
-	buffer_printf(&texts[n++], "%zu", decision->count);
-	buffer_printf(&texts[n++], "%d", DECISION_KEEP_MS);
+	word(&text, lengths, &n, "%s", charge ? "charge" : "check");
+	word(&text, lengths, &n, "%zu", decision->count);
+	word(&text, lengths, &n, "%d", DECISION_KEEP_MS);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		buffer_printf(&texts[n++], "%s", limit->name);
-		buffer_printf(&texts[n++], "%lld", limit->max);
-		buffer_printf(&texts[n++], "%lld", limit->window);
-		buffer_printf(&texts[n++], "%llu", decision->amounts[i]);
+		word(&text, lengths, &n, "%s", limit->name);
+		word(&text, lengths, &n, "%lld", limit->max);
+		word(&text, lengths, &n, "%lld", limit->window);
+		word(&text, lengths, &n, "%llu", decision->amounts[i]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		word[i] = texts[i].data;
-		length[i] = texts[i].length;
-	}
-	sent = redis_link_eval(decision->runtime->link, (int)n, word, length,
+	sent = redis_link_eval(decision->runtime->link, &text, lengths, (int)n,
 	           on_reply, decision) != NULL;
-	for (size_t i = 0; i < n; i++)
-		buffer_free(&texts[i]);
-	free(texts);
-	free(word);
-	free(length);
+	buffer_free(&text);
+	free(lengths);
 	return sent;
 }
 

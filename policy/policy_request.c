@@ -5,6 +5,7 @@
  *	#include "policy_request.h"
  *
  *	size_t policy_request_end(data, length)
+ *	size_t policy_request_end_from(data, length, looked)
  *	bool policy_request_parse(block, length, request, error, error_size)
  *	const char *policy_request_value(request, attribute)
  *	const char *policy_attribute_name(attribute)
@@ -17,7 +18,10 @@
  *	policy_request_end() finds where the first request in data ends:
  *	the length up to and including its empty line, or 0 when the empty
  *	line has not arrived yet. A request starting with the empty line
- *	(no attributes) ends at 1.
+ *	(no attributes) ends at 1. policy_request_end_from() is the same
+ *	for a caller that already looked at data[0, looked) and found no
+ *	end there: it looks only at what came since, so a request that
+ *	arrives a byte at a time costs its length, not its length squared.
  *
  *	policy_request_parse() parses one whole request, block[0, length)
  *	as policy_request_end() delimited it, in place (it writes NULs into
@@ -72,11 +76,19 @@ policy_attribute_name(enum policy_attribute attribute)
 size_t
 policy_request_end(const char *data, size_t length)
 {
+	return policy_request_end_from(data, length, 0);
+}
+
+size_t
+policy_request_end_from(const char *data, size_t length, size_t looked)
+{
 	const char *at;
 
 	if (length > 0 && data[0] == '\n')
 		return 1;
-	for (const char *p = data; (size_t)(p - data) + 1 < length;
+	/* The empty line may start with the last newline already seen. */
+	looked = looked > 0 ? looked - 1 : 0;
+	for (const char *p = data + looked; (size_t)(p - data) + 1 < length;
 	     p = at + 1) {
 		at = memchr(p, '\n', length - (size_t)(p - data) - 1);
 		if (at == NULL)

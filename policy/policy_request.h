@@ -38,6 +38,7 @@ struct policy_request {
 };
 
 size_t policy_request_end(const char *data, size_t length);
+size_t policy_request_end_from(const char *data, size_t length, size_t looked);
 bool policy_request_parse(char *block, size_t length,
     struct policy_request *request, char *error, size_t error_size);
 const char *policy_request_value(

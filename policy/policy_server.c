@@ -52,6 +52,7 @@ struct connection {
 	struct policy_server *server;
 	struct bufferevent *events;
 	struct limit_decision *pending;
+	size_t looked; /* bytes of the input seen to hold no request end */
 	struct recipient_domains recipients; /* of the message in progress */
 	struct connection *previous, *next;
 };
@@ -113,12 +114,13 @@ serve(struct connection *connection)
 		size_t look = available > POLICY_REQUEST_MAX
 		                  ? POLICY_REQUEST_MAX
 		                  : available;
-		const char *data =
-		    (const char *)evbuffer_pullup(input, (ev_ssize_t)look);
-		size_t end = data ? policy_request_end(data, look) : 0;
-		char *block;
+		char *data = (char *)evbuffer_pullup(input, (ev_ssize_t)look);
+		size_t end = data ? policy_request_end_from(
+		                        data, look, connection->looked)
+		                  : 0;
 
 		if (end == 0) {
+			connection->looked = look;
 			if (available >= POLICY_REQUEST_MAX) {
 				log_warning("closing a policy connection: a "
 				            "request over %d bytes",
@@ -127,15 +129,15 @@ serve(struct connection *connection)
 			}
 			return;
 		}
-		block = xmalloc(end);
-		evbuffer_remove(input, block, end);
+		connection->looked = 0;
+		/* Parsed where it lies: the decision copies what it keeps,
+		 * and the request is drained after it. */
 		if (!policy_request_parse(
-		        block, end, &request, error, sizeof(error))) {
+		        data, end, &request, error, sizeof(error))) {
 			char shown[512];
 
 			text_escape(shown, sizeof(shown), error, strlen(error));
 			log_warning("closing a policy connection: %s", shown);
-			free(block);
 			connection_close(connection);
 			return;
 		}
@@ -147,7 +149,7 @@ serve(struct connection *connection)
 		connection->pending = limits_decide(&request,
 		    recipient_domains_of(&connection->recipients, &request),
 		    answered, connection, action, sizeof(action));
-		free(block);
+		evbuffer_drain(input, end);
 		if (connection->pending == NULL)
 			write_answer(connection, action);
 	}

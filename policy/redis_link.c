@@ -5,7 +5,7 @@
  *	#include "redis_link.h"
  *
  *	struct redis_link *redis_link_new(base, settings, script)
- *	struct redis_call *redis_link_eval(link, count, words, lengths, done,
+ *	struct redis_call *redis_link_eval(link, text, lengths, count, done,
  *		context)
  *	void redis_link_free(link)
  * DESCRIPTION
@@ -20,8 +20,10 @@
  *	the wire. A request that comes while Redis is still connecting
  *	waits for it (within timeout) rather than failing.
  *
- *	redis_link_eval() runs the script: EVALSHA with words (numkeys,
- *	keys, arguments) and, when Redis answers NOSCRIPT (a SCRIPT FLUSH,
+ *	redis_link_eval() runs the script: EVALSHA with count words (numkeys,
+ *	keys, arguments), written one after the other in text, of lengths;
+ *	the call takes text over (text is left empty), so the words are not
+ *	copied again for the retry: when Redis answers NOSCRIPT (a SCRIPT FLUSH,
  *	a restarted or failed-over Redis), the same words again with EVAL,
  *	which also caches the script. done(context, reply, why) is called
  *	once: with the reply, or with NULL and why when there is no answer
@@ -83,9 +85,10 @@ struct redis_call {
 	bool in_flight; /* hiredis holds a callback for it */
 	bool finished;
 	bool tried_eval;
-	int count; /* words, after EVALSHA and the SHA */
-	char **words;
-	size_t *lengths;
+	int count;          /* words, EVALSHA and the SHA first */
+	struct buffer text; /* the words after those two, one after another */
+	const char **words; /* count pointers, then count lengths: */
+	size_t *lengths;    /* one allocation */
 };
 
 static void link_connect(struct redis_link *link);
@@ -180,12 +183,15 @@ on_setup_reply(redisAsyncContext *context, void *r, void *privdata)
 {
 	redisReply *reply = r;
 	struct redis_link *link = context->data;
+	char why[256];
 
 	(void)privdata;
 	if (link == NULL || reply == NULL || reply->type != REDIS_REPLY_ERROR)
 		return;
-	log_error("Redis refused the set-up: %.200s", reply->str);
-	drop(link, "set-up refused");
+	/* Logged with the outage, at most once a second: a wrong password
+	 * is tried again every REDIS_LINK_RETRY_MAX_MS. */
+	snprintf(why, sizeof(why), "set-up refused: %.200s", reply->str);
+	drop(link, why);
 }
 
 static void
@@ -193,6 +199,7 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 {
 	redisReply *reply = r;
 	struct redis_link *link = context->data;
+	char why[256];
 
 	(void)privdata;
 	if (link == NULL || reply == NULL)
@@ -200,10 +207,10 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 	if (reply->type != REDIS_REPLY_STRING ||
 	    strncmp(reply->str, link->sha, reply->len) != 0 ||
 	    reply->len != strlen(link->sha)) {
-		log_error("Redis SCRIPT LOAD failed: %.200s",
+		snprintf(why, sizeof(why), "SCRIPT LOAD failed: %.200s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str
 		                                     : "unexpected reply");
-		drop(link, "SCRIPT LOAD failed");
+		drop(link, why);
 		return;
 	}
 	link->connected = true;
@@ -294,10 +301,8 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 static void
 call_free(struct redis_call *call)
 {
-	for (int i = 0; i < call->count; i++)
-		free(call->words[i]);
+	buffer_free(&call->text);
 	free(call->words);
-	free(call->lengths);
 	event_free(call->timer);
 	free(call);
 }
@@ -357,40 +362,27 @@ static bool
 send_call(struct redis_call *call)
 {
 	struct redis_link *link = call->link;
-	int count = call->count + 2;
-	const char **words = xreallocarray(NULL, (size_t)count, sizeof(*words));
-	size_t *lengths = xreallocarray(NULL, (size_t)count, sizeof(*lengths));
-	int status;
 
-	if (link->context == NULL) {
-		free(words);
-		free(lengths);
+	if (link->context == NULL)
 		return false;
-	}
-	words[0] = call->tried_eval ? "EVAL" : "EVALSHA";
-	words[1] = call->tried_eval ? link->script : link->sha;
-	lengths[0] = strlen(words[0]);
-	lengths[1] = strlen(words[1]);
-	for (int i = 0; i < call->count; i++) {
-		words[i + 2] = call->words[i];
-		lengths[i + 2] = call->lengths[i];
-	}
-	status = redisAsyncCommandArgv(
-	    link->context, on_reply, call, count, words, lengths);
-	free(words);
-	free(lengths);
-	if (status != REDIS_OK)
+	call->words[0] = call->tried_eval ? "EVAL" : "EVALSHA";
+	call->words[1] = call->tried_eval ? link->script : link->sha;
+	call->lengths[0] = strlen(call->words[0]);
+	call->lengths[1] = strlen(call->words[1]);
+	if (redisAsyncCommandArgv(link->context, on_reply, call, call->count,
+	        call->words, call->lengths) != REDIS_OK)
 		return false;
 	call->in_flight = true;
 	return true;
 }
 
 struct redis_call *
-redis_link_eval(struct redis_link *link, int count, const char **words,
-    const size_t *lengths, redis_link_done done, void *context)
+redis_link_eval(struct redis_link *link, struct buffer *text,
+    const size_t *lengths, int count, redis_link_done done, void *context)
 {
 	struct redis_call *call;
 	struct timeval timeout = timeval_of_ms(link->settings.timeout);
+	size_t at = 0;
 
 	if (link->context == NULL)
 		return NULL;
@@ -398,14 +390,16 @@ redis_link_eval(struct redis_link *link, int count, const char **words,
 	call->link = link;
 	call->done = done;
 	call->context = context;
-	call->count = count;
-	call->words = xreallocarray(NULL, (size_t)count, sizeof(char *));
-	call->lengths = xreallocarray(NULL, (size_t)count, sizeof(size_t));
+	call->count = count + 2;
+	call->text = *text;
+	memset(text, 0, sizeof(*text));
+	call->words = xmalloc((size_t)call->count *
+	                      (sizeof(*call->words) + sizeof(*call->lengths)));
+	call->lengths = (size_t *)(call->words + call->count);
 	for (int i = 0; i < count; i++) {
-		call->lengths[i] = lengths[i];
-		call->words[i] = xmalloc(lengths[i] + 1);
-		memcpy(call->words[i], words[i], lengths[i]);
-		call->words[i][lengths[i]] = '\0';
+		call->words[i + 2] = call->text.data + at;
+		call->lengths[i + 2] = lengths[i];
+		at += lengths[i];
 	}
 	call->timer = evtimer_new(link->base, on_call_timeout, call);
 	if (!send_call(call)) {

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "buffer.h"
 #include "config_common.h"
 
 #define REDIS_LINK_RETRY_MIN_MS 50
@@ -26,9 +27,8 @@ typedef void (*redis_link_done)(
 
 struct redis_link *redis_link_new(struct event_base *base,
     const struct redis_settings *settings, const char *script);
-struct redis_call *redis_link_eval(struct redis_link *link, int count,
-    const char **words, const size_t *lengths, redis_link_done done,
-    void *context);
+struct redis_call *redis_link_eval(struct redis_link *link, struct buffer *text,
+    const size_t *lengths, int count, redis_link_done done, void *context);
 void redis_link_free(struct redis_link *link);
 
 #endif

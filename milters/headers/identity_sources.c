@@ -5,16 +5,16 @@
  *	#include "identity_sources.h"
  *
  *	bool identity_sources_open(sources, config, errors)
- *	enum identity_answer identity_sources_owns(sources, user, address,
- *		length, why, why_size)
+ *	enum identity_answer identity_sources_owns(sources, user, addresses,
+ *		count, first, why, why_size)
  *	void identity_sources_close(sources)
  * DESCRIPTION
  *	The sources rule_from_owner.c asks, when from_ownership is on:
  *	identities_file, read whole by identity_sources_open() (a file
  *	with errors is refused, with each error in errors), and the Redis
  *	set of the user (sender_identity.c; [redis] settings), asked with
- *	two pipelined SISMEMBER (the address, its @domain): one round trip,
- *	and any Redis version.
+ *	two SISMEMBER per address (the address, its @domain), all of a
+ *	message's addresses pipelined: one round trip, any Redis version.
  *
  *	identity_sources_owns() asks the file first, so what the file
  *	grants needs no Redis; then Redis. IDENTITY_UNKNOWN, with the
@@ -78,81 +78,117 @@ log_failure(const char *why)
 		log_warning("sender identities: %s", why);
 }
 
-/* 1: granted, 0: not, -1: no answer (why says). */
-static int
+/* For each address still IDENTITY_UNKNOWN in answers, whether the
+ * user's set grants it: two SISMEMBER each (the address, its @domain),
+ * all pipelined, one round trip. false, with why, when Redis does not
+ * answer; then answers keep their IDENTITY_UNKNOWN. */
+static bool
 ask_redis(struct identity_sources *sources, const char *user,
-    const struct identity_members *members, char *why, size_t why_size)
+    const struct identity_members *members, enum identity_answer *answers,
+    size_t count, char *why, size_t why_size)
 {
 	struct buffer key = {0};
 	char error[256];
 	redisContext *connection;
-	redisReply *reply[2] = {NULL, NULL};
-	int granted = 0;
+	redisReply *reply = NULL;
 	bool healthy = true;
 
-	if (!sender_identity_key(sources->key_prefix, user, &key))
-		return 0;
+	if (!sender_identity_key(sources->key_prefix, user, &key)) {
+		for (size_t i = 0; i < count; i++)
+			if (answers[i] == IDENTITY_UNKNOWN)
+				answers[i] = IDENTITY_NOT_OWNED;
+		return true;
+	}
 	connection = redis_pool_take(sources->redis, error, sizeof(error));
 	if (connection == NULL) {
 		snprintf(why, why_size, "Redis: %s", error);
 		buffer_free(&key);
-		return -1;
+		return false;
 	}
-	for (int i = 0; i < 2; i++) {
-		const char *words[] = {"SISMEMBER", key.data,
-		    i == 0 ? members->address : members->domain};
+	for (size_t i = 0; i < count; i++) {
+		if (answers[i] != IDENTITY_UNKNOWN)
+			continue;
+		redisAppendCommandArgv(connection, 3,
+		    (const char *[]){"SISMEMBER", key.data, members[i].address},
+		    NULL);
+		redisAppendCommandArgv(connection, 3,
+		    (const char *[]){"SISMEMBER", key.data, members[i].domain},
+		    NULL);
+	}
+	/* Every reply is read, so the connection stays in step. */
+	for (size_t i = 0; i < count; i++) {
+		bool granted = false;
 
-		redisAppendCommandArgv(connection, 3, words, NULL);
+		if (answers[i] != IDENTITY_UNKNOWN)
+			continue;
+		for (int j = 0; j < 2 && healthy; j++) {
+			healthy = redisGetReply(connection, (void **)&reply) ==
+			              REDIS_OK &&
+			          reply != NULL &&
+			          reply->type == REDIS_REPLY_INTEGER;
+			if (healthy)
+				granted |= reply->integer == 1;
+			else
+				snprintf(why, why_size, "Redis: %.200s",
+				    connection->err ? connection->errstr
+				    : reply != NULL &&
+				            reply->type == REDIS_REPLY_ERROR
+				        ? reply->str
+				        : "unexpected reply to SISMEMBER");
+			freeReplyObject(reply);
+			reply = NULL;
+		}
+		if (!healthy)
+			break;
+		answers[i] = granted ? IDENTITY_OWNED : IDENTITY_NOT_OWNED;
 	}
-	for (int i = 0; i < 2 && healthy; i++) {
-		healthy =
-		    redisGetReply(connection, (void **)&reply[i]) == REDIS_OK &&
-		    reply[i] != NULL && reply[i]->type == REDIS_REPLY_INTEGER;
-		if (healthy)
-			granted |= reply[i]->integer == 1;
-	}
-	if (!healthy)
-		snprintf(why, why_size, "Redis: %.200s",
-		    connection->err ? connection->errstr
-		    : reply[0] != NULL && reply[0]->type == REDIS_REPLY_ERROR
-		        ? reply[0]->str
-		    : reply[1] != NULL && reply[1]->type == REDIS_REPLY_ERROR
-		        ? reply[1]->str
-		        : "unexpected reply to SISMEMBER");
-	freeReplyObject(reply[0]);
-	freeReplyObject(reply[1]);
 	redis_pool_give(sources->redis, connection, healthy);
 	buffer_free(&key);
-	return healthy ? granted : -1;
+	return healthy;
 }
 
 enum identity_answer
-identity_sources_owns(void *source, const char *user, const char *address,
-    size_t length, char *why, size_t why_size)
+identity_sources_owns(void *source, const char *user,
+    const struct identity_address *addresses, size_t count, size_t *first,
+    char *why, size_t why_size)
 {
 	struct identity_sources *sources = source;
-	struct identity_members members;
+	struct identity_members *members =
+	    xreallocarray(NULL, count + 1, sizeof(*members));
+	enum identity_answer *answers =
+	    xreallocarray(NULL, count + 1, sizeof(*answers));
+	enum identity_answer answer = IDENTITY_OWNED;
+	bool asked = false;
 
-	if (!sources->open) {
+	if (!sources->open)
 		snprintf(why, why_size, "identities_file did not load");
-		return IDENTITY_UNKNOWN;
+	/* What the file grants or no one can own needs no Redis. */
+	for (size_t i = 0; i < count; i++) {
+		answers[i] = IDENTITY_UNKNOWN;
+		if (!sources->open)
+			continue;
+		if (!sender_identity_members(
+		        addresses[i].text, addresses[i].length, &members[i]))
+			answers[i] = IDENTITY_NOT_OWNED;
+		else if (sources->has_file &&
+		         identity_file_allows(
+		             &sources->file, user, &members[i]))
+			answers[i] = IDENTITY_OWNED;
+		else if (sources->redis == NULL)
+			answers[i] = IDENTITY_NOT_OWNED;
+		else
+			asked = true;
 	}
-	if (!sender_identity_members(address, length, &members))
-		return IDENTITY_NOT_OWNED;
-	if (sources->has_file &&
-	    identity_file_allows(&sources->file, user, &members))
-		return IDENTITY_OWNED;
-	if (sources->redis == NULL)
-		return IDENTITY_NOT_OWNED;
-	switch (ask_redis(sources, user, &members, why, why_size)) {
-	case 1:
-		return IDENTITY_OWNED;
-	case 0:
-		return IDENTITY_NOT_OWNED;
-	default:
+	if (asked &&
+	    !ask_redis(sources, user, members, answers, count, why, why_size))
 		log_failure(why);
-		return IDENTITY_UNKNOWN;
-	}
+	*first = count;
+	for (size_t i = 0; i < count && answer == IDENTITY_OWNED; i++)
+		if ((answer = answers[i]) != IDENTITY_OWNED)
+			*first = i;
+	free(members);
+	free(answers);
+	return answer;
 }
 
 void

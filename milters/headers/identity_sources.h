@@ -24,7 +24,8 @@ struct identity_sources {
 bool identity_sources_open(struct identity_sources *sources,
     const struct headers_config *config, struct config_errors *errors);
 enum identity_answer identity_sources_owns(void *sources, const char *user,
-    const char *address, size_t length, char *why, size_t why_size);
+    const struct identity_address *addresses, size_t count, size_t *first,
+    char *why, size_t why_size);
 void identity_sources_close(struct identity_sources *sources);
 
 #endif

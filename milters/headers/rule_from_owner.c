@@ -30,41 +30,44 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "address_list.h"
 #include "header_text.h"
 #include "rules.h"
 #include "sender_identity.h"
+#include "xmalloc.h"
 
-/* The first mailbox of header at that the user does not own, copied to
- * unowned; IDENTITY_OWNED when there is none. */
-static enum identity_answer
-check_header(struct rule_context *context, size_t at, struct buffer *text,
-    struct address_list *list, char *unowned, size_t unowned_size, char *why,
-    size_t why_size)
+/* The mailboxes of header at, added to addresses (pointing into text,
+ * which must stay); one that does not parse or names none adds
+ * "(none)", which no one owns. */
+static void
+gather(struct rule_context *context, size_t at, struct buffer *text,
+    struct identity_address **addresses, size_t *count)
 {
-	buffer_reset(text);
-	header_unfold_trim(header_list_value(context->headers, at), text);
-	if (!address_list_parse(text->data, list) || list->count == 0) {
-		snprintf(unowned, unowned_size, "(none)");
-		return IDENTITY_NOT_OWNED;
-	}
-	for (size_t i = 0; i < list->count; i++) {
-		const struct address_element *element = &list->elements[i];
-		const char *spec = text->data + element->spec_start;
-		size_t length = element->spec_end - element->spec_start;
-		enum identity_answer answer =
-		    context->owns(context->identity_source, context->user, spec,
-		        length, why, why_size);
+	struct address_list list;
+	size_t room;
 
-		if (answer != IDENTITY_OWNED) {
-			snprintf(
-			    unowned, unowned_size, "%.*s", (int)length, spec);
-			return answer;
-		}
+	header_unfold_trim(header_list_value(context->headers, at), text);
+	if (!address_list_parse(text->data, &list) || list.count == 0) {
+		address_list_free(&list);
+		*addresses =
+		    xreallocarray(*addresses, *count + 1, sizeof(**addresses));
+		(*addresses)[(*count)++] =
+		    (struct identity_address){"(none)", 6};
+		return;
 	}
-	return IDENTITY_OWNED;
+	room = *count + list.count;
+	*addresses = xreallocarray(*addresses, room, sizeof(**addresses));
+	for (size_t i = 0; i < list.count; i++) {
+		const struct address_element *element = &list.elements[i];
+
+		(*addresses)[(*count)++] =
+		    (struct identity_address){text->data + element->spec_start,
+		        element->spec_end - element->spec_start};
+	}
+	address_list_free(&list);
 }
 
 /* The user's own address as From: " Name <user>" or " <user>". */
@@ -110,10 +113,11 @@ rule_from_owner(struct rule_context *context)
 {
 	size_t at[2] = {header_list_find(context->headers, "From", 0),
 	    header_list_find(context->headers, "Sender", 0)};
-	enum identity_answer answer = IDENTITY_OWNED;
+	enum identity_answer answer;
 	char unowned[IDENTITY_ADDRESS_MAX + 1] = "", why[256] = "";
-	struct buffer text = {0};
-	struct address_list list;
+	struct buffer text[2] = {{0}, {0}};
+	struct identity_address *addresses = NULL;
+	size_t count = 0, first;
 
 	if (context->user == NULL || context->owns == NULL)
 		return RULE_PASS;
@@ -121,14 +125,18 @@ rule_from_owner(struct rule_context *context)
 		return rule_refuse(context, "5.7.1",
 		    "Message has no From header for user %.100s",
 		    context->user);
-	for (size_t i = 0; i < 2 && answer == IDENTITY_OWNED; i++) {
-		if (at[i] == HEADER_NOT_FOUND)
-			continue;
-		answer = check_header(context, at[i], &text, &list, unowned,
-		    sizeof(unowned), why, sizeof(why));
-		address_list_free(&list);
-	}
-	buffer_free(&text);
+	for (size_t i = 0; i < 2; i++)
+		if (at[i] != HEADER_NOT_FOUND)
+			gather(context, at[i], &text[i], &addresses, &count);
+	/* Every mailbox in one question: one Redis round trip. */
+	answer = context->owns(context->identity_source, context->user,
+	    addresses, count, &first, why, sizeof(why));
+	if (answer != IDENTITY_OWNED)
+		snprintf(unowned, sizeof(unowned), "%.*s",
+		    (int)addresses[first].length, addresses[first].text);
+	free(addresses);
+	buffer_free(&text[0]);
+	buffer_free(&text[1]);
 	if (answer == IDENTITY_OWNED)
 		return RULE_PASS;
 	if (answer == IDENTITY_UNKNOWN) {

@@ -15,10 +15,19 @@
 /* Whether a user may send as an address (rule_from_owner.c). */
 enum identity_answer { IDENTITY_NOT_OWNED, IDENTITY_OWNED, IDENTITY_UNKNOWN };
 
-/* Asks the identity sources; IDENTITY_UNKNOWN with the reason in why
- * when none could answer. */
+/* An address as the header holds it (not NUL-terminated). */
+struct identity_address {
+	const char *text;
+	size_t length;
+};
+
+/* Asks the identity sources about every address at once: IDENTITY_OWNED
+ * if the user owns them all; else the answer for the first that is not
+ * owned (*first its index), IDENTITY_UNKNOWN with the reason in why
+ * when no source could answer for it. */
 typedef enum identity_answer (*identity_lookup)(void *source, const char *user,
-    const char *address, size_t length, char *why, size_t why_size);
+    const struct identity_address *addresses, size_t count, size_t *first,
+    char *why, size_t why_size);
 
 /* What a rule knows about the message, and what it leaves for the
  * others: the change log, or a refusal. */

@@ -8,8 +8,9 @@
  * limit with every subject part, per recipient domain noted too; the
  * rest (a request never finished) is left, as the daemon would close
  * the connection. Checks: a request ends inside the data, after a
- * newline; a parsed one has a request attribute; a subject is one line
- * of printable ASCII.
+ * newline, and where it ends when looked for in two reads
+ * (policy_request_end_from()); a parsed one has a request attribute; a
+ * subject is one line of printable ASCII.
  */
 #include "config.h"
 
@@ -57,8 +58,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while ((end = policy_request_end(stream, size)) > 0) {
 		char *block;
+		size_t half = end / 2;
 
 		if (end > size || stream[end - 1] != '\n')
+			__builtin_trap();
+		/* Looked at in two reads, as the daemon does: the same end. */
+		if (policy_request_end(stream, half) == 0 &&
+		    policy_request_end_from(stream, size, half) != end)
 			__builtin_trap();
 		if (end <= POLICY_REQUEST_MAX) {
 			block = malloc(end);
