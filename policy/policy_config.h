@@ -1,5 +1,5 @@
 /*
- * policy_config.h - the [policy] and [limit "NAME"] sections of waypost.conf
+ * policy_config.h - [policy], [limit "NAME"], [warmup "NAME"] of waypost.conf
  */
 #ifndef WAYPOST_POLICY_CONFIG_H
 #define WAYPOST_POLICY_CONFIG_H
@@ -43,21 +43,48 @@ struct limit_section {
 	size_t part_count;
 };
 
+#define WARMUP_SCHEDULE_MAX 366 /* days */
+#define WARMUP_CAP_MAX      1000000000LL
+
+enum warmup_per { WARMUP_PER_DOMAIN, WARMUP_PER_GROUP };
+
+struct warmup_section {
+	char *name; /* first: the instance name */
+	struct config_list domains;
+	struct config_list schedule; /* numbers, "unlimited" */
+	int per;                     /* enum warmup_per */
+	char *action; /* NULL: DEFER_IF_PERMIT 4.7.1 warm-up cap ... */
+};
+
 struct policy_section {
 	struct daemon_settings daemon;
 	long long ipv4_network_prefix;
 	long long ipv6_network_prefix;
+	struct cidr_list trusted_networks;
+	struct config_list local_domains; /* "example.com", ".example.com" */
+	bool check_relay;
+	bool check_sender_ownership;
+	char *identities_file;
+	bool check_suspension;
+	char *suspension_action;
+	bool detect_compromise;
+	long long compromise_window; /* milliseconds */
+	long long compromise_max_addresses;
+	long long compromise_max_failures;
 };
 
 struct policy_config {
 	struct log_settings log;
 	struct redis_settings redis;
 	struct policy_section policy;
-	struct config_instances limits; /* struct limit_section */
+	struct config_instances limits;  /* struct limit_section */
+	struct config_instances warmups; /* struct warmup_section */
 };
 
 extern const struct config_schema policy_schema;
 
+void policy_config_check(
+    const struct policy_config *config, struct config_errors *errors);
 const char *limit_subject_part_name(int part);
 bool limit_action_valid(const char *action, char *error, size_t error_size);
 

@@ -14,25 +14,31 @@
  *	                  keeps the running one (logged). Requests waiting
  *	                  for Redis finish with the limits they started with.
  *	SIGTERM, SIGINT   stop: close the socket and every connection.
+ *
+ *	At -n, start and reload, besides each section's own checks
+ *	(policy_config.c), identities_file must load and no domain may be
+ *	in two [warmup] sections.
  * CONFIGURATION PARAMETERS
- *	[policy], [limit "NAME"] and [redis] of waypost.conf(5); see
- *	waypost-policyd(8).
+ *	[policy], [limit "NAME"], [warmup "NAME"] and [redis] of
+ *waypost.conf(5); see waypost-policyd(8).
  */
 #include "config.h"
 
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <event2/event.h>
 
 #include "daemon.h"
 #include "daemon_signal.h"
-#include "limit_decide.h"
-#include "limit_script.h"
+#include "policy_decide.h"
+#include "decide_script.h"
 #include "log.h"
 #include "policy_config.h"
 #include "policy_server.h"
 #include "redis_link.h"
+#include "sender_identity.h"
 
 struct loop {
 	struct daemon *daemon;
@@ -40,6 +46,23 @@ struct loop {
 	struct redis_link *link;
 	int status;
 };
+
+static bool
+check(const void *config_struct, struct config_errors *errors)
+{
+	const struct policy_config *config = config_struct;
+	size_t before = errors->count;
+	struct identity_file identities;
+
+	policy_config_check(config, errors);
+	if (config->policy.identities_file != NULL) {
+		if (!identity_file_load(
+		        config->policy.identities_file, &identities, errors))
+			return false;
+		identity_file_free(&identities);
+	}
+	return errors->count == before;
+}
 
 static void
 on_signal(evutil_socket_t fd, short what, void *argument)
@@ -53,7 +76,7 @@ on_signal(evutil_socket_t fd, short what, void *argument)
 	while ((number = daemon_signal_next()) != 0) {
 		if (number == SIGHUP) {
 			if (daemon_reload(loop->daemon, &previous))
-				limits_install(daemon_config(loop->daemon),
+				decide_install(daemon_config(loop->daemon),
 				    previous, loop->link);
 			continue;
 		}
@@ -75,8 +98,8 @@ run(struct daemon *daemon)
 		log_error("cannot make an event loop");
 		return 1;
 	}
-	loop.link = redis_link_new(loop.base, &config->redis, limit_script);
-	limits_install(config, NULL, loop.link);
+	loop.link = redis_link_new(loop.base, &config->redis, decide_script);
+	decide_install(config, NULL, loop.link);
 	server = policy_server_start(
 	    loop.base, daemon_listen_fd(daemon), error, sizeof(error));
 	if (server == NULL) {
@@ -91,7 +114,7 @@ run(struct daemon *daemon)
 		policy_server_stop(server);
 	}
 	redis_link_free(loop.link);
-	limits_shutdown();
+	decide_shutdown();
 	event_base_free(loop.base);
 	return loop.status;
 }
@@ -102,6 +125,7 @@ static const struct daemon_program program = {
     .schema = &policy_schema,
     .settings_offset = offsetof(struct policy_config, policy.daemon),
     .log_offset = offsetof(struct policy_config, log),
+    .check = check,
     .run = run,
 };
 

@@ -12,7 +12,7 @@
  *	sends requests on it one after the other. All of them are served
  *	by one libevent loop: a bufferevent per connection, no thread per
  *	connection. Each request, once its empty line has arrived, is
- *	parsed (policy_request.c) and answered (limit_decide.c) with
+ *	parsed (policy_request.c) and answered (policy_decide.c) with
  *	"action=...", then an empty line. While a request waits for Redis,
  *	what the client sends meanwhile waits in its buffer (bounded by the
  *	read watermark) and is answered in order after; reading is not
@@ -41,7 +41,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
-#include "limit_decide.h"
+#include "policy_decide.h"
 #include "log.h"
 #include "policy_request.h"
 #include "policy_server.h"
@@ -51,7 +51,7 @@
 struct connection {
 	struct policy_server *server;
 	struct bufferevent *events;
-	struct limit_decision *pending;
+	struct decision *pending;
 	size_t looked; /* bytes of the input seen to hold no request end */
 	struct recipient_domains recipients; /* of the message in progress */
 	struct connection *previous, *next;
@@ -70,7 +70,7 @@ connection_close(struct connection *connection)
 {
 	struct policy_server *server = connection->server;
 
-	limits_forget(connection->pending);
+	decide_forget(connection->pending);
 	if (connection->previous != NULL)
 		connection->previous->next = connection->next;
 	else
@@ -146,7 +146,7 @@ serve(struct connection *connection)
 		        "RCPT") == 0)
 			recipient_domains_note(
 			    &connection->recipients, &request);
-		connection->pending = limits_decide(&request,
+		connection->pending = decide(&request,
 		    recipient_domains_of(&connection->recipients, &request),
 		    answered, connection, action, sizeof(action));
 		evbuffer_drain(input, end);

@@ -16,7 +16,7 @@ is no decision: it is in the mix, not in decisions/s.
 
 At 8 and at 64 connections, --rounds rounds alternate postfwd2,
 waypost-policyd and the ceiling: redis-benchmark running EVALSHA of
-waypost-policyd's own script (policy/limit_script.lua) with the keys and
+waypost-policyd's own script (policy/decide_script.lua) with the keys and
 arguments the daemon sends for these limits (subjects varied over 1,000
 with -r 1000, the instance over 10^9 so that every call charges), with as
 many clients as the daemons have connections and no pipelining. Medians
@@ -29,7 +29,12 @@ its median rate (closed-loop latency at saturation is connections over
 throughput), side by side with the floor: a waypost-policyd with no
 limits, which answers every request at once without Redis, under the same
 load, so the p99 this machine's scheduling (and the hypervisor's steal)
-adds to any service is measured apart. Then its peak RSS (VmHWM) in a fresh process after 1,000
+adds to any service is measured apart. Then, in alternating rounds at 8
+and 64 connections, the cost of issue 6's account checks: a
+waypost-policyd with every check on (suspension, sender ownership with
+each sender granted its domain in Redis, compromise detection, a warm-up
+cap for the senders' domain; no threshold or cap reached) against the
+same limits alone. Then its peak RSS (VmHWM) in a fresh process after 1,000
 connections opened at once and used for 5 requests each, every request
 waiting for Redis (see peak_rss()). It also prints the share of CPU time
 the hypervisor took during the rounds (steal), which slows and stalls all
@@ -37,7 +42,8 @@ sides alike.
 
 Targets (issue 5): at least 15 times postfwd2's decisions/s; p99 at most
 2 ms at 64 connections; at least 50% of the redis-benchmark ceiling; peak
-RSS at most 32 MB with 1,000 connections. Needs root, postfwd2,
+RSS at most 32 MB with 1,000 connections. Issue 6: every check on keeps
+at least 80% of the decisions/s of the limits alone. Needs root, postfwd2,
 redis-server, redis-benchmark and redis-cli.
 """
 import argparse
@@ -67,8 +73,8 @@ RSS_REDIS_TIMEOUT = "10s"
 DAEMON_FILES = 4096
 USER, GROUP = "nobody", "nogroup"
 PREFIX = "waypost:"
-FAIL_CLOSED = "DEFER_IF_PERMIT 4.3.0"  # limit_decide.c, fail_mode = closed
-DECISION_KEEP_MS = 3600000  # limit_decide.c
+FAIL_CLOSED = "DEFER_IF_PERMIT 4.3.0"  # policy_decide.c, fail_mode = closed
+DECISION_KEEP_MS = 3600000  # policy_decide.c
 
 # name: (subject, count, window in seconds, max); as ANCHORS.md's rules.
 LIMITS = {
@@ -76,6 +82,22 @@ LIMITS = {
     "daily": ("sasl_username", "recipients", 86400, 1000000),
     "client": ("client_address", "messages", 60, 100000),
 }
+# [policy] lines: the limits alone (issue 5), and every account check on
+# (issue 6): suspension, sender ownership (each sender granted its domain
+# in Redis, see grant_senders()), compromise detection (thresholds never
+# reached) and a warm-up cap for the senders' domain (never reached).
+LIMITS_ONLY = "check_suspension = no\n"
+ALL_CHECKS = ("check_suspension = yes\ncheck_sender_ownership = yes\n"
+              "detect_compromise = yes\n"
+              '[warmup "bench"]\ndomains = example.com\n'
+              "schedule = 1000000000\n")
+# The detector's worst case: each request a new client address for its
+# user, with thresholds that 1,000 addresses an hour do not reach.
+WORST_CHECKS = ALL_CHECKS.replace(
+    "detect_compromise = yes\n", "detect_compromise = yes\n"
+    "compromise_max_addresses = 1000000\ncompromise_max_failures = 1000000\n")
+CHECKS_TARGET = 0.80
+
 # ANCHORS.md's rules word for word: postfwd2 reads one rule per line.
 POSTFWD_RULES = """\
 id=R1; sasl_username=~/.+/; action=rate(sasl_username/100000/3600/450 4.7.1 hourly quota exceeded)
@@ -93,7 +115,7 @@ BENCHMARK_CSV = re.compile(r'^"EVALSHA[^"]*","([0-9.]+)","[0-9.]+",'
 
 
 def policy_load(tool, port, connections, seconds=None, requests=None,
-                rate=None):
+                rate=None, paired=False):
     """One run of waypost-policy-load: decisions/s, p50, p99, answers by
     action. An answer of fail_mode = closed (Redis did not answer within
     its timeout) is no decision: it is counted apart, not in the rate.
@@ -102,6 +124,7 @@ def policy_load(tool, port, connections, seconds=None, requests=None,
                "-a", str(SUBJECTS)]
     command += ["-d", str(seconds)] if seconds else ["-n", str(requests)]
     command += ["-r", str(rate)] if rate else []
+    command += ["-p"] if paired else []
     result = run(command + [f"inet:{port}@127.0.0.1"], timeout=900)
     match = SUMMARY.search(result.stdout)
     if result.returncode != 0 or not match or int(match.group(7)):
@@ -129,10 +152,12 @@ def wait_for_decisions(tool, port, name, timeout=20):
         time.sleep(0.2)
 
 
-def policyd_config(work, name, redis, port, redis_extra="", limits=LIMITS):
+def policyd_config(work, name, redis, port, redis_extra="", limits=LIMITS,
+                   checks=LIMITS_ONLY):
     text = (f"[log]\nlevel = warning\n"
             f"[redis]\naddress = {redis.address}\n{redis_extra}"
-            f"[policy]\nsocket = inet:{port}@127.0.0.1\nuser = {USER}\n")
+            f"[policy]\nsocket = inet:{port}@127.0.0.1\nuser = {USER}\n"
+            f"{checks}")
     for limit, (subject, count, window, maximum) in limits.items():
         text += (f'[limit "{limit}"]\nsubject = {subject}\ncount = {count}\n'
                  f"window = {window}s\nmax = {maximum}\n")
@@ -141,11 +166,13 @@ def policyd_config(work, name, redis, port, redis_extra="", limits=LIMITS):
     return path
 
 
-def start_policyd(program, work, name, redis, redis_extra="", limits=LIMITS):
+def start_policyd(program, work, name, redis, redis_extra="", limits=LIMITS,
+                  checks=LIMITS_ONLY):
     """waypost-policyd in the foreground as Postfix's policy service, with
     DAEMON_FILES descriptors (1,000 connections need more than 1,024)."""
     port = free_port()
-    config = policyd_config(work, name, redis, port, redis_extra, limits)
+    config = policyd_config(work, name, redis, port, redis_extra, limits,
+                            checks)
     daemon = Filter(name, [program, "-f", "-c", config], ("127.0.0.1", port),
                     os.path.join(work, f"{name}.log"),
                     preexec_fn=file_limit(DAEMON_FILES))
@@ -218,10 +245,11 @@ class Postfwd:
 
 
 def ceiling_words(sha):
-    """EVALSHA of limit_script.lua as limit_decide.c's ask() calls it at
-    END-OF-MESSAGE for LIMITS: KEYS instance, then each limit's counter
-    and override hash; ARGV "charge", n, DECISION_KEEP_MS, then each
-    limit's name, max, window (ms) and amount. redis-benchmark puts a
+    """EVALSHA of decide_script.lua as policy_decide.c's ask() calls it at
+    END-OF-MESSAGE for LIMITS and no account check: KEYS instance, the
+    account checks' six, then each limit's counter and override hash;
+    ARGV "charge", n, DECISION_KEEP_MS, the account checks' ten, then
+    each limit's name, max, window (ms) and amount. redis-benchmark puts a
     number of 12 digits below -r in each __rand_int__ on its own: the users
     are named as waypost-policy-load names them, so the hourly and daily
     counters are the very hashes the daemon fills (only the override hash,
@@ -229,8 +257,15 @@ def ceiling_words(sha):
     "10.0.<number>", 1,000 of them as the daemon's; the instance takes three
     numbers, 10^9 values, so that every call is a new message and charges."""
     number = "__rand_int__"
-    keys = [f"{PREFIX}instance:bench.{number}.{number}.{number}"]
-    arguments = ["charge", str(len(LIMITS)), str(DECISION_KEEP_MS)]
+    user = f"user{number}@example.com"
+    keys = [f"{PREFIX}instance:bench.{number}.{number}.{number}",
+            f"{PREFIX}suspended:{user}", f"{PREFIX}suspended:@example.com",
+            f"{PREFIX}senders:{user}", f"{PREFIX}clients:{user}",
+            f"{PREFIX}failures:{user}", ""]
+    # The account checks' arguments, none of them asked (limits only).
+    arguments = ["charge", str(len(LIMITS)), str(DECISION_KEEP_MS), "",
+                 user, "@example.com", f"10.0.{number}", number, "3600000",
+                 "5", "10", "1h", ""]
     for name, (subject, count, window, maximum) in LIMITS.items():
         who = (f"user{number}@example.com" if subject == "sasl_username"
                else f"10.0.{number}")
@@ -357,6 +392,55 @@ def steady_latency(options, tool, policyd, floor, rate):
     return median(sides[0], "p99"), median(sides[1], "p99")
 
 
+def grant_senders(redis):
+    """Each of waypost-policy-load's users may send from example.com."""
+    commands = "".join(f"SADD {PREFIX}senders:user{n:012d}@example.com "
+                       f"@example.com\n" for n in range(SUBJECTS))
+    result = run(["redis-cli", "-h", "127.0.0.1", "-p", str(redis.port)],
+                 input=commands, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"redis-cli failed:\n{result.stdout}")
+
+
+def checks_cost(options, tool, redis, policyd, checked, worst):
+    """Rounds alternating the limits alone and every check on, at each
+    concurrency, each user from its own client address (-p) as users log
+    in, the detector at its default thresholds; the share of the first's
+    decisions/s the second keeps. Then at 64 connections the detector's
+    worst case, client addresses drawn apart from users."""
+    shares = {}
+    print("every account check on (suspension, sender ownership, compromise "
+          "detection, warm-up cap) against the limits alone, each user "
+          "from its own client address:")
+    for connections, paired, daemon in (
+            [(c, True, checked) for c in CONCURRENCY] +
+            [(64, False, worst)]):
+        alone, all_on = alternate(options.rounds, *(
+            with_cpu(lambda port=side.port: policy_load(
+                tool, port, connections, options.seconds, paired=paired),
+                lambda pid=side.process.pid: (pid, redis.process.pid))
+            for side in (policyd, daemon)))
+        cpu = (f"CPU per decision (daemon and Redis) "
+               f"{median(alone, 'service_us'):.0f} and "
+               f"{median(all_on, 'service_us'):.0f} us")
+        if not paired:
+            share = median(all_on, "rate") / median(alone, "rate")
+            print(f"{connections:11} the detector's worst case (every "
+                  f"request a new client address for its user): limits "
+                  f"alone {median(alone, 'rate'):.0f}/s, all checks "
+                  f"{median(all_on, 'rate'):.0f}/s: {share:.0%}; {cpu}")
+            continue
+        share = median(all_on, "rate") / median(alone, "rate")
+        shares[connections] = share
+        print(f"{connections:11} limits alone {median(alone, 'rate'):.0f}/s "
+              f"(p99 {median(alone, 'p99'):.2f} ms), all checks "
+              f"{median(all_on, 'rate'):.0f}/s (p99 "
+              f"{median(all_on, 'p99'):.2f} ms): {share:.0%} (target "
+              f"{CHECKS_TARGET:.0%}) {verdict(share >= CHECKS_TARGET)}; "
+              f"{cpu}; answers {answers(all_on)}")
+    return shares
+
+
 def peak_rss(tool, program, work, redis):
     """VmHWM of a fresh waypost-policyd after RSS_CONNECTIONS connections
     opened at once, RSS_REQUESTS requests over them; the answers. Its
@@ -398,7 +482,7 @@ def main():
     program = os.path.join(options.build, "policy/waypost-policyd")
     tool = os.path.join(options.build, "tests/bench/waypost-policy-load")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "..", "..", "policy", "limit_script.lua")
+                          "..", "..", "policy", "decide_script.lua")
     if not os.access(tool, os.X_OK):
         sys.exit(f"bench_policy: {tool} not built: make "
                  f"tests/bench/waypost-policy-load")
@@ -414,9 +498,18 @@ def main():
         floor = start_policyd(program, work, "policyd-floor", redis,
                               limits={})
         filters.append(floor)
+        grant_senders(redis)
+        checked = start_policyd(program, work, "policyd-checks", redis,
+                                checks=ALL_CHECKS)
+        filters.append(checked)
+        worst = start_policyd(program, work, "policyd-worst", redis,
+                              checks=WORST_CHECKS)
+        filters.append(worst)
         postfwd = Postfwd(work)
         postfwd.start()
         wait_for_decisions(tool, policyd.port, "waypost-policyd")
+        wait_for_decisions(tool, checked.port, "waypost-policyd (checks)")
+        wait_for_decisions(tool, worst.port, "waypost-policyd (worst)")
         for connections in CONCURRENCY:  # postfwd2 forks its children
             for port in (postfwd.port, policyd.port):
                 policy_load(tool, port, connections, 2)
@@ -436,6 +529,7 @@ def main():
                               c) for c in CONCURRENCY}
         steady_p99, floor_p99 = steady_latency(options, tool, policyd, floor,
                                                int(results[64]["rate"] / 2))
+        shares = checks_cost(options, tool, redis, policyd, checked, worst)
         print(f"peak RSS of waypost-policyd after all the rounds above: "
               f"{policyd.peak_rss_kb() / 1024:.1f} MB")
         print(f"CPU time taken by the hypervisor (steal) during the rounds: "
@@ -456,6 +550,10 @@ def main():
               f"{p99:.2f} ms {verdict(p99 <= P99_TARGET_MS)} (as fast as "
               f"answered; at half that load {steady_p99:.2f} ms, the floor "
               f"{floor_p99:.2f} ms)")
+        for c in CONCURRENCY:
+            print(f"  issue 6: all checks keep {CHECKS_TARGET:.0%} of the "
+                  f"limits alone at {c} connections: {shares[c]:.0%} "
+                  f"{verdict(shares[c] >= CHECKS_TARGET)}")
         print(f"  peak RSS at most {RSS_LIMIT_KB // 1024} MB with "
               f"{RSS_CONNECTIONS} connections: {rss / 1024:.1f} MB "
               f"{verdict(rss <= RSS_LIMIT_KB)}")

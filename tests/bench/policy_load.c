@@ -6,7 +6,7 @@
  *	to waypost-policyd and to postfwd2.
  * SYNOPSIS
  *	waypost-policy-load [-c CONNECTIONS] [-n REQUESTS | -d SECONDS]
- *		[-r RATE] [-u SENDERS] [-a ADDRESSES] [-x SEED] SOCKET
+ *		[-r RATE] [-u SENDERS] [-a ADDRESSES] [-p] [-x SEED] SOCKET
  * DESCRIPTION
  *	Plays smtpd's side of the SMTPD access policy delegation protocol
  *	against SOCKET (inet:PORT@HOST, inet6:PORT@HOST, unix:/path) over
@@ -30,7 +30,10 @@
  *	user000000000042@example.com, as redis-benchmark's __rand_int__
  *	writes numbers, so the ceiling of bench_policy.py can use the same
  *	Redis keys; client_address from a pool of ADDRESSES (default 1000)
- *	in 10.0.0.0/8. The draws are pseudo-random from SEED (default 1).
+ *	in 10.0.0.0/8, drawn apart from the sender, or with -p the
+ *	sender's own (sender i always from address i modulo ADDRESSES), as
+ *	a user logs in from home. The draws are pseudo-random from SEED
+ *	(default 1).
  *
  *	It prints one summary line: requests answered, connections,
  *	seconds, decisions per second, median and 99th percentile latency
@@ -89,6 +92,7 @@ struct options {
 	long rate; /* requests per second; 0: as fast as answered */
 	long senders;
 	long addresses;
+	bool paired; /* -p: each sender from its own address */
 	unsigned long long seed;
 };
 
@@ -272,6 +276,9 @@ build_request(struct connection *connection, long number)
 	                     (unsigned long long)options.senders);
 	long address = (long)(next_random(connection) %
 	                      (unsigned long long)options.addresses);
+
+	if (options.paired)
+		address = sender % options.addresses;
 	unsigned recipients = (unsigned)(next_random(connection) % 4) + 1;
 	unsigned long size =
 	    1000 + (unsigned long)(next_random(connection) % 99001);
@@ -542,7 +549,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: waypost-policy-load [-c CONNECTIONS] "
 	    "[-n REQUESTS | -d SECONDS] [-r RATE]\n"
-	    "           [-u SENDERS] [-a ADDRESSES] [-x SEED] SOCKET\n");
+	    "           [-u SENDERS] [-a ADDRESSES] [-p] [-x SEED] SOCKET\n");
 	exit(2);
 }
 
@@ -557,7 +564,7 @@ parse_options(int argc, char **argv)
 	options.senders = 1000;
 	options.addresses = 1000;
 	options.seed = 1;
-	while ((option = getopt(argc, argv, "c:n:d:r:u:a:x:")) != -1) {
+	while ((option = getopt(argc, argv, "c:n:d:r:u:a:px:")) != -1) {
 		switch (option) {
 		case 'c':
 			options.connections = option_number(
@@ -582,6 +589,9 @@ parse_options(int argc, char **argv)
 		case 'a':
 			options.addresses = option_number(
 			    "waypost-policy-load", optarg, 1, 250L * 256 * 256);
+			break;
+		case 'p':
+			options.paired = true;
 			break;
 		case 'x':
 			options.seed = (unsigned long long)option_number(

@@ -3,8 +3,9 @@
  * reads it
  *
  * The whole file goes through lib's parser with the policy schema, so
- * the checks of [limit "NAME"] sections (subjects joined with "+",
- * actions) run on arbitrary values; an accepted file is printed as -n
+ * the checks of [policy], [limit "NAME"] and [warmup "NAME"] sections
+ * (subjects joined with "+", actions, domains, schedules) and across
+ * them run on arbitrary values; an accepted file is printed as -n
  * prints it, and every limit's subject must have split into known parts.
  */
 #include "config.h"
@@ -29,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    &policy_schema, "fuzz.conf", (const char *)data, size, &errors);
 	if (config == NULL)
 		return 0;
+	policy_config_check(config, &errors);
 	for (size_t i = 0; i < config->limits.count; i++) {
 		const struct limit_section *limit = config->limits.items[i];
 

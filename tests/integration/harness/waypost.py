@@ -194,23 +194,24 @@ class PolicySetup:
         """For Postfix's check_policy_service."""
         return f"inet:127.0.0.1:{self.port}"
 
-    def config_text(self, limits, redis_extra="", policy_extra=""):
+    def config_text(self, limits, redis_extra="", policy_extra="",
+                    sections=""):
         text = (f"[log]\nlevel = info\n"
                 f"[redis]\naddress = {self.redis_address}\n{redis_extra}\n"
                 f"[policy]\nsocket = inet:{self.port}@127.0.0.1\n"
                 f"user = {DAEMON_USER}\n{policy_extra}\n")
         for name, body in limits.items():
             text += f'[limit "{name}"]\n{body}\n'
-        return text
+        return text + sections
 
     def start(self, limits, redis_extra="", policy_extra="", name="policy",
-              wait_for_redis=True):
+              wait_for_redis=True, sections=""):
         """Start, and (wait_for_redis) wait until its Redis connection is
         up, so a test's first request is not answered by the fail mode
         on a machine too busy to connect within the timeout."""
         self.daemon = Daemon(self.program, self.directory,
                              self.config_text(limits, redis_extra,
-                                              policy_extra), name)
+                                              policy_extra, sections), name)
         self.daemon.start()
         if wait_for_redis:
             self.daemon.wait_for_log("Redis connected")

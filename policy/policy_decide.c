@@ -1,77 +1,90 @@
 /*
  * NAME
- *	limit_decide - a policy request's answer from the limits and Redis
+ *	policy_decide - a policy request's answer from the checks and limits
  * SYNOPSIS
- *	#include "limit_decide.h"
+ *	#include "policy_decide.h"
  *
- *	void limits_install(config, previous, link)
- *	struct limit_decision *limits_decide(request, seen, answer,
+ *	void decide_install(config, previous, link)
+ *	struct decision *decide(request, seen, answer,
  *		context, action, action_size)
- *	void limits_forget(decision)
- *	void limits_shutdown(void)
+ *	void decide_forget(decision)
+ *	void decide_shutdown(void)
  * DESCRIPTION
- *	limits_decide() answers one request. Only RCPT, DATA and
- *	END-OF-MESSAGE concern limits; at other stages, and when no limit
- *	applies (its subject is empty, or the client or user is exempt),
- *	the answer is DUNNO at once: it is written to action and NULL is
- *	returned. Otherwise every limit that applies goes to Redis in one
- *	call of limit_script.lua: at RCPT and DATA to check only (a subject
- *	already at its maximum is refused before the message is sent); at
- *	END-OF-MESSAGE to charge each limit (1 message, recipient_count
- *	recipients, or size bytes) or refuse without charging any, once per
+ *	decide() answers one request. Only MAIL, RCPT, DATA and
+ *	END-OF-MESSAGE concern waypost-policyd; at other stages the answer
+ *	is DUNNO. First the checks that need no Redis: at RCPT, an open
+ *	relay attempt (relay_check.c); then what account_check.c refuses
+ *	on its own. Such an answer, and DUNNO when neither a check nor a
+ *	limit needs Redis (no limit applies: its subject is empty, or the
+ *	client or user is exempt), is written to action and NULL is
+ *	returned.
+ *
+ *	Otherwise the account checks (suspension, sender ownership,
+ *	compromise detection, warm-up cap) and every limit that applies go
+ *	to Redis in one call of decide_script.lua: at MAIL, RCPT and DATA to
+ *	check only (a subject already at its maximum is refused before the
+ *	message is sent; limits are not asked at MAIL); at END-OF-MESSAGE to
+ *	charge each limit (1 message, recipient_count recipients, or size
+ *	bytes) and the warm-up cap, or refuse without charging any, once per
  *	message (instance). A recipient_domain limit charges a message to
  *	several recipients once per domain they are in, by the domains seen
  *	at RCPT (recipient_domains.c, seen). The answer then comes through
- *	answer(context,
- *	action), and the decision is returned so limits_forget() can stop
- *	that call when the Postfix connection goes away.
+ *	answer(context, action), and the decision is returned so
+ *	decide_forget() can stop that call when the Postfix connection goes
+ *	away.
  *
- *	Refused: the limit's action, by default "DEFER_IF_PERMIT 4.7.1
- *	NAME exceeded, try again in N seconds", with one log line naming
- *	the queue ID, limit, subject, count and maximum. When Redis cannot
- *	answer, fail_mode decides: DUNNO (open) or "DEFER_IF_PERMIT 4.3.0
- *	rate limiting temporarily unavailable" (closed).
+ *	A refusal by a limit: the limit's action, by default
+ *	"DEFER_IF_PERMIT 4.7.1 NAME exceeded, try again in N seconds", with
+ *	one log line naming the queue ID, limit, subject, count and
+ *	maximum; by a check: account_check.c's action and log line. When
+ *	Redis cannot answer, fail_mode decides: DUNNO (open) or
+ *	"DEFER_IF_PERMIT 4.3.0 rate limiting temporarily unavailable"
+ *	(closed).
  *
  *	Keys (with [redis] prefix): limit:NAME:SUBJECT, a hash of the
  *	window's buckets; override:SUBJECT, a hash of limit name to maximum
  *	that an operator writes (a customer's plan); instance:INSTANCE, a
- *	message's stored decision.
+ *	message's stored decision; and account_check.c's.
  *
- *	limits_install() makes config current. previous, the configuration
- *	it replaces, is freed once no decision in flight uses it.
+ *	decide_install() makes config current, with its identities_file.
+ *	previous, the configuration it replaces, is freed once no decision
+ *	in flight uses it.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "account_check.h"
 #include "buffer.h"
 #include "cidr.h"
-#include "limit_decide.h"
 #include "limit_subject.h"
 #include "log.h"
+#include "policy_decide.h"
+#include "relay_check.h"
+#include "script_words.h"
 #include "xmalloc.h"
 
-#define DECISION_KEEP_MS   300000 /* how long a message's decision stays */
-#define LIMIT_ARGUMENTS    4      /* per limit: name, max, window, amount */
-#define SCRIPT_FIXED_WORDS 5      /* numkeys, instance key, mode, n, keep */
+#define DECISION_KEEP_MS 300000 /* how long a message's decision stays */
 
 struct runtime {
 	int references;
 	const struct policy_config *config;
 	struct policy_config *retired; /* freed with the runtime */
 	struct redis_link *link;
+	struct identity_file identities;
+	bool has_identities;
 };
 
-struct limit_decision {
+struct decision {
 	struct runtime *runtime;
-	limit_answer answer; /* NULL: forgotten */
+	decide_answer answer; /* NULL: forgotten */
 	void *context;
 	char queue_id[64];
+	struct account_check check;
 	size_t count, capacity;
 	size_t *limits; /* indexes into config->limits */
 	char **subjects;
@@ -87,11 +100,13 @@ runtime_release(struct runtime *runtime)
 		return;
 	if (runtime->retired != NULL)
 		config_free(&policy_schema, runtime->retired);
+	if (runtime->has_identities)
+		identity_file_free(&runtime->identities);
 	free(runtime);
 }
 
 void
-limits_install(const struct policy_config *config,
+decide_install(const struct policy_config *config,
     struct policy_config *previous, struct redis_link *link)
 {
 	struct runtime *runtime = xcalloc(1, sizeof(*runtime));
@@ -99,6 +114,18 @@ limits_install(const struct policy_config *config,
 	runtime->references = 1;
 	runtime->config = config;
 	runtime->link = link;
+	if (config->policy.identities_file != NULL) {
+		struct config_errors errors = {0};
+
+		/* -n, start and reload read it first (policy_main.c) */
+		runtime->has_identities =
+		    identity_file_load(config->policy.identities_file,
+		        &runtime->identities, &errors);
+		if (!runtime->has_identities)
+			log_error("identities_file: %s; Redis alone grants "
+			          "senders",
+			    errors.count > 0 ? errors.text[0] : "unreadable");
+	}
 	if (current != NULL) {
 		current->retired = previous;
 		runtime_release(current);
@@ -107,14 +134,14 @@ limits_install(const struct policy_config *config,
 }
 
 void
-limits_shutdown(void)
+decide_shutdown(void)
 {
 	runtime_release(current);
 	current = NULL;
 }
 
 static void
-decision_free(struct limit_decision *decision)
+decision_free(struct decision *decision)
 {
 	for (size_t i = 0; i < decision->count; i++)
 		free(decision->subjects[i]);
@@ -176,7 +203,7 @@ unavailable(const struct runtime *runtime, const char *queue_id,
 
 	/* The outage itself is logged by redis_link.c, once a second. */
 	log_event(open ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, queue_id,
-	    "limits not checked (%s): %s", why,
+	    "limits and checks not asked of Redis (%s): %s", why,
 	    open ? "DUNNO (fail_mode = open)"
 	         : "deferred (fail_mode = closed)");
 	snprintf(action, action_size, "%s",
@@ -187,7 +214,7 @@ unavailable(const struct runtime *runtime, const char *queue_id,
 
 /* {1, i, count, max, seconds} or "i:count:max:seconds": refused. */
 static void
-refused(const struct limit_decision *decision, long long index, long long count,
+refused(const struct decision *decision, long long index, long long count,
     long long max, long long seconds, char *action, size_t action_size)
 {
 	const struct policy_config *config = decision->runtime->config;
@@ -206,7 +233,7 @@ refused(const struct limit_decision *decision, long long index, long long count,
 }
 
 static void
-read_reply(const struct limit_decision *decision, const redisReply *reply,
+read_reply(const struct decision *decision, const redisReply *reply,
     char *action, size_t action_size)
 {
 	long long index, count, max, seconds;
@@ -229,6 +256,9 @@ read_reply(const struct limit_decision *decision, const redisReply *reply,
 		    reply->element[4]->integer, action, action_size);
 		return;
 	}
+	if (account_check_reply(&decision->check, decision->runtime->config,
+	        decision->queue_id, reply, action, action_size))
+		return;
 	if (reply->element[0]->integer == 2 && reply->elements == 2 &&
 	    reply->element[1]->type == REDIS_REPLY_STRING) {
 		if (strcmp(reply->element[1]->str, "ok") == 0)
@@ -249,7 +279,7 @@ read_reply(const struct limit_decision *decision, const redisReply *reply,
 static void
 on_reply(void *context, const redisReply *reply, const char *why)
 {
-	struct limit_decision *decision = context;
+	struct decision *decision = context;
 	char action[POLICY_ACTION_MAX];
 
 	if (reply == NULL)
@@ -263,7 +293,7 @@ on_reply(void *context, const redisReply *reply, const char *why)
 }
 
 static void
-add_entry(struct limit_decision *decision, size_t limit, const char *subject,
+add_entry(struct decision *decision, size_t limit, const char *subject,
     unsigned long long charged)
 {
 	if (decision->count == decision->capacity) {
@@ -292,7 +322,7 @@ has_recipient_domain(const struct limit_section *limit)
 /* A recipient_domain limit at the end of a message to several: one
  * entry per domain the recipients were in, each charged its share. */
 static void
-add_per_domain(struct limit_decision *decision, size_t index,
+add_per_domain(struct decision *decision, size_t index,
     const struct policy_request *request, const struct recipient_domains *seen,
     struct buffer *subject)
 {
@@ -316,9 +346,8 @@ add_per_domain(struct limit_decision *decision, size_t index,
 
 /* The limits that apply, with their subjects and amounts; false: none. */
 static bool
-select_limits(struct limit_decision *decision,
-    const struct policy_request *request, bool charge,
-    const struct recipient_domains *seen)
+select_limits(struct decision *decision, const struct policy_request *request,
+    bool charge, const struct recipient_domains *seen)
 {
 	const struct policy_config *config = decision->runtime->config;
 	const char *recipient = policy_request_value(request, POLICY_RECIPIENT);
@@ -341,94 +370,102 @@ select_limits(struct limit_decision *decision,
 	return decision->count > 0;
 }
 
-/* Append one word to text, its length to lengths[(*n)++]. */
-static void __attribute__((format(printf, 4, 5)))
-word(struct buffer *text, size_t *lengths, size_t *n, const char *format, ...)
-{
-	size_t before = text->length;
-	va_list arguments;
-
-	va_start(arguments, format);
-	buffer_vprintf(text, format, arguments);
-	va_end(arguments);
-	lengths[(*n)++] = text->length - before;
-}
-
 /* Send the script its keys and arguments, all in one text; false if
  * Redis is not there. */
 static bool
-ask(struct limit_decision *decision, const struct policy_request *request,
+ask(struct decision *decision, const struct policy_request *request,
     bool charge)
 {
 	const struct policy_config *config = decision->runtime->config;
 	const char *prefix = config->redis.prefix;
-	size_t words = SCRIPT_FIXED_WORDS + 2 * decision->count +
-	               LIMIT_ARGUMENTS * decision->count;
-	struct buffer text = {0};
-	size_t *lengths = xreallocarray(NULL, words, sizeof(*lengths));
-	size_t n = 0;
+	struct script_words words = {0};
 	static unsigned long long serial;
 	bool sent;
 
-	word(&text, lengths, &n, "%zu", 1 + 2 * decision->count);
+	script_word(&words, "%zu", 1 + ACCOUNT_KEYS + 2 * decision->count);
 	if (policy_request_value(request, POLICY_INSTANCE)[0] != '\0')
-		word(&text, lengths, &n, "%sinstance:%s", prefix,
+		script_word(&words, "%sinstance:%s", prefix,
 		    policy_request_value(request, POLICY_INSTANCE));
 	else /* Postfix always sends one; never share a stored decision */
-		word(&text, lengths, &n, "%sinstance:none:%ld:%llu", prefix,
+		script_word(&words, "%sinstance:none:%ld:%llu", prefix,
 		    (long)getpid(), ++serial);
+	account_check_keys(&decision->check, prefix, &words);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		word(&text, lengths, &n, "%slimit:%s:%s", prefix, limit->name,
+		script_word(&words, "%slimit:%s:%s", prefix, limit->name,
 		    decision->subjects[i]);
-		word(&text, lengths, &n, "%soverride:%s", prefix,
-		    decision->subjects[i]);
+		script_word(
+		    &words, "%soverride:%s", prefix, decision->subjects[i]);
 	}
-	word(&text, lengths, &n, "%s", charge ? "charge" : "check");
-	word(&text, lengths, &n, "%zu", decision->count);
-	word(&text, lengths, &n, "%d", DECISION_KEEP_MS);
+	script_word(&words, "%s", charge ? "charge" : "check");
+	script_word(&words, "%zu", decision->count);
+	script_word(&words, "%d", DECISION_KEEP_MS);
+	account_check_arguments(&decision->check, config, request, &words);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		word(&text, lengths, &n, "%s", limit->name);
-		word(&text, lengths, &n, "%lld", limit->max);
-		word(&text, lengths, &n, "%lld", limit->window);
-		word(&text, lengths, &n, "%llu", decision->amounts[i]);
+		script_word(&words, "%s", limit->name);
+		script_word(&words, "%lld", limit->max);
+		script_word(&words, "%lld", limit->window);
+		script_word(&words, "%llu", decision->amounts[i]);
 	}
-	sent = redis_link_eval(decision->runtime->link, &text, lengths, (int)n,
-	           on_reply, decision) != NULL;
-	buffer_free(&text);
-	free(lengths);
+	sent = redis_link_eval(decision->runtime->link, &words.text,
+	           words.lengths, (int)words.count, on_reply, decision) != NULL;
+	script_words_free(&words);
 	return sent;
 }
 
-struct limit_decision *
-limits_decide(const struct policy_request *request,
-    const struct recipient_domains *seen, limit_answer answer, void *context,
+/* Whether a request needs Redis: a check or a limit asks it. */
+static bool
+needs_redis(struct decision *decision, const struct policy_request *request,
+    bool charge, bool mail, const struct recipient_domains *seen)
+{
+	bool limits = !mail && select_limits(decision, request, charge, seen);
+
+	return limits || decision->check.asked != 0;
+}
+
+struct decision *
+decide(const struct policy_request *request,
+    const struct recipient_domains *seen, decide_answer answer, void *context,
     char *action, size_t action_size)
 {
 	const char *state =
 	    policy_request_value(request, POLICY_PROTOCOL_STATE);
+	const char *queue_id = policy_request_value(request, POLICY_QUEUE_ID);
 	bool charge = strcmp(state, "END-OF-MESSAGE") == 0;
-	struct limit_decision *decision;
+	bool mail = strcmp(state, "MAIL") == 0;
+	struct decision *decision;
 
 	snprintf(action, action_size, "DUNNO");
-	if (current == NULL || (!charge && strcmp(state, "RCPT") != 0 &&
-	                           strcmp(state, "DATA") != 0))
+	if (current == NULL ||
+	    (!charge && !mail && strcmp(state, "RCPT") != 0 &&
+	        strcmp(state, "DATA") != 0))
 		return NULL;
+	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
+	if (relay_denied(&current->config->policy, request)) {
+		snprintf(action, action_size, "%s", RELAY_DENIED_ACTION);
+		log_event(LOG_LEVEL_NOTICE, queue_id,
+		    "check relay: recipient not in local_domains, client %s "
+		    "neither authenticated nor in trusted_networks: %s",
+		    policy_request_value(request, POLICY_CLIENT_ADDRESS),
+		    action);
+		return NULL;
+	}
 	decision = xcalloc(1, sizeof(*decision));
 	decision->runtime = current;
 	current->references++;
 	decision->answer = answer;
 	decision->context = context;
-	snprintf(decision->queue_id, sizeof(decision->queue_id), "%s",
-	    policy_request_value(request, POLICY_QUEUE_ID)[0]
-	        ? policy_request_value(request, POLICY_QUEUE_ID)
-	        : "NOQUEUE");
-	if (!select_limits(decision, request, charge, seen)) {
+	snprintf(
+	    decision->queue_id, sizeof(decision->queue_id), "%s", queue_id);
+	if (account_check_prepare(current->config,
+	        current->has_identities ? &current->identities : NULL, request,
+	        &decision->check, queue_id, action, action_size) ||
+	    !needs_redis(decision, request, charge, mail, seen)) {
 		decision_free(decision);
 		return NULL;
 	}
@@ -442,7 +479,7 @@ limits_decide(const struct policy_request *request,
 }
 
 void
-limits_forget(struct limit_decision *decision)
+decide_forget(struct decision *decision)
 {
 	if (decision != NULL)
 		decision->answer = NULL;

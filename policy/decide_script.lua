@@ -1,0 +1,263 @@
+-- decide_script.lua - every Redis check and limit of one request, atomically
+--
+-- Run by waypost-policyd with EVALSHA (EVAL after NOSCRIPT), one call per
+-- request, so the account checks and all limits of a request are read and
+-- updated in one round trip and as one step: a request that any check or
+-- limit refuses charges no limit.
+--
+-- KEYS[1]  the message's decision, "<prefix>instance:<instance>"
+-- KEYS[2]  "<prefix>suspended:<user>", KEYS[3] "<prefix>suspended:@<domain>"
+--          of the sender ("" when there is none)
+-- KEYS[4]  "<prefix>senders:<user>", the user's grants
+-- KEYS[5], KEYS[6]  "<prefix>clients:<user>", "<prefix>failures:<user>":
+--          the compromise detector's HyperLogLogs, one per sub-window,
+--          whose keys this script names by adding ":<sub-window>" (and
+--          ":<sub-window>:older", the count of the six before it)
+-- KEYS[7]  "<prefix>warmup:<warm-up name>:<domain or group>"
+-- KEYS[6 + 2i], KEYS[7 + 2i]  limit i's counter hash and its override
+--          hash: "<prefix>limit:<name>:<subject>", "<prefix>override:<subject>"
+-- ARGV[1]  "check" (MAIL, RCPT, DATA: read only) or "charge" (END-OF-MESSAGE)
+-- ARGV[2]  n, the number of limits
+-- ARGV[3]  how long a decision is kept, milliseconds
+-- ARGV[4]  the checks asked for, one letter each: s suspension, o sender
+--          ownership, c compromise detection, w warm-up cap
+-- ARGV[5], ARGV[6]  the sender, and "@" its domain, in lower case
+-- ARGV[7], ARGV[8]  the client address; the message (instance)
+-- ARGV[9..12]  the detector's window (ms), maximum client addresses,
+--          maximum messages with a sender it does not own, and the
+--          window as the configuration writes it ("1h")
+-- ARGV[13] the warm-up schedule: daily caps or "unlimited", by spaces
+-- ARGV[10 + 4i..13 + 4i]  limit i: name, max, window (ms), amount
+--
+-- Suspension: a string key whose value is the reason and whose expiry,
+-- when it has one, lifts it. The detector counts, per user, the distinct
+-- client addresses and the distinct messages refused for their sender,
+-- each in HyperLogLogs of a sixth of its window; it counts the last seven,
+-- so an address or message is counted for at least the window and at most
+-- a sixth of it longer (conservative). Above either maximum it suspends
+-- the user (reason "auto: ...") with no expiry, and refuses.
+--
+-- Limits: the window slides in sub-buckets of g = max(1 s, window / 60): a
+-- hash field per bucket (its number, time / g) holds what was charged in
+-- it. The count is the sum of every bucket that overlaps the last window,
+-- the oldest one whole: conservative, so no window-long interval ever
+-- admits more than max, at the cost of refusing up to one bucket (g)
+-- early. The time is Redis' own, so relays with skewed clocks agree.
+-- The hash also keeps that sum and the oldest bucket it covers ("sum",
+-- "low"), so a request reads a few fields, not every bucket (make bench
+-- measured the whole-hash read as most of Redis' time per call).
+--
+-- Warm-up: a hash with the day (Redis' time, UTC) of the first message
+-- charged ("first"), and the day and count of the last ("day", "sent").
+-- Day d since the first (0: that day) has the d+1th cap of the schedule,
+-- the last cap after its end.
+--
+-- The reply: {0} passed everything; {1, i, count, max, seconds} when
+-- limit i refuses (seconds: until enough of it leaves the window);
+-- {2, decision} when this message was charged before (the decision then
+-- stored: "ok" or "i:count:max:seconds"), so a message asked about twice
+-- at END-OF-MESSAGE is charged once and answered the same; {3, "user" or
+-- "domain", reason} suspended; {4} the sender is not the user's;
+-- {5, "addresses" or "failures", count} the detector suspended the user
+-- just now; {6, sent, cap, day} the warm-up cap of the day is reached.
+
+local mode = ARGV[1]
+local n = tonumber(ARGV[2])
+local keep = tonumber(ARGV[3])
+local asked = ARGV[4]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+if mode == 'charge' then
+  local prior = redis.call('GET', KEYS[1])
+  if prior then
+    return {2, prior}
+  end
+end
+
+if string.find(asked, 's', 1, true) then
+  local reasons = redis.call('MGET', KEYS[2], KEYS[3])
+  for slot = 1, 2 do
+    if reasons[slot] and KEYS[slot + 1] ~= '' then
+      return {3, slot == 1 and 'user' or 'domain', reasons[slot]}
+    end
+  end
+end
+
+-- Add member to the detector's current sub-window at base; the distinct
+-- members of the last seven when it was new there and may be over max,
+-- else 0. The six older sub-windows cannot change: their count is kept
+-- for the rest of the current one ("<base>:<current>:older"), and the
+-- union of all seven, the costly count, is made only when the current
+-- one's count plus theirs exceeds max.
+local function distinct(base, member, max)
+  local window = tonumber(ARGV[9])
+  local g = math.ceil(window / 6)
+  local current = math.floor(now / g)
+  local key = base .. ':' .. current
+  if redis.call('PFADD', key, member) == 0 then
+    return 0
+  end
+  local older_key = key .. ':older'
+  local older = tonumber(redis.call('GET', older_key))
+  local keys
+  local function all()
+    keys = {}
+    for sub = current - 6, current - 1 do
+      keys[#keys + 1] = base .. ':' .. sub
+    end
+  end
+  if not older then -- the first change in this sub-window
+    redis.call('PEXPIRE', key, window + g)
+    all()
+    older = redis.call('PFCOUNT', unpack(keys))
+    redis.call('SET', older_key, older, 'PX', g)
+  end
+  if redis.call('PFCOUNT', key) + older <= max then
+    return 0
+  end
+  if not keys then
+    all()
+  end
+  keys[#keys + 1] = key
+  return redis.call('PFCOUNT', unpack(keys))
+end
+
+local function suspend(what, count, noun)
+  redis.call('SET', KEYS[2], 'auto: ' .. count .. ' ' .. noun .. ' in ' ..
+    ARGV[12])
+  return {5, what, count}
+end
+
+local detect = string.find(asked, 'c', 1, true)
+if detect then
+  local addresses = distinct(KEYS[5], ARGV[7], tonumber(ARGV[10]))
+  if addresses > tonumber(ARGV[10]) then
+    return suspend('addresses', addresses, 'client addresses')
+  end
+end
+
+if string.find(asked, 'o', 1, true) then
+  local owned = redis.call('SMISMEMBER', KEYS[4], ARGV[5], ARGV[6])
+  if owned[1] == 0 and owned[2] == 0 then
+    if detect then
+      local failures = distinct(KEYS[6], ARGV[8], tonumber(ARGV[11]))
+      if failures > tonumber(ARGV[11]) then
+        return suspend('failures', failures,
+          'messages from senders not owned')
+      end
+    end
+    return {4}
+  end
+end
+
+local warmup
+if string.find(asked, 'w', 1, true) then
+  local got = redis.call('HMGET', KEYS[7], 'first', 'day', 'sent')
+  local today = math.floor(now / 86400000)
+  local first = tonumber(got[1]) or today
+  local sent = 0
+  if tonumber(got[2]) == today then
+    sent = tonumber(got[3]) or 0
+  end
+  local caps = {}
+  for word in string.gmatch(ARGV[13], '%S+') do
+    caps[#caps + 1] = word
+  end
+  local day = math.max(0, today - first)
+  local cap = tonumber(caps[math.min(day + 1, #caps)])
+  if cap and sent + 1 > cap then
+    return {6, sent, cap, day}
+  end
+  warmup = {first, today, sent + 1}
+end
+
+-- Besides its buckets, a counter hash keeps "sum", the total of the
+-- buckets from "low" on, so a request reads three fields, not every
+-- bucket; buckets that leave the window are subtracted once, when "low"
+-- passes them. Every bucket lies within 61 of the last charge (the hash
+-- expires one window after it), so that walk is bounded.
+local charges = {}
+for i = 1, n do
+  local key, override_key = KEYS[6 + 2 * i], KEYS[7 + 2 * i]
+  local base = 10 + 4 * i
+  local name = ARGV[base]
+  local max = tonumber(ARGV[base + 1])
+  local window = tonumber(ARGV[base + 2])
+  local amount = tonumber(ARGV[base + 3])
+  local override = tonumber(redis.call('HGET', override_key, name))
+  if override and override >= 0 then
+    max = override
+  end
+  local g = math.max(1000, math.ceil(window / 60))
+  local oldest = math.floor((now - window) / g)
+  local current = math.floor(now / g)
+  local got = redis.call('HMGET', key, 'sum', 'low', current)
+  local count, low = tonumber(got[1]) or 0, tonumber(got[2])
+  local in_current = tonumber(got[3]) or 0
+  local stale = {}
+  if low and low < oldest then
+    for bucket = low, math.min(oldest - 1, low + 61) do
+      stale[#stale + 1] = bucket
+    end
+    local values = redis.call('HMGET', key, unpack(stale))
+    for j = 1, #values do
+      count = count - (tonumber(values[j]) or 0)
+    end
+    low = oldest
+  end
+  if count + amount > max then
+    local buckets = {}
+    local fields = redis.call('HGETALL', key)
+    for j = 1, #fields, 2 do
+      local bucket = tonumber(fields[j])
+      if bucket and bucket >= oldest then
+        buckets[#buckets + 1] = {bucket, tonumber(fields[j + 1])}
+      end
+    end
+    table.sort(buckets, function(a, b) return a[1] < b[1] end)
+    local wait, freed = window, 0
+    for _, entry in ipairs(buckets) do
+      freed = freed + entry[2]
+      if count - freed + amount <= max then
+        wait = (entry[1] + 1) * g + window - now
+        break
+      end
+    end
+    local seconds = math.max(1, math.ceil(wait / 1000))
+    if mode == 'charge' then
+      if #stale > 0 then
+        redis.call('HDEL', key, unpack(stale))
+        redis.call('HSET', key, 'sum', count, 'low', low)
+      end
+      redis.call('SET', KEYS[1], i .. ':' .. count .. ':' .. max .. ':' ..
+        seconds, 'PX', keep)
+    end
+    return {1, i, count, max, seconds}
+  end
+  charges[i] = {key, current, in_current + amount, count + amount,
+    low or current, window + g, stale, amount}
+end
+
+if mode == 'charge' then
+  for i = 1, n do
+    local charge = charges[i]
+    if #charge[7] > 0 then
+      redis.call('HDEL', charge[1], unpack(charge[7]))
+    end
+    if charge[8] > 0 then
+      redis.call('HSET', charge[1], charge[2], charge[3], 'sum', charge[4],
+        'low', charge[5])
+      redis.call('PEXPIRE', charge[1], charge[6])
+    elseif #charge[7] > 0 then
+      redis.call('HSET', charge[1], 'sum', charge[4] - charge[8],
+        'low', charge[5])
+    end
+  end
+  if warmup then
+    redis.call('HSET', KEYS[7], 'first', warmup[1], 'day', warmup[2],
+      'sent', warmup[3])
+  end
+  redis.call('SET', KEYS[1], 'ok', 'PX', keep)
+end
+return {0}

@@ -1,0 +1,21 @@
+/*
+ * script_words.h - the keys and arguments of one script call, in one text
+ */
+#ifndef WAYPOST_SCRIPT_WORDS_H
+#define WAYPOST_SCRIPT_WORDS_H
+
+#include <stddef.h>
+
+#include "buffer.h"
+
+struct script_words {
+	struct buffer text; /* every word, one after the other */
+	size_t *lengths;    /* of each word */
+	size_t count, capacity;
+};
+
+void script_word(struct script_words *words, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+void script_words_free(struct script_words *words);
+
+#endif

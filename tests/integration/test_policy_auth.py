@@ -1,0 +1,201 @@
+"""waypost-policyd's authentication checks behind a real Postfix.
+
+A private Postfix with real SMTP AUTH (a private Dovecot's auth service,
+users in a passwd-file) asks waypost-policyd at RCPT, first in
+smtpd_relay_restrictions, and at END-OF-DATA, as the README's
+"Protecting your relay" does; one test gives Postfix a mynetworks too
+wide by mistake, so the relay check is all that stands between a stranger
+and an open relay. Mail goes
+with swaks, from 127.0.0.1 (mynetworks, an internal application) or from
+127.0.0.2..7 (strangers, or users logging in from elsewhere); the
+operator's commands are run with redis-cli, as the README shows them.
+"""
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from conftest import program
+from harness import ports
+from harness.dovecot import Dovecot
+from harness.smtp_clients import accepted, swaks
+from harness.waypost import PolicySetup
+
+POLICYD = "policy/waypost-policyd"
+ALICE = "alice@example.com"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="runs a private Postfix as root")
+
+
+@pytest.fixture
+def users():
+    server = Dovecot({ALICE: "secret1", "bob@example.com": "secret2"}).start()
+    yield server
+    server.stop()
+
+
+class Relay:
+    def __init__(self, postfix, policy, redis):
+        self.postfix = postfix
+        self.policy = policy
+        self.redis = redis
+
+    def redis_cli(self, *words):
+        """An operator's command, as the README writes it."""
+        host, port = self.redis.address.rsplit(":", 1)
+        result = subprocess.run(["redis-cli", "-h", host, "-p", port,
+                                 *words], capture_output=True, text=True,
+                                timeout=30)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def send(self, sender=ALICE, to="friend@example.net", user=ALICE,
+             password="secret1", client="127.0.0.2"):
+        token = "auth-" + uuid.uuid4().hex
+        author = "MAILER-DAEMON@example.com" if sender == "<>" else sender
+        data = (f"From: {author}\r\n"
+                f"To: {to}\r\nSubject: {token}\r\n\r\nbody {token}\r\n"
+                ).encode()
+        login = ("--auth", "PLAIN", "--auth-user", user, "--auth-password",
+                 password) if user else ()
+        result = swaks(self.postfix.port, data=data, sender=sender, to=to,
+                       extra=("--local-interface", client, *login))
+        return token, result
+
+
+@pytest.fixture
+def relay_with(workdir, redis_server, postfix_factory, users):
+    policies = []
+
+    def make(mynetworks):
+        policy = start_policy(workdir, redis_server)
+        policies.append(policy)
+        service = f"check_policy_service {policy.service}"
+        postfix = postfix_factory({
+            **users.settings(),
+            "mynetworks": mynetworks,
+            "relay_domains": "example.net",
+            "smtpd_relay_restrictions": f"{service}, permit_mynetworks, "
+                                        "permit_sasl_authenticated, "
+                                        "reject_unauth_destination",
+            "smtpd_end_of_data_restrictions": service,
+            "smtpd_policy_service_default_action": "451 4.3.5 policy "
+                                                   "service unavailable"})
+        redis_server.client.sadd(f"waypost:senders:{ALICE}", ALICE,
+                                 "@alice.example")
+        return Relay(postfix, policy, redis_server)
+
+    yield make
+    for policy in policies:
+        policy.stop()
+
+
+@pytest.fixture
+def relay(relay_with):
+    return relay_with("127.0.0.1/32")
+
+
+def start_policy(workdir, redis_server):
+    policy = PolicySetup(program(POLICYD), workdir, redis_server.address,
+                         ports.free_port())
+    policy.start({}, policy_extra=(
+        "trusted_networks = 127.0.0.1/32\n"
+        "local_domains = example.net\n"
+        "check_sender_ownership = yes\n"
+        "detect_compromise = yes\n"
+        "compromise_max_addresses = 5\n"),
+        sections='[warmup "new"]\ndomains = new.example\nschedule = 3\n')
+    return policy
+
+
+def refused(result, text):
+    output = result.stdout.decode()
+    assert not accepted(result), output
+    assert text in output, output
+    return output
+
+
+@pytest.mark.parametrize("mynetworks", ["127.0.0.1/32", "127.0.0.0/8"])
+def test_no_open_relay_even_when_postfix_would_relay(relay_with, sink,
+                                                     mynetworks):
+    relay = relay_with(mynetworks)
+    token, result = relay.send(to="x@elsewhere.com", user=None)
+    refused(result, "554 5.7.1 <x@elsewhere.com>: Recipient address "
+                    "rejected: Relay access denied")
+    relay.policy.daemon.wait_for_log("check relay: recipient not in "
+                                     "local_domains, client 127.0.0.2")
+    # Mail for a local domain is welcome; so is anything from a user who
+    # logged in, or from the trusted network.
+    token, result = relay.send(sender="x@elsewhere.com", user=None)
+    assert accepted(result), result.stdout.decode()
+    sink.find(token.encode())
+    for extra in ({}, {"user": None, "client": "127.0.0.1",
+                       "sender": "app@example.com"}):
+        token, result = relay.send(to="x@elsewhere.com", **extra)
+        assert accepted(result), result.stdout.decode()
+        sink.find(token.encode())
+
+
+def test_sender_ownership(relay, sink):
+    token, result = relay.send(sender="ceo@example.com")
+    refused(result, "Sender address <ceo@example.com> not owned by user "
+                    "alice@example.com")
+    for sender in (ALICE, "news@alice.example"):
+        token, result = relay.send(sender=sender)
+        assert accepted(result), result.stdout.decode()
+        sink.find(token.encode())
+    # A user with no grant at all owns nothing; bounces only from the
+    # trusted network.
+    token, result = relay.send(sender="bob@example.com",
+                               user="bob@example.com", password="secret2")
+    refused(result, "not owned by user bob@example.com")
+    token, result = relay.send(sender="<>")  # swaks: the null sender
+    refused(result, "Sender address <> not owned")
+
+
+def test_suspension_by_one_command_takes_effect_on_the_next_message(
+        relay, sink):
+    token, result = relay.send()
+    assert accepted(result), result.stdout.decode()
+    relay.redis_cli("SET", f"waypost:suspended:{ALICE}", "phishing report")
+    token, result = relay.send()
+    refused(result, "Account suspended")
+    relay.policy.daemon.wait_for_log(f"check suspension: user {ALICE} "
+                                     "suspended (phishing report)")
+    relay.redis_cli("DEL", f"waypost:suspended:{ALICE}")
+    token, result = relay.send()
+    assert accepted(result), result.stdout.decode()
+    sink.find(token.encode())
+
+
+def test_six_client_addresses_trip_the_detector_at_five(relay, sink):
+    for n in range(2, 7):
+        token, result = relay.send(client=f"127.0.0.{n}")
+        assert accepted(result), result.stdout.decode()
+        sink.find(token.encode())
+    token, result = relay.send(client="127.0.0.7")
+    refused(result, "Account suspended")
+    relay.policy.daemon.wait_for_log(
+        f"warning: check compromise: user {ALICE} suspended automatically: "
+        f"6 client addresses in 1h (maximum 5)")
+    assert relay.redis_cli("GET", f"waypost:suspended:{ALICE}") == \
+        "auto: 6 client addresses in 1h"
+    # Suspended: from her usual address too, until the operator lifts it.
+    token, result = relay.send(client="127.0.0.2")
+    refused(result, "Account suspended")
+
+
+def test_warmup_cap_of_three_defers_the_fourth_message(relay, sink):
+    app = {"user": None, "client": "127.0.0.1", "sender": "hello@new.example"}
+    for _ in range(3):
+        token, result = relay.send(**app)
+        assert accepted(result), result.stdout.decode()
+        sink.find(token.encode())
+    token, result = relay.send(**app)
+    output = refused(result, "warm-up cap for new.example reached")
+    assert "450 4.7.1" in output, output
+    # Another domain is not held back.
+    token, result = relay.send(**dict(app, sender="app@example.com"))
+    assert accepted(result), result.stdout.decode()

@@ -1,0 +1,295 @@
+"""waypost-policyd's authentication checks against a real redis-server.
+
+No open relay, sender ownership, suspension, compromise detection and
+warm-up caps, asked over the policy protocol as smtpd asks them
+(harness/policy_client.py); the Redis keys are written and read back with
+a Redis client, as an operator's scripts would. The same checks through a
+real Postfix with SMTP AUTH are in test_policy_auth.py.
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import program
+from harness import ports
+from harness.policy_client import PolicyClient, encode, request
+from harness.waypost import PolicySetup
+
+POLICYD = "policy/waypost-policyd"
+RELAY = "REJECT 5.7.1 Relay access denied"
+SUSPENDED = "REJECT 5.7.1 Account suspended"
+TRUSTED = "trusted_networks = 127.0.0.1/32\n"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="the daemon starts as root and "
+                                       "switches user")
+
+
+@pytest.fixture
+def policyd(workdir, redis_server):
+    setups = []
+
+    def start(policy_extra="", limits=None, sections="", **options):
+        setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
+                            ports.free_port())
+        setup.start(limits or {}, name=f"policy{len(setups)}",
+                    redis_extra=options.pop("redis_extra", "timeout = 2s"),
+                    policy_extra=TRUSTED + policy_extra, sections=sections,
+                    **options)
+        setups.append(setup)
+        return PolicyClient(setup.port), setup
+
+    yield start
+    for setup in setups:
+        setup.stop()
+
+
+def rcpt(**changes):
+    return {"protocol_state": "RCPT", "recipient": "bob@example.net",
+            **changes}
+
+
+def test_no_open_relay(policyd):
+    c, setup = policyd("local_domains = example.net, .example.org\n")
+    anonymous = dict(sasl_username="", sasl_method="")
+    # Unauthenticated, untrusted client: local domains only.
+    assert c.ask(**rcpt(recipient="x@elsewhere.com", **anonymous)) == RELAY
+    assert c.ask(**rcpt(**anonymous)) == "DUNNO"
+    assert c.ask(**rcpt(recipient="x@EXAMPLE.NET", **anonymous)) == "DUNNO"
+    assert c.ask(**rcpt(recipient="x@mx.example.org", **anonymous)) == \
+        "DUNNO"
+    assert c.ask(**rcpt(recipient="x@example.org", **anonymous)) == RELAY
+    assert c.ask(**rcpt(recipient="postmaster", **anonymous)) == "DUNNO"
+    # Routing tricks through a local domain are relaying.
+    assert c.ask(**rcpt(recipient="x%elsewhere.com@example.net",
+                        **anonymous)) == RELAY
+    assert c.ask(**rcpt(recipient="x@elsewhere.com@example.net",
+                        **anonymous)) == RELAY
+    # Authenticated, or trusted: anywhere.
+    assert c.ask(**rcpt(recipient="x@elsewhere.com")) == "DUNNO"
+    assert c.ask(**rcpt(recipient="x@elsewhere.com", client_address="127.0.0.1",
+                        **anonymous)) == "DUNNO"
+    # The check is at RCPT, where the recipient is known.
+    assert c.ask(recipient="x@elsewhere.com", **anonymous) == "DUNNO"
+    attributes = request(**rcpt(recipient="x@elsewhere.com", **anonymous))
+    c.send_raw(encode(attributes))
+    assert c.answer() == RELAY
+    setup.daemon.wait_for_log(
+        f"{attributes['queue_id']}: check relay: recipient not in "
+        f"local_domains, client 127.0.0.2 neither authenticated nor in "
+        f"trusted_networks: {RELAY}")
+
+    off, _ = policyd("check_relay = no\n")
+    assert off.ask(**rcpt(recipient="x@elsewhere.com", **anonymous)) == \
+        "DUNNO"
+
+
+def test_sender_ownership(policyd, redis_server, workdir):
+    identities = os.path.join(workdir, "identities")
+    with open(identities, "w") as f:
+        f.write("carol@example.com carol@example.com, @carol.example\n")
+    os.chmod(identities, 0o644)
+    c, setup = policyd(f"check_sender_ownership = yes\n"
+                       f"identities_file = {identities}\n")
+    redis_server.client.sadd("waypost:senders:alice@example.com",
+                             "alice@example.com", "@example.org")
+    assert c.ask(protocol_state="MAIL") == "DUNNO"
+    assert c.ask(**rcpt(sender="Alice@Example.COM",
+                        sasl_username="ALICE@example.com")) == "DUNNO"
+    assert c.ask(sender="anyone@EXAMPLE.org") == "DUNNO"
+    attributes = request(protocol_state="MAIL", sender="mallory@example.com")
+    c.send_raw(encode(attributes))
+    refusal = ("REJECT 5.7.1 Sender address <mallory@example.com> not owned "
+               "by user alice@example.com")
+    assert c.answer() == refusal
+    setup.daemon.wait_for_log(f"{attributes['queue_id']}: check "
+                              f"sender_ownership: {refusal}")
+    assert c.ask(sender="x@sub.example.org").startswith("REJECT 5.7.1")
+    # A grant takes effect on the next request.
+    redis_server.client.sadd("waypost:senders:alice@example.com",
+                             "mallory@example.com")
+    assert c.ask(sender="mallory@example.com") == "DUNNO"
+    # The file grants too; no user, no ownership to check.
+    assert c.ask(sasl_username="carol@example.com",
+                 sender="x@carol.example") == "DUNNO"
+    assert c.ask(sasl_username="carol@example.com",
+                 sender="x@example.org").startswith("REJECT 5.7.1")
+    assert c.ask(sasl_username="", sender="x@example.org") == "DUNNO"
+    # The null sender: trusted networks only.
+    assert c.ask(sender="") == ("REJECT 5.7.1 Sender address <> not owned "
+                                "by user alice@example.com")
+    assert c.ask(sender="", client_address="127.0.0.1") == "DUNNO"
+    assert c.ask(sender="", sasl_username="") == "DUNNO"
+
+
+def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
+    c, setup = policyd(limits={"hourly": "subject = sasl_username\n"
+                                         "window = 1h\nmax = 100"})
+    r = redis_server.client
+    assert c.ask() == "DUNNO"
+    r.set("waypost:suspended:alice@example.com", "spam complaint")
+    attributes = request()
+    c.send_raw(encode(attributes))
+    assert c.answer() == SUSPENDED
+    setup.daemon.wait_for_log(
+        f"{attributes['queue_id']}: check suspension: user "
+        f"alice@example.com suspended (spam complaint): {SUSPENDED}")
+    assert c.ask(protocol_state="RCPT") == SUSPENDED
+    assert c.ask(sasl_username="bob@example.com",
+                 sender="bob@example.com") == "DUNNO"
+    # Refused: charged nothing.
+    counter = "waypost:limit:hourly:alice@example.com"
+    assert r.hget(counter, "sum") == b"1"
+    r.delete("waypost:suspended:alice@example.com")
+    assert c.ask() == "DUNNO"
+    # A sender domain, for every client; an expiry lifts it by itself.
+    r.set("waypost:suspended:@example.com", "compromised site", px=1500)
+    assert c.ask(sasl_username="", client_address="127.0.0.1") == SUSPENDED
+    time.sleep(2)
+    assert c.ask(sasl_username="", client_address="127.0.0.1") == "DUNNO"
+
+    hold, _ = policyd("suspension_action = HOLD account suspended\n")
+    r.set("waypost:suspended:alice@example.com", "review")
+    assert hold.ask() == "HOLD account suspended"
+    off, _ = policyd("check_suspension = no\n")
+    assert off.ask() == "DUNNO"
+
+
+def test_compromise_detector_suspends_at_the_threshold(
+        policyd, redis_server):
+    c, setup = policyd("detect_compromise = yes\n"
+                       "compromise_max_addresses = 5\n"
+                       "compromise_max_failures = 2\n"
+                       "check_sender_ownership = yes\n")
+    r = redis_server.client
+    r.sadd("waypost:senders:alice@example.com", "alice@example.com")
+    r.sadd("waypost:senders:bob@example.com", "bob@example.com")
+    for n in range(2, 7):  # five addresses: allowed, each several times
+        for _ in range(2):
+            assert c.ask(client_address=f"127.0.0.{n}") == "DUNNO"
+    attributes = request(client_address="127.0.0.7")
+    c.send_raw(encode(attributes))
+    assert c.answer() == SUSPENDED
+    setup.daemon.wait_for_log(
+        f"{attributes['queue_id']}: warning: check compromise: user "
+        f"alice@example.com suspended automatically: 6 client addresses in "
+        f"1h (maximum 5): {SUSPENDED}")
+    assert r.get("waypost:suspended:alice@example.com") == \
+        b"auto: 6 client addresses in 1h"
+    assert c.ask(client_address="127.0.0.2") == SUSPENDED
+
+    # Messages with a sender not owned: counted once per message.
+    bob = dict(sasl_username="bob@example.com", sender="ceo@example.com")
+    for _ in range(2):
+        attributes = request(protocol_state="RCPT", **bob)
+        for _ in range(3):  # three recipients, one message
+            c.send_raw(encode(attributes))
+            assert c.answer().startswith("REJECT 5.7.1 Sender address")
+    assert r.get("waypost:suspended:bob@example.com") is None
+    assert c.ask(**bob) == SUSPENDED
+    assert r.get("waypost:suspended:bob@example.com") == \
+        b"auto: 3 messages from senders not owned in 1h"
+    assert c.ask(sasl_username="bob@example.com",
+                 sender="bob@example.com") == SUSPENDED
+
+
+def test_warmup_cap_follows_the_schedule(policyd, redis_server):
+    c, setup = policyd(sections='[warmup "new"]\n'
+                                'domains = example.com, Example.NET\n'
+                                'schedule = 3 5 unlimited\n'
+                                '[warmup "group"]\n'
+                                'domains = a.example, b.example\n'
+                                'schedule = 2\nper = group\n')
+    r = redis_server.client
+    capped = "DEFER_IF_PERMIT 4.7.1 warm-up cap for example.com reached"
+    for _ in range(3):
+        assert c.ask(protocol_state="RCPT") == "DUNNO"
+        assert c.ask() == "DUNNO"
+    assert c.ask(protocol_state="RCPT") == capped
+    attributes = request()
+    c.send_raw(encode(attributes))
+    assert c.answer() == capped
+    setup.daemon.wait_for_log(f"{attributes['queue_id']}: check warmup new: "
+                              f"example.com on day 0 at 3 of 3: {capped}")
+    key = "waypost:warmup:new:example.com"
+    today = int(r.time()[0]) // 86400
+    assert int(r.hget(key, "first")) == today
+    assert int(r.hget(key, "sent")) == 3
+    # Each domain has its own count; others are not capped at all.
+    assert c.ask(sender="x@example.net") == "DUNNO"
+    assert c.ask(sender="x@example.org") == "DUNNO"
+    # The second day allows 5; from the third on, no cap.
+    r.hset(key, "first", today - 1)
+    for _ in range(2):
+        assert c.ask() == "DUNNO"
+    assert c.ask() == capped
+    r.hset(key, "first", today - 30)
+    for _ in range(3):
+        assert c.ask() == "DUNNO"
+    # A group shares one count, under its name.
+    assert c.ask(sender="x@a.example") == "DUNNO"
+    assert c.ask(sender="x@b.example") == "DUNNO"
+    assert c.ask(sender="x@b.example") == \
+        "DEFER_IF_PERMIT 4.7.1 warm-up cap for group reached"
+    assert int(r.hget("waypost:warmup:group:group", "sent")) == 2
+
+
+def test_checks_with_redis_down_follow_the_fail_mode(
+        policyd, redis_server, workdir):
+    identities = os.path.join(workdir, "identities")
+    with open(identities, "w") as f:
+        f.write("alice@example.com @example.com\n")
+    os.chmod(identities, 0o644)
+    closed, _ = policyd(f"check_sender_ownership = yes\n"
+                        f"identities_file = {identities}\n"
+                        f"local_domains = example.net\n")
+    file_only, _ = policyd(f"check_sender_ownership = yes\n"
+                           f"identities_file = {identities}\n"
+                           f"check_suspension = no\n")
+    opened, _ = policyd("check_sender_ownership = yes\n",
+                        redis_extra="timeout = 2s\nfail_mode = open")
+    assert closed.ask() == "DUNNO"
+    assert file_only.ask(sender="x@example.org").startswith("REJECT 5.7.1")
+    redis_server.stop()
+    # What needs no Redis still holds: the relay check, a file grant, a
+    # sender that cannot be anyone's; the rest follows fail_mode.
+    assert closed.ask(**rcpt(recipient="x@elsewhere.com", sasl_username="",
+                             sasl_method="")) == RELAY
+    assert closed.ask(sender="no-domain").startswith("REJECT 5.7.1")
+    unavailable = ("DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
+                   "unavailable")
+    assert closed.ask() == unavailable
+    assert closed.ask(sender="x@example.org") == unavailable
+    # Granted by the file alone: Redis is not asked.
+    assert file_only.ask() == "DUNNO"
+    assert file_only.ask(sender="x@example.org") == unavailable
+    assert opened.ask(sender="x@example.org") == "DUNNO"
+
+
+@pytest.mark.parametrize("text,error", [
+    ("local_domains = example..com\n", "local_domains"),
+    ("local_domains = exa mple@com\n", "local_domains"),
+    ("suspension_action = PERMIT\n", "suspension_action"),
+    ("compromise_window = 10s\n", "compromise_window"),
+    ("compromise_max_addresses = 0\n", "compromise_max_addresses"),
+    ("identities_file = /nonexistent/identities\n",
+     "/nonexistent/identities"),
+    ('[warmup "w"]\ndomains = example.com\nschedule = 10 many\n',
+     "schedule"),
+    ('[warmup "w"]\ndomains = .example.com\nschedule = 10\n', "domains"),
+    ('[warmup "w"]\nschedule = 10\n', "domains"),
+    ('[warmup "a"]\ndomains = example.com\nschedule = 10\n'
+     '[warmup "b"]\ndomains = x.example, EXAMPLE.com\nschedule = 10\n',
+     'both name domain'),
+])
+def test_bad_check_settings_are_refused_by_n(workdir, text, error):
+    path = os.path.join(workdir, "bad.conf")
+    with open(path, "w") as f:
+        f.write("[redis]\naddress = 127.0.0.1:6379\n"
+                "[policy]\nsocket = inet:10025@127.0.0.1\n" + text)
+    result = subprocess.run([program(POLICYD), "-n", "-c", path],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert error in result.stderr + result.stdout
