@@ -50,6 +50,26 @@ def client(setup):
     return PolicyClient(setup.port)
 
 
+@pytest.fixture(params=["limits", "all-checks"])
+def checks(request, workdir):
+    """The options that turn every account check of issue 6 on (alice
+    granted her domain by a file, which a restarted Redis keeps), or
+    none: exactness and the fail modes must hold either way."""
+    if request.param == "limits":
+        return {}
+    identities = os.path.join(workdir, "identities")
+    with open(identities, "w") as f:
+        f.write("alice@example.com @example.com\n")
+    os.chmod(identities, 0o644)
+    return {"policy_extra": f"trusted_networks = 127.0.0.1/32\n"
+                            f"local_domains = example.net\n"
+                            f"check_sender_ownership = yes\n"
+                            f"identities_file = {identities}\n"
+                            f"detect_compromise = yes\n",
+            "sections": '[warmup "w"]\ndomains = example.com\n'
+                        "schedule = 1000000\n"}
+
+
 def charged(redis_server, key):
     """What a counter holds: the sum of its buckets, which must be the
     running sum the script keeps beside them."""
@@ -206,11 +226,11 @@ async def hammer(port, connections, requests):
     return [a for answers in results for a in answers]
 
 
-def test_exact_across_four_daemons(policyd):
+def test_exact_across_four_daemons(policyd, checks):
     limits = {"shared": "subject = sasl_username\nwindow = 1h\nmax = 1000"}
     # A timeout no busy machine reaches: this is about exactness, and a
     # request answered by the fail mode is not admitted.
-    daemons = [policyd(limits, redis_extra="timeout = 10s")
+    daemons = [policyd(limits, redis_extra="timeout = 10s", **checks)
                for _ in range(4)]
 
     async def all_of_them():
@@ -227,10 +247,11 @@ def test_exact_across_four_daemons(policyd):
 @pytest.mark.parametrize("mode,expected", [
     ("closed", "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily unavailable"),
     ("open", "DUNNO")])
-def test_redis_down_then_back(policyd, redis_server, mode, expected):
+def test_redis_down_then_back(policyd, redis_server, mode, expected, checks):
     setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
                                "max = 100"},
-                    redis_extra=f"fail_mode = {mode}\ntimeout = 500ms")
+                    redis_extra=f"fail_mode = {mode}\ntimeout = 500ms",
+                    **checks)
     c = client(setup)
     assert c.ask() == "DUNNO"
     # Down: answered at once as configured.
@@ -251,13 +272,15 @@ def test_redis_down_then_back(policyd, redis_server, mode, expected):
 
 
 @pytest.mark.parametrize("mode", ["closed", "open"])
-def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode):
+def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode,
+                                             checks):
     """8 connections asking without pause while Redis is killed and
     started again: every request is answered, each within a second, as
     the fail mode says while Redis is away, and normally after."""
     setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
                                "max = 1000000"},
-                    redis_extra=f"fail_mode = {mode}\ntimeout = 100ms")
+                    redis_extra=f"fail_mode = {mode}\ntimeout = 100ms",
+                    **checks)
     unavailable = ("DUNNO" if mode == "open" else
                    "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
                    "unavailable")
