@@ -248,6 +248,13 @@ read_reply(const struct decision *decision, const redisReply *reply,
 	}
 	if (reply->element[0]->integer == 0) {
 		snprintf(action, action_size, "DUNNO");
+		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
+		    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO",
+		    decision->count,
+		    decision->check.asked & ACCOUNT_SUSPENSION ? "s" : "",
+		    decision->check.asked & ACCOUNT_OWNERSHIP ? "o" : "",
+		    decision->check.asked & ACCOUNT_COMPROMISE ? "c" : "",
+		    decision->check.asked & ACCOUNT_WARMUP ? "w" : "");
 		return;
 	}
 	if (reply->element[0]->integer == 1 && reply->elements == 5) {
@@ -464,8 +471,13 @@ decide(const struct policy_request *request,
 	    decision->queue_id, sizeof(decision->queue_id), "%s", queue_id);
 	if (account_check_prepare(current->config,
 	        current->has_identities ? &current->identities : NULL, request,
-	        &decision->check, queue_id, action, action_size) ||
-	    !needs_redis(decision, request, charge, mail, seen)) {
+	        &decision->check, queue_id, action, action_size)) {
+		decision_free(decision);
+		return NULL;
+	}
+	if (!needs_redis(decision, request, charge, mail, seen)) {
+		log_event(LOG_LEVEL_DEBUG, queue_id,
+		    "passed: nothing to ask Redis: DUNNO");
 		decision_free(decision);
 		return NULL;
 	}

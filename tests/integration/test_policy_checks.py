@@ -81,9 +81,17 @@ def test_no_open_relay(policyd):
         f"local_domains, client 127.0.0.2 neither authenticated nor in "
         f"trusted_networks: {RELAY}")
 
-    off, _ = policyd("check_relay = no\n")
+    off, quiet = policyd("check_relay = no\n")
     assert off.ask(**rcpt(recipient="x@elsewhere.com", **anonymous)) == \
         "DUNNO"
+    # Checks that pass say nothing, unless verbose (-v).
+    assert "passed" not in setup.daemon.read_log() + quiet.daemon.read_log()
+    verbose, loud = policyd(arguments=("-v",))
+    attributes = request()
+    verbose.send_raw(encode(attributes))
+    assert verbose.answer() == "DUNNO"
+    loud.daemon.wait_for_log(f"{attributes['queue_id']}: debug: passed: 0 "
+                             f'limits, checks "s": DUNNO')
 
 
 def test_sender_ownership(policyd, redis_server, workdir):

@@ -205,14 +205,14 @@ class PolicySetup:
         return text + sections
 
     def start(self, limits, redis_extra="", policy_extra="", name="policy",
-              wait_for_redis=True, sections=""):
+              wait_for_redis=True, sections="", arguments=()):
         """Start, and (wait_for_redis) wait until its Redis connection is
         up, so a test's first request is not answered by the fail mode
         on a machine too busy to connect within the timeout."""
         self.daemon = Daemon(self.program, self.directory,
                              self.config_text(limits, redis_extra,
                                               policy_extra, sections), name)
-        self.daemon.start()
+        self.daemon.start(*arguments)
         if wait_for_redis:
             self.daemon.wait_for_log("Redis connected")
         return self.daemon
