@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	#include "sender_identity.h"
  *
+ *	bool sender_identity_user(user, out, size)
  *	bool sender_identity_key(prefix, user, key)
  *	bool sender_identity_members(address, length, members)
  *
@@ -21,10 +22,15 @@
  *
  *	In Redis, a set per user: prefix "senders:" user, user in
  *	lower case, for example
+ *
  *	    SADD waypost:senders:alice@example.com alice@example.com
- *@example.org sender_identity_key() makes the key; sender_identity_members()
- *the two members that grant an address (the address and "@" its domain), so one
- *SMISMEMBER answers.
+ *	        @example.org
+ *
+ *	sender_identity_user() writes a user's name as keys carry it (in
+ *	lower case), false when it cannot be one; sender_identity_key()
+ *	makes the key; sender_identity_members() the two members that grant
+ *	an address (the address and "@" its domain), so one SMISMEMBER
+ *	answers.
  *
  *	In a file: lines "user grant, grant ...", comma or space separated;
  *	a user may have several lines. identity_file_parse() refuses the
@@ -69,17 +75,26 @@ lowercase(char *text)
 }
 
 bool
+sender_identity_user(const char *user, char *out, size_t size)
+{
+	size_t length = strlen(user);
+
+	if (!plain_name(user, length, IDENTITY_USER_MAX) || length >= size)
+		return false;
+	memcpy(out, user, length + 1);
+	lowercase(out);
+	return true;
+}
+
+bool
 sender_identity_key(const char *prefix, const char *user, struct buffer *key)
 {
-	size_t start;
+	char name[IDENTITY_USER_MAX + 1];
 
-	if (!plain_name(user, strlen(user), IDENTITY_USER_MAX))
+	if (!sender_identity_user(user, name, sizeof(name)))
 		return false;
 	buffer_reset(key);
-	buffer_printf(key, "%ssenders:", prefix);
-	start = key->length;
-	buffer_append_text(key, user);
-	lowercase(key->data + start);
+	buffer_printf(key, "%ssenders:%s", prefix, name);
 	return true;
 }
 
@@ -227,12 +242,9 @@ identity_file_allows(const struct identity_file *table, const char *user,
     const struct identity_members *members)
 {
 	char lower[IDENTITY_USER_MAX + 1];
-	size_t length = strlen(user);
 
-	if (!plain_name(user, length, IDENTITY_USER_MAX))
+	if (!sender_identity_user(user, lower, sizeof(lower)))
 		return false;
-	memcpy(lower, user, length + 1);
-	lowercase(lower);
 	return has(table, lower, members->address) ||
 	       has(table, lower, members->domain);
 }

@@ -33,6 +33,7 @@ struct identity_file {
 	size_t count;
 };
 
+bool sender_identity_user(const char *user, char *out, size_t size);
 bool sender_identity_key(
     const char *prefix, const char *user, struct buffer *key);
 bool sender_identity_members(

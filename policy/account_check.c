@@ -42,10 +42,8 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "account_check.h"
 #include "config_value.h"
@@ -92,20 +90,6 @@ find_warmup(const struct policy_config *config, const char *domain)
 	return NULL;
 }
 
-/* The user's name as its keys carry it; false if it has none usable. */
-static bool
-user_name(const char *user, struct account_check *check)
-{
-	struct buffer key = {0};
-	bool usable = sender_identity_key("", user, &key);
-
-	if (usable)
-		snprintf(check->user, sizeof(check->user), "%s",
-		    key.data + strlen("senders:"));
-	buffer_free(&key);
-	return usable;
-}
-
 bool
 account_check_prepare(const struct policy_config *config,
     const struct identity_file *identities,
@@ -118,7 +102,8 @@ account_check_prepare(const struct policy_config *config,
 	bool usable;
 
 	memset(check, 0, sizeof(*check));
-	usable = user[0] != '\0' && user_name(user, check);
+	usable = user[0] != '\0' &&
+	         sender_identity_user(user, check->user, sizeof(check->user));
 	check->has_sender =
 	    sender[0] != '\0' &&
 	    sender_identity_members(sender, strlen(sender), &check->sender);
@@ -128,10 +113,9 @@ account_check_prepare(const struct policy_config *config,
 			not_owned(sender, user, queue_id, action, action_size);
 			return true;
 		}
-		if (sender[0] == '\0')
-			; /* a bounce from a trusted system */
-		else if (identities == NULL || !identity_file_allows(identities,
-		                                   check->user, &check->sender))
+		/* A bounce from a trusted system owns nothing to check. */
+		if (sender[0] != '\0' && !identity_file_allows(identities,
+		                             check->user, &check->sender))
 			check->asked |= ACCOUNT_OWNERSHIP;
 	}
 	if (policy->check_suspension && (usable || check->has_sender))

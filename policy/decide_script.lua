@@ -90,6 +90,14 @@ end
 -- for the rest of the current one ("<base>:<current>:older"), and the
 -- union of all seven, the costly count, is made only when the current
 -- one's count plus theirs exceeds max.
+local function older_keys(base, current)
+  local keys = {}
+  for sub = current - 6, current - 1 do
+    keys[#keys + 1] = base .. ':' .. sub
+  end
+  return keys
+end
+
 local function distinct(base, member, max)
   local window = tonumber(ARGV[9])
   local g = math.ceil(window / 6)
@@ -100,25 +108,15 @@ local function distinct(base, member, max)
   end
   local older_key = key .. ':older'
   local older = tonumber(redis.call('GET', older_key))
-  local keys
-  local function all()
-    keys = {}
-    for sub = current - 6, current - 1 do
-      keys[#keys + 1] = base .. ':' .. sub
-    end
-  end
   if not older then -- the first change in this sub-window
     redis.call('PEXPIRE', key, window + g)
-    all()
-    older = redis.call('PFCOUNT', unpack(keys))
+    older = redis.call('PFCOUNT', unpack(older_keys(base, current)))
     redis.call('SET', older_key, older, 'PX', g)
   end
   if redis.call('PFCOUNT', key) + older <= max then
     return 0
   end
-  if not keys then
-    all()
-  end
+  local keys = older_keys(base, current)
   keys[#keys + 1] = key
   return redis.call('PFCOUNT', unpack(keys))
 end

@@ -75,8 +75,7 @@ struct runtime {
 	const struct policy_config *config;
 	struct policy_config *retired; /* freed with the runtime */
 	struct redis_link *link;
-	struct identity_file identities;
-	bool has_identities;
+	struct identity_file identities; /* empty without identities_file */
 };
 
 struct decision {
@@ -100,8 +99,7 @@ runtime_release(struct runtime *runtime)
 		return;
 	if (runtime->retired != NULL)
 		config_free(&policy_schema, runtime->retired);
-	if (runtime->has_identities)
-		identity_file_free(&runtime->identities);
+	identity_file_free(&runtime->identities);
 	free(runtime);
 }
 
@@ -118,13 +116,13 @@ decide_install(const struct policy_config *config,
 		struct config_errors errors = {0};
 
 		/* -n, start and reload read it first (policy_main.c) */
-		runtime->has_identities =
-		    identity_file_load(config->policy.identities_file,
-		        &runtime->identities, &errors);
-		if (!runtime->has_identities)
+		if (!identity_file_load(config->policy.identities_file,
+		        &runtime->identities, &errors)) {
+			identity_file_free(&runtime->identities);
 			log_error("identities_file: %s; Redis alone grants "
 			          "senders",
 			    errors.count > 0 ? errors.text[0] : "unreadable");
+		}
 	}
 	if (current != NULL) {
 		current->retired = previous;
@@ -469,9 +467,8 @@ decide(const struct policy_request *request,
 	decision->context = context;
 	snprintf(
 	    decision->queue_id, sizeof(decision->queue_id), "%s", queue_id);
-	if (account_check_prepare(current->config,
-	        current->has_identities ? &current->identities : NULL, request,
-	        &decision->check, queue_id, action, action_size)) {
+	if (account_check_prepare(current->config, &current->identities,
+	        request, &decision->check, queue_id, action, action_size)) {
 		decision_free(decision);
 		return NULL;
 	}

@@ -15,7 +15,8 @@ import pytest
 from conftest import program
 from harness.dovecot import Dovecot
 from harness.smtp_clients import accepted, swaks
-from harness.waypost import DkimSetup, HeadersSetup, postfix_milter_settings
+from harness.waypost import (DkimSetup, HeadersSetup, identities_file,
+                             postfix_milter_settings)
 
 HEADERS = "milters/headers/waypost-headers"
 DKIM = "milters/dkim/waypost-dkim"
@@ -145,10 +146,7 @@ def test_rewrite_moves_the_original_to_reply_to(relay):
 
 
 def test_redis_down_fails_as_configured(relay, workdir):
-    grants = os.path.join(workdir, "identities")
-    with open(grants, "w") as f:
-        f.write(f"# user grants\n{ALICE} {ALICE}\n")
-    os.chmod(grants, 0o644)
+    grants = identities_file(workdir, f"# user grants\n{ALICE} {ALICE}\n")
     relay.start(f"from_ownership = reject\nidentities_file = {grants}")
     relay.redis.stop()
     # The file answers for what it grants: no Redis needed.
@@ -173,10 +171,7 @@ def test_redis_down_fails_as_configured(relay, workdir):
 
 
 def test_file_only_and_bad_file_refused(relay, workdir):
-    grants = os.path.join(workdir, "identities")
-    with open(grants, "w") as f:
-        f.write("bob @example.org\n")
-    os.chmod(grants, 0o644)
+    grants = identities_file(workdir, "bob @example.org\n")
     relay.start("from_ownership = reject\nidentities_redis = no\n"
                 f"identities_file = {grants}")
     token, result = relay.send("b@example.org", user="bob",

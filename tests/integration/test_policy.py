@@ -15,7 +15,7 @@ import pytest
 from conftest import program
 from harness import ports
 from harness.policy_client import PolicyClient, encode, request
-from harness.waypost import PolicySetup
+from harness.waypost import identities_file, PolicySetup
 
 POLICYD = "policy/waypost-policyd"
 DEFER = "DEFER_IF_PERMIT 4.7.1"
@@ -57,10 +57,7 @@ def checks(request, workdir):
     none: exactness and the fail modes must hold either way."""
     if request.param == "limits":
         return {}
-    identities = os.path.join(workdir, "identities")
-    with open(identities, "w") as f:
-        f.write("alice@example.com @example.com\n")
-    os.chmod(identities, 0o644)
+    identities = identities_file(workdir, "alice@example.com @example.com\n")
     return {"policy_extra": f"trusted_networks = 127.0.0.1/32\n"
                             f"local_domains = example.net\n"
                             f"check_sender_ownership = yes\n"

@@ -15,7 +15,7 @@ import pytest
 from conftest import program
 from harness import ports
 from harness.policy_client import PolicyClient, encode, request
-from harness.waypost import PolicySetup
+from harness.waypost import identities_file, PolicySetup
 
 POLICYD = "policy/waypost-policyd"
 RELAY = "REJECT 5.7.1 Relay access denied"
@@ -69,8 +69,8 @@ def test_no_open_relay(policyd):
                         **anonymous)) == RELAY
     # Authenticated, or trusted: anywhere.
     assert c.ask(**rcpt(recipient="x@elsewhere.com")) == "DUNNO"
-    assert c.ask(**rcpt(recipient="x@elsewhere.com", client_address="127.0.0.1",
-                        **anonymous)) == "DUNNO"
+    assert c.ask(**rcpt(recipient="x@elsewhere.com",
+                        client_address="127.0.0.1", **anonymous)) == "DUNNO"
     # The check is at RCPT, where the recipient is known.
     assert c.ask(recipient="x@elsewhere.com", **anonymous) == "DUNNO"
     attributes = request(**rcpt(recipient="x@elsewhere.com", **anonymous))
@@ -95,10 +95,8 @@ def test_no_open_relay(policyd):
 
 
 def test_sender_ownership(policyd, redis_server, workdir):
-    identities = os.path.join(workdir, "identities")
-    with open(identities, "w") as f:
-        f.write("carol@example.com carol@example.com, @carol.example\n")
-    os.chmod(identities, 0o644)
+    identities = identities_file(
+        workdir, "carol@example.com carol@example.com, @carol.example\n")
     c, setup = policyd(f"check_sender_ownership = yes\n"
                        f"identities_file = {identities}\n")
     redis_server.client.sadd("waypost:senders:alice@example.com",
@@ -246,10 +244,7 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
 
 def test_checks_with_redis_down_follow_the_fail_mode(
         policyd, redis_server, workdir):
-    identities = os.path.join(workdir, "identities")
-    with open(identities, "w") as f:
-        f.write("alice@example.com @example.com\n")
-    os.chmod(identities, 0o644)
+    identities = identities_file(workdir, "alice@example.com @example.com\n")
     closed, _ = policyd(f"check_sender_ownership = yes\n"
                         f"identities_file = {identities}\n"
                         f"local_domains = example.net\n")
@@ -301,3 +296,18 @@ def test_bad_check_settings_are_refused_by_n(workdir, text, error):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert error in result.stderr + result.stdout
+
+
+def test_identities_file_with_a_bad_line_is_refused_by_n(workdir):
+    path = identities_file(workdir, "alice@example.com @example.com\n"
+                                    "bob no-at-sign\n")
+    config = os.path.join(workdir, "bad.conf")
+    with open(config, "w") as f:
+        f.write(f"[redis]\naddress = 127.0.0.1:6379\n"
+                f"[policy]\nsocket = inet:10025@127.0.0.1\n"
+                f"identities_file = {path}\n")
+    result = subprocess.run([program(POLICYD), "-n", "-c", config],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert f"{path}:2" in result.stderr, result.stderr
+    assert "Sanitizer" not in result.stderr, result.stderr  # no leak

@@ -178,6 +178,16 @@ def postfix_milter_settings(milter):
     }
 
 
+def identities_file(directory, text):
+    """An identities_file of sender grants (lines "user grant, ..."),
+    readable by the daemons once they have dropped root."""
+    path = os.path.join(directory, "identities")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
 class PolicySetup:
     """waypost.conf for waypost-policyd on a loopback port, its limits
     given as {"name": "subject = ...\\nwindow = ...\\nmax = ..."}."""
