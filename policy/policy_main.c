@@ -32,10 +32,10 @@
 
 #include "daemon.h"
 #include "daemon_signal.h"
-#include "policy_decide.h"
 #include "decide_script.h"
 #include "log.h"
 #include "policy_config.h"
+#include "policy_decide.h"
 #include "policy_server.h"
 #include "redis_link.h"
 #include "sender_identity.h"

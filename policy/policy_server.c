@@ -41,8 +41,8 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
-#include "policy_decide.h"
 #include "log.h"
+#include "policy_decide.h"
 #include "policy_request.h"
 #include "policy_server.h"
 #include "text_escape.h"
