@@ -188,7 +188,7 @@ account_check_arguments(const struct account_check *check,
 	schedule = words->text.length;
 	for (size_t i = 0; check->warmup && i < check->warmup->schedule.count;
 	     i++)
-		buffer_printf(&words->text, "%s%s", i > 0 ? " " : "",
+		buffer_printf(&words->text, "%*s", ACCOUNT_CAP_WIDTH,
 		    check->warmup->schedule.items[i]);
 	script_word(words, "%s", ""); /* the schedule, one word */
 	words->lengths[words->count - 1] = words->text.length - schedule;

@@ -23,6 +23,9 @@
 
 #define ACCOUNT_KEYS      6  /* KEYS[2..7] of decide_script.lua */
 #define ACCOUNT_ARGUMENTS 10 /* ARGV[4..13] */
+/* Each daily cap of a warm-up schedule, right-aligned, in ARGV[13]: as
+ * wide as WARMUP_CAP_MAX and "unlimited". */
+#define ACCOUNT_CAP_WIDTH 10
 
 struct account_check {
 	unsigned asked;

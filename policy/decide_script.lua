@@ -13,7 +13,8 @@
 --          the compromise detector's HyperLogLogs, one per sub-window,
 --          whose keys this script names by adding ":<sub-window>" (and
 --          ":<sub-window>:older", the count of the six before it)
--- KEYS[7]  "<prefix>warmup:<warm-up name>:<domain or group>"
+-- KEYS[7]  "<prefix>warmup:<warm-up name>:<domain or group>", a string:
+--          "<first day> <day> <sent>", see Warm-up below
 -- KEYS[6 + 2i], KEYS[7 + 2i]  limit i's counter hash and its override
 --          hash: "<prefix>limit:<name>:<subject>", "<prefix>override:<subject>"
 -- ARGV[1]  "check" (MAIL, RCPT, DATA: read only) or "charge" (END-OF-MESSAGE)
@@ -26,7 +27,11 @@
 -- ARGV[9..12]  the detector's window (ms), maximum client addresses,
 --          maximum messages with a sender it does not own, and the
 --          window as the configuration writes it ("1h")
--- ARGV[13] the warm-up schedule: daily caps or "unlimited", by spaces
+-- ARGV[13] the warm-up schedule: its daily caps, each a number or
+--          "unlimited" right-aligned in CAP_WIDTH characters, so that day
+--          d's cap is one string.sub, not a parse of the schedule (make
+--          bench measured that parse as the warm-up check's costliest
+--          part)
 -- ARGV[10 + 4i..13 + 4i]  limit i: name, max, window (ms), amount
 --
 -- Suspension: a string key whose value is the reason and whose expiry,
@@ -47,10 +52,14 @@
 -- "low"), so a request reads a few fields, not every bucket (make bench
 -- measured the whole-hash read as most of Redis' time per call).
 --
--- Warm-up: a hash with the day (Redis' time, UTC) of the first message
--- charged ("first"), and the day and count of the last ("day", "sent").
--- Day d since the first (0: that day) has the d+1th cap of the schedule,
--- the last cap after its end.
+-- Warm-up: a string of three numbers: the day (Redis' time, UTC) of the
+-- first message charged, and the day and count of the last ("20410 20412
+-- 37"). Day d since the first (0: that day) has the d+1th cap of the
+-- schedule, the last cap after its end.
+--
+-- Every string this script reads (the stored decision, the suspensions,
+-- the warm-up) comes in one MGET: the account checks add as few calls as
+-- they can (make bench measures them against the limits alone).
 --
 -- The reply: {0} passed everything; {1, i, count, max, seconds} when
 -- limit i refuses (seconds: until enough of it leaves the window);
@@ -61,6 +70,7 @@
 -- {5, "addresses" or "failures", count} the detector suspended the user
 -- just now; {6, sent, cap, day} the warm-up cap of the day is reached.
 
+local CAP_WIDTH = 10 -- account_check.h, ACCOUNT_CAP_WIDTH
 local mode = ARGV[1]
 local n = tonumber(ARGV[2])
 local keep = tonumber(ARGV[3])
@@ -68,18 +78,43 @@ local asked = ARGV[4]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- The strings this request reads, by their KEYS index: the stored
+-- decision (charge), the suspensions, the warm-up; one GET or MGET.
+local suspension = string.find(asked, 's', 1, true)
+local warmup_asked = string.find(asked, 'w', 1, true)
+local read = {}
 if mode == 'charge' then
-  local prior = redis.call('GET', KEYS[1])
-  if prior then
-    return {2, prior}
+  read[#read + 1] = 1
+end
+if suspension then
+  read[#read + 1] = 2
+  read[#read + 1] = 3
+end
+if warmup_asked then
+  read[#read + 1] = 7
+end
+local strings = {}
+if #read == 1 then
+  strings[read[1]] = redis.call('GET', KEYS[read[1]])
+elseif #read > 1 then
+  local names = {}
+  for j = 1, #read do
+    names[j] = KEYS[read[j]]
+  end
+  local values = redis.call('MGET', unpack(names))
+  for j = 1, #read do
+    strings[read[j]] = values[j]
   end
 end
 
-if string.find(asked, 's', 1, true) then
-  local reasons = redis.call('MGET', KEYS[2], KEYS[3])
-  for slot = 1, 2 do
-    if reasons[slot] and KEYS[slot + 1] ~= '' then
-      return {3, slot == 1 and 'user' or 'domain', reasons[slot]}
+if mode == 'charge' and strings[1] then
+  return {2, strings[1]}
+end
+
+if suspension then
+  for slot = 2, 3 do
+    if strings[slot] and KEYS[slot] ~= '' then
+      return {3, slot == 2 and 'user' or 'domain', strings[slot]}
     end
   end
 end
@@ -150,24 +185,19 @@ if string.find(asked, 'o', 1, true) then
 end
 
 local warmup
-if string.find(asked, 'w', 1, true) then
-  local got = redis.call('HMGET', KEYS[7], 'first', 'day', 'sent')
+if warmup_asked then
   local today = math.floor(now / 86400000)
-  local first = tonumber(got[1]) or today
-  local sent = 0
-  if tonumber(got[2]) == today then
-    sent = tonumber(got[3]) or 0
-  end
-  local caps = {}
-  for word in string.gmatch(ARGV[13], '%S+') do
-    caps[#caps + 1] = word
-  end
+  local first, last, sent = string.match(strings[7] or '',
+    '^(%d+) (%d+) (%d+)$')
+  first = tonumber(first) or today
+  sent = tonumber(last) == today and tonumber(sent) or 0
   local day = math.max(0, today - first)
-  local cap = tonumber(caps[math.min(day + 1, #caps)])
+  local at = math.min(day, #ARGV[13] / CAP_WIDTH - 1) * CAP_WIDTH
+  local cap = tonumber(string.sub(ARGV[13], at + 1, at + CAP_WIDTH))
   if cap and sent + 1 > cap then
     return {6, sent, cap, day}
   end
-  warmup = {first, today, sent + 1}
+  warmup = first .. ' ' .. today .. ' ' .. (sent + 1)
 end
 
 -- Besides its buckets, a counter hash keeps "sum", the total of the
@@ -253,8 +283,7 @@ if mode == 'charge' then
     end
   end
   if warmup then
-    redis.call('HSET', KEYS[7], 'first', warmup[1], 'day', warmup[2],
-      'sent', warmup[3])
+    redis.call('SET', KEYS[7], warmup)
   end
   redis.call('SET', KEYS[1], 'ok', 'PX', keep)
 end

@@ -221,17 +221,19 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
                               f"example.com on day 0 at 3 of 3: {capped}")
     key = "waypost:warmup:new:example.com"
     today = int(r.time()[0]) // 86400
-    assert int(r.hget(key, "first")) == today
-    assert int(r.hget(key, "sent")) == 3
+    # "<first day> <day of the last message> <sent that day>"
+    assert r.get(key) == f"{today} {today} 3".encode()
     # Each domain has its own count; others are not capped at all.
     assert c.ask(sender="x@example.net") == "DUNNO"
     assert c.ask(sender="x@example.org") == "DUNNO"
     # The second day allows 5; from the third on, no cap.
-    r.hset(key, "first", today - 1)
+    r.set(key, f"{today - 1} {today} 3")
     for _ in range(2):
         assert c.ask() == "DUNNO"
     assert c.ask() == capped
-    r.hset(key, "first", today - 30)
+    assert r.get(key) == f"{today - 1} {today} 5".encode()
+    # A count from an earlier day is no count today.
+    r.set(key, f"{today - 30} {today - 1} 99")
     for _ in range(3):
         assert c.ask() == "DUNNO"
     # A group shares one count, under its name.
@@ -239,7 +241,11 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
     assert c.ask(sender="x@b.example") == "DUNNO"
     assert c.ask(sender="x@b.example") == \
         "DEFER_IF_PERMIT 4.7.1 warm-up cap for group reached"
-    assert int(r.hget("waypost:warmup:group:group", "sent")) == 2
+    assert r.get("waypost:warmup:group:group").endswith(b" 2")
+    # After the schedule's end its last cap holds.
+    r.set("waypost:warmup:group:group", f"{today - 100} {today} 2")
+    assert c.ask(sender="x@a.example") == \
+        "DEFER_IF_PERMIT 4.7.1 warm-up cap for group reached"
 
 
 def test_checks_with_redis_down_follow_the_fail_mode(
