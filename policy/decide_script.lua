@@ -78,95 +78,75 @@ local asked = ARGV[4]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
--- The strings this request reads, by their KEYS index: the stored
--- decision (charge), the suspensions, the warm-up; one GET or MGET.
+-- The strings this request reads: the stored decision (KEYS[1]), the
+-- suspensions (KEYS[2], KEYS[3]) and the warm-up (KEYS[7]). One GET when
+-- only the decision is asked for, else one MGET of all four, also those
+-- not asked for (then not looked at): in Redis a key more in an MGET
+-- costs less than a Lua table to list only those asked for.
 local suspension = string.find(asked, 's', 1, true)
 local warmup_asked = string.find(asked, 'w', 1, true)
-local read = {}
-if mode == 'charge' then
-  read[#read + 1] = 1
-end
-if suspension then
-  read[#read + 1] = 2
-  read[#read + 1] = 3
-end
-if warmup_asked then
-  read[#read + 1] = 7
-end
-local strings = {}
-if #read == 1 then
-  strings[read[1]] = redis.call('GET', KEYS[read[1]])
-elseif #read > 1 then
-  local names = {}
-  for j = 1, #read do
-    names[j] = KEYS[read[j]]
-  end
-  local values = redis.call('MGET', unpack(names))
-  for j = 1, #read do
-    strings[read[j]] = values[j]
-  end
+local decision, user_reason, domain_reason, warmup_state
+if suspension or warmup_asked then
+  local got = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7])
+  decision, user_reason, domain_reason, warmup_state =
+    got[1], got[2], got[3], got[4]
+elseif mode == 'charge' then
+  decision = redis.call('GET', KEYS[1])
 end
 
-if mode == 'charge' and strings[1] then
-  return {2, strings[1]}
+if mode == 'charge' and decision then
+  return {2, decision}
 end
 
 if suspension then
-  for slot = 2, 3 do
-    if strings[slot] and KEYS[slot] ~= '' then
-      return {3, slot == 2 and 'user' or 'domain', strings[slot]}
-    end
+  if user_reason and KEYS[2] ~= '' then
+    return {3, 'user', user_reason}
+  end
+  if domain_reason and KEYS[3] ~= '' then
+    return {3, 'domain', domain_reason}
   end
 end
 
--- Add member to the detector's current sub-window at base; the distinct
--- members of the last seven when it was new there and may be over max,
--- else 0. The six older sub-windows cannot change: their count is kept
--- for the rest of the current one ("<base>:<current>:older"), and the
--- union of all seven, the costly count, is made only when the current
--- one's count plus theirs exceeds max.
-local function older_keys(base, current)
-  local keys = {}
-  for sub = current - 6, current - 1 do
-    keys[#keys + 1] = base .. ':' .. sub
-  end
-  return keys
-end
-
-local function distinct(base, member, max)
-  local window = tonumber(ARGV[9])
-  local g = math.ceil(window / 6)
-  local current = math.floor(now / g)
-  local key = base .. ':' .. current
-  if redis.call('PFADD', key, member) == 0 then
-    return 0
-  end
-  local older_key = key .. ':older'
-  local older = tonumber(redis.call('GET', older_key))
-  if not older then -- the first change in this sub-window
-    redis.call('PEXPIRE', key, window + g)
-    older = redis.call('PFCOUNT', unpack(older_keys(base, current)))
-    redis.call('SET', older_key, older, 'PX', g)
-  end
-  if redis.call('PFCOUNT', key) + older <= max then
-    return 0
-  end
-  local keys = older_keys(base, current)
-  keys[#keys + 1] = key
-  return redis.call('PFCOUNT', unpack(keys))
-end
-
-local function suspend(what, count, noun)
-  redis.call('SET', KEYS[2], 'auto: ' .. count .. ' ' .. noun .. ' in ' ..
-    ARGV[12])
-  return {5, what, count}
-end
-
+-- The detector: add member to the current sub-window's HyperLogLog at
+-- base; the distinct members of the last seven when it was new there and
+-- may be over max, else 0. The six older sub-windows cannot change: their
+-- count is kept for the rest of the current one ("<base>:<current>:older"),
+-- and the union of all seven, the costly count, is made only when the
+-- current one's count plus theirs exceeds max. A function only when the
+-- detector is asked for: Redis builds each closure at each call.
 local detect = string.find(asked, 'c', 1, true)
+local distinct
 if detect then
+  distinct = function(base, member, max)
+    local window = tonumber(ARGV[9])
+    local g = math.ceil(window / 6)
+    local current = math.floor(now / g)
+    local key = base .. ':' .. current
+    if redis.call('PFADD', key, member) == 0 then
+      return 0
+    end
+    local keys = {}
+    for sub = current - 6, current - 1 do
+      keys[#keys + 1] = base .. ':' .. sub
+    end
+    local older_key = key .. ':older'
+    local older = tonumber(redis.call('GET', older_key))
+    if not older then -- the first change in this sub-window
+      redis.call('PEXPIRE', key, window + g)
+      older = redis.call('PFCOUNT', unpack(keys))
+      redis.call('SET', older_key, older, 'PX', g)
+    end
+    if redis.call('PFCOUNT', key) + older <= max then
+      return 0
+    end
+    keys[#keys + 1] = key
+    return redis.call('PFCOUNT', unpack(keys))
+  end
   local addresses = distinct(KEYS[5], ARGV[7], tonumber(ARGV[10]))
   if addresses > tonumber(ARGV[10]) then
-    return suspend('addresses', addresses, 'client addresses')
+    redis.call('SET', KEYS[2], 'auto: ' .. addresses ..
+      ' client addresses in ' .. ARGV[12])
+    return {5, 'addresses', addresses}
   end
 end
 
@@ -176,8 +156,9 @@ if string.find(asked, 'o', 1, true) then
     if detect then
       local failures = distinct(KEYS[6], ARGV[8], tonumber(ARGV[11]))
       if failures > tonumber(ARGV[11]) then
-        return suspend('failures', failures,
-          'messages from senders not owned')
+        redis.call('SET', KEYS[2], 'auto: ' .. failures ..
+          ' messages from senders not owned in ' .. ARGV[12])
+        return {5, 'failures', failures}
       end
     end
     return {4}
@@ -187,11 +168,11 @@ end
 local warmup
 if warmup_asked then
   local today = math.floor(now / 86400000)
-  local first, last, sent = string.match(strings[7] or '',
+  local first, last, sent = string.match(warmup_state or '',
     '^(%d+) (%d+) (%d+)$')
-  first = tonumber(first) or today
+  first = first or today
   sent = tonumber(last) == today and tonumber(sent) or 0
-  local day = math.max(0, today - first)
+  local day = math.max(0, today - tonumber(first))
   local at = math.min(day, #ARGV[13] / CAP_WIDTH - 1) * CAP_WIDTH
   local cap = tonumber(string.sub(ARGV[13], at + 1, at + CAP_WIDTH))
   if cap and sent + 1 > cap then
