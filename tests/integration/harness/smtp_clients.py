@@ -24,9 +24,11 @@ def swaks(port, *, sender="app@example.com", to="user@example.net",
 
 
 def accepted(result):
-    """Did the server take the message (a 250 after DATA)?"""
+    """Did the server take the message (a 250 after DATA)? swaks writes
+    "<-" for a reply in clear, "<~" for one over TLS."""
     output = result.stdout.decode("utf-8", "replace")
-    return result.returncode == 0 and "<-  250" in output.split("~> .")[-1]
+    last = output.split("~> .")[-1]
+    return result.returncode == 0 and ("<-  250" in last or "<~  250" in last)
 
 
 def smtp_source(port, *, sessions=1, messages=1, size=1024,

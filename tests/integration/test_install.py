@@ -1,0 +1,210 @@
+"""make install and the systemd units, as a mail admin meets them.
+
+make install (into a DESTDIR) puts the daemons in sbin, the man pages, the
+units, an example waypost.conf that every daemon accepts with -n (and
+that a second install leaves alone), and a private key directory; make
+uninstall takes away neither an edited configuration nor a key. The
+units pass systemd-analyze verify with the hardening the README promises,
+and a daemon run as a unit runs it (not root: the unit's user, group
+postfix, its socket in the RuntimeDirectory) can be reached by Postfix.
+"""
+import os
+import pwd
+import re
+import stat
+import subprocess
+
+import pytest
+
+from conftest import BUILD_DIR, program
+from harness import tempdir
+
+UNITS = ("waypost-dkim", "waypost-headers", "waypost-policyd")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="checks owners and runs as others")
+
+
+def make(*arguments):
+    """make in this build tree, outside the make check that runs us."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "-C", BUILD_DIR, *arguments], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def destdir():
+    path = tempdir.make_dir("install")
+    yield path
+    tempdir.remove_dir(path)
+
+
+def installed(destdir, variable):
+    """Where make installs VARIABLE (sbindir, sysconfdir...) in destdir."""
+    result = make("-s", "--no-print-directory", "print-install-dirs")
+    assert result.returncode == 0, result.stdout
+    return destdir + dict(line.split("=", 1) for line in
+                          result.stdout.splitlines())[variable]
+
+
+def check(path, config):
+    return subprocess.run([path, "-n", "-c", config], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=60)
+
+
+def test_install_keeps_the_configuration_and_the_keys(destdir):
+    result = make("install", f"DESTDIR={destdir}")
+    assert result.returncode == 0, result.stdout
+    sbindir = installed(destdir, "sbindir")
+    etc = os.path.join(installed(destdir, "sysconfdir"), "waypost")
+    for name in UNITS + ("waypost-dkim-keygen",):
+        assert os.access(os.path.join(sbindir, name), os.X_OK), name
+    mandir = installed(destdir, "mandir")
+    for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
+                 "man8/waypost-headers.8", "man8/waypost-policyd.8"):
+        assert os.path.exists(os.path.join(mandir, page)), page
+    unitdir = installed(destdir, "systemdunitdir")
+    assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
+                                           for unit in UNITS]
+    config = os.path.join(etc, "waypost.conf")
+    assert stat.S_IMODE(os.stat(config).st_mode) == 0o640
+    keys = os.path.join(etc, "keys")
+    assert stat.S_IMODE(os.stat(keys).st_mode) == 0o700
+
+    # Every daemon accepts the example; waypost-dkim only once its tables
+    # exist (it must not run signing nothing by accident). /run/waypost
+    # is the units' RuntimeDirectory: here, a directory of the test.
+    runtime = os.path.join(destdir, "run")
+    os.mkdir(runtime)
+    with open(config) as f:
+        text = f.read().replace("/etc/waypost/", etc + "/").replace(
+            "/run/waypost/", runtime + "/")
+    with open(config, "w") as f:
+        f.write(text)
+    result = check(os.path.join(sbindir, "waypost-dkim"), config)
+    assert result.returncode != 0 and "KeyTable" in result.stdout, \
+        result.stdout
+    for table in ("KeyTable", "SigningTable"):
+        open(os.path.join(etc, table), "w").close()
+    for name in UNITS:
+        result = check(os.path.join(sbindir, name), config)
+        assert result.returncode == 0, result.stdout
+
+    # An edited configuration and a key survive install and uninstall.
+    with open(config, "a") as f:
+        f.write("# edited by the admin\n")
+    with open(os.path.join(keys, "2026a.pem"), "w") as f:
+        f.write("a key\n")
+    result = make("install", f"DESTDIR={destdir}")
+    assert result.returncode == 0, result.stdout
+    assert f"kept {config}" in result.stdout
+    result = make("uninstall", f"DESTDIR={destdir}")
+    assert result.returncode == 0, result.stdout
+    with open(config) as f:
+        assert f.read().endswith("# edited by the admin\n")
+    assert os.path.exists(os.path.join(keys, "2026a.pem"))
+    assert not os.path.exists(os.path.join(sbindir, "waypost-dkim"))
+
+
+def unit_text(name, sbindir):
+    """The unit as built, its programs those of this build tree."""
+    with open(os.path.join(BUILD_DIR, "contrib", "systemd",
+                           f"{name}.service")) as f:
+        text = f.read()
+    return re.sub(r"=\S+/(waypost-\w+) ", rf"={sbindir}/\1 ", text)
+
+
+def settings(text):
+    return dict(line.split("=", 1) for line in text.splitlines()
+                if "=" in line and not line.startswith("#"))
+
+
+def test_units_pass_systemd_analyze_verify(workdir):
+    sbindir = os.path.join(workdir, "sbin")
+    os.mkdir(sbindir)
+    for path in ("milters/dkim/waypost-dkim",
+                 "milters/headers/waypost-headers", "policy/waypost-policyd"):
+        os.symlink(program(path), os.path.join(sbindir,
+                                               os.path.basename(path)))
+    for name in UNITS:
+        path = os.path.join(workdir, f"{name}.service")
+        text = unit_text(name, sbindir)
+        with open(path, "w") as f:
+            f.write(text)
+        result = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                                 path], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+        assert result.returncode == 0 and result.stderr == "", \
+            result.stderr
+        unit = settings(text)
+        assert unit["ExecStart"] == f"{sbindir}/{name} -f"
+        assert unit["ExecStartPre"] == f"{sbindir}/{name} -n"
+        assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
+        for key, value in (("Type", "simple"), ("User", "waypost"),
+                           ("Group", "postfix"),
+                           ("RuntimeDirectory", "waypost"),
+                           ("NoNewPrivileges", "yes"),
+                           ("ProtectSystem", "strict"),
+                           ("ProtectHome", "yes"), ("PrivateTmp", "yes")):
+            assert unit.get(key) == value, (name, key)
+
+
+def as_user(user, group):
+    """setpriv arguments: run as user and group, no other groups, as the
+    unit's User= and Group= do."""
+    return ["setpriv", f"--reuid={user}", f"--regid={group}",
+            "--clear-groups"]
+
+
+def test_a_daemon_run_as_its_unit_runs_it_serves_postfix(workdir):
+    # The unit's user is waypost; nobody stands for it here.
+    runtime = os.path.join(workdir, "run")
+    os.mkdir(runtime, 0o750)
+    os.chown(runtime, pwd.getpwnam("nobody").pw_uid,
+             pwd.getpwnam("postfix").pw_gid)
+    config = os.path.join(workdir, "waypost.conf")
+    sock = os.path.join(runtime, "headers.sock")
+    with open(config, "w") as f:
+        f.write(f"[headers]\nsocket = unix:{sock}\nsocket_group = postfix\n"
+                f"message_id_domain = relay.example\n")
+    os.chmod(config, 0o644)
+    headers = program("milters/headers/waypost-headers")
+    unit_user = as_user("nobody", "postfix")
+    result = subprocess.run([*unit_user, headers, "-n", "-c", config],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    log = open(os.path.join(workdir, "headers.log"), "w")
+    daemon = subprocess.Popen([*unit_user, headers, "-f", "-c", config],
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(400):
+            if os.path.exists(sock) or daemon.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.05"])
+        assert os.path.exists(sock), open(log.name).read()
+        info = os.stat(sock)
+        assert info.st_uid == pwd.getpwnam("nobody").pw_uid
+        # Postfix's processes run as postfix: they get in.
+        probe = ("import socket,sys; s=socket.socket(socket.AF_UNIX); "
+                 "s.connect(sys.argv[1]); print('connected')")
+        result = subprocess.run(
+            [*as_user("postfix", "postfix"), "/usr/bin/python3", "-c", probe,
+             sock], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, timeout=30)
+        assert result.stdout.strip() == "connected", result.stdout
+        # Another unprivileged user does not.
+        result = subprocess.run(
+            [*as_user("daemon", "daemon"), "/usr/bin/python3", "-c", probe,
+             sock], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, timeout=30)
+        assert "connected" not in result.stdout
+        assert "Permission denied" in result.stdout
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+        log.close()
+    assert not os.path.exists(sock)

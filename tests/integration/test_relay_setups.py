@@ -1,0 +1,206 @@
+"""The Postfix fragments of contrib/postfix, each run as written.
+
+For each of the three ways to use Waypost (a smarthost for internal
+applications, authenticated submission on 587, signing added to a relay
+that already works) a private Postfix takes the fragment's lines with all
+three Waypost daemons behind it (harness/relay.py), and real mail goes
+through it with swaks and sendmail(1): what should arrive normalized and
+signed does, with every signature verified by python3-dkim; what should
+be refused or deferred is, with the code the fragments promise. Mail to
+the large providers goes through their own transports (providers.*).
+"""
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from conftest import BUILD_DIR
+from harness.dovecot import Dovecot
+from harness.relay import WholeRelay, fragment, main_cf
+from harness.smtp_clients import accepted, swaks
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="runs a private Postfix as root")
+
+ALICE = "alice@example.com"
+
+
+def legacy_message(token, sender="billing@example.com",
+                   to="customer@example.net"):
+    """As an old application writes it: no Date, no Message-ID, an
+    X-Mailer that leaks what it runs."""
+    return (f"From: Billing <{sender}>\r\nTo: {to}\r\n"
+            f"Subject: invoice {token}\r\nX-Mailer: LegacyERP 4.2\r\n\r\n"
+            f"Dear customer,\r\n\r\ninvoice {token}.\r\n").encode()
+
+
+def new_token():
+    return "setup-" + uuid.uuid4().hex
+
+
+def arrived_clean_and_signed(relay, token, message):
+    """The delivery of token: normalized, signed twice (python3-dkim
+    checks both), its body as sent."""
+    delivery = relay.sink.find(token.encode(), timeout=40)
+    assert len(delivery.header_values("Message-ID")) == 1
+    assert len(delivery.header_values("Date")) == 1
+    assert delivery.header_values("X-Mailer") == []
+    assert relay.keys.verify(delivery.content) == [True, True]
+    assert delivery.body == message.split(b"\r\n\r\n", 1)[1]
+    return delivery
+
+
+@pytest.fixture
+def whole_relay(sink, redis_server):
+    relays = []
+
+    def make(setup, **options):
+        relay = WholeRelay(BUILD_DIR, setup, sink, redis_server, **options)
+        relays.append(relay)
+        return relay.start()
+
+    yield make
+    for relay in relays:
+        relay.stop()
+
+
+def test_smarthost_relays_normalized_and_signed_within_quota(whole_relay,
+                                                             redis_server):
+    relay = whole_relay("smarthost", limits={
+        "hourly": "subject = sender\nwindow = 1h\nmax = 1000"})
+    token = new_token()
+    message = legacy_message(token)
+    assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
+                          to="customer@example.net", data=message))
+    arrived_clean_and_signed(relay, token, message)
+    relay.headers.daemon.wait_for_log("added Message-ID")
+
+    # Mail a cron job hands to sendmail(1) goes through non_smtpd_milters.
+    token = new_token()
+    message = legacy_message(token)
+    result = subprocess.run(
+        ["sendmail", "-f", "billing@example.com", "customer@example.net"],
+        input=message.replace(b"\r\n", b"\n"),
+        env={**os.environ, "MAIL_CONFIG": relay.postfix.config_directory},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    assert result.returncode == 0, result.stdout
+    arrived_clean_and_signed(relay, token, message)
+
+    # A client outside mynetworks may not relay: waypost-policyd, first in
+    # smtpd_relay_restrictions, says so.
+    result = swaks(relay.postfix.port, to="customer@example.net",
+                   data=legacy_message(new_token()),
+                   extra=("--local-interface", "127.0.0.2"))
+    assert not accepted(result)
+    assert "554 5.7.1" in result.stdout.decode()
+    relay.policy.daemon.wait_for_log("Relay access denied")
+
+    # A plan of 3 messages an hour for one sender: the 4th waits (4.7.1)
+    # in the application's queue, charged at END-OF-DATA.
+    redis_server.client.hset("waypost:override:quota@example.com",
+                             "hourly", 3)
+    for number in range(3):
+        assert accepted(swaks(relay.postfix.port, sender="quota@example.com",
+                              data=legacy_message(new_token(),
+                                                  "quota@example.com")))
+    result = swaks(relay.postfix.port, sender="quota@example.com",
+                   data=legacy_message(new_token(), "quota@example.com"))
+    assert not accepted(result)
+    assert "<** 450 4.7.1" in result.stdout.decode(), result.stdout.decode()
+
+
+@pytest.mark.parametrize("setup", ["smarthost", "signing-only"])
+def test_providers_get_their_own_transport(whole_relay, setup):
+    relay = whole_relay(setup, limits={
+        "hourly": "subject = sender\nwindow = 1h\nmax = 1000"})
+    for provider, domain in (("google", "gmail.com"),
+                             ("outlook", "hotmail.com"),
+                             ("yahoo", "yahoo.com")):
+        token = new_token()
+        message = legacy_message(token, to=f"someone@{domain}")
+        assert accepted(swaks(relay.postfix.port, to=f"someone@{domain}",
+                              data=message))
+        arrived_clean_and_signed(relay, token, message)
+        relay.postfix.wait_for_log(rf"postfix/{provider}/smtp\[\d+\]: \w+: "
+                                   rf"to=<someone@{domain}>.*status=sent")
+    settings = main_cf(fragment("providers.main.cf"))
+    result = subprocess.run(
+        ["postconf", "-c", relay.postfix.config_directory, "-h",
+         "yahoo_destination_rate_delay", "google_destination_concurrency_"
+         "limit"], stdout=subprocess.PIPE, text=True, check=True)
+    assert result.stdout.split() == [
+        settings["yahoo_destination_rate_delay"],
+        settings["google_destination_concurrency_limit"]]
+
+
+@pytest.fixture
+def users():
+    server = Dovecot({ALICE: "secret1"}).start()
+    yield server
+    server.stop()
+
+
+def submit(relay, sender, *extra, token=None):
+    token = token or new_token()
+    message = legacy_message(token, sender)
+    result = swaks(relay.submission_port, sender=sender, data=message,
+                   extra=("--local-interface", "127.0.0.2", *extra))
+    return token, message, result
+
+
+LOGIN = ("--tls", "--auth", "PLAIN", "--auth-user", ALICE,
+         "--auth-password", "secret1")
+
+
+def test_submission_requires_tls_and_login_and_owned_senders(
+        whole_relay, users, redis_server):
+    relay = whole_relay("submission", dovecot=users, limits={
+        "hourly": "subject = sasl_username\nwindow = 1h\nmax = 1000"},
+        policy_extra="check_sender_ownership = yes\n")
+    redis_server.client.sadd(f"waypost:senders:{ALICE}", ALICE)
+
+    _, _, result = submit(relay, ALICE)
+    assert not accepted(result)
+    assert "530 5.7.0 Must issue a STARTTLS command first" in \
+        result.stdout.decode()
+    _, _, result = submit(relay, ALICE, "--tls")
+    assert not accepted(result)
+    assert "554 5.7.1" in result.stdout.decode()
+
+    token, message, result = submit(relay, ALICE, *LOGIN)
+    output = result.stdout.decode()
+    assert "235 2.7.0 Authentication successful" in output
+    assert accepted(result), output
+    arrived_clean_and_signed(relay, token, message)
+
+    _, _, result = submit(relay, "ceo@example.com", *LOGIN)
+    assert not accepted(result)
+    assert (f"5.7.1 <ceo@example.com>: Sender address rejected: Sender "
+            f"address <ceo@example.com> not owned by user {ALICE}"
+            ) in result.stdout.decode(), result.stdout.decode()
+
+
+def test_signing_only_keeps_the_restrictions_and_tempfails_without_milter(
+        whole_relay):
+    settings = main_cf(fragment("signing-only.main.cf"))
+    assert [name for name in settings if "restrictions" in name] == []
+    relay = whole_relay("signing-only")
+    token = new_token()
+    message = legacy_message(token)
+    assert accepted(swaks(relay.postfix.port, data=message))
+    arrived_clean_and_signed(relay, token, message)
+
+    # waypost-dkim down: the client is told to come back, nothing leaves
+    # unsigned; back up, the same message goes through signed.
+    relay.dkim.daemon.stop()
+    token = new_token()
+    message = legacy_message(token)
+    result = swaks(relay.postfix.port, data=message)
+    assert not accepted(result)
+    assert "<** 451 4.7.1" in result.stdout.decode(), result.stdout.decode()
+    with pytest.raises(TimeoutError):
+        relay.sink.find(token.encode(), timeout=3)
+    relay.dkim.daemon.start()
+    assert accepted(swaks(relay.postfix.port, data=message))
+    arrived_clean_and_signed(relay, token, message)
