@@ -3,12 +3,17 @@
 
 Starts a private redis-server, an SMTP sink standing in for the next hop,
 a DNS server (dnsmasq) for the DKIM records, waypost-dkim with an RSA and
-an Ed25519 key made by waypost-dkim-keygen, and a private Postfix instance
-relaying to the sink through the milter (its own directories under /tmp,
-loopback ports only). Then it sends mail with swaks and shows what arrived,
-with its DKIM signatures checked by python3-dkim against the records in
-DNS. Each Waypost daemon adds its story here as it lands. Everything is
-stopped at the end unless --keep is given; the demo can be re-run.
+an Ed25519 key made by waypost-dkim-keygen, waypost-headers,
+waypost-policyd, Dovecot's auth service for SMTP AUTH, and a private
+Postfix configured with the lines of contrib/postfix (smarthost.main.cf,
+submission.main.cf, submission.master.cf) relaying to the sink (its own
+directories under /tmp, loopback ports only). Then it sends mail with
+swaks and shows what happened: a message from an internal application
+arrives signed (python3-dkim checks both signatures against the records
+in DNS), a sloppy legacy message arrives normalized, a stranger may not
+relay, a user who logs in may not send as someone else, and the message
+one over a sender's quota waits with 4.7.1. Everything is stopped at the
+end unless --keep is given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
 """
@@ -26,18 +31,24 @@ import dns.resolver
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 
-from harness import tempdir  # noqa: E402
+from harness import ports, tempdir  # noqa: E402
 from harness.dns_server import DnsServer  # noqa: E402
+from harness.dovecot import Dovecot  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
 from harness.redis_server import RedisServer  # noqa: E402
+from harness.relay import (POLICY_SERVICE, SOCKET_DIR,  # noqa: E402
+                           fragment, main_cf, make_certificate, master_cf)
 from harness.sink import Sink  # noqa: E402
 from harness.smtp_clients import accepted, swaks  # noqa: E402
 from harness.waypost import (DAEMON_USER, Daemon,  # noqa: E402
-                             postfix_milter_settings)
+                             HeadersSetup, PolicySetup)
 
 BUILD_DIR = os.environ.get("top_builddir") or os.path.join(
     HERE, "..", "..", "build", "demo")
 DOMAIN = "app.example.com"
+USER = f"alice@{DOMAIN}"
+PASSWORD = "secret1"
+QUOTA_SENDER = f"newsletter@{DOMAIN}"
 
 
 def program(relative_path):
@@ -193,27 +204,135 @@ def story_relay(postfix, sink, signer):
     return same and signed
 
 
-def story_outsider(postfix, sink, signer):
-    """A client outside internal_networks that did not log in."""
-    title("A client outside internal_networks (127.0.0.2) is not signed")
+def refusals(result):
+    """The server's 4xx and 5xx replies in swaks' output."""
+    return [line.strip() for line in result.stdout.decode(
+        "utf-8", "replace").splitlines()
+        if re.match(r"^<[-~*]+\s+[45]\d\d[ -]", line)]
+
+
+def daemon_lines(daemon, text):
+    return [line for line in daemon.read_log().splitlines() if text in line]
+
+
+def story_legacy(postfix, sink, headers):
+    """A legacy application's message, before and after waypost-headers."""
+    title("A legacy application's sloppy message arrives normalized")
     token = uuid.uuid4().hex[:12]
-    message = (b"From: Someone <someone@" + DOMAIN.encode() + b">\r\n"
-               b"To: Customer <customer@example.net>\r\n"
-               b"Subject: unsigned " + token.encode() + b"\r\n\r\nhi\r\n")
-    result = swaks(postfix.port, sender=f"someone@{DOMAIN}",
-                   to="customer@example.net", data=message,
-                   extra=("--local-interface", "127.0.0.2"))
+    message = (b"From: ERP <erp@" + DOMAIN.encode() + b">\r\n"
+               b"To: customer@example.net\r\n"
+               b"Subject: Rechnung f\xc3\xbcr November " + token.encode()
+               + b"\r\nSubject: Invoice\r\n"
+               b"Date: 2026-11-23T10:00:00+01:00\r\n"
+               b"X-Mailer: LegacyERP 4.2\r\n"
+               b"X-Originating-IP: [10.20.30.40]\r\n"
+               b"\r\nYour invoice.\r\n")
+    print("   as the application sends it: no Message-ID, an ISO 8601 date, "
+          "two Subjects,\n   raw UTF-8, headers that leak its insides:")
+    show(message.split(b"\r\n\r\n")[0])
+    result = swaks(postfix.port, sender=f"erp@{DOMAIN}",
+                   to="customer@example.net", data=message)
     if not accepted(result):
         show(result.stdout, "   ! ")
         return False
     delivery = sink.find(token.encode(), timeout=30)
-    count = len(delivery.header_values("DKIM-Signature"))
-    print(f"   arrived with {count} DKIM-Signature headers; waypost-dkim says:")
-    signer.daemon.wait_for_log("client 127.0.0.2 is neither")
-    for line in signer.daemon.read_log().splitlines():
-        if "127.0.0.2" in line:
-            print("   " + line)
-    return count == 0
+    print("   as it leaves the relay (signed after it was repaired):")
+    show(delivery.headers)
+    headers.daemon.wait_for_log(": normalized: ")
+    print("   waypost-headers says:")
+    for line in daemon_lines(headers.daemon, ": normalized: ")[-1:]:
+        print("   " + line)
+    return (len(delivery.header_values("Message-ID")) == 1
+            and len(delivery.header_values("Subject")) == 1
+            and delivery.header_values("X-Mailer") == [])
+
+
+def story_stranger(postfix, policy):
+    """A client that neither is in mynetworks nor logged in."""
+    title("A stranger (127.0.0.2, no login) cannot use the relay")
+    result = swaks(postfix.port, sender=f"someone@{DOMAIN}",
+                   to="customer@example.net",
+                   extra=("--local-interface", "127.0.0.2"))
+    for line in refusals(result):
+        print("   swaks: " + line)
+    policy.daemon.wait_for_log("Relay access denied")
+    for line in daemon_lines(policy.daemon, "Relay access denied")[-1:]:
+        print("   waypost-policyd: " + line)
+    return not accepted(result) and any(
+        "554 5.7.1" in line for line in refusals(result))
+
+
+def story_spoofing(postfix, sink, signer, port, redis):
+    """A user who logs in may send only as what it was granted."""
+    title(f"{USER} logs in on the submission port and may send only as "
+          f"herself")
+    print(f"   redis-cli SADD waypost:senders:{USER} {USER}")
+    redis.client.sadd(f"waypost:senders:{USER}", USER)
+    login = ("--tls", "--auth", "PLAIN", "--auth-user", USER,
+             "--auth-password", PASSWORD, "--local-interface", "127.0.0.2")
+    token = uuid.uuid4().hex[:12]
+    own = swaks(port, sender=USER, to="friend@example.net", extra=login,
+                data=(f"From: Alice <{USER}>\r\nTo: friend@example.net\r\n"
+                      f"Subject: lunch {token}\r\n\r\nNoon?\r\n").encode())
+    print(f"   as {USER}, after STARTTLS and AUTH: "
+          f"{'accepted' if accepted(own) else 'REFUSED'}")
+    signed = False
+    if accepted(own):
+        delivery = sink.find(token.encode(), timeout=30)
+        results = verify_all(delivery.content, signer)
+        signed = len(results) == 2 and all(ok for *_, ok in results)
+        print(f"   arrived signed, python3-dkim: "
+              f"{'pass' if signed else 'FAIL'}")
+    spoof = swaks(port, sender=f"ceo@{DOMAIN}", to="bank@example.net",
+                  extra=login)
+    print(f"   as ceo@{DOMAIN}, the same login:")
+    for line in refusals(spoof):
+        print("   swaks: " + line)
+    refused = not accepted(spoof) and any(
+        "not owned by user" in line for line in refusals(spoof))
+    return accepted(own) and signed and refused
+
+
+def story_quota(postfix, redis):
+    """The message one over a sender's quota waits in its queue."""
+    title(f"{QUOTA_SENDER} has a plan of 3 messages an hour")
+    print(f"   redis-cli HSET waypost:override:{QUOTA_SENDER} hourly 3")
+    redis.client.hset(f"waypost:override:{QUOTA_SENDER}", "hourly", 3)
+    answers = []
+    for number in range(1, 5):
+        result = swaks(postfix.port, sender=QUOTA_SENDER,
+                       to="reader@example.net")
+        answer = "accepted" if accepted(result) else \
+            " / ".join(refusals(result))
+        answers.append(accepted(result))
+        print(f"   message {number}: {answer}")
+    return answers == [True, True, True, False]
+
+
+def start_postfix(sink, signer, policy, users):
+    """A private Postfix with the lines of contrib/postfix as written, but
+    for the sockets' directory, the ports and the files: (the instance,
+    its submission port)."""
+    common = {SOCKET_DIR: signer.directory + "/",
+              POLICY_SERVICE: policy.service}
+    cert, key = make_certificate(signer.directory)
+    submission = ports.free_port()
+    settings = main_cf(fragment("smarthost.main.cf", {
+        **common, "mynetworks = 127.0.0.0/8": "mynetworks = 127.0.0.1/32"}))
+    settings.update(main_cf(fragment("submission.main.cf", {
+        SOCKET_DIR: signer.directory + "/",
+        "/etc/ssl/certs/ssl-cert-snakeoil.pem": cert,
+        "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
+    # The applications here stand for remote ones: Postfix does not add
+    # their Date and Message-ID itself, waypost-headers does.
+    settings["local_header_rewrite_clients"] = ""
+    master = master_cf(fragment("submission.master.cf", {
+        POLICY_SERVICE: policy.service,
+        "submission inet": f"127.0.0.1:{submission} inet",
+        "smtpd_sasl_path=private/auth": f"smtpd_sasl_path={users.socket}"}))
+    postfix = PrivatePostfix(sink.port, settings, master).start()
+    ports.wait_for_port(submission, timeout=20)
+    return postfix, submission
 
 
 def main():
@@ -238,23 +357,46 @@ def main():
         signer = Signer()
         started.append(signer)
         signer.start()
-        postfix = PrivatePostfix(
-            sink.port, postfix_milter_settings(f"unix:{signer.socket}"))
+        headers = HeadersSetup(program("milters/headers/waypost-headers"),
+                               signer.directory)
+        started.append(headers)
+        headers.start("internal_networks = 127.0.0.1/32\n")
+        print(f"   waypost-headers on {headers.milter}")
+        policy = PolicySetup(program("policy/waypost-policyd"),
+                             signer.directory, redis.address,
+                             ports.free_port())
+        started.append(policy)
+        policy.start({"hourly": "subject = sender\nwindow = 1h\nmax = 100"},
+                     policy_extra="trusted_networks = 127.0.0.1/32\n"
+                     f"local_domains = {DOMAIN}\n"
+                     "check_sender_ownership = yes\n")
+        print(f"   waypost-policyd on {policy.service}, limit \"hourly\": "
+              f"100 messages an hour per sender")
+        users = Dovecot({USER: PASSWORD})
+        started.append(users)
+        users.start()
+        print(f"   Dovecot's auth service for SMTP AUTH: user {USER}")
+        postfix, submission = start_postfix(sink, signer, policy, users)
         started.append(postfix)
-        postfix.start()
         version = subprocess.run(
             ["postconf", "-c", postfix.config_directory, "-h",
              "mail_version"], stdout=subprocess.PIPE, text=True).stdout
-        print(f"   Postfix {version.strip()} on 127.0.0.1:{postfix.port}, "
-              f"files in {postfix.directory}")
+        print(f"   Postfix {version.strip()} on 127.0.0.1:{postfix.port} "
+              f"(port 25's role) and 127.0.0.1:{submission} (587's), files "
+              f"in {postfix.directory},\n   configured with "
+              f"contrib/postfix/smarthost.main.cf, submission.main.cf and "
+              f"submission.master.cf")
 
         ok = story_relay(postfix, sink, signer)
-        ok = story_outsider(postfix, sink, signer) and ok
+        ok = story_legacy(postfix, sink, headers) and ok
+        ok = story_stranger(postfix, policy) and ok
+        ok = story_spoofing(postfix, sink, signer, submission, redis) and ok
+        ok = story_quota(postfix, redis) and ok
 
         if options.keep:
             title("Running; press Ctrl-C to stop")
             print(f"   try: swaks --server 127.0.0.1:{postfix.port} "
-                  f"--to someone@example.net")
+                  f"--from app@{DOMAIN} --to someone@example.net")
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

@@ -1,6 +1,8 @@
-"""The README's demo keeps working: demo.py runs the whole story (mail
-relayed and DKIM-signed, signatures checked against keys in a real DNS
-server) and stops everything it started."""
+"""The README's demo keeps working: demo.py runs every story (mail relayed
+and DKIM-signed, signatures checked against keys in a real DNS server; a
+legacy message normalized; a stranger refused; a user sending as someone
+else refused; the message over a quota deferred) and stops everything it
+started."""
 import os
 import subprocess
 import sys
@@ -19,7 +21,7 @@ def test_demo_succeeds_and_cleans_up():
         [sys.executable, os.path.join(SOURCE_DIR, "contrib", "demo",
                                       "demo.py")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=120)
+        timeout=240)
     assert result.returncode == 0, result.stdout
     assert "body byte-identical to what was sent: yes" in result.stdout
     assert "status=sent" in result.stdout
@@ -29,9 +31,28 @@ def test_demo_succeeds_and_cleans_up():
                 f"s={selector} a={algorithm}: pass") in result.stdout
         assert f"{selector}._domainkey.app.example.com matches the " \
             "private key" in result.stdout
-    assert "arrived with 0 DKIM-Signature headers" in result.stdout
+    out = result.stdout
+    legacy = out.split("arrives normalized")[1].split("\n==")[0]
+    sent, left = legacy.split("as it leaves the relay")
+    left, says = left.split("waypost-headers says:")
+    assert "| X-Mailer: LegacyERP" in sent and "| Message-ID" not in sent
+    assert "| Message-ID: <" in left and "X-Mailer" not in left
+    assert "| Date: Mon, 23 Nov 2026 10:00:00 +0100" in left
+    assert ": normalized: " in says and "added Message-ID" in says
+    stranger = out.split("cannot use the relay")[1].split("\n==")[0]
+    assert "554 5.7.1" in stranger and "Relay access denied" in stranger
+    spoofing = out.split("may send only as herself")[1].split("\n==")[0]
+    assert "after STARTTLS and AUTH: accepted" in spoofing
+    assert "arrived signed, python3-dkim: pass" in spoofing
+    assert ("Sender address <ceo@app.example.com> not owned by user "
+            "alice@app.example.com") in spoofing
+    quota = out.split("3 messages an hour")[1].split("\n==")[0]
+    assert [line.split(": ", 1)[1].startswith("accepted") for line in
+            quota.splitlines() if line.startswith("   message ")] == \
+        [True, True, True, False]
+    assert "4.7.1" in quota
     assert result.stdout.rstrip().endswith("Demo succeeded.")
     left = [name for name in set(os.listdir("/tmp")) - before
             if name.startswith(("waypost-postfix-", "waypost-redis-",
-                                "waypost-dkim-"))]
+                                "waypost-dkim-", "waypost-dovecot-"))]
     assert left == [], f"the demo left {left} behind"

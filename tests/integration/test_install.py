@@ -41,12 +41,17 @@ def destdir():
     tempdir.remove_dir(path)
 
 
-def installed(destdir, variable):
-    """Where make installs VARIABLE (sbindir, sysconfdir...) in destdir."""
+def configured(variable):
+    """VARIABLE (sbindir, sysconfdir...) as ./configure set it."""
     result = make("-s", "--no-print-directory", "print-install-dirs")
     assert result.returncode == 0, result.stdout
-    return destdir + dict(line.split("=", 1) for line in
-                          result.stdout.splitlines())[variable]
+    return dict(line.split("=", 1) for line in
+                result.stdout.splitlines())[variable]
+
+
+def installed(destdir, variable):
+    """Where make installs VARIABLE in destdir."""
+    return destdir + configured(variable)
 
 
 def check(path, config):
@@ -79,7 +84,8 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     runtime = os.path.join(destdir, "run")
     os.mkdir(runtime)
     with open(config) as f:
-        text = f.read().replace("/etc/waypost/", etc + "/").replace(
+        text = f.read().replace(
+            configured("sysconfdir") + "/waypost/", etc + "/").replace(
             "/run/waypost/", runtime + "/")
     with open(config, "w") as f:
         f.write(text)

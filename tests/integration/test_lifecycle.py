@@ -221,11 +221,17 @@ def test_inet_socket(workdir):
 def test_background_mode_detaches(testd):
     result = run_testd("-c", testd.config)
     assert result.returncode == 0
+    # The daemon creates the file, then writes its PID: wait for the PID.
     deadline = time.monotonic() + 10
-    while not os.path.exists(testd.pidfile) and time.monotonic() < deadline:
+    text = ""
+    while not text.strip() and time.monotonic() < deadline:
+        try:
+            with open(testd.pidfile) as f:
+                text = f.read()
+        except FileNotFoundError:
+            pass
         time.sleep(0.02)
-    with open(testd.pidfile) as f:
-        pid = int(f.read())
+    pid = int(text)
     try:
         assert testd.request("hello") == "hello"
         with open(f"/proc/{pid}/stat") as f:
