@@ -36,8 +36,7 @@ from harness.dns_server import DnsServer  # noqa: E402
 from harness.dovecot import Dovecot  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
 from harness.redis_server import RedisServer  # noqa: E402
-from harness.relay import (POLICY_SERVICE, SOCKET_DIR,  # noqa: E402
-                           fragment, main_cf, make_certificate, master_cf)
+from harness.relay import postfix_config  # noqa: E402
 from harness.sink import Sink  # noqa: E402
 from harness.smtp_clients import accepted, swaks  # noqa: E402
 from harness.waypost import (DAEMON_USER, Daemon,  # noqa: E402
@@ -313,23 +312,9 @@ def start_postfix(sink, signer, policy, users):
     """A private Postfix with the lines of contrib/postfix as written, but
     for the sockets' directory, the ports and the files: (the instance,
     its submission port)."""
-    common = {SOCKET_DIR: signer.directory + "/",
-              POLICY_SERVICE: policy.service}
-    cert, key = make_certificate(signer.directory)
-    submission = ports.free_port()
-    settings = main_cf(fragment("smarthost.main.cf", {
-        **common, "mynetworks = 127.0.0.0/8": "mynetworks = 127.0.0.1/32"}))
-    settings.update(main_cf(fragment("submission.main.cf", {
-        SOCKET_DIR: signer.directory + "/",
-        "/etc/ssl/certs/ssl-cert-snakeoil.pem": cert,
-        "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
-    # The applications here stand for remote ones: Postfix does not add
-    # their Date and Message-ID itself, waypost-headers does.
-    settings["local_header_rewrite_clients"] = ""
-    master = master_cf(fragment("submission.master.cf", {
-        POLICY_SERVICE: policy.service,
-        "submission inet": f"127.0.0.1:{submission} inet",
-        "smtpd_sasl_path=private/auth": f"smtpd_sasl_path={users.socket}"}))
+    settings, master, submission = postfix_config(
+        ["smarthost", "submission"], signer.directory, policy.service,
+        sasl_socket=users.socket)
     postfix = PrivatePostfix(sink.port, settings, master).start()
     ports.wait_for_port(submission, timeout=20)
     return postfix, submission

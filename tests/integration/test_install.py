@@ -13,6 +13,7 @@ import pwd
 import re
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -41,17 +42,12 @@ def destdir():
     tempdir.remove_dir(path)
 
 
-def configured(variable):
-    """VARIABLE (sbindir, sysconfdir...) as ./configure set it."""
+def configured():
+    """{sbindir, sysconfdir, mandir, systemdunitdir} as ./configure set
+    them."""
     result = make("-s", "--no-print-directory", "print-install-dirs")
     assert result.returncode == 0, result.stdout
-    return dict(line.split("=", 1) for line in
-                result.stdout.splitlines())[variable]
-
-
-def installed(destdir, variable):
-    """Where make installs VARIABLE in destdir."""
-    return destdir + configured(variable)
+    return dict(line.split("=", 1) for line in result.stdout.splitlines())
 
 
 def check(path, config):
@@ -62,15 +58,16 @@ def check(path, config):
 def test_install_keeps_the_configuration_and_the_keys(destdir):
     result = make("install", f"DESTDIR={destdir}")
     assert result.returncode == 0, result.stdout
-    sbindir = installed(destdir, "sbindir")
-    etc = os.path.join(installed(destdir, "sysconfdir"), "waypost")
+    dirs = configured()
+    sbindir = destdir + dirs["sbindir"]
+    etc = os.path.join(destdir + dirs["sysconfdir"], "waypost")
     for name in UNITS + ("waypost-dkim-keygen",):
         assert os.access(os.path.join(sbindir, name), os.X_OK), name
-    mandir = installed(destdir, "mandir")
+    mandir = destdir + dirs["mandir"]
     for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
                  "man8/waypost-headers.8", "man8/waypost-policyd.8"):
         assert os.path.exists(os.path.join(mandir, page)), page
-    unitdir = installed(destdir, "systemdunitdir")
+    unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
                                            for unit in UNITS]
     config = os.path.join(etc, "waypost.conf")
@@ -85,7 +82,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     os.mkdir(runtime)
     with open(config) as f:
         text = f.read().replace(
-            configured("sysconfdir") + "/waypost/", etc + "/").replace(
+            dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
             "/run/waypost/", runtime + "/")
     with open(config, "w") as f:
         f.write(text)
@@ -190,7 +187,7 @@ def test_a_daemon_run_as_its_unit_runs_it_serves_postfix(workdir):
         for _ in range(400):
             if os.path.exists(sock) or daemon.poll() is not None:
                 break
-            subprocess.run(["sleep", "0.05"])
+            time.sleep(0.05)
         assert os.path.exists(sock), open(log.name).read()
         info = os.stat(sock)
         assert info.st_uid == pwd.getpwnam("nobody").pw_uid

@@ -77,6 +77,50 @@ def make_certificate(directory):
     return cert, key
 
 
+def postfix_config(parts, directory, policy_service, sink_port=None,
+                   sasl_socket=None):
+    """(main.cf settings, master.cf lines, submission port or None) from
+    the fragments of parts ("smarthost", "submission", "signing-only",
+    "providers"), the sockets in directory, as are the files a part needs
+    (a certificate, the providers' table); the providers' next hop is the
+    sink on sink_port, the submission service's SASL socket sasl_socket."""
+    sockets = {SOCKET_DIR: directory + "/"}
+    policy = {POLICY_SERVICE: policy_service}
+    # Postfix writes Date and Message-ID itself for clients on its own
+    # interfaces; the applications here stand for remote ones.
+    settings = {"local_header_rewrite_clients": ""}
+    master = ""
+    submission = None
+    if "smarthost" in parts:
+        settings.update(main_cf(fragment("smarthost.main.cf", {
+            **sockets, **policy,
+            "mynetworks = 127.0.0.0/8": "mynetworks = 127.0.0.1/32"})))
+    if "submission" in parts:
+        cert, key = make_certificate(directory)
+        settings.update(main_cf(fragment("submission.main.cf", {
+            **sockets,
+            "/etc/ssl/certs/ssl-cert-snakeoil.pem": cert,
+            "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
+        submission = ports.free_port()
+        master += master_cf(fragment("submission.master.cf", {
+            **policy,
+            "submission inet": f"127.0.0.1:{submission} inet",
+            "smtpd_sasl_path=private/auth":
+                f"smtpd_sasl_path={sasl_socket}"}))
+    if "signing-only" in parts:
+        settings.update(main_cf(fragment("signing-only.main.cf", sockets)))
+    if "providers" in parts:
+        transport = os.path.join(directory, "waypost-providers")
+        with open(transport, "w") as f:
+            f.write(fragment("providers.transport", {
+                f"{name}:": f"{name}:[127.0.0.1]:{sink_port}"
+                for name in PROVIDERS}))
+        settings.update(main_cf(fragment("providers.main.cf", {
+            "/etc/postfix/waypost-providers": transport})))
+        master += master_cf(fragment("providers.master.cf"))
+    return settings, master, submission
+
+
 class WholeRelay:
     """setup: "smarthost", "submission" or "signing-only"; the providers'
     fragments are added to each."""
@@ -118,9 +162,6 @@ class WholeRelay:
                 "trusted_networks = 127.0.0.1/32\n"
                 "local_domains = example.com\n" + self.policy_extra))
         settings, master = self.postfix_config()
-        # Postfix writes Date and Message-ID itself for clients on its
-        # own interfaces; the applications here stand for remote ones.
-        settings["local_header_rewrite_clients"] = ""
         self.postfix = PrivatePostfix(self.sink.port, settings, master)
         self.postfix.start()
         if self.submission_port:
@@ -129,37 +170,9 @@ class WholeRelay:
 
     def postfix_config(self):
         """main.cf settings and master.cf lines from the fragments."""
-        sockets = {SOCKET_DIR: self.directory + "/"}
-        common = {**sockets, POLICY_SERVICE: self.policy.service}
-        settings = {}
-        master = ""
-        if self.setup == "smarthost":
-            settings.update(main_cf(fragment("smarthost.main.cf", {
-                **common, "mynetworks = 127.0.0.0/8":
-                    "mynetworks = 127.0.0.1/32"})))
-        elif self.setup == "submission":
-            cert, key = make_certificate(self.directory)
-            settings.update(main_cf(fragment("submission.main.cf", {
-                **sockets,
-                "/etc/ssl/certs/ssl-cert-snakeoil.pem": cert,
-                "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
-            self.submission_port = ports.free_port()
-            master += master_cf(fragment("submission.master.cf", {
-                POLICY_SERVICE: self.policy.service,
-                "submission inet": f"127.0.0.1:{self.submission_port} inet",
-                "smtpd_sasl_path=private/auth":
-                    f"smtpd_sasl_path={self.dovecot.socket}"}))
-        else:
-            settings.update(main_cf(fragment("signing-only.main.cf",
-                                             sockets)))
-        transport = os.path.join(self.directory, "waypost-providers")
-        with open(transport, "w") as f:
-            f.write(fragment("providers.transport", {
-                f"{name}:": f"{name}:[127.0.0.1]:{self.sink.port}"
-                for name in PROVIDERS}))
-        settings.update(main_cf(fragment("providers.main.cf", {
-            "/etc/postfix/waypost-providers": transport})))
-        master += master_cf(fragment("providers.master.cf"))
+        settings, master, self.submission_port = postfix_config(
+            [self.setup, "providers"], self.directory, self.policy.service,
+            self.sink.port, self.dovecot.socket if self.dovecot else None)
         return settings, master
 
     def stop(self):
