@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "dkim_config.h"
+#include "dkim_line_break.h"
 #include "dkim_tables.h"
 #include "header_field.h"
 
@@ -72,6 +73,8 @@ static const struct config_key dkim_keys[] = {
         dkim_default_oversign_headers, 0, 0, 0, NULL),
     KEY("signature_ttl", CONFIG_DURATION, signature_ttl, "0", 0, 0,
         3650LL * 24 * 3600 * 1000, NULL),
+    KEY("smtp_line_length_limit", CONFIG_INTEGER, smtp_line_length_limit, "998",
+        0, 0, LINE_BREAK_MAX, NULL),
     KEY("fallback_key", CONFIG_STRING, fallback_key, NULL, 0, 0, 0, NULL),
     KEY("on_error", CONFIG_CHOICE, on_error, "tempfail", 0, 0, 0,
         on_error_choices),
@@ -110,6 +113,10 @@ validate_dkim(void *section_struct, struct config_report *report)
 		config_report_error(report,
 		    "set signing_table, fallback_key or both: without them "
 		    "nothing is signed");
+	if (section->smtp_line_length_limit == 1)
+		config_report_error(report,
+		    "smtp_line_length_limit: 1: expected 0 (no limit) or at "
+		    "least 2, as Postfix's smtp_line_length_limit");
 	header_field_check_names(
 	    &section->sign_headers, "sign_headers", false, report);
 	header_field_check_names(

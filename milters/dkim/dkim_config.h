@@ -32,7 +32,8 @@ struct dkim_section {
 	int canonicalization;
 	struct config_list sign_headers;
 	struct config_list oversign_headers;
-	long long signature_ttl; /* milliseconds; 0: no x= */
+	long long signature_ttl;          /* milliseconds; 0: no x= */
+	long long smtp_line_length_limit; /* Postfix's; 0: no limit */
 	char *fallback_key;
 	int on_error;
 	bool require_safe_keys;

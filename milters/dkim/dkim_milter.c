@@ -329,7 +329,8 @@ callback_eoh(struct milter_context *context, void *state)
 		message_free(connection);
 		return MILTER_ACCEPT;
 	}
-	body_hash_init(&message->body, message->runtime->body_canon);
+	body_hash_init(&message->body, message->runtime->body_canon,
+	    message->runtime->line_limit);
 	message->hashing = true;
 	return MILTER_CONTINUE;
 }

@@ -89,6 +89,7 @@ runtime_build(const struct dkim_section *config, struct config_errors *errors)
 	            config->canonicalization == DKIM_C_SIMPLE_RELAXED
 	        ? CANON_RELAXED
 	        : CANON_SIMPLE;
+	runtime->line_limit = (size_t)config->smtp_line_length_limit;
 	header_policy_init(
 	    &runtime->policy, &config->sign_headers, &config->oversign_headers);
 	runtime->ttl_seconds = config->signature_ttl / 1000;

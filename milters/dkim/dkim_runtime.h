@@ -20,6 +20,7 @@ struct runtime {
 	bool sign_authenticated;
 	enum canon_mode header_canon;
 	enum canon_mode body_canon;
+	size_t line_limit; /* smtp_line_length_limit; 0: none */
 	struct header_policy policy;
 	long long ttl_seconds;
 	enum dkim_on_error on_error;

@@ -94,7 +94,8 @@ our_body_hash(const struct message_file *message, enum canon_mode canon,
 {
 	struct body_hash hash;
 
-	body_hash_init(&hash, canon);
+	/* Lines whole (limit 0), as libopendkim hashes them. */
+	body_hash_init(&hash, canon, 0);
 	for (size_t done = 0; done < message->body_length; done += CHUNK)
 		body_hash_update(&hash, message->body + done,
 		    message->body_length - done < CHUNK

@@ -203,6 +203,43 @@ def test_signature_ttl_sets_x(dkim, relay, sink, keys):
     assert keys.verify(delivery.content) == [True, True]
 
 
+LONG_LINES = b"".join(b"%c" % letter * length + b"\r\n" for letter, length
+                     in ((65, 998), (66, 999), (67, 3000)))
+
+
+@pytest.mark.parametrize("canonicalization", ["relaxed/relaxed",
+                                              "simple/simple"])
+def test_long_lines_are_signed_as_postfix_breaks_them(dkim, relay, sink,
+                                                      keys, canonicalization):
+    dkim.start(f"canonicalization = {canonicalization}\n")
+    token = new_token()
+    assert accepted(swaks(relay.port, data=message(token).replace(
+        b"and a last line\r\n", LONG_LINES)))
+    delivery = sink.find(token.encode())
+    # Postfix broke them on the way out: 998 octets, then CRLF SP.
+    assert b"\r\n" + b"A" * 998 + b"\r\n" + b"B" * 998 + b"\r\n B\r\n" + \
+        b"C" * 998 + b"\r\n " + b"C" * 997 + b"\r\n " in delivery.body
+    assert keys.verify(delivery.content) == [True, True]
+
+
+def test_long_lines_hashed_whole_fail_and_limit_one_is_refused(
+        dkim, relay, sink, keys):
+    dkim.start("smtp_line_length_limit = 0\n")
+    token = new_token()
+    assert accepted(swaks(relay.port, data=message(token).replace(
+        b"and a last line\r\n", LONG_LINES)))
+    delivery = sink.find(token.encode())
+    assert keys.verify(delivery.content) == [False, False]
+    dkim.stop()
+    from harness.waypost import Daemon
+    status, _, errors = Daemon(program(DKIM), dkim.directory,
+                               dkim.config_text("smtp_line_length_limit = "
+                                                "1\n"), "check").check()
+    assert status == 1
+    assert "smtp_line_length_limit: 1: expected 0 (no limit) or at least 2" \
+        in errors
+
+
 def test_fallback_key_signs_foreign_domains(dkim, relay, sink, keys):
     dkim.start("fallback_key = relay\n")
     token = new_token()

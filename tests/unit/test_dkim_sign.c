@@ -190,7 +190,7 @@ sign_and_check(EVP_PKEY *key, enum signature_algorithm algorithm,
 	char error[256];
 	size_t covered;
 
-	body_hash_init(&hasher, CANON_RELAXED);
+	body_hash_init(&hasher, CANON_RELAXED, LINE_BREAK_DEFAULT);
 	body_hash_update(&hasher, "Hello.\r\n", 8);
 	body_hash_final(&hasher, body_hash);
 	body_hash_free(&hasher);
