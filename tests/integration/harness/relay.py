@@ -126,7 +126,7 @@ class WholeRelay:
     fragments are added to each."""
 
     def __init__(self, build_dir, setup, sink, redis, dovecot=None,
-                 limits=None, policy_extra=""):
+                 limits=None, policy_extra="", redis_extra=""):
         self.build_dir = build_dir
         self.setup = setup
         self.sink = sink
@@ -134,6 +134,7 @@ class WholeRelay:
         self.dovecot = dovecot
         self.limits = limits or {}
         self.policy_extra = policy_extra
+        self.redis_extra = redis_extra
         self.directory = tempdir.make_dir("relay")
         self.keys = dkim_keys.KeyStore(self.directory)
         self.submission_port = None
@@ -158,9 +159,11 @@ class WholeRelay:
         self.headers.start("internal_networks = 127.0.0.1/32\n")
         self.dkim.start("internal_networks = 127.0.0.1/32\n")
         if self.setup != "signing-only":
-            self.policy.start(self.limits, policy_extra=(
-                "trusted_networks = 127.0.0.1/32\n"
-                "local_domains = example.com\n" + self.policy_extra))
+            self.policy.start(
+                self.limits, redis_extra=self.redis_extra,
+                policy_extra=("trusted_networks = 127.0.0.1/32\n"
+                              "local_domains = example.com\n"
+                              + self.policy_extra))
         settings, master = self.postfix_config()
         self.postfix = PrivatePostfix(self.sink.port, settings, master)
         self.postfix.start()
