@@ -3,8 +3,9 @@
 Filter starts a milter or daemon in the foreground and waits for its unix
 socket or loopback port; load() drives a milter with waypost-milter-load
 and returns messages per second; RedisServer is a private redis-server on
-loopback; alternate() runs the sides of a comparison in turns, so that a
-machine whose speed drifts slows all alike.
+loopback; start_opendkim() is the anchor of DKIM signing as the team's
+ANCHORS.md configures it; alternate() runs the sides of a comparison in
+turns, so that a machine whose speed drifts slows all alike.
 """
 import os
 import re
@@ -140,6 +141,24 @@ class RedisServer(Filter):
         return result.stdout.strip()
 
 
+def start_opendkim(work, name, key_file, selector, algorithm):
+    """Debian's OpenDKIM in the foreground as ANCHORS.md configures it
+    (Mode s, one key for example.com, relaxed/relaxed), its config, log
+    and unix socket in work as NAME.conf, NAME.log and NAME.sock; UMask
+    000 lets any client connect (Postfix's smtpd runs as postfix). work
+    must not be under a world-writable directory such as /tmp: OpenDKIM
+    refuses such a configuration. algorithm: "rsa" or "ed25519"."""
+    socket_path = os.path.join(work, f"{name}.sock")
+    config = os.path.join(work, f"{name}.conf")
+    write(config, f"Mode s\nDomain example.com\nSelector {selector}\n"
+                  f"KeyFile {key_file}\n"
+                  f"SignatureAlgorithm {algorithm}-sha256\n"
+                  f"Socket local:{socket_path}\nInternalHosts 127.0.0.1\n"
+                  f"Canonicalization relaxed/relaxed\nUMask 000\n")
+    return Filter(f"opendkim {algorithm}", ["opendkim", "-x", config, "-f"],
+                  socket_path, os.path.join(work, f"{name}.log"))
+
+
 def process_cpu_seconds(pids):
     """CPU time of processes, their waited-for children's included, in
     seconds (user and system): a noisy machine moves it, but less than it
@@ -200,6 +219,13 @@ def stop_all(filters):
         f.signal_stop()
     for f in filters:
         f.stop()
+
+
+def report_left(what, left):
+    """Print which processes a benchmark left running (none, one hopes:
+    left is a list of them, as text); whether any."""
+    print(f"{what} left: {', '.join(left) if left else 'none'}")
+    return bool(left)
 
 
 def load(tool, socket_path, messages, connections, size=2048,

@@ -26,8 +26,8 @@ import shutil
 import statistics
 import sys
 
-from bench_common import (Filter, alternate, load, medians, run, stop_all,
-                          work_directory, write)
+from bench_common import (Filter, alternate, load, medians, run,
+                          start_opendkim, stop_all, work_directory, write)
 
 TARGETS = {"rsa": 2.5, "ed25519": 4.0, "rsa-1mb": 2.0}
 CEILING_SHARE = 0.70
@@ -84,18 +84,9 @@ def main():
             os.chmod(path, 0o600)
         sockets = {}
         for algorithm, selector in (("rsa", "s1"), ("ed25519", "e1")):
-            odk_sock = os.path.join(work, f"odk-{algorithm}.sock")
-            write(os.path.join(work, f"odk-{algorithm}.conf"),
-                  f"Mode s\nDomain example.com\nSelector {selector}\n"
-                  f"KeyFile {keys[algorithm]}\n"
-                  f"SignatureAlgorithm {algorithm}-sha256\n"
-                  f"Socket local:{odk_sock}\nInternalHosts 127.0.0.1\n"
-                  f"Canonicalization relaxed/relaxed\nUMask 000\n")
-            filters.append(Filter(f"opendkim {algorithm}",
-                                  ["opendkim", "-x",
-                                   os.path.join(work, f"odk-{algorithm}.conf"),
-                                   "-f"], odk_sock,
-                                  os.path.join(work, f"odk-{algorithm}.log")))
+            opendkim = start_opendkim(work, f"odk-{algorithm}",
+                                      keys[algorithm], selector, algorithm)
+            filters.append(opendkim)
             wp_sock = os.path.join(work, f"wp-{algorithm}.sock")
             write(os.path.join(work, f"KeyTable-{algorithm}"),
                   f"k example.com:{selector}:{keys[algorithm]}\n")
@@ -111,7 +102,7 @@ def main():
                                    os.path.join(work, f"wp-{algorithm}.conf")],
                                   wp_sock,
                                   os.path.join(work, f"wp-{algorithm}.log")))
-            sockets[algorithm] = (odk_sock, wp_sock)
+            sockets[algorithm] = (opendkim.socket, wp_sock)
 
         scenarios = [("rsa", "RSA-2048, 2 KB message", "rsa", 2048, 3000),
                      ("ed25519", "Ed25519, 2 KB message", "ed25519", 2048,

@@ -58,8 +58,8 @@ import time
 from bench_common import (Filter, RedisServer, alternate,
                           children_cpu_seconds, cpu_times, file_limit,
                           free_port, listening, process_cpu_seconds,
-                          process_groups, run, steal_share, stop_all,
-                          work_directory, write)
+                          process_groups, report_left, run, steal_share,
+                          stop_all, work_directory, write)
 
 RATIO_TARGET = 15.0
 P99_TARGET_MS = 2.0
@@ -188,17 +188,19 @@ class Postfwd:
     and cache socket in our directory rather than /var/tmp, so that it
     never meets another postfwd2 of this machine. Its master leads a
     process group of its own: the cache daemon, the policy server and
-    its children; stop() ends them all and checks that none is left."""
+    its children; stop() ends them all and checks that none is left.
+    rules: the rules file's text, ANCHORS.md's rules on sasl_username
+    unless given."""
 
-    def __init__(self, work):
+    def __init__(self, work, rules=POSTFWD_RULES):
         self.directory = os.path.join(work, "postfwd2")
         os.mkdir(self.directory)
         user = pwd.getpwnam(USER)
         os.chown(self.directory, user.pw_uid, user.pw_gid)
-        rules = os.path.join(self.directory, "rules.cf")
-        write(rules, POSTFWD_RULES)
+        rules_file = os.path.join(self.directory, "rules.cf")
+        write(rules_file, rules)
         self.pidfile = os.path.join(self.directory, "postfwd2.pid")
-        self.files = [f"--file={rules}", f"--pidfile={self.pidfile}",
+        self.files = [f"--file={rules_file}", f"--pidfile={self.pidfile}",
                       f"--cache_socket=unix::"
                       f"{os.path.join(self.directory, 'cache.sock')}"]
         self.port = free_port()
@@ -570,9 +572,7 @@ def main():
             left = postfwd.stop() or left
         stop_all(list(reversed(filters)))
         shutil.rmtree(work, ignore_errors=True)
-    print(f"postfwd2 processes left: "
-          f"{', '.join(map(str, left)) if left else 'none'}")
-    if left:
+    if report_left("postfwd2 processes", [str(pid) for pid in left]):
         sys.exit(1)
 
 
