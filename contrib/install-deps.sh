@@ -5,6 +5,10 @@
 # already installed costs nothing but the apt-get update. Must run as root.
 # Touches no configuration: Postfix is installed with "No configuration" and
 # its system instance is never started by Waypost.
+#
+# usage: install-deps.sh [--build-only]
+# --build-only: what building needs and nothing else (for a production
+# relay: no test peers such as Dovecot, OpenDKIM or postfwd).
 set -eu
 
 build="autoconf automake libtool pkg-config make gcc clang clang-format groff-base"
@@ -12,6 +16,15 @@ libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
   libevent-dev libinih-dev libcmocka-dev"
 peers="postfix redis-server swaks python3 python3-pytest python3-dkim
   python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl"
+
+case "${1:-}" in
+--build-only) peers="" ;;
+"") ;;
+*)
+	echo "usage: install-deps.sh [--build-only]" >&2
+	exit 2
+	;;
+esac
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: must run as root (it calls apt-get)" >&2

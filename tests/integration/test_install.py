@@ -8,6 +8,7 @@ units pass systemd-analyze verify with the hardening the README promises,
 and a daemon run as a unit runs it (not root: the unit's user, group
 postfix, its socket in the RuntimeDirectory) can be reached by Postfix.
 """
+import grp
 import os
 import pwd
 import re
@@ -77,13 +78,17 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
 
     # Every daemon accepts the example; waypost-dkim only once its tables
     # exist (it must not run signing nothing by accident). /run/waypost
-    # is the units' RuntimeDirectory: here, a directory of the test.
+    # is the units' RuntimeDirectory: here, a directory of the test. Each
+    # daemon's user is waypost, as in the units (so that root's -n judges
+    # the key files as the daemon will); nobody stands for it here.
     runtime = os.path.join(destdir, "run")
     os.mkdir(runtime)
     with open(config) as f:
-        text = f.read().replace(
-            dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
-            "/run/waypost/", runtime + "/")
+        text = f.read()
+    assert text.count("\nuser = waypost\n") == 3
+    text = text.replace(dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
+        "/run/waypost/", runtime + "/").replace(
+        "\nuser = waypost\n", "\nuser = nobody\n")
     with open(config, "w") as f:
         f.write(text)
     result = check(os.path.join(sbindir, "waypost-dkim"), config)
@@ -105,6 +110,9 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     assert f"kept {config}" in result.stdout
     result = make("uninstall", f"DESTDIR={destdir}")
     assert result.returncode == 0, result.stdout
+    assert f"kept {config} (edited)" in result.stdout
+    assert f"kept {keys} (not empty)" in result.stdout
+    assert "Error" not in result.stdout, result.stdout
     with open(config) as f:
         assert f.read().endswith("# edited by the admin\n")
     assert os.path.exists(os.path.join(keys, "2026a.pem"))
@@ -148,6 +156,7 @@ def test_units_pass_systemd_analyze_verify(workdir):
         assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
         for key, value in (("Type", "simple"), ("User", "waypost"),
                            ("Group", "postfix"),
+                           ("SupplementaryGroups", "waypost"),
                            ("RuntimeDirectory", "waypost"),
                            ("NoNewPrivileges", "yes"),
                            ("ProtectSystem", "strict"),
@@ -155,27 +164,40 @@ def test_units_pass_systemd_analyze_verify(workdir):
             assert unit.get(key) == value, (name, key)
 
 
-def as_user(user, group):
-    """setpriv arguments: run as user and group, no other groups, as the
-    unit's User= and Group= do."""
+def as_user(user, group, groups=()):
+    """setpriv arguments: run as user and group, with groups and no
+    other, as a unit's User=, Group= and SupplementaryGroups= do (the
+    user is in no group of /etc/group here)."""
     return ["setpriv", f"--reuid={user}", f"--regid={group}",
-            "--clear-groups"]
+            f"--groups={','.join((group, *groups))}"]
+
+
+# Stand-ins for what the test machine lacks: the user waypost and its
+# group, which owns the configuration.
+STAND_INS = {"waypost": "nobody"}
+GROUP_STAND_INS = {"waypost": "nogroup"}
 
 
 def test_a_daemon_run_as_its_unit_runs_it_serves_postfix(workdir):
-    # The unit's user is waypost; nobody stands for it here.
+    # The unit's credentials, nobody and nogroup standing for waypost.
+    unit = settings(unit_text("waypost-headers", "/usr/sbin"))
+    user = STAND_INS[unit["User"]]
+    unit_user = as_user(user, unit["Group"], [
+        GROUP_STAND_INS[group]
+        for group in unit.get("SupplementaryGroups", "").split()])
     runtime = os.path.join(workdir, "run")
     os.mkdir(runtime, 0o750)
-    os.chown(runtime, pwd.getpwnam("nobody").pw_uid,
+    os.chown(runtime, pwd.getpwnam(user).pw_uid,
              pwd.getpwnam("postfix").pw_gid)
+    # The configuration as make install and the README leave it.
     config = os.path.join(workdir, "waypost.conf")
     sock = os.path.join(runtime, "headers.sock")
     with open(config, "w") as f:
         f.write(f"[headers]\nsocket = unix:{sock}\nsocket_group = postfix\n"
                 f"message_id_domain = relay.example\n")
-    os.chmod(config, 0o644)
+    os.chown(config, 0, grp.getgrnam(GROUP_STAND_INS["waypost"]).gr_gid)
+    os.chmod(config, 0o640)
     headers = program("milters/headers/waypost-headers")
-    unit_user = as_user("nobody", "postfix")
     result = subprocess.run([*unit_user, headers, "-n", "-c", config],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, timeout=60)
