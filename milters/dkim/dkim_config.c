@@ -51,6 +51,10 @@ const char dkim_default_oversign_headers[] =
     "MIME-Version?, Content-Type?, Content-Transfer-Encoding?, "
     "In-Reply-To?, References?";
 
+/* A number's macro as the text a default is written in. */
+#define TEXT_OF(number) #number
+#define TEXT(number)    TEXT_OF(number)
+
 #define KEY(name, type, member, value, flags, min, max, choices)               \
 	{                                                                      \
 		name, type, offsetof(struct dkim_section, member), value,      \
@@ -73,8 +77,8 @@ static const struct config_key dkim_keys[] = {
         dkim_default_oversign_headers, 0, 0, 0, NULL),
     KEY("signature_ttl", CONFIG_DURATION, signature_ttl, "0", 0, 0,
         3650LL * 24 * 3600 * 1000, NULL),
-    KEY("smtp_line_length_limit", CONFIG_INTEGER, smtp_line_length_limit, "998",
-        0, 0, LINE_BREAK_MAX, NULL),
+    KEY("smtp_line_length_limit", CONFIG_INTEGER, smtp_line_length_limit,
+        TEXT(LINE_BREAK_DEFAULT), 0, 0, LINE_BREAK_MAX, NULL),
     KEY("fallback_key", CONFIG_STRING, fallback_key, NULL, 0, 0, 0, NULL),
     KEY("on_error", CONFIG_CHOICE, on_error, "tempfail", 0, 0, 0,
         on_error_choices),

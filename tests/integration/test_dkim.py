@@ -11,7 +11,7 @@ import pytest
 from conftest import program
 from harness.milter_wire import NR_FLAGS, OFFERED, MilterConnection
 from harness.smtp_clients import accepted, swaks
-from harness.waypost import DkimSetup, postfix_milter_settings
+from harness.waypost import Daemon, DkimSetup, postfix_milter_settings
 
 DKIM = "milters/dkim/waypost-dkim"
 
@@ -231,7 +231,6 @@ def test_long_lines_hashed_whole_fail_and_limit_one_is_refused(
     delivery = sink.find(token.encode())
     assert keys.verify(delivery.content) == [False, False]
     dkim.stop()
-    from harness.waypost import Daemon
     status, _, errors = Daemon(program(DKIM), dkim.directory,
                                dkim.config_text("smtp_line_length_limit = "
                                                 "1\n"), "check").check()
@@ -325,7 +324,6 @@ def test_broken_reload_keeps_the_keys(dkim, relay, sink, keys):
 def test_check_reports_table_errors(dkim):
     dkim.write_tables(["rsa example.com:s1:/nonexistent/key.pem"],
                       ["*@example.com rsa", "*@example.org nokey"])
-    from harness.waypost import Daemon
     status, _, errors = Daemon(program(DKIM), dkim.directory,
                                dkim.config_text(), "check").check()
     assert status == 1
