@@ -61,7 +61,11 @@
 -- the warm-up) comes in one MGET: the account checks add as few calls as
 -- they can (make bench measures them against the limits alone).
 --
--- The reply: {0} passed everything; {1, i, count, max, seconds} when
+-- The reply: {0, room} passed everything, room being how many more requests
+-- of the same amounts the limits and the warm-up cap would pass after this
+-- one, as they stand (ROOM_UNBOUNDED: nothing bounds it), which
+-- waypost-policyd's check cache spends (policy/check_cache.c);
+-- {1, i, count, max, seconds} when
 -- limit i refuses (seconds: until enough of it leaves the window);
 -- {2, decision} when this message was charged before (the decision then
 -- stored: "ok" or "i:count:max:seconds"), so a message asked about twice
@@ -71,6 +75,8 @@
 -- just now; {6, sent, cap, day} the warm-up cap of the day is reached.
 
 local CAP_WIDTH = 10 -- account_check.h, ACCOUNT_CAP_WIDTH
+local ROOM_UNBOUNDED = 1000000000 -- policy_decide.c, ROOM_UNBOUNDED
+local room = ROOM_UNBOUNDED
 local mode = ARGV[1]
 local n = tonumber(ARGV[2])
 local keep = tonumber(ARGV[3])
@@ -178,6 +184,9 @@ if warmup_asked then
   if cap and sent + 1 > cap then
     return {6, sent, cap, day}
   end
+  if cap then
+    room = math.min(room, cap - sent - 1)
+  end
   warmup = first .. ' ' .. today .. ' ' .. (sent + 1)
 end
 
@@ -246,6 +255,9 @@ for i = 1, n do
   end
   charges[i] = {key, current, in_current + amount, count + amount,
     low or current, window + g, stale, amount}
+  if amount > 0 then
+    room = math.min(room, math.floor((max - count - amount) / amount))
+  end
 end
 
 if mode == 'charge' then
@@ -268,4 +280,4 @@ if mode == 'charge' then
   end
   redis.call('SET', KEYS[1], 'ok', 'PX', keep)
 end
-return {0}
+return {0, room}

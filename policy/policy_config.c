@@ -98,6 +98,8 @@ static const struct config_key policy_keys[] = {
         compromise_max_addresses, "5", 1, 1000000),
     POLICY_KEY("compromise_max_failures", CONFIG_INTEGER,
         compromise_max_failures, "10", 1, 1000000),
+    POLICY_KEY("check_cache_time", CONFIG_DURATION, check_cache_time, "1s", 0,
+        CHECK_CACHE_TIME_MAX_MS),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

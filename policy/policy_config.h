@@ -29,6 +29,8 @@ enum limit_count { COUNT_MESSAGES, COUNT_RECIPIENTS, COUNT_BYTES };
 #define LIMIT_WINDOW_MAX_MS (366LL * 24 * 3600 * 1000)
 #define LIMIT_ACTION_MAX    256
 
+#define CHECK_CACHE_TIME_MAX_MS 60000LL /* [policy] check_cache_time */
+
 struct limit_section {
 	char *name; /* first: the instance name */
 	char *subject;
@@ -71,6 +73,7 @@ struct policy_section {
 	long long compromise_window; /* milliseconds */
 	long long compromise_max_addresses;
 	long long compromise_max_failures;
+	long long check_cache_time; /* milliseconds; 0: no cache */
 };
 
 struct policy_config {

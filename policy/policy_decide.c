@@ -33,6 +33,12 @@
  *	decide_forget() can stop that call when the Postfix connection goes
  *	away.
  *
+ *	A check that Redis passed is kept in the runtime's check_cache.c
+ *	for check_cache_time, with the room the script reported, and the
+ *	same check again (the same call but for the message) is answered
+ *	DUNNO from there; END-OF-MESSAGE always asks Redis. Any answer but
+ *	DUNNO empties the cache.
+ *
  *	A refusal by a limit: the limit's action, by default
  *	"DEFER_IF_PERMIT 4.7.1 NAME exceeded, try again in N seconds", with
  *	one log line naming the queue ID, limit, subject, count and
@@ -60,15 +66,20 @@
 
 #include "account_check.h"
 #include "buffer.h"
+#include "check_cache.h"
 #include "cidr.h"
 #include "limit_subject.h"
 #include "log.h"
+#include "monotonic.h"
 #include "policy_decide.h"
 #include "relay_check.h"
 #include "script_words.h"
 #include "xmalloc.h"
 
 #define DECISION_KEEP_MS 300000 /* how long a message's decision stays */
+/* decide_script.lua: ARGV[8] is the message (instance), which with
+ * KEYS[1] is all of a call that a check cache key leaves out. */
+#define INSTANCE_ARGUMENT 8
 
 struct runtime {
 	int references;
@@ -76,6 +87,7 @@ struct runtime {
 	struct policy_config *retired; /* freed with the runtime */
 	struct redis_link *link;
 	struct identity_file identities; /* empty without identities_file */
+	struct check_cache *cache;       /* NULL: check_cache_time = 0 */
 };
 
 struct decision {
@@ -88,6 +100,8 @@ struct decision {
 	size_t *limits; /* indexes into config->limits */
 	char **subjects;
 	unsigned long long *amounts;
+	bool charge;             /* END-OF-MESSAGE, else a check */
+	struct buffer cache_key; /* of a check: its call less the message */
 };
 
 static struct runtime *current;
@@ -100,6 +114,7 @@ runtime_release(struct runtime *runtime)
 	if (runtime->retired != NULL)
 		config_free(&policy_schema, runtime->retired);
 	identity_file_free(&runtime->identities);
+	check_cache_free(runtime->cache);
 	free(runtime);
 }
 
@@ -112,6 +127,8 @@ decide_install(const struct policy_config *config,
 	runtime->references = 1;
 	runtime->config = config;
 	runtime->link = link;
+	if (config->policy.check_cache_time > 0)
+		runtime->cache = check_cache_new();
 	if (config->policy.identities_file != NULL) {
 		struct config_errors errors = {0};
 
@@ -146,6 +163,7 @@ decision_free(struct decision *decision)
 	free(decision->subjects);
 	free(decision->limits);
 	free(decision->amounts);
+	buffer_free(&decision->cache_key);
 	runtime_release(decision->runtime);
 	free(decision);
 }
@@ -245,6 +263,13 @@ read_reply(const struct decision *decision, const redisReply *reply,
 		return;
 	}
 	if (reply->element[0]->integer == 0) {
+		if (!decision->charge && reply->elements == 2 &&
+		    reply->element[1]->type == REDIS_REPLY_INTEGER)
+			check_cache_store(decision->runtime->cache,
+			    decision->cache_key.data,
+			    decision->cache_key.length,
+			    reply->element[1]->integer, monotonic_ms(),
+			    decision->runtime->config->policy.check_cache_time);
 		snprintf(action, action_size, "DUNNO");
 		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
 		    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO",
@@ -292,6 +317,9 @@ on_reply(void *context, const redisReply *reply, const char *why)
 		    sizeof(action));
 	else
 		read_reply(decision, reply, action, sizeof(action));
+	/* Whatever refused, a check passed a moment ago may pass no more. */
+	if (strcmp(action, "DUNNO") != 0)
+		check_cache_clear(decision->runtime->cache);
 	if (decision->answer != NULL)
 		decision->answer(decision->context, action);
 	decision_free(decision);
@@ -375,50 +403,92 @@ select_limits(struct decision *decision, const struct policy_request *request,
 	return decision->count > 0;
 }
 
-/* Send the script its keys and arguments, all in one text; false if
- * Redis is not there. */
-static bool
-ask(struct decision *decision, const struct policy_request *request,
-    bool charge)
+/* The script's keys and arguments, all in one text. */
+static void
+call_words(struct decision *decision, const struct policy_request *request,
+    bool charge, struct script_words *words)
 {
 	const struct policy_config *config = decision->runtime->config;
 	const char *prefix = config->redis.prefix;
-	struct script_words words = {0};
 	static unsigned long long serial;
-	bool sent;
 
-	script_word(&words, "%zu", 1 + ACCOUNT_KEYS + 2 * decision->count);
+	script_word(words, "%zu", 1 + ACCOUNT_KEYS + 2 * decision->count);
 	if (policy_request_value(request, POLICY_INSTANCE)[0] != '\0')
-		script_word(&words, "%sinstance:%s", prefix,
+		script_word(words, "%sinstance:%s", prefix,
 		    policy_request_value(request, POLICY_INSTANCE));
 	else /* Postfix always sends one; never share a stored decision */
-		script_word(&words, "%sinstance:none:%ld:%llu", prefix,
+		script_word(words, "%sinstance:none:%ld:%llu", prefix,
 		    (long)getpid(), ++serial);
-	account_check_keys(&decision->check, prefix, &words);
+	account_check_keys(&decision->check, prefix, words);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		script_word(&words, "%slimit:%s:%s", prefix, limit->name,
+		script_word(words, "%slimit:%s:%s", prefix, limit->name,
 		    decision->subjects[i]);
 		script_word(
-		    &words, "%soverride:%s", prefix, decision->subjects[i]);
+		    words, "%soverride:%s", prefix, decision->subjects[i]);
 	}
-	script_word(&words, "%s", charge ? "charge" : "check");
-	script_word(&words, "%zu", decision->count);
-	script_word(&words, "%d", DECISION_KEEP_MS);
-	account_check_arguments(&decision->check, config, request, &words);
+	script_word(words, "%s", charge ? "charge" : "check");
+	script_word(words, "%zu", decision->count);
+	script_word(words, "%d", DECISION_KEEP_MS);
+	account_check_arguments(&decision->check, config, request, words);
 	for (size_t i = 0; i < decision->count; i++) {
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		script_word(&words, "%s", limit->name);
-		script_word(&words, "%lld", limit->max);
-		script_word(&words, "%lld", limit->window);
-		script_word(&words, "%llu", decision->amounts[i]);
+		script_word(words, "%s", limit->name);
+		script_word(words, "%lld", limit->max);
+		script_word(words, "%lld", limit->window);
+		script_word(words, "%llu", decision->amounts[i]);
 	}
-	sent = redis_link_eval(decision->runtime->link, &words.text,
-	           words.lengths, (int)words.count, on_reply, decision) != NULL;
+}
+
+/* A check's cache key: every word of its call but the message's two,
+ * each after its length. */
+static void
+cache_key(struct decision *decision, const struct script_words *words)
+{
+	size_t keys = 1 + ACCOUNT_KEYS + 2 * decision->count, at = 0;
+
+	for (size_t i = 0; i < words->count; i++) {
+		if (i != 1 && i != keys + INSTANCE_ARGUMENT) {
+			buffer_printf(
+			    &decision->cache_key, "%zu:", words->lengths[i]);
+			buffer_append(&decision->cache_key,
+			    words->text.data + at, words->lengths[i]);
+		}
+		at += words->lengths[i];
+	}
+}
+
+/* Answer a check from the cache, or send the script its call; false if
+ * Redis is not there. */
+static bool
+ask(struct decision *decision, const struct policy_request *request,
+    bool charge, bool *cached)
+{
+	struct check_cache *cache = decision->runtime->cache;
+	struct script_words words = {0};
+	long long age;
+	bool sent = true;
+
+	call_words(decision, request, charge, &words);
+	decision->charge = charge;
+	if (!charge && cache != NULL)
+		cache_key(decision, &words);
+	*cached =
+	    !charge && check_cache_take(cache, decision->cache_key.data,
+	                   decision->cache_key.length, monotonic_ms(), &age);
+	if (*cached)
+		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
+		    "passed: as Redis answered %lld ms ago (check_cache_time): "
+		    "DUNNO",
+		    age);
+	else
+		sent = redis_link_eval(decision->runtime->link, &words.text,
+		           words.lengths, (int)words.count, on_reply,
+		           decision) != NULL;
 	script_words_free(&words);
 	return sent;
 }
@@ -444,6 +514,7 @@ decide(const struct policy_request *request,
 	bool charge = strcmp(state, "END-OF-MESSAGE") == 0;
 	bool mail = strcmp(state, "MAIL") == 0;
 	struct decision *decision;
+	bool cached;
 
 	snprintf(action, action_size, "DUNNO");
 	if (current == NULL ||
@@ -478,9 +549,15 @@ decide(const struct policy_request *request,
 		decision_free(decision);
 		return NULL;
 	}
-	if (!ask(decision, request, charge)) {
+	if (!ask(decision, request, charge, &cached)) {
 		unavailable(decision->runtime, decision->queue_id,
 		    "not connected", action, action_size);
+		if (strcmp(action, "DUNNO") != 0)
+			check_cache_clear(decision->runtime->cache);
+		decision_free(decision);
+		return NULL;
+	}
+	if (cached) {
 		decision_free(decision);
 		return NULL;
 	}

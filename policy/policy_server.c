@@ -13,8 +13,8 @@
  *	by one libevent loop: a bufferevent per connection, no thread per
  *	connection. Each request, once its empty line has arrived, is
  *	parsed (policy_request.c) and answered (policy_decide.c) with
- *	"action=...", then an empty line. While a request waits for Redis,
- *	what the client sends meanwhile waits in its buffer (bounded by the
+ *	"action=...", then an empty line, written at once. While a request waits
+ *for Redis, what the client sends meanwhile waits in its buffer (bounded by the
  *	read watermark) and is answered in order after; reading is not
  *	switched off and on for each request, which would cost two
  *	epoll_ctl() calls each.
@@ -82,12 +82,20 @@ connection_close(struct connection *connection)
 	free(connection);
 }
 
+/* Written at once, since the client waits for it: a write event added
+ * and removed per answer would cost two epoll_ctl() calls. What the socket
+ * does not take now, the bufferevent writes when it can. */
 static void
 write_answer(struct connection *connection, const char *action)
 {
 	struct evbuffer *output = bufferevent_get_output(connection->events);
 
 	evbuffer_add_printf(output, "action=%s\n\n", action);
+	if (!(bufferevent_get_enabled(connection->events) & EV_WRITE) &&
+	    (evbuffer_write(output, bufferevent_getfd(connection->events)) <
+	            0 ||
+	        evbuffer_get_length(output) > 0))
+		bufferevent_enable(connection->events, EV_WRITE);
 }
 
 /* Redis answered: write it, then serve what the client sent since. */
@@ -193,7 +201,7 @@ on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	bufferevent_set_timeouts(connection->events, &idle, NULL);
 	bufferevent_setwatermark(
 	    connection->events, EV_READ, 0, POLICY_REQUEST_MAX + 1);
-	bufferevent_enable(connection->events, EV_READ | EV_WRITE);
+	bufferevent_enable(connection->events, EV_READ);
 }
 
 struct policy_server *

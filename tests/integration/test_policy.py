@@ -411,3 +411,72 @@ def test_reload_applies_new_limits(policyd):
     # A clean stop (under the sanitizers: nothing leaked).
     c.close()
     assert setup.daemon.stop() == 0, setup.daemon.read_log()
+
+
+def script_calls(redis_server):
+    """EVALSHA calls Redis has run so far."""
+    stats = redis_server.client.info("commandstats")
+    return stats.get("cmdstat_evalsha", {}).get("calls", 0)
+
+
+def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1000"},
+                    policy_extra="check_cache_time = 30s\n")
+    c = client(setup)
+    before = script_calls(redis_server)
+    for _ in range(5):
+        assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert script_calls(redis_server) - before == 1
+    # The end of a message always goes to Redis: it charges there.
+    for _ in range(3):
+        assert c.ask() == "DUNNO"
+    assert script_calls(redis_server) - before == 4
+    assert charged(redis_server,
+                   "waypost:limit:hourly:alice@example.com") == 3
+    # Another sender is another check.
+    assert c.ask(protocol_state="RCPT", sender="bob@example.com",
+                 sasl_username="bob@example.com") == "DUNNO"
+    assert script_calls(redis_server) - before == 5
+    # A suspension written meanwhile: a cached check still passes, the
+    # end of the message refuses, and that refusal empties the cache.
+    redis_server.client.set("waypost:suspended:alice@example.com", "test")
+    assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert c.ask() == "REJECT 5.7.1 Account suspended"
+    assert c.ask(protocol_state="RCPT") == "REJECT 5.7.1 Account suspended"
+    assert script_calls(redis_server) - before == 7
+
+
+def test_the_cache_keeps_no_more_than_the_room_and_time(policyd,
+                                                        redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 3"},
+                    policy_extra="check_cache_time = 300ms\n")
+    c = client(setup)
+    before = script_calls(redis_server)
+    # Room for 2 more after the first check: 3 checks, 1 call.
+    for _ in range(3):
+        assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert script_calls(redis_server) - before == 1
+    assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert script_calls(redis_server) - before == 2
+    time.sleep(0.4)
+    assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert script_calls(redis_server) - before == 3
+    # Charged to the maximum elsewhere: refused once the entry is gone.
+    for _ in range(3):
+        assert c.ask() == "DUNNO"
+    time.sleep(0.4)
+    assert c.ask(protocol_state="RCPT").startswith(
+        f"{DEFER} hourly exceeded")
+
+
+def test_no_cache_asks_redis_every_time(policyd, redis_server):
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1000"},
+                    policy_extra="check_cache_time = 0\n")
+    c = client(setup)
+    before = script_calls(redis_server)
+    for _ in range(4):
+        assert c.ask(protocol_state="RCPT") == "DUNNO"
+    assert script_calls(redis_server) - before == 4
