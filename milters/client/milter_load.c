@@ -114,13 +114,16 @@ send_message(long number, struct milter_session *session)
 	static const char *const connect_macros[] = {"j", "relay.example",
 	    "{daemon_name}", "waypost-milter-load", "v", "Postfix 3.7", NULL};
 	char queue_id[32];
-	const char *mail_macros[] = {"i", queue_id, "{auth_type}", "PLAIN",
-	    "{auth_authen}", options.user, NULL};
+	/* As Postfix: the client again at MAIL FROM, for filters that skip
+	 * the connect step; "unknown" when it has no address. */
+	const char *mail_macros[] = {"i", queue_id, "{client_addr}",
+	    strcmp(options.address, "none") ? options.address : "unknown",
+	    "{auth_type}", "PLAIN", "{auth_authen}", options.user, NULL};
 	enum milter_verdict verdict;
 
 	snprintf(queue_id, sizeof(queue_id), "%010lX", number + 1);
 	if (options.user == NULL)
-		mail_macros[2] = NULL;
+		mail_macros[4] = NULL;
 	milter_macro(session, SMFIC_CONNECT, connect_macros);
 	verdict = milter_connect(session, "client.example",
 	    strcmp(options.address, "none") ? options.address : NULL);

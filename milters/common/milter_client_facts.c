@@ -7,6 +7,9 @@
  *	const char *milter_queue_id(context, cache)
  *	bool milter_client_authenticated(context)
  *	bool milter_client_internal(address, networks)
+ *	void milter_client_from_macro(context, address)
+ *
+ *	extern const struct milter_macro_list milter_client_macros[]
  * DESCRIPTION
  *	milter_queue_id(): Postfix's queue ID for the log lines (macro i),
  *	kept in the message's cache once seen, since the macros of a
@@ -17,13 +20,40 @@
  *	({auth_authen} or {auth_type} set; Postfix sends both by default).
  *
  *	milter_client_internal(): the client is in networks, or has no
- *	address at all (local submission: sendmail, pickup).
+ *	address at all (local submission: sendmail, pickup). A client whose
+ *	address the MTA did not give (MILTER_ADDRESS_MISSING) is not.
+ *
+ *	milter_client_macros: the macros these need, for a filter's
+ *	macro_lists: the client's address and SMTP AUTH at MAIL FROM, the
+ *	queue ID at the end of the headers and of the message.
+ *
+ *	milter_client_from_macro(): the client's address from the macro
+ *	{client_addr}, for a filter that skips the connect step (it costs a
+ *	wake-up per SMTP session) and asks for the macro at MAIL FROM. Postfix
+ *	gives "unknown" for a client without one (family 0, as its connect
+ *	step would), IPv6 addresses with or without "IPv6:". Without the
+ *	macro the address stays as it was; one that does not parse is
+ *	MILTER_ADDRESS_MISSING.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
 
 #include "milter_client_facts.h"
+
+const struct milter_macro_list milter_client_macros[] = {
+    {SMFIM_ENVFROM, "{client_addr} {auth_type} {auth_authen}"},
+    {SMFIM_EOH, "i"},
+    {SMFIM_EOM, "i"},
+    {0, NULL},
+};
 
 const char *
 milter_queue_id(struct milter_context *context, char cache[MILTER_QUEUE_ID_MAX])
@@ -56,9 +86,32 @@ milter_client_internal(const struct milter_client_address *address,
 {
 	if (address->family == 0)
 		return true;
+	if (address->family == MILTER_ADDRESS_MISSING)
+		return false;
 	for (size_t i = 0; i < networks->count; i++)
 		if (cidr_contains(&networks->networks[i], address->family,
 		        address->bytes))
 			return true;
 	return false;
+}
+
+void
+milter_client_from_macro(
+    const struct milter_context *context, struct milter_client_address *address)
+{
+	const char *text = milter_macro(context, "{client_addr}");
+
+	if (text == NULL)
+		return;
+	memset(address, 0, sizeof(*address));
+	if (strcmp(text, "unknown") == 0)
+		return;
+	if (strncasecmp(text, "IPv6:", 5) == 0)
+		text += 5;
+	if (inet_pton(AF_INET, text, address->bytes) == 1)
+		address->family = AF_INET;
+	else if (inet_pton(AF_INET6, text, address->bytes) == 1)
+		address->family = AF_INET6;
+	else
+		address->family = MILTER_ADDRESS_MISSING;
 }

@@ -13,10 +13,14 @@
 /* Postfix queue IDs are at most 16 characters (long IDs); room to spare. */
 #define MILTER_QUEUE_ID_MAX 32
 
+extern const struct milter_macro_list milter_client_macros[];
+
 const char *milter_queue_id(
     struct milter_context *context, char cache[MILTER_QUEUE_ID_MAX]);
 bool milter_client_authenticated(const struct milter_context *context);
 bool milter_client_internal(const struct milter_client_address *address,
     const struct cidr_list *networks);
+void milter_client_from_macro(const struct milter_context *context,
+    struct milter_client_address *address);
 
 #endif

@@ -18,7 +18,8 @@
  *	the next packet needs in all (the caller grows its buffer to it).
  *
  *	Negotiation: the reply grants the filter's actions and the protocol
- *	steps it wants skipped or unanswered, of those the MTA offers; an
+ *	steps it wants skipped or unanswered, of those the MTA offers, and
+ *	(to an MTA of version 6) asks for the filter's macro lists; an
  *	MTA that does not offer every action the filter needs is refused.
  *	Macros are kept per stage (connect, HELO, MAIL, RCPT, DATA, end of
  *	headers, end of message); a stage's macros replace those of its
@@ -319,6 +320,8 @@ negotiate(
     struct milter_context *context, const unsigned char *data, size_t length)
 {
 	unsigned long version, actions, offered;
+	const struct milter_macro_list *lists;
+	size_t extra = 0;
 
 	if (context->negotiated)
 		return fail(context, "a second option negotiation");
@@ -338,13 +341,24 @@ negotiate(
 	}
 	context->protocol =
 	    context->filter->protocol & offered & ~PROTOCOL_INTERNAL;
-	/* Length, command, then three numbers. */
-	milter_put_u32(&context->out, 1 + 12);
+	/* Length, command, three numbers, then (version 6) the macro lists
+	 * asked for, each a stage number and a string. */
+	for (lists = context->filter->macro_lists;
+	     version >= PROTOCOL_VERSION && lists != NULL && lists->names;
+	     lists++)
+		extra += 4 + strlen(lists->names) + 1;
+	milter_put_u32(&context->out, (uint32_t)(1 + 12 + extra));
 	buffer_append_char(&context->out, SMFIC_OPTNEG);
 	milter_put_u32(&context->out,
 	    version < PROTOCOL_VERSION ? (uint32_t)version : PROTOCOL_VERSION);
 	milter_put_u32(&context->out, (uint32_t)context->filter->actions);
 	milter_put_u32(&context->out, (uint32_t)context->protocol);
+	for (lists = context->filter->macro_lists; extra > 0 && lists->names;
+	     lists++) {
+		milter_put_u32(&context->out, (uint32_t)lists->stage);
+		buffer_append(
+		    &context->out, lists->names, strlen(lists->names) + 1);
+	}
 	context->negotiated = true;
 	context->held = MILTER_CONTINUE;
 	context->state = context->filter->open != NULL

@@ -33,10 +33,19 @@ enum milter_input {
 };
 
 /* The MTA's client: AF_INET or AF_INET6 with the address in network
- * order, or 0 when it has none (local submission, unknown). */
+ * order, 0 when it has none (local submission, unknown to the MTA), or
+ * MILTER_ADDRESS_MISSING when the MTA did not say. */
+#define MILTER_ADDRESS_MISSING (-1)
 struct milter_client_address {
 	int family;
 	unsigned char bytes[16];
+};
+
+/* Macros a filter asks for at one stage (SMFIM_*), names separated by
+ * spaces: the MTA sends these there instead of its own list. */
+struct milter_macro_list {
+	int stage;
+	const char *names; /* NULL ends a list */
 };
 
 struct milter_context;
@@ -49,6 +58,9 @@ struct milter_filter {
 	const char *name;
 	unsigned long actions;  /* SMFIF_*: what the filter must be allowed */
 	unsigned long protocol; /* SMFIP_*: steps to skip or not answer */
+	/* NULL: the MTA's own lists; else every stage not listed gets no
+	 * macros (Postfix empties them all when a filter asks). */
+	const struct milter_macro_list *macro_lists;
 	void *(*open)(struct milter_context *context);
 	enum milter_status (*connect)(struct milter_context *context,
 	    void *state, const char *hostname,

@@ -10,7 +10,9 @@
  *	threads, each call with its own connection's state; for each
  *	message:
  *
- *	MAIL FROM   decide whether to sign: the client authenticated
+ *	MAIL FROM   the client's address from {client_addr} (the connect
+ *	            step is skipped: a wake-up less per SMTP session), then
+ *	            decide whether to sign: the client authenticated
  *	            ({auth_authen} or {auth_type} set, with
  *	            sign_authenticated), or its address is in
  *	            internal_networks, or it is a local submission (no
@@ -33,7 +35,7 @@
  *	accept (it leaves unsigned). Either way one log line says why.
  *
  *	The protocol negotiation asks the MTA not to send what is not
- *	needed (HELO, RCPT, DATA, unknown commands) and not to wait for
+ *	needed (connect, HELO, RCPT, DATA, unknown commands) and not to wait for
  *	replies where the answer is always "continue" (connect, headers,
  *	body chunks), which saves a round trip per header and chunk.
  *
@@ -101,12 +103,12 @@ struct connection {
 };
 
 /* Steps not needed, and steps whose answer is always "continue": the
- * MTA sends no HELO, RCPT, DATA or unknown commands and waits for no
- * reply to the connection, MAIL FROM, headers and body chunks. */
+ * MTA sends no connect, HELO, RCPT, DATA or unknown commands and waits
+ * for no reply to MAIL FROM, headers and body chunks. */
 #define WANTED_PROTOCOL                                                        \
-	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
-	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY |     \
-	    SMFIP_HDR_LEADSPC)
+	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA |        \
+	    SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR |   \
+	    SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
 
 static void
 message_free(struct connection *connection)
@@ -153,6 +155,19 @@ cannot_sign(struct milter_context *context, struct connection *connection,
 	return MILTER_TEMPFAIL;
 }
 
+static void
+client_is(struct connection *connection)
+{
+	const struct milter_client_address *address = &connection->address;
+
+	if (address->family == AF_INET || address->family == AF_INET6)
+		inet_ntop(address->family, address->bytes, connection->client,
+		    sizeof(connection->client));
+	else
+		snprintf(connection->client, sizeof(connection->client), "%s",
+		    address->family == 0 ? "local" : "unknown");
+}
+
 /* After the negotiation: this connection's state. */
 static void *
 callback_open(struct milter_context *context)
@@ -160,7 +175,8 @@ callback_open(struct milter_context *context)
 	struct connection *connection = xcalloc(1, sizeof(*connection));
 
 	(void)context;
-	snprintf(connection->client, sizeof(connection->client), "local");
+	connection->address.family = MILTER_ADDRESS_MISSING;
+	client_is(connection);
 	return connection;
 }
 
@@ -173,12 +189,7 @@ callback_connect(struct milter_context *context, void *state,
 	(void)context;
 	(void)hostname;
 	connection->address = *address;
-	if (address->family != 0)
-		inet_ntop(address->family, address->bytes, connection->client,
-		    sizeof(connection->client));
-	else
-		snprintf(
-		    connection->client, sizeof(connection->client), "local");
+	client_is(connection);
 	return MILTER_CONTINUE;
 }
 
@@ -207,6 +218,8 @@ callback_mail(
 		message->refused = REFUSED_NO_KEYS;
 		return MILTER_CONTINUE;
 	}
+	milter_client_from_macro(context, &connection->address);
+	client_is(connection);
 	authenticated = milter_client_authenticated(context);
 	if (!milter_client_internal(
 	        &connection->address, &message->runtime->internal_networks) &&
@@ -442,6 +455,7 @@ const struct milter_filter dkim_milter_filter = {
     .name = "waypost-dkim",
     .actions = SMFIF_ADDHDRS,
     .protocol = WANTED_PROTOCOL,
+    .macro_lists = milter_client_macros,
     .open = callback_open,
     .connect = callback_connect,
     .mail = callback_mail,

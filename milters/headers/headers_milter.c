@@ -8,7 +8,9 @@
  * DESCRIPTION
  *	The filter milter_server.c serves; for each message:
  *
- *	MAIL FROM   note whether the client is trusted (internal_networks,
+ *	MAIL FROM   the client's address from {client_addr} (the connect
+ *	            step is skipped: a wake-up less per SMTP session);
+ *	            note whether the client is trusted (internal_networks,
  *	            local submission, or authenticated), its SMTP AUTH name
  *	            ({auth_authen}, for rule 2's sender identities) and
  *	            whether it asked for SMTPUTF8; take the current runtime.
@@ -67,9 +69,9 @@ struct connection {
 };
 
 #define WANTED_PROTOCOL                                                        \
-	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN |        \
-	    SMFIP_NOBODY | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR |      \
-	    SMFIP_NR_EOH | SMFIP_HDR_LEADSPC)
+	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA |        \
+	    SMFIP_NOUNKNOWN | SMFIP_NOBODY | SMFIP_NR_CONN | SMFIP_NR_MAIL |   \
+	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_HDR_LEADSPC)
 
 static void
 message_free(struct connection *connection)
@@ -95,8 +97,11 @@ queue_id(struct milter_context *context, struct message *message)
 static void *
 callback_open(struct milter_context *context)
 {
+	struct connection *connection = xcalloc(1, sizeof(*connection));
+
 	(void)context;
-	return xcalloc(1, sizeof(struct connection));
+	connection->address.family = MILTER_ADDRESS_MISSING;
+	return connection;
 }
 
 static enum milter_status
@@ -128,6 +133,7 @@ callback_mail(
 		message->refused_stopping = true;
 		return MILTER_CONTINUE;
 	}
+	milter_client_from_macro(context, &connection->address);
 	message->trusted_client =
 	    milter_client_authenticated(context) ||
 	    milter_client_internal(&connection->address,
@@ -273,6 +279,7 @@ const struct milter_filter headers_milter_filter = {
     .name = "waypost-headers",
     .actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
     .protocol = WANTED_PROTOCOL,
+    .macro_lists = milter_client_macros,
     .open = callback_open,
     .connect = callback_connect,
     .mail = callback_mail,

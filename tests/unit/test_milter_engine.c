@@ -14,6 +14,7 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
+#include "milter_client_facts.h"
 #include "milter_engine.h"
 #include "milter_packet.h"
 #include "unit_test.h"
@@ -399,6 +400,95 @@ test_ipv6_unix_and_unknown_clients(void **state)
 	milter_context_free(context);
 }
 
+/* A filter that skips the connect step and asks for its macros. */
+static const struct milter_filter asker = {
+    .name = "asker",
+    .actions = SMFIF_ADDHDRS,
+    .protocol = SMFIP_NOCONNECT | SMFIP_NR_MAIL,
+    .macro_lists = milter_client_macros,
+    .mail = record_mail,
+};
+
+/* The address {client_addr} gives after a MAIL FROM. */
+static struct milter_client_address
+client_from(const char *macro_packet, size_t length)
+{
+	struct milter_context *context = milter_context_new(&asker);
+	struct milter_client_address address = {.family = 99};
+	struct buffer out = {0};
+
+	setup(NULL);
+	negotiate(SMFIF_ADDHDRS, 0x1FFFFF);
+	packet(SMFIC_MACRO, macro_packet, length);
+	PACKET(SMFIC_MAIL, "<a@example.com>\0");
+	assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+	milter_client_from_macro(context, &address);
+	buffer_free(&out);
+	milter_context_free(context);
+	return address;
+}
+
+#define CLIENT_FROM(literal) client_from(literal, sizeof(literal) - 1)
+
+static void
+test_macro_lists_and_the_client_from_them(void **state)
+{
+	static const char lists[] =
+	    "\0\0\0\2{client_addr} {auth_type} {auth_authen}\0"
+	    "\0\0\0\6i\0\0\0\0\5i\0";
+	struct milter_context *context = milter_context_new(&asker);
+	struct milter_client_address address;
+	struct cidr_list none = {0};
+	struct buffer out = {0};
+
+	(void)state;
+	/* Version 6: the three numbers, then the lists. */
+	negotiate(SMFIF_ADDHDRS, 0x1FFFFF);
+	feed(context, 0, &out);
+	assert_int_equal(milter_get_u32(out.data), 1 + 12 + sizeof(lists) - 1);
+	assert_int_equal(out.data[4], SMFIC_OPTNEG);
+	assert_int_equal(
+	    milter_get_u32(out.data + 13), SMFIP_NOCONNECT | SMFIP_NR_MAIL);
+	assert_memory_equal(out.data + 17, lists, sizeof(lists) - 1);
+	milter_context_free(context);
+	/* An older MTA gets no lists. */
+	setup(NULL);
+	context = milter_context_new(&asker);
+	{
+		uint32_t data[3] = {htonl(2), htonl(SMFIF_ADDHDRS), htonl(0)};
+
+		packet(SMFIC_OPTNEG, data, sizeof(data));
+	}
+	feed(context, 0, &out);
+	assert_int_equal(milter_get_u32(out.data), 1 + 12);
+	milter_context_free(context);
+	buffer_free(&out);
+
+	address = CLIENT_FROM("M{client_addr}\0"
+	                      "192.0.2.7\0");
+	assert_int_equal(address.family, AF_INET);
+	assert_int_equal(address.bytes[3], 7);
+	address = CLIENT_FROM("M{client_addr}\0IPv6:2001:db8::1\0");
+	assert_int_equal(address.family, AF_INET6);
+	assert_int_equal(address.bytes[15], 1);
+	address = CLIENT_FROM("M{client_addr}\0"
+	                      "2001:db8::2\0");
+	assert_int_equal(address.family, AF_INET6);
+	assert_int_equal(address.bytes[15], 2);
+	/* Postfix's word for a client without an address: local. */
+	address = CLIENT_FROM("M{client_addr}\0unknown\0");
+	assert_int_equal(address.family, 0);
+	assert_true(milter_client_internal(&address, &none));
+	/* Not an address: missing, which is never internal. */
+	address = CLIENT_FROM("M{client_addr}\0"
+	                      "192.0.2.300\0");
+	assert_int_equal(address.family, MILTER_ADDRESS_MISSING);
+	assert_false(milter_client_internal(&address, &none));
+	/* No macro: the address is left as it was. */
+	address = CLIENT_FROM("M{auth_authen}\0alice\0");
+	assert_int_equal(address.family, 99);
+}
+
 static void
 assert_protocol_error(const char *expected)
 {
@@ -536,6 +626,8 @@ main(void)
 	    cmocka_unit_test_setup(
 	        test_macros_of_the_last_message_are_gone, setup),
 	    cmocka_unit_test_setup(test_ipv6_unix_and_unknown_clients, setup),
+	    cmocka_unit_test_setup(
+	        test_macro_lists_and_the_client_from_them, setup),
 	    cmocka_unit_test_setup(test_bad_packets_end_the_connection, setup),
 	    cmocka_unit_test_setup(test_packet_at_the_limit_is_accepted, setup),
 	    cmocka_unit_test_setup(

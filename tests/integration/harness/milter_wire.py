@@ -38,6 +38,8 @@ class MilterConnection:
         command, data = self.receive()
         assert command == "O", f"negotiation answered with {command!r}"
         _, self.actions, self.protocol = struct.unpack(">III", data[:12])
+        # As Postfix gives a client with no address; connect_from() sets it.
+        self.client_address = "unknown"
 
     def send(self, command, data=b""):
         self.sock.sendall(packet(command, data))
@@ -76,7 +78,9 @@ class MilterConnection:
 
     def start_message(self, queue_id, headers):
         """MAIL FROM and the headers, as Postfix sends them."""
-        self.macros("M", {"i": queue_id})
+        # The client again, for a milter that skips the connect step.
+        self.macros("M", {"i": queue_id,
+                          "{client_addr}": self.client_address})
         self.step("M", b"<alice@example.com>\0")
         for name, value in headers:
             self.step("L", name.encode() + b"\0" + value.encode() + b"\0")
@@ -91,6 +95,7 @@ class MilterConnection:
         return replies + self.step("E")
 
     def connect_from(self, address="127.0.0.1"):
+        self.client_address = address
         self.macros("C", {"j": "relay.example"})
         self.step("C", b"client.example\0" + b"4" + struct.pack(">H", 25)
                   + address.encode() + b"\0")
