@@ -419,12 +419,17 @@ def script_calls(redis_server):
     return stats.get("cmdstat_evalsha", {}).get("calls", 0)
 
 
-def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
+def hourly_cached(policyd, redis_server, maximum, cache_time):
+    """A client of a daemon with an hourly limit per user and
+    check_cache_time, and the EVALSHA calls so far."""
     setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
-                               "max = 1000"},
-                    policy_extra="check_cache_time = 30s\n")
-    c = client(setup)
-    before = script_calls(redis_server)
+                               f"max = {maximum}"},
+                    policy_extra=f"check_cache_time = {cache_time}\n")
+    return client(setup), script_calls(redis_server)
+
+
+def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
+    c, before = hourly_cached(policyd, redis_server, 1000, "30s")
     for _ in range(5):
         assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert script_calls(redis_server) - before == 1
@@ -449,11 +454,7 @@ def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
 
 def test_the_cache_keeps_no_more_than_the_room_and_time(policyd,
                                                         redis_server):
-    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
-                               "max = 3"},
-                    policy_extra="check_cache_time = 300ms\n")
-    c = client(setup)
-    before = script_calls(redis_server)
+    c, before = hourly_cached(policyd, redis_server, 3, "300ms")
     # Room for 2 more after the first check: 3 checks, 1 call.
     for _ in range(3):
         assert c.ask(protocol_state="RCPT") == "DUNNO"
@@ -472,11 +473,7 @@ def test_the_cache_keeps_no_more_than_the_room_and_time(policyd,
 
 
 def test_no_cache_asks_redis_every_time(policyd, redis_server):
-    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
-                               "max = 1000"},
-                    policy_extra="check_cache_time = 0\n")
-    c = client(setup)
-    before = script_calls(redis_server)
+    c, before = hourly_cached(policyd, redis_server, 1000, "0")
     for _ in range(4):
         assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert script_calls(redis_server) - before == 4
