@@ -10,7 +10,7 @@
  *	void redis_link_free(link)
  * DESCRIPTION
  *	One hiredis asynchronous connection on the daemon's libevent loop
- *	(hiredis' own libevent adapter), shared by every Postfix
+ *	(redis_events.c), shared by every Postfix
  *	connection: commands are pipelined on it, and Redis answers them in
  *	order. It connects as [redis] says: address, then AUTH (password,
  *	or username and password), SELECT database, and SCRIPT LOAD of
@@ -50,12 +50,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <openssl/evp.h>
 
 #include "log.h"
 #include "monotonic.h"
+#include "redis_events.h"
 #include "redis_link.h"
 #include "xmalloc.h"
 
@@ -248,7 +248,7 @@ link_connect(struct redis_link *link)
 	context->data = link;
 	link->context = context;
 	link->last_heard_ms = monotonic_ms();
-	redisLibeventAttach(context, link->base);
+	redis_events_attach(context, link->base);
 	redisAsyncSetConnectCallback(context, on_connect);
 	redisAsyncSetDisconnectCallback(context, on_disconnect);
 	evtimer_add(link->connect_timer, &timeout);

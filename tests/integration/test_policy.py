@@ -8,6 +8,8 @@ read back from Redis itself where it matters.
 import asyncio
 import os
 import signal
+import socket
+import threading
 import time
 
 import pytest
@@ -477,3 +479,42 @@ def test_no_cache_asks_redis_every_time(policyd, redis_server):
     for _ in range(4):
         assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert script_calls(redis_server) - before == 4
+
+
+def test_requests_in_pieces_together_and_unread(policyd, redis_server):
+    """Each request gets its answer, in order, however it arrives: in
+    pieces, several in one write, or many sent with no answer read. The
+    unread answers do not pile up in the daemon: it stops reading that
+    client until the client reads, so the sender waits."""
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1000000"})
+    c = client(setup)
+    data = encode(request(protocol_state="RCPT"))
+    for at in range(0, len(data), 7):
+        c.send_raw(data[at:at + 7])
+        time.sleep(0.001)
+    assert c.answer() == "DUNNO"
+    c.send_raw(b"".join(encode(request()) for _ in range(3)))
+    assert [c.answer() for _ in range(3)] == ["DUNNO"] * 3
+    assert charged(redis_server,
+                   "waypost:limit:hourly:alice@example.com") == 3
+    c.close()
+
+    count = 40000
+    unread = socket.socket()
+    unread.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    unread.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    unread.connect(("127.0.0.1", setup.port))
+    unread.settimeout(60)
+    sender = threading.Thread(
+        target=unread.sendall,
+        args=(encode(request(protocol_state="RCPT")) * count,))
+    sender.start()
+    sender.join(2)
+    assert sender.is_alive(), "the daemon read every request unanswered"
+    # Another client is served meanwhile.
+    assert client(setup).ask(protocol_state="RCPT") == "DUNNO"
+    answers = unread.makefile("rb").read(count * len(b"action=DUNNO\n\n"))
+    sender.join(60)
+    assert answers == b"action=DUNNO\n\n" * count
+    unread.close()
