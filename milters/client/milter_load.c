@@ -114,8 +114,9 @@ send_message(long number, struct milter_session *session)
 	static const char *const connect_macros[] = {"j", "relay.example",
 	    "{daemon_name}", "waypost-milter-load", "v", "Postfix 3.7", NULL};
 	char queue_id[32];
-	/* As Postfix: the client again at MAIL FROM, for filters that skip
-	 * the connect step; "unknown" when it has no address. */
+	/* As Postfix: the client again at MAIL FROM and at the end of the
+	 * headers, for filters that skip the connect step (and MAIL FROM);
+	 * "unknown" when it has no address. */
 	const char *mail_macros[] = {"i", queue_id, "{client_addr}",
 	    strcmp(options.address, "none") ? options.address : "unknown",
 	    "{auth_type}", "PLAIN", "{auth_authen}", options.user, NULL};
@@ -140,6 +141,7 @@ send_message(long number, struct milter_session *session)
 	     verdict == MILTER_CONTINUE && i < message.header_count; i++)
 		verdict = milter_header(
 		    session, message.headers[i].name, message.headers[i].value);
+	milter_macro(session, SMFIC_EOH, mail_macros);
 	if (verdict == MILTER_CONTINUE)
 		verdict = milter_end_of_headers(session);
 	if (verdict == MILTER_CONTINUE)

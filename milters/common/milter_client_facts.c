@@ -10,6 +10,7 @@
  *	void milter_client_from_macro(context, address)
  *
  *	extern const struct milter_macro_list milter_client_macros[]
+ *	extern const struct milter_macro_list milter_client_macros_eoh[]
  * DESCRIPTION
  *	milter_queue_id(): Postfix's queue ID for the log lines (macro i),
  *	kept in the message's cache once seen, since the macros of a
@@ -26,10 +27,15 @@
  *	milter_client_macros: the macros these need, for a filter's
  *	macro_lists: the client's address and SMTP AUTH at MAIL FROM, the
  *	queue ID at the end of the headers and of the message.
+ *	milter_client_macros_eoh: the same for a filter that skips MAIL FROM
+ *	too: all of them at the end of the headers (Postfix's cleanup has
+ *	them there, as smtpd has them at MAIL FROM), the queue ID again at
+ *	the end of the message.
  *
  *	milter_client_from_macro(): the client's address from the macro
  *	{client_addr}, for a filter that skips the connect step (it costs a
- *	wake-up per SMTP session) and asks for the macro at MAIL FROM. Postfix
+ *	wake-up per SMTP session) and asks for the macro at MAIL FROM or at
+ *	the end of the headers. Postfix
  *	gives "unknown" for a client without one (family 0, as its connect
  *	step would), IPv6 addresses with or without "IPv6:". Without the
  *	macro the address stays as it was; one that does not parse is
@@ -51,6 +57,12 @@
 const struct milter_macro_list milter_client_macros[] = {
     {SMFIM_ENVFROM, "{client_addr} {auth_type} {auth_authen}"},
     {SMFIM_EOH, "i"},
+    {SMFIM_EOM, "i"},
+    {0, NULL},
+};
+
+const struct milter_macro_list milter_client_macros_eoh[] = {
+    {SMFIM_EOH, "i {client_addr} {auth_type} {auth_authen}"},
     {SMFIM_EOM, "i"},
     {0, NULL},
 };

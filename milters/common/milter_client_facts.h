@@ -14,6 +14,7 @@
 #define MILTER_QUEUE_ID_MAX 32
 
 extern const struct milter_macro_list milter_client_macros[];
+extern const struct milter_macro_list milter_client_macros_eoh[];
 
 const char *milter_queue_id(
     struct milter_context *context, char cache[MILTER_QUEUE_ID_MAX]);

@@ -10,22 +10,19 @@
  *	threads, each call with its own connection's state; for each
  *	message:
  *
- *	MAIL FROM   the client's address from {client_addr} (the connect
- *	            step is skipped: a wake-up less per SMTP session), then
- *	            decide whether to sign: the client authenticated
- *	            ({auth_authen} or {auth_type} set, with
- *	            sign_authenticated), or its address is in
- *	            internal_networks, or it is a local submission (no
- *	            address: Postfix's sendmail/pickup path). Otherwise the
- *	            message is accepted unsigned at the end of the headers,
- *	            where Postfix's queue ID is known, with one log line
- *	            saying why; its headers are not kept.
- *	headers     kept as received (SMFIP_HDR_LEADSPC), within
- *	            MESSAGE_HEADERS_MAX headers and
- *	            MESSAGE_HEADER_BYTES_MAX bytes.
- *	end of hdrs exactly one From with a usable address, else on_error;
- *	            find the keys (SigningTable, else fallback_key); none:
- *	            accept unsigned, logged.
+ *	headers     the first begins the message; kept as received
+ *	            (SMFIP_HDR_LEADSPC), within MESSAGE_HEADERS_MAX headers
+ *	            and MESSAGE_HEADER_BYTES_MAX bytes.
+ *	end of hdrs the client's address from {client_addr}, then decide
+ *	            whether to sign: the client authenticated ({auth_authen}
+ *	            or {auth_type} set, with sign_authenticated), or its
+ *	            address is in internal_networks, or it is a local
+ *	            submission (no address: Postfix's sendmail/pickup
+ *	            path). Otherwise the message is accepted unsigned, with
+ *	            one log line saying why. Then exactly one From with a
+ *	            usable address, else on_error; find the keys
+ *	            (SigningTable, else fallback_key); none: accept
+ *	            unsigned, logged.
  *	body        hashed as it streams (dkim_body_hash.c), never stored.
  *	end of msg  sign with each key and prepend the DKIM-Signature
  *	            headers, in SigningTable order, with one log line.
@@ -35,12 +32,21 @@
  *	accept (it leaves unsigned). Either way one log line says why.
  *
  *	The protocol negotiation asks the MTA not to send what is not
- *	needed (connect, HELO, RCPT, DATA, unknown commands) and not to wait for
- *	replies where the answer is always "continue" (connect, headers,
- *	body chunks), which saves a round trip per header and chunk.
+ *	needed (connect, HELO, MAIL FROM, RCPT, DATA, unknown commands) and
+ *	not to wait for replies to the headers, their end and the body
+ *	chunks. The macros come at the end of the headers
+ *	(milter_client_macros_eoh), where Postfix's cleanup has them, so a
+ *	message reaches the milter in one burst, from its first header to
+ *	its end, and gets one reply: each step skipped or unanswered was a
+ *	wake-up of the milter per message, and one of Postfix, measured.
+ *	The price: a verdict made at the end of the headers (not signing,
+ *	on_error = tempfail) is held until the end of the message (the
+ *	engine sends it then), so Postfix still sends the body of mail this
+ *	milter will not sign, and it is not read beyond the socket.
  *
- *	A message is counted in flight by milter_drain.c from MAIL FROM
- *	to its verdict; once a stop refuses new ones, they get 451 4.3.2.
+ *	A message is counted in flight by milter_drain.c from its first
+ *	header to its verdict; once a stop refuses new ones, they get 451
+ *	4.3.2.
  * SECURITY
  *	Every byte of a header or body comes from the MTA's client: stored
  *	within bounds, logged escaped, never parsed beyond the From field.
@@ -91,8 +97,8 @@ struct message {
 	size_t signer_count;
 	struct body_hash body;
 	bool hashing;
-	const char *not_signing; /* why, decided at MAIL FROM */
-	enum refusal refused;    /* decided at MAIL FROM */
+	const char *not_signing; /* why, decided at the end of headers */
+	enum refusal refused;    /* decided at the first header */
 	bool in_flight;          /* counted by milter_drain.c */
 };
 
@@ -102,13 +108,13 @@ struct connection {
 	struct message *message;
 };
 
-/* Steps not needed, and steps whose answer is always "continue": the
- * MTA sends no connect, HELO, RCPT, DATA or unknown commands and waits
- * for no reply to MAIL FROM, headers and body chunks. */
+/* Steps not needed, and steps not answered: the MTA sends no connect,
+ * HELO, MAIL FROM, RCPT, DATA or unknown commands and waits for no reply
+ * to headers, their end and body chunks. */
 #define WANTED_PROTOCOL                                                        \
-	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA |        \
-	    SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR |   \
-	    SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT |        \
+	    SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_HDR |    \
+	    SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
 
 static void
 message_free(struct connection *connection)
@@ -193,43 +199,40 @@ callback_connect(struct milter_context *context, void *state,
 	return MILTER_CONTINUE;
 }
 
-static enum milter_status
-callback_mail(
-    struct milter_context *context, void *state, const char *const *arguments)
+/* A message begins with its first header (MAIL FROM is not sent), or
+ * with the end of the headers if it has none. */
+static struct message *
+message_begin(struct connection *connection)
 {
-	struct connection *connection = state;
 	struct message *message;
-	bool authenticated;
 
-	(void)arguments;
-	/* No reply here (SMFIP_NR_MAIL saves a round trip per message):
-	 * what is decided is acted on at the end of the headers, where
-	 * Postfix's queue ID is known too (it names the queue file after
-	 * the first RCPT). */
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
 	message->in_flight = milter_drain_enter();
-	if (!message->in_flight) {
+	if (!message->in_flight)
 		message->refused = REFUSED_STOPPING;
-		return MILTER_CONTINUE;
-	}
-	message->runtime = runtime_acquire();
-	if (message->runtime == NULL) {
+	else if ((message->runtime = runtime_acquire()) == NULL)
 		message->refused = REFUSED_NO_KEYS;
-		return MILTER_CONTINUE;
-	}
+	return message;
+}
+
+/* Whether to sign, by the macros of the end of the headers: why not, or
+ * NULL. */
+static const char *
+not_signing(struct milter_context *context, struct connection *connection)
+{
+	const struct runtime *runtime = connection->message->runtime;
+	bool authenticated = milter_client_authenticated(context);
+
 	milter_client_from_macro(context, &connection->address);
 	client_is(connection);
-	authenticated = milter_client_authenticated(context);
-	if (!milter_client_internal(
-	        &connection->address, &message->runtime->internal_networks) &&
-	    !(authenticated && message->runtime->sign_authenticated))
-		message->not_signing =
-		    authenticated
-		        ? "authenticated, but sign_authenticated = no, and "
-		          "not in internal_networks"
-		        : "neither authenticated nor in internal_networks";
-	return MILTER_CONTINUE;
+	if (milter_client_internal(
+	        &connection->address, &runtime->internal_networks) ||
+	    (authenticated && runtime->sign_authenticated))
+		return NULL;
+	return authenticated ? "authenticated, but sign_authenticated = no, "
+	                       "and not in internal_networks"
+	                     : "neither authenticated nor in internal_networks";
 }
 
 static enum milter_status
@@ -241,8 +244,9 @@ callback_header(struct milter_context *context, void *state, const char *name,
 	size_t name_length, value_length;
 	struct header_field *header;
 
-	if (message == NULL || message->over_limit || message->not_signing ||
-	    message->refused != NOT_REFUSED)
+	if (message == NULL)
+		message = message_begin(connection);
+	if (message->over_limit || message->refused != NOT_REFUSED)
 		return MILTER_CONTINUE;
 	name_length = strlen(name);
 	value_length = strlen(value);
@@ -296,7 +300,7 @@ callback_eoh(struct milter_context *context, void *state)
 	char reason[128];
 
 	if (message == NULL)
-		return MILTER_CONTINUE;
+		message = message_begin(connection);
 	if (message->refused == REFUSED_STOPPING)
 		milter_set_reply(context, "451", "4.3.2",
 		    "DKIM signer shutting down, try again later");
@@ -310,6 +314,7 @@ callback_eoh(struct milter_context *context, void *state)
 		message_free(connection);
 		return MILTER_TEMPFAIL;
 	}
+	message->not_signing = not_signing(context, connection);
 	if (message->not_signing) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: client %s is %s", connection->client,
@@ -455,10 +460,9 @@ const struct milter_filter dkim_milter_filter = {
     .name = "waypost-dkim",
     .actions = SMFIF_ADDHDRS,
     .protocol = WANTED_PROTOCOL,
-    .macro_lists = milter_client_macros,
+    .macro_lists = milter_client_macros_eoh,
     .open = callback_open,
     .connect = callback_connect,
-    .mail = callback_mail,
     .header = callback_header,
     .end_of_headers = callback_eoh,
     .body = callback_body,

@@ -489,6 +489,88 @@ test_macro_lists_and_the_client_from_them(void **state)
 	assert_int_equal(address.family, 99);
 }
 
+/* A filter that skips MAIL FROM too (as waypost-dkim): its client comes
+ * at the end of the headers, and it answers only at the end. */
+static enum milter_status
+late_end_of_headers(struct milter_context *context, void *state)
+{
+	(void)state;
+	call('N');
+	milter_client_from_macro(context, &seen.address);
+	return seen.eoh_status;
+}
+
+static const struct milter_filter late = {
+    .name = "late",
+    .actions = SMFIF_ADDHDRS,
+    .protocol = SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NR_HDR | SMFIP_NR_EOH |
+                SMFIP_NR_BODY,
+    .macro_lists = milter_client_macros_eoh,
+    .open = record_open,
+    .mail = record_mail,
+    .header = record_header,
+    .end_of_headers = late_end_of_headers,
+    .body = record_body,
+    .end_of_message = record_end_of_message,
+};
+
+static void
+test_client_at_end_of_headers_and_one_reply(void **state)
+{
+	static const char lists[] =
+	    "\0\0\0\6i {client_addr} {auth_type} {auth_authen}\0"
+	    "\0\0\0\5i\0";
+	struct milter_context *context = milter_context_new(&late);
+	struct buffer out = {0};
+
+	(void)state;
+	negotiate(SMFIF_ADDHDRS, 0x1FFFFF);
+	feed(context, 0, &out);
+	assert_int_equal(milter_get_u32(out.data + 13),
+	    SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NR_HDR | SMFIP_NR_EOH |
+	        SMFIP_NR_BODY);
+	assert_int_equal(milter_get_u32(out.data), 1 + 12 + sizeof(lists) - 1);
+	assert_memory_equal(out.data + 17, lists, sizeof(lists) - 1);
+	/* A whole message in one burst, as Postfix sends it: the MAIL FROM
+	 * macros (no command), headers, the end of the headers with its
+	 * macros, a body chunk and the end: one reply, at the end. */
+	setup(NULL);
+	PACKET(SMFIC_MACRO, "Mi\0ABC123\0");
+	PACKET(SMFIC_HEADER, "From\0 a@example.com\0");
+	PACKET(SMFIC_MACRO, "Ni\0ABC123\0{client_addr}\0IPv6:2001:db8::7\0");
+	PACKET(SMFIC_EOH, "");
+	PACKET(SMFIC_BODY, "hello\r\n");
+	PACKET(SMFIC_BODYEOB, "");
+	seen.eom_status = MILTER_ACCEPT;
+	buffer_reset(&out);
+	assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+	assert_string_equal(seen.calls, "LNBE");
+	assert_int_equal(seen.address.family, AF_INET6);
+	assert_int_equal(seen.address.bytes[15], 7);
+	assert_int_equal(milter_get_u32(out.data),
+	    1 + 4 + sizeof("X-First") + sizeof("one"));
+	/* A verdict at the end of the headers waits for the end, and the
+	 * body is not passed on meanwhile. */
+	setup(NULL);
+	seen.eoh_status = MILTER_ACCEPT;
+	PACKET(SMFIC_HEADER, "From\0 a@example.com\0");
+	PACKET(SMFIC_MACRO, "N{client_addr}\0unknown\0");
+	PACKET(SMFIC_EOH, "");
+	PACKET(SMFIC_BODY, "hello\r\n");
+	buffer_reset(&out);
+	assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+	assert_int_equal(out.length, 0);
+	buffer_reset(&wire);
+	PACKET(SMFIC_BODYEOB, "");
+	assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+	assert_string_equal(seen.calls, "LN");
+	assert_int_equal(seen.address.family, 0);
+	assert_int_equal(out.length, 5);
+	assert_int_equal(out.data[4], SMFIR_ACCEPT);
+	buffer_free(&out);
+	milter_context_free(context);
+}
+
 static void
 assert_protocol_error(const char *expected)
 {
@@ -628,6 +710,8 @@ main(void)
 	    cmocka_unit_test_setup(test_ipv6_unix_and_unknown_clients, setup),
 	    cmocka_unit_test_setup(
 	        test_macro_lists_and_the_client_from_them, setup),
+	    cmocka_unit_test_setup(
+	        test_client_at_end_of_headers_and_one_reply, setup),
 	    cmocka_unit_test_setup(test_bad_packets_end_the_connection, setup),
 	    cmocka_unit_test_setup(test_packet_at_the_limit_is_accepted, setup),
 	    cmocka_unit_test_setup(

@@ -11,6 +11,7 @@ CHANGE_HEADERS = 0x10
 OFFERED = (0x02 | 0x04 | 0x08 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100 | 0x200
            | 0x400 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000
            | 0x20000 | 0x40000 | 0x80000 | 0x100000)
+NO_MAIL = 0x04
 NR_FLAGS = {"C": 0x1000, "M": 0x4000, "L": 0x80, "B": 0x80000,
             "N": 0x40000}
 
@@ -77,16 +78,20 @@ class MilterConnection:
             for name, value in pairs.items()))
 
     def start_message(self, queue_id, headers):
-        """MAIL FROM and the headers, as Postfix sends them."""
+        """MAIL FROM and the headers, as Postfix sends them: the macros
+        of MAIL FROM even to a milter that skips it, not the command."""
         # The client again, for a milter that skips the connect step.
         self.macros("M", {"i": queue_id,
                           "{client_addr}": self.client_address})
-        self.step("M", b"<alice@example.com>\0")
+        if not self.protocol & NO_MAIL:
+            self.step("M", b"<alice@example.com>\0")
         for name, value in headers:
             self.step("L", name.encode() + b"\0" + value.encode() + b"\0")
 
     def finish_message(self, body=b"hello\r\n"):
         """End of headers, body, end of message: all the replies."""
+        # The client again, for a milter that skips MAIL FROM too.
+        self.macros("N", {"{client_addr}": self.client_address})
         replies = self.step("N")
         if replies and replies[-1][0] != "c":
             return replies
