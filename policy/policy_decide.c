@@ -445,7 +445,7 @@ call_words(struct decision *decision, const struct policy_request *request,
 }
 
 /* A check's cache key: every word of its call but the message's two,
- * each after its length. */
+ * each after its length (the size_t's bytes: only ever compared). */
 static void
 cache_key(struct decision *decision, const struct script_words *words)
 {
@@ -453,8 +453,8 @@ cache_key(struct decision *decision, const struct script_words *words)
 
 	for (size_t i = 0; i < words->count; i++) {
 		if (i != 1 && i != keys + INSTANCE_ARGUMENT) {
-			buffer_printf(
-			    &decision->cache_key, "%zu:", words->lengths[i]);
+			buffer_append(&decision->cache_key, &words->lengths[i],
+			    sizeof(words->lengths[i]));
 			buffer_append(&decision->cache_key,
 			    words->text.data + at, words->lengths[i]);
 		}

@@ -9,13 +9,16 @@
  * DESCRIPTION
  *	script_word() appends one word, made as printf() makes it, to the
  *	text of words and its length to their lengths: what
- *	redis_link_eval() sends, with no allocation per word. Start from a
- *	zeroed struct; script_words_free() frees what is left.
+ *	redis_link_eval() sends, with no allocation per word. A word that
+ *	is one string ("%s", most of them) is copied without printf(),
+ *	which perf showed among waypost-policyd's costs per request. Start
+ *	from a zeroed struct; script_words_free() frees what is left.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "script_words.h"
 #include "xmalloc.h"
@@ -32,7 +35,11 @@ script_word(struct script_words *words, const char *format, ...)
 		    words->lengths, words->capacity, sizeof(*words->lengths));
 	}
 	va_start(arguments, format);
-	buffer_vprintf(&words->text, format, arguments);
+	if (strcmp(format, "%s") == 0)
+		buffer_append_text(
+		    &words->text, va_arg(arguments, const char *));
+	else
+		buffer_vprintf(&words->text, format, arguments);
 	va_end(arguments);
 	words->lengths[words->count++] = words->text.length - before;
 }
