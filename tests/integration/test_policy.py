@@ -368,6 +368,49 @@ def test_noscript_after_script_flush(policyd, redis_server):
     assert c.ask().startswith(DEFER)
 
 
+def test_overrides_of_limits_sharing_a_subject(policyd, redis_server):
+    """Limits on the same subject share an override hash: each limit
+    takes its own field, and a field removed puts its maximum back."""
+    setup = policyd({
+        "minute": "subject = sasl_username\nwindow = 60s\nmax = 1000\n"
+                  "action = 450 4.7.1 minute",
+        "hour": "subject = sasl_username\nwindow = 1h\nmax = 1000\n"
+                "action = 450 4.7.1 hour",
+        "client": "subject = client_address\nwindow = 1h\nmax = 1000"})
+    redis_server.client.hset("waypost:override:alice@example.com",
+                             mapping={"hour": 2, "minute": 3})
+    redis_server.client.hset("waypost:override:127.0.0.2", "client", 5)
+    c = client(setup)
+    assert [c.ask() for _ in range(3)] == ["DUNNO", "DUNNO",
+                                          "450 4.7.1 hour"]
+    redis_server.client.hdel("waypost:override:alice@example.com", "hour")
+    assert [c.ask() for _ in range(2)] == ["DUNNO", "450 4.7.1 minute"]
+    redis_server.client.hdel("waypost:override:alice@example.com",
+                             "minute")
+    answers = [c.ask() for _ in range(3)]
+    assert answers[:2] == ["DUNNO", "DUNNO"]
+    assert answers[2].startswith(f"{DEFER} client exceeded"), answers
+
+
+def test_a_counter_outlives_every_charge_by_its_window(policyd,
+                                                       redis_server):
+    """A counter hash expires no sooner than window + g after any charge
+    (g: the window's 60th, at least 1 s), so no charge still in the
+    window is forgotten, and not much later, so idle counters go."""
+    setup = policyd({"minute": "subject = sasl_username\nwindow = 60s\n"
+                               "max = 1000"})
+    c = client(setup)
+    key = "waypost:limit:minute:alice@example.com"
+    for _ in range(5):
+        assert c.ask() == "DUNNO"
+        assert 60500 <= redis_server.client.pttl(key) <= 62000
+    # Later charges renew it.
+    time.sleep(1.6)
+    assert c.ask() == "DUNNO"
+    assert 60500 <= redis_server.client.pttl(key) <= 62000
+    assert charged(redis_server, key) == 6
+
+
 def test_bad_requests_close_the_connection(policyd):
     setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
                                "max = 2"})
