@@ -338,9 +338,10 @@ def test_stop_finishes_the_message_in_flight_and_refuses_the_next(dkim):
     gets 451 4.3.2, the one in flight is still signed, then the daemon
     exits by itself."""
     dkim.start("stop_timeout = 30s\n")
-    # Without SMFIP_NR_MAIL the milter answers MAIL FROM: once it has,
+    # A message begins with its first header (the milter skips MAIL
+    # FROM). Without SMFIP_NR_HDR it answers each header: once it has,
     # the message is in flight for sure.
-    first = MilterConnection(dkim.socket, offered=OFFERED & ~NR_FLAGS["M"])
+    first = MilterConnection(dkim.socket, offered=OFFERED & ~NR_FLAGS["L"])
     second = MilterConnection(dkim.socket)
     first.connect_from()
     second.connect_from()
@@ -372,7 +373,8 @@ def test_stop_finishes_the_message_in_flight_and_refuses_the_next(dkim):
 
 def test_stop_timeout_abandons_a_stuck_message(dkim):
     dkim.start("stop_timeout = 500ms\n")
-    milter = MilterConnection(dkim.socket, offered=OFFERED & ~NR_FLAGS["M"])
+    # Answered headers: in flight once start_message() returns.
+    milter = MilterConnection(dkim.socket, offered=OFFERED & ~NR_FLAGS["L"])
     milter.connect_from()
     milter.start_message("CCC333", [("From", " alice@example.com")])
     started = time.monotonic()
