@@ -143,12 +143,12 @@ account_check_keys(const struct account_check *check, const char *prefix,
 	if (user[0] != '\0')
 		script_word(words, "%ssuspended:%s", prefix, user);
 	else
-		script_word(words, "%s", "");
+		script_word_text(words, "");
 	if (check->has_sender)
 		script_word(
 		    words, "%ssuspended:%s", prefix, check->sender.domain);
 	else
-		script_word(words, "%s", "");
+		script_word_text(words, "");
 	script_word(words, "%ssenders:%s", prefix, user);
 	script_word(words, "%sclients:%s", prefix, user);
 	script_word(words, "%sfailures:%s", prefix, user);
@@ -156,7 +156,7 @@ account_check_keys(const struct account_check *check, const char *prefix,
 		script_word(words, "%swarmup:%s:%s", prefix,
 		    check->warmup->name, check->warmup_subject);
 	else
-		script_word(words, "%s", "");
+		script_word_text(words, "");
 }
 
 void
@@ -173,24 +173,23 @@ account_check_arguments(const struct account_check *check,
 	    check->asked & ACCOUNT_OWNERSHIP ? "o" : "",
 	    check->asked & ACCOUNT_COMPROMISE ? "c" : "",
 	    check->asked & ACCOUNT_WARMUP ? "w" : "");
-	script_word(words, "%s", check->sender.address);
-	script_word(words, "%s", check->sender.domain);
-	script_word(
-	    words, "%s", policy_request_value(request, POLICY_CLIENT_ADDRESS));
-	script_word(
-	    words, "%s", policy_request_value(request, POLICY_INSTANCE));
+	script_word_text(words, check->sender.address);
+	script_word_text(words, check->sender.domain);
+	script_word_text(
+	    words, policy_request_value(request, POLICY_CLIENT_ADDRESS));
+	script_word_text(words, policy_request_value(request, POLICY_INSTANCE));
 	script_word(words, "%lld", policy->compromise_window);
 	script_word(words, "%lld", policy->compromise_max_addresses);
 	script_word(words, "%lld", policy->compromise_max_failures);
 	config_format_duration(
 	    policy->compromise_window, window, sizeof(window));
-	script_word(words, "%s", window);
+	script_word_text(words, window);
 	schedule = words->text.length;
 	for (size_t i = 0; check->warmup && i < check->warmup->schedule.count;
 	     i++)
 		buffer_printf(&words->text, "%*s", ACCOUNT_CAP_WIDTH,
 		    check->warmup->schedule.items[i]);
-	script_word(words, "%s", ""); /* the schedule, one word */
+	script_word_text(words, ""); /* the schedule, one word */
 	words->lengths[words->count - 1] = words->text.length - schedule;
 }
 

@@ -429,7 +429,7 @@ call_words(struct decision *decision, const struct policy_request *request,
 		script_word(
 		    words, "%soverride:%s", prefix, decision->subjects[i]);
 	}
-	script_word(words, "%s", charge ? "charge" : "check");
+	script_word_text(words, charge ? "charge" : "check");
 	script_word(words, "%zu", decision->count);
 	script_word(words, "%d", DECISION_KEEP_MS);
 	account_check_arguments(&decision->check, config, request, words);
@@ -437,7 +437,7 @@ call_words(struct decision *decision, const struct policy_request *request,
 		const struct limit_section *limit =
 		    config->limits.items[decision->limits[i]];
 
-		script_word(words, "%s", limit->name);
+		script_word_text(words, limit->name);
 		script_word(words, "%lld", limit->max);
 		script_word(words, "%lld", limit->window);
 		script_word(words, "%llu", decision->amounts[i]);

@@ -66,12 +66,13 @@
 #define INPUT_MAX  (POLICY_REQUEST_MAX + 1)
 #define READ_CHUNK 4096
 
+static const struct timeval idle_timeout = {POLICY_IDLE_TIMEOUT_SECONDS, 0};
+
 struct connection {
 	struct policy_server *server;
 	int fd;
 	struct event *readable; /* persistent, with the idle timeout */
 	struct event *writable; /* added while output waits */
-	bool reading;           /* readable is added */
 	struct buffer in;       /* unanswered input, from in_start */
 	size_t in_start;
 	size_t looked;     /* bytes from in_start seen to hold no request end */
@@ -114,13 +115,10 @@ connection_close(struct connection *connection)
 static void
 set_reading(struct connection *connection, bool on)
 {
-	struct timeval idle = {POLICY_IDLE_TIMEOUT_SECONDS, 0};
-
-	if (on == connection->reading)
+	if (on == (event_pending(connection->readable, EV_READ, NULL) != 0))
 		return;
-	connection->reading = on;
 	if (on)
-		event_add(connection->readable, &idle);
+		event_add(connection->readable, &idle_timeout);
 	else
 		event_del(connection->readable);
 }
@@ -139,7 +137,6 @@ write_answer(struct connection *connection, const char *action)
 {
 	char answer[POLICY_ACTION_MAX + 16];
 	int length = snprintf(answer, sizeof(answer), "action=%s\n\n", action);
-	struct timeval idle = {POLICY_IDLE_TIMEOUT_SECONDS, 0};
 	ssize_t sent = 0;
 
 	if (length < 0 || (size_t)length >= sizeof(answer))
@@ -156,7 +153,7 @@ write_answer(struct connection *connection, const char *action)
 	if (sent == length)
 		return;
 	buffer_append(&connection->out, answer + sent, (size_t)(length - sent));
-	event_add(connection->writable, &idle);
+	event_add(connection->writable, &idle_timeout);
 }
 
 static void

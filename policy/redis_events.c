@@ -42,9 +42,8 @@ struct redis_events {
 	struct event *readable; /* persistent */
 	struct event *writable; /* the socket, when it must be waited for */
 	struct event *flush;    /* made active: write at the end of the pass */
-	bool reading;
-	bool flushing; /* inside redisAsyncHandleWrite() from flush */
-	bool freed;    /* hiredis let go of it while flushing */
+	bool flushing;          /* inside redisAsyncHandleWrite() from flush */
+	bool freed;             /* hiredis let go of it while flushing */
 };
 
 static void
@@ -93,14 +92,14 @@ on_flush(evutil_socket_t fd, short what, void *argument)
 		events->flushing = false;
 }
 
+/* Adding an event already added, or deleting one that is not, changes
+ * nothing in libevent and costs no system call. */
 static void
 add_read(void *argument)
 {
 	struct redis_events *events = argument;
 
-	if (!events->reading)
-		event_add(events->readable, NULL);
-	events->reading = true;
+	event_add(events->readable, NULL);
 }
 
 static void
@@ -108,9 +107,7 @@ del_read(void *argument)
 {
 	struct redis_events *events = argument;
 
-	if (events->reading)
-		event_del(events->readable);
-	events->reading = false;
+	event_del(events->readable);
 }
 
 /* Wait for the socket while connecting, or when a write from the flush

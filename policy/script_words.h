@@ -16,6 +16,7 @@ struct script_words {
 
 void script_word(struct script_words *words, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+void script_word_text(struct script_words *words, const char *text);
 void script_words_free(struct script_words *words);
 
 #endif
