@@ -79,7 +79,7 @@ local ROOM_UNBOUNDED = 1000000000 -- policy_decide.c, ROOM_UNBOUNDED
 local room = ROOM_UNBOUNDED
 local mode = ARGV[1]
 local n = tonumber(ARGV[2])
-local keep = tonumber(ARGV[3])
+local keep = ARGV[3]
 local asked = ARGV[4]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -193,8 +193,15 @@ end
 -- Besides its buckets, a counter hash keeps "sum", the total of the
 -- buckets from "low" on, so a request reads three fields, not every
 -- bucket; buckets that leave the window are subtracted once, when "low"
--- passes them. Every bucket lies within 61 of the last charge (the hash
--- expires one window after it), so that walk is bounded.
+-- passes them. The hash expires when its newest bucket leaves the
+-- window, set once per bucket, at its first charge; so every bucket lies
+-- within 60 of the last charge, and that walk is bounded.
+--
+-- Numbers given to redis.call() are printed by Redis with "%.17g" and
+-- strings read back go through tonumber(): perf showed both among
+-- Redis' costs per call. So a bucket's number is printed once, "low" is
+-- written back as read when it did not move, and the expiry is set only
+-- when a bucket begins.
 local charges = {}
 for i = 1, n do
   local key, override_key = KEYS[6 + 2 * i], KEYS[7 + 2 * i]
@@ -210,7 +217,8 @@ for i = 1, n do
   local g = math.max(1000, math.ceil(window / 60))
   local oldest = math.floor((now - window) / g)
   local current = math.floor(now / g)
-  local got = redis.call('HMGET', key, 'sum', 'low', current)
+  local field = string.format('%d', current)
+  local got = redis.call('HMGET', key, 'sum', 'low', field)
   local count, low = tonumber(got[1]) or 0, tonumber(got[2])
   local in_current = tonumber(got[3]) or 0
   local stale = {}
@@ -253,8 +261,9 @@ for i = 1, n do
     end
     return {1, i, count, max, seconds}
   end
-  charges[i] = {key, current, in_current + amount, count + amount,
-    low or current, window + g, stale, amount}
+  local expiry = in_current == 0 and (current + 1) * g + window
+  charges[i] = {key, field, in_current + amount, count + amount,
+    #stale == 0 and got[2] or low or field, expiry, stale, amount}
   if amount > 0 then
     room = math.min(room, math.floor((max - count - amount) / amount))
   end
@@ -269,7 +278,9 @@ if mode == 'charge' then
     if charge[8] > 0 then
       redis.call('HSET', charge[1], charge[2], charge[3], 'sum', charge[4],
         'low', charge[5])
-      redis.call('PEXPIRE', charge[1], charge[6])
+      if charge[6] then
+        redis.call('PEXPIREAT', charge[1], charge[6])
+      end
     elseif #charge[7] > 0 then
       redis.call('HSET', charge[1], 'sum', charge[4] - charge[8],
         'low', charge[5])

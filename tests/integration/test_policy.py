@@ -392,23 +392,45 @@ def test_overrides_of_limits_sharing_a_subject(policyd, redis_server):
     assert answers[2].startswith(f"{DEFER} client exceeded"), answers
 
 
-def test_a_counter_outlives_every_charge_by_its_window(policyd,
-                                                       redis_server):
-    """A counter hash expires no sooner than window + g after any charge
-    (g: the window's 60th, at least 1 s), so no charge still in the
-    window is forgotten, and not much later, so idle counters go."""
+def redis_expiry(redis_server, key):
+    """When key expires and what Redis' clock reads, both in ms, read in
+    one transaction."""
+    pipe = redis_server.client.pipeline(transaction=True)
+    pipe.pttl(key)
+    pipe.time()
+    ttl, (seconds, microseconds) = pipe.execute()
+    now = seconds * 1000 + microseconds // 1000
+    return now + ttl, now
+
+
+def test_a_counter_lives_while_its_newest_bucket_is_in_the_window(
+        policyd, redis_server):
+    """A counter hash expires when its newest bucket leaves the window,
+    at (bucket + 1) * g + window in Redis' time (g: the window's 60th,
+    at least 1 s): so no charge still in the window is forgotten, and
+    idle counters go. The expiry is set at a bucket's first charge; the
+    others in that bucket leave it as it is."""
+    window, g = 60000, 1000
     setup = policyd({"minute": "subject = sasl_username\nwindow = 60s\n"
                                "max = 1000"})
     c = client(setup)
     key = "waypost:limit:minute:alice@example.com"
-    for _ in range(5):
+    buckets = []
+    for charge in range(8):
+        if charge == 4:
+            time.sleep(1.1)  # the next charges fall in a later bucket
+        _, before = redis_expiry(redis_server, key)
         assert c.ask() == "DUNNO"
-        assert 60500 <= redis_server.client.pttl(key) <= 62000
-    # Later charges renew it.
-    time.sleep(1.6)
-    assert c.ask() == "DUNNO"
-    assert 60500 <= redis_server.client.pttl(key) <= 62000
-    assert charged(redis_server, key) == 6
+        expires, after = redis_expiry(redis_server, key)
+        # PTTL and TIME round to the ms; the charge's bucket is before's
+        # or after's.
+        assert any(abs(expires - ((t // g + 1) * g + window)) <= 2
+                   for t in (before, after)), (expires, before, after)
+        # A charge outlives its window (less the time to read it here).
+        assert window - 100 < expires - after <= window + g + 2
+        buckets.append((expires - window) // g - 1)
+    assert buckets[4] > buckets[3], buckets
+    assert charged(redis_server, key) == 8
 
 
 def test_bad_requests_close_the_connection(policyd):
