@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "config_private.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 /* inih stores section and key names in 50-byte buffers. */
@@ -309,8 +310,7 @@ add_instance(struct read_state *state, const struct config_section *section,
 	memset(added, 0, sizeof(*added));
 	added->section = section;
 	added->line = state->line;
-	snprintf(
-	    added->name, sizeof(added->name), "%s", instance ? instance : "");
+	text_copy(added->name, sizeof(added->name), instance ? instance : "");
 	added->key_count = config_section_key_count(section);
 	added->values = xcalloc(added->key_count, sizeof(*added->values));
 }

@@ -35,6 +35,7 @@
 #include "cidr.h"
 #include "config_value.h"
 #include "socket_spec.h"
+#include "text_copy.h"
 #include "word_list.h"
 #include "xmalloc.h"
 
@@ -459,11 +460,10 @@ config_value_format(const struct config_key *key, const void *target, char *out,
 	case CONFIG_USER:
 	case CONFIG_GROUP:
 		text = *(char *const *)target;
-		snprintf(out, out_size, "%s", text ? text : "");
+		text_copy(out, out_size, text ? text : "");
 		break;
 	case CONFIG_BOOL:
-		snprintf(
-		    out, out_size, "%s", *(const bool *)target ? "yes" : "no");
+		text_copy(out, out_size, *(const bool *)target ? "yes" : "no");
 		break;
 	case CONFIG_INTEGER:
 		snprintf(out, out_size, "%lld", *(const long long *)target);
@@ -479,8 +479,7 @@ config_value_format(const struct config_key *key, const void *target, char *out,
 		snprintf(out, out_size, "%04o", *(const unsigned *)target);
 		break;
 	case CONFIG_CHOICE:
-		snprintf(
-		    out, out_size, "%s", key->choices[*(const int *)target]);
+		text_copy(out, out_size, key->choices[*(const int *)target]);
 		break;
 	case CONFIG_LIST:
 		format_items(((const struct config_list *)target)->count,

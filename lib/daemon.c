@@ -52,6 +52,7 @@
 #include "log.h"
 #include "pidfile.h"
 #include "privileges.h"
+#include "text_copy.h"
 
 #ifndef WAYPOST_CONFIG_FILE
 #define WAYPOST_CONFIG_FILE "/etc/waypost/waypost.conf"
@@ -106,7 +107,7 @@ check_directory(const char *file, const char *section, const char *key,
 	struct stat st;
 	const char *directory;
 
-	snprintf(copy, sizeof(copy), "%s", path);
+	text_copy(copy, sizeof(copy), path);
 	directory = dirname(copy);
 	if (stat(directory, &st) < 0 || !S_ISDIR(st.st_mode))
 		config_errors_add(errors,

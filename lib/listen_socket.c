@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "listen_socket.h"
+#include "text_copy.h"
 
 bool
 listen_socket_remove_stale(const char *path, char *error, size_t error_size)
@@ -106,7 +107,7 @@ open_unix(const struct socket_spec *spec, unsigned mode, const char *group,
 	}
 	memset(&address, 0, sizeof(address));
 	address.sun_family = AF_UNIX;
-	snprintf(address.sun_path, sizeof(address.sun_path), "%s", spec->path);
+	text_copy(address.sun_path, sizeof(address.sun_path), spec->path);
 	saved_umask = umask(0177);
 	status = bind(fd, (struct sockaddr *)&address, sizeof(address));
 	umask(saved_umask);

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text_copy.h"
 #include "text_escape.h"
 
 const char *const log_level_names[] = {
@@ -98,7 +99,7 @@ log_open(const char *program, int where, int facility_index)
 {
 	int facility = LOG_MAIL;
 
-	snprintf(program_name, sizeof(program_name), "%s", program);
+	text_copy(program_name, sizeof(program_name), program);
 	destinations = where;
 	if (facility_index >= 0 &&
 	    (size_t)facility_index <
@@ -187,8 +188,7 @@ log_write(
 
 	if (queue_id != NULL && *queue_id != '\0')
 		used = (size_t)snprintf(raw, sizeof(raw), "%.64s: ", queue_id);
-	used += (size_t)snprintf(
-	    raw + used, sizeof(raw) - used, "%s", level_prefix(level));
+	used += text_copy(raw + used, sizeof(raw) - used, level_prefix(level));
 	length = vsnprintf(raw + used, sizeof(raw) - used, format, ap);
 	if (length < 0)
 		length = snprintf(raw + used, sizeof(raw) - used,

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "pidfile.h"
+#include "text_copy.h"
 
 static int pidfile_fd = -1;
 static char pidfile_path[4096];
@@ -66,7 +67,7 @@ pidfile_create(const char *path, char *error, size_t error_size)
 		return false;
 	}
 	pidfile_fd = fd;
-	snprintf(pidfile_path, sizeof(pidfile_path), "%s", path);
+	text_copy(pidfile_path, sizeof(pidfile_path), path);
 	return true;
 }
 

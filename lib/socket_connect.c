@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "socket_connect.h"
+#include "text_copy.h"
 
 int
 socket_spec_connect(
@@ -34,8 +35,8 @@ socket_spec_connect(
 	if (spec->kind == SOCKET_UNIX) {
 		memset(&address, 0, sizeof(address));
 		address.sun_family = AF_UNIX;
-		snprintf(address.sun_path, sizeof(address.sun_path), "%s",
-		    spec->path);
+		text_copy(
+		    address.sun_path, sizeof(address.sun_path), spec->path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&address,
 		                   sizeof(address)) == 0)

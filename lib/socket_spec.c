@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 
 #include "socket_spec.h"
+#include "text_copy.h"
 
 static bool
 valid_host_name(const char *host)
@@ -234,7 +235,7 @@ socket_spec_format(const struct socket_spec *spec, char *out, size_t out_size)
 		snprintf(out, out_size, "inet6:%u@%s", spec->port, spec->host);
 		break;
 	default:
-		snprintf(out, out_size, "%s", "");
+		text_copy(out, out_size, "");
 		break;
 	}
 }

@@ -49,6 +49,7 @@
 #include "config_value.h"
 #include "log.h"
 #include "relay_check.h"
+#include "text_copy.h"
 
 #define SHOWN_MAX 330 /* bytes of a name in an answer or log line */
 
@@ -125,8 +126,7 @@ account_check_prepare(const struct policy_config *config,
 	if (check->has_sender &&
 	    (check->warmup = find_warmup(config, check->sender.domain + 1))) {
 		check->asked |= ACCOUNT_WARMUP;
-		snprintf(check->warmup_subject, sizeof(check->warmup_subject),
-		    "%s",
+		text_copy(check->warmup_subject, sizeof(check->warmup_subject),
 		    check->warmup->per == WARMUP_PER_GROUP
 		        ? check->warmup->name
 		        : check->sender.domain + 1);
@@ -220,7 +220,7 @@ account_check_reply(const struct account_check *check,
 		bool user = strcmp(reply->element[1]->str, "user") == 0;
 
 		shown(reason, sizeof(reason), reply->element[2]->str);
-		snprintf(action, action_size, "%s", policy->suspension_action);
+		text_copy(action, action_size, policy->suspension_action);
 		log_event(LOG_LEVEL_NOTICE, queue_id,
 		    "check suspension: %s %s suspended (%s): %s",
 		    user ? "user" : "domain",
@@ -239,7 +239,7 @@ account_check_reply(const struct account_check *check,
 
 		config_format_duration(
 		    policy->compromise_window, window, sizeof(window));
-		snprintf(action, action_size, "%s", policy->suspension_action);
+		text_copy(action, action_size, policy->suspension_action);
 		log_event(LOG_LEVEL_WARNING, queue_id,
 		    "check compromise: user %s suspended automatically: %lld "
 		    "%s in %s (maximum %lld): %s",
@@ -255,8 +255,7 @@ account_check_reply(const struct account_check *check,
 	if (code == 6 && check->warmup != NULL && integer_at(reply, 1) &&
 	    integer_at(reply, 2) && integer_at(reply, 3)) {
 		if (check->warmup->action != NULL)
-			snprintf(
-			    action, action_size, "%s", check->warmup->action);
+			text_copy(action, action_size, check->warmup->action);
 		else
 			snprintf(action, action_size,
 			    "DEFER_IF_PERMIT 4.7.1 warm-up cap for %s reached",

@@ -74,6 +74,7 @@
 #include "policy_decide.h"
 #include "relay_check.h"
 #include "script_words.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define DECISION_KEEP_MS 300000 /* how long a message's decision stays */
@@ -203,7 +204,7 @@ action_text(const struct limit_section *limit, long long seconds, char *action,
     size_t action_size)
 {
 	if (limit->action != NULL)
-		snprintf(action, action_size, "%s", limit->action);
+		text_copy(action, action_size, limit->action);
 	else
 		snprintf(action, action_size,
 		    "DEFER_IF_PERMIT 4.7.1 %s exceeded, try again in %lld "
@@ -222,7 +223,7 @@ unavailable(const struct runtime *runtime, const char *queue_id,
 	    "limits and checks not asked of Redis (%s): %s", why,
 	    open ? "DUNNO (fail_mode = open)"
 	         : "deferred (fail_mode = closed)");
-	snprintf(action, action_size, "%s",
+	text_copy(action, action_size,
 	    open ? "DUNNO"
 	         : "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily "
 	           "unavailable");
@@ -270,7 +271,7 @@ read_reply(const struct decision *decision, const redisReply *reply,
 			    decision->cache_key.length,
 			    reply->element[1]->integer, monotonic_ms(),
 			    decision->runtime->config->policy.check_cache_time);
-		snprintf(action, action_size, "DUNNO");
+		text_copy(action, action_size, "DUNNO");
 		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
 		    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO",
 		    decision->count,
@@ -292,7 +293,7 @@ read_reply(const struct decision *decision, const redisReply *reply,
 	if (reply->element[0]->integer == 2 && reply->elements == 2 &&
 	    reply->element[1]->type == REDIS_REPLY_STRING) {
 		if (strcmp(reply->element[1]->str, "ok") == 0)
-			snprintf(action, action_size, "DUNNO");
+			text_copy(action, action_size, "DUNNO");
 		else if (sscanf(reply->element[1]->str, "%lld:%lld:%lld:%lld",
 		             &index, &count, &max, &seconds) == 4)
 			refused(decision, index, count, max, seconds, action,
@@ -516,14 +517,14 @@ decide(const struct policy_request *request,
 	struct decision *decision;
 	bool cached;
 
-	snprintf(action, action_size, "DUNNO");
+	text_copy(action, action_size, "DUNNO");
 	if (current == NULL ||
 	    (!charge && !mail && strcmp(state, "RCPT") != 0 &&
 	        strcmp(state, "DATA") != 0))
 		return NULL;
 	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
 	if (relay_denied(&current->config->policy, request)) {
-		snprintf(action, action_size, "%s", RELAY_DENIED_ACTION);
+		text_copy(action, action_size, RELAY_DENIED_ACTION);
 		log_event(LOG_LEVEL_NOTICE, queue_id,
 		    "check relay: recipient not in local_domains, client %s "
 		    "neither authenticated nor in trusted_networks: %s",
@@ -536,8 +537,7 @@ decide(const struct policy_request *request,
 	current->references++;
 	decision->answer = answer;
 	decision->context = context;
-	snprintf(
-	    decision->queue_id, sizeof(decision->queue_id), "%s", queue_id);
+	text_copy(decision->queue_id, sizeof(decision->queue_id), queue_id);
 	if (account_check_prepare(current->config, &current->identities,
 	        request, &decision->check, queue_id, action, action_size)) {
 		decision_free(decision);

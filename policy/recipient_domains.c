@@ -34,18 +34,18 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "recipient_domains.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 static void
 start_message(struct recipient_domains *seen, const char *instance)
 {
 	seen->count = 0;
-	snprintf(seen->instance, sizeof(seen->instance), "%s", instance);
+	text_copy(seen->instance, sizeof(seen->instance), instance);
 }
 
 void

@@ -57,6 +57,7 @@
 #include "monotonic.h"
 #include "redis_events.h"
 #include "redis_link.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define SHA_MAX 64
@@ -238,7 +239,7 @@ link_connect(struct redis_link *link)
 	if (context == NULL || context->err) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "%s",
+		text_copy(why, sizeof(why),
 		    context ? context->errstr : "out of memory");
 		if (context != NULL)
 			redisAsyncFree(context);

@@ -45,6 +45,7 @@
 #include "milter_client.h"
 #include "milter_packet.h"
 #include "socket_connect.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define PROTOCOL_VERSION 6
@@ -107,7 +108,7 @@ read_all(struct milter_session *session, void *data, size_t length)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			snprintf(session->error, sizeof(session->error), "%s",
+			text_copy(session->error, sizeof(session->error),
 			    got == 0 ? "the filter closed the connection"
 			             : strerror(errno));
 			return false;
@@ -203,8 +204,8 @@ verdict(struct milter_session *session)
 			result = MILTER_DISCARD;
 			break;
 		case SMFIR_REPLYCODE:
-			snprintf(session->reply_code,
-			    sizeof(session->reply_code), "%s", data.data);
+			text_copy(session->reply_code,
+			    sizeof(session->reply_code), data.data);
 			result = data.data[0] == '4' ? MILTER_TEMPFAIL
 			                             : MILTER_REJECT;
 			break;

@@ -43,6 +43,7 @@
 #include "monotonic.h"
 #include "option_number.h"
 #include "socket_spec.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define CONNECTIONS_MAX 1024
@@ -278,7 +279,7 @@ load_message(void)
 		message_file_parse(text.data, text.length, &message);
 		buffer_free(&text);
 	}
-	snprintf(sender, sizeof(sender), "%s",
+	text_copy(sender, sizeof(sender),
 	    options.sender ? options.sender : "sender@example.com");
 }
 

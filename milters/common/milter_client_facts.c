@@ -45,7 +45,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -53,6 +52,7 @@
 #include <libmilter/mfapi.h>
 
 #include "milter_client_facts.h"
+#include "text_copy.h"
 
 const struct milter_macro_list milter_client_macros[] = {
     {SMFIM_ENVFROM, "{client_addr} {auth_type} {auth_authen}"},
@@ -73,7 +73,7 @@ milter_queue_id(struct milter_context *context, char cache[MILTER_QUEUE_ID_MAX])
 	const char *id;
 
 	if (cache[0] == '\0' && (id = milter_macro(context, "i")) != NULL)
-		snprintf(cache, MILTER_QUEUE_ID_MAX, "%s", id);
+		text_copy(cache, MILTER_QUEUE_ID_MAX, id);
 	return cache[0] ? cache : "NOQUEUE";
 }
 

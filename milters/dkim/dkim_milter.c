@@ -75,6 +75,7 @@
 #include "milter_client_facts.h"
 #include "milter_drain.h"
 #include "milter_engine.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 /* Why a message gets 451 at the end of its headers, if it does. */
@@ -170,7 +171,7 @@ client_is(struct connection *connection)
 		inet_ntop(address->family, address->bytes, connection->client,
 		    sizeof(connection->client));
 	else
-		snprintf(connection->client, sizeof(connection->client), "%s",
+		text_copy(connection->client, sizeof(connection->client),
 		    address->family == 0 ? "local" : "unknown");
 }
 

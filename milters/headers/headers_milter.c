@@ -33,7 +33,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +49,7 @@
 #include "milter_engine.h"
 #include "normalize.h"
 #include "sender_identity.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 struct message {
@@ -140,7 +140,7 @@ callback_mail(
 	        &message->runtime->config->internal_networks);
 	user = milter_macro(context, "{auth_authen}");
 	if (user != NULL)
-		snprintf(message->user, sizeof(message->user), "%s", user);
+		text_copy(message->user, sizeof(message->user), user);
 	for (size_t i = 1; arguments[i] != NULL; i++)
 		message->smtputf8 |= strcasecmp(arguments[i], "SMTPUTF8") == 0;
 	return MILTER_CONTINUE;

@@ -33,6 +33,7 @@
 
 #include "headers_runtime.h"
 #include "log.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
@@ -41,7 +42,7 @@ static void
 fill_in(char *out, const char *configured)
 {
 	if (configured != NULL) {
-		snprintf(out, HEADERS_DOMAIN_MAX + 1, "%s", configured);
+		text_copy(out, HEADERS_DOMAIN_MAX + 1, configured);
 		return;
 	}
 	if (gethostname(out, HEADERS_DOMAIN_MAX + 1) != 0 || out[0] == '\0')

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "text_copy.h"
 
 void
 rule_log(struct rule_context *context, const char *format, ...)
@@ -50,8 +51,8 @@ static enum rule_result __attribute__((format(printf, 4, 0)))
 refusal(struct rule_context *context, const char *code, const char *status,
     const char *format, va_list arguments)
 {
-	snprintf(context->reply_code, sizeof(context->reply_code), "%s", code);
-	snprintf(context->status, sizeof(context->status), "%s", status);
+	text_copy(context->reply_code, sizeof(context->reply_code), code);
+	text_copy(context->status, sizeof(context->status), status);
 	vsnprintf(context->reply_text, sizeof(context->reply_text), format,
 	    arguments);
 	return RULE_REFUSE;
