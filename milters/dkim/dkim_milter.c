@@ -98,9 +98,8 @@ struct message {
 	size_t signer_count;
 	struct body_hash body;
 	bool hashing;
-	const char *not_signing; /* why, decided at the end of headers */
-	enum refusal refused;    /* decided at the first header */
-	bool in_flight;          /* counted by milter_drain.c */
+	enum refusal refused; /* decided at the first header */
+	bool in_flight;       /* counted by milter_drain.c */
 };
 
 struct connection {
@@ -298,6 +297,7 @@ callback_eoh(struct milter_context *context, void *state)
 	struct connection *connection = state;
 	struct message *message = connection->message;
 	const struct header_field *from;
+	const char *why_not;
 	char reason[128];
 
 	if (message == NULL)
@@ -315,11 +315,10 @@ callback_eoh(struct milter_context *context, void *state)
 		message_free(connection);
 		return MILTER_TEMPFAIL;
 	}
-	message->not_signing = not_signing(context, connection);
-	if (message->not_signing) {
+	if ((why_not = not_signing(context, connection)) != NULL) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: client %s is %s", connection->client,
-		    message->not_signing);
+		    why_not);
 		message_free(connection);
 		return MILTER_ACCEPT;
 	}
