@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "daemon_signal.h"
 #include "decide_script.h"
+#include "event_log.h"
 #include "log.h"
 #include "policy_config.h"
 #include "policy_decide.h"
@@ -88,11 +89,13 @@ static int
 run(struct daemon *daemon)
 {
 	const struct policy_config *config = daemon_config(daemon);
-	struct loop loop = {daemon, event_base_new(), NULL, 0};
+	struct loop loop = {daemon, NULL, NULL, 0};
 	struct policy_server *server;
 	struct event *signals;
 	char error[256];
 
+	event_log_route();
+	loop.base = event_base_new();
 	if (loop.base == NULL) {
 		log_error("cannot make an event loop");
 		return 1;

@@ -34,13 +34,21 @@
  *	for POLICY_IDLE_TIMEOUT_SECONDS, or that reads no answer for as long,
  *	is closed (Postfix reconnects).
  *
+ *	Connections: at most POLICY_CONNECTIONS_MAX, fewer when the file
+ *	limit cannot be raised that far (lib/file_limit.c); one more is
+ *	closed on arrival, with at most one log line a second. Should
+ *	accept(2) still run out of descriptors (EMFILE, ENFILE), the
+ *	listener pauses, with one log line, until a connection closes or a
+ *	second has passed: accepting in a loop would spin, and log each
+ *	turn.
+ *
  *	policy_server_stop() closes the listener and every connection; an
  *	answer still on its way from Redis is dropped with it.
  * SECURITY
  *	Bounds: at most POLICY_REQUEST_MAX + 1 bytes of requests buffered
  *	per connection beyond what was answered, and one answer not yet
- *	taken by the socket; connections as many as the file limit allows
- *	(accept fails beyond, logged by libevent).
+ *	taken by the socket; POLICY_CONNECTIONS_MAX connections, or as
+ *	many as the file limit allows.
  */
 #include "config.h"
 
@@ -49,11 +57,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/listener.h>
 
 #include "buffer.h"
+#include "file_limit.h"
 #include "log.h"
 #include "policy_decide.h"
 #include "policy_request.h"
@@ -67,6 +77,7 @@
 #define READ_CHUNK 4096
 
 static const struct timeval idle_timeout = {POLICY_IDLE_TIMEOUT_SECONDS, 0};
+static const struct timeval pause_time = {1, 0};
 
 struct connection {
 	struct policy_server *server;
@@ -87,9 +98,14 @@ struct policy_server {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct connection *connections;
+	size_t connection_count, connection_limit;
+	bool paused;          /* accept(2) ran out of descriptors */
+	struct event *resume; /* a timer: try accepting again */
+	time_t last_refusal;  /* of the last refusal logged */
 };
 
 static void serve(struct connection *connection);
+static void accept_resume(struct policy_server *server);
 
 static void
 connection_close(struct connection *connection)
@@ -110,6 +126,8 @@ connection_close(struct connection *connection)
 	buffer_free(&connection->out);
 	recipient_domains_free(&connection->recipients);
 	free(connection);
+	server->connection_count--;
+	accept_resume(server); /* a descriptor is free */
 }
 
 static void
@@ -296,16 +314,81 @@ on_readable(evutil_socket_t fd, short what, void *context)
 	serve(connection);
 }
 
+/* One connection too many: closed, logged at most once a second. */
+static void
+refuse(struct policy_server *server, evutil_socket_t fd)
+{
+	time_t now = time(NULL);
+
+	close(fd);
+	if (now == server->last_refusal)
+		return;
+	server->last_refusal = now;
+	log_warning("refusing a policy connection: %zu open, the most "
+	            "allowed (POLICY_CONNECTIONS_MAX or the file limit)",
+	    server->connection_count);
+}
+
+static void
+accept_resume(struct policy_server *server)
+{
+	if (server->paused)
+		evconnlistener_enable(server->listener);
+}
+
+static void
+on_resume_time(evutil_socket_t fd, short what, void *context)
+{
+	(void)fd;
+	(void)what;
+	accept_resume(context);
+}
+
+/* accept(2) failed: out of descriptors, pause until one frees (a
+ * connection closes) or a second has passed, logged once per pause. */
+static void
+on_accept_error(struct evconnlistener *listener, void *context)
+{
+	struct policy_server *server = context;
+	int error = EVUTIL_SOCKET_ERROR();
+
+	(void)listener;
+	if (error != EMFILE && error != ENFILE && error != ENOBUFS &&
+	    error != ENOMEM) {
+		log_warning("accept: %s", strerror(error));
+		return;
+	}
+	if (!server->paused)
+		log_warning("accept: %s: not accepting policy connections "
+		            "until one closes (%zu open)",
+		    strerror(error), server->connection_count);
+	server->paused = true;
+	evconnlistener_disable(server->listener);
+	event_add(server->resume, &pause_time);
+}
+
 static void
 on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     struct sockaddr *address, int length, void *context)
 {
 	struct policy_server *server = context;
-	struct connection *connection = xcalloc(1, sizeof(*connection));
+	struct connection *connection;
 
 	(void)listener;
 	(void)address;
 	(void)length;
+	if (server->paused) {
+		server->paused = false;
+		event_del(server->resume);
+		log_info("accepting policy connections again (%zu open)",
+		    server->connection_count);
+	}
+	if (server->connection_count >= server->connection_limit) {
+		refuse(server, fd);
+		return;
+	}
+	connection = xcalloc(1, sizeof(*connection));
+	server->connection_count++;
 	connection->server = server;
 	connection->fd = fd;
 	connection->readable = event_new(
@@ -328,14 +411,22 @@ policy_server_start(
 	struct policy_server *server = xcalloc(1, sizeof(*server));
 
 	server->base = base;
+	server->connection_limit =
+	    file_limit_connections(POLICY_CONNECTIONS_MAX);
 	evutil_make_socket_nonblocking(listen_fd);
+	/* Backlog 0: listening already, with lib/'s LISTEN_BACKLOG (-1
+	 * would make libevent listen again with its own 128). */
 	server->listener = evconnlistener_new(
-	    base, on_accept, server, LEV_OPT_CLOSE_ON_FREE, -1, listen_fd);
-	if (server->listener == NULL) {
+	    base, on_accept, server, LEV_OPT_CLOSE_ON_FREE, 0, listen_fd);
+	server->resume = evtimer_new(base, on_resume_time, server);
+	if (server->listener == NULL || server->resume == NULL) {
 		snprintf(error, error_size, "cannot listen on the socket");
-		free(server);
+		policy_server_stop(server);
 		return NULL;
 	}
+	evconnlistener_set_error_cb(server->listener, on_accept_error);
+	log_info(
+	    "serving up to %zu policy connections", server->connection_limit);
 	return server;
 }
 
@@ -344,8 +435,13 @@ policy_server_stop(struct policy_server *server)
 {
 	if (server == NULL)
 		return;
-	evconnlistener_free(server->listener);
+	if (server->listener != NULL)
+		evconnlistener_free(server->listener);
+	server->listener = NULL;
+	server->paused = false;
 	while (server->connections != NULL)
 		connection_close(server->connections);
+	if (server->resume != NULL)
+		event_free(server->resume);
 	free(server);
 }

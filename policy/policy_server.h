@@ -7,6 +7,10 @@
 #include <event2/event.h>
 
 #define POLICY_IDLE_TIMEOUT_SECONDS 600
+/* Connections beyond this many, or beyond what the file limit allows,
+ * are closed on arrival, with a log line (every smtpd process holds one
+ * connection: Postfix's default_process_limit is 100 per service). */
+#define POLICY_CONNECTIONS_MAX 4096
 
 struct policy_server;
 

@@ -30,11 +30,11 @@
  *	messages in flight may take.
  * SECURITY
  *	Bounds: MILTER_CONNECTIONS_MAX connections, fewer if the file limit
- *	(RLIMIT_NOFILE, raised as far as allowed) is lower (more are closed
- *	on arrival, logged), a read buffer per connection of at most one
- *	packet (MILTER_PACKET_MAX) beyond what is being parsed, and
- *	MILTER_IDLE_TIMEOUT_SECONDS of silence. A connection that breaks
- *	the protocol is closed with a log line; others go on.
+ *	(RLIMIT_NOFILE, raised as far as allowed: lib/file_limit.c) is lower
+ *	(more are closed on arrival, logged), a read buffer per connection
+ *	of at most one packet (MILTER_PACKET_MAX) beyond what is being
+ *	parsed, and MILTER_IDLE_TIMEOUT_SECONDS of silence. A connection
+ *	that breaks the protocol is closed with a log line; others go on.
  */
 #include "config.h"
 
@@ -50,11 +50,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "file_limit.h"
 #include "log.h"
 #include "milter_server.h"
 #include "xmalloc.h"
@@ -63,8 +63,6 @@
 #define READ_BUFFER_SIZE  (65536 + 64)
 #define EVENTS_MAX        64
 #define SWEEP_INTERVAL_MS 1000
-/* File descriptors kept for everything else: logs, key files, sockets. */
-#define RESERVED_FDS 64
 
 struct connection {
 	int fd;
@@ -363,32 +361,6 @@ worker_setup(struct worker *worker, struct milter_server *server, char *error,
 	return true;
 }
 
-/* MILTER_CONNECTIONS_MAX, or fewer when the file limit cannot be raised
- * that far: beyond the limit accept(2) would fail and the listening
- * socket would stay readable, waking the workers in vain. */
-static size_t
-connection_limit(void)
-{
-	struct rlimit files;
-	rlim_t wanted = MILTER_CONNECTIONS_MAX + RESERVED_FDS;
-
-	if (getrlimit(RLIMIT_NOFILE, &files) < 0)
-		return MILTER_CONNECTIONS_MAX;
-	if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < wanted) {
-		files.rlim_cur =
-		    files.rlim_max == RLIM_INFINITY || files.rlim_max > wanted
-		        ? wanted
-		        : files.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &files) < 0)
-			getrlimit(RLIMIT_NOFILE, &files);
-	}
-	if (files.rlim_cur == RLIM_INFINITY || files.rlim_cur >= wanted)
-		return MILTER_CONNECTIONS_MAX;
-	return files.rlim_cur > 2 * RESERVED_FDS
-	           ? (size_t)(files.rlim_cur - RESERVED_FDS)
-	           : RESERVED_FDS;
-}
-
 static unsigned
 worker_count(unsigned wanted)
 {
@@ -433,7 +405,8 @@ milter_server_start(const struct milter_filter *filter, int listen_fd,
 	server->filter = filter;
 	server->listen_fd = listen_fd;
 	server->worker_count = worker_count(workers);
-	server->connection_limit = connection_limit();
+	server->connection_limit =
+	    file_limit_connections(MILTER_CONNECTIONS_MAX);
 	server->workers =
 	    xcalloc(server->worker_count, sizeof(*server->workers));
 	for (unsigned i = 0; i < server->worker_count; i++)

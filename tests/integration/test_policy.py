@@ -9,6 +9,8 @@ import asyncio
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -583,3 +585,85 @@ def test_requests_in_pieces_together_and_unread(policyd, redis_server):
     sender.join(60)
     assert answers == b"action=DUNNO\n\n" * count
     unread.close()
+
+
+def hold_connections(port, count):
+    """count connections to the daemon, left open (the daemon may close
+    some on arrival)."""
+    return [socket.create_connection(("127.0.0.1", port), timeout=20)
+            for _ in range(count)]
+
+
+def ask_on(connection):
+    """A RCPT request on a held connection: its answer's bytes, b"" when
+    the daemon closed it."""
+    expected = len(b"action=DUNNO\n\n")
+    answer = b""
+    try:
+        connection.sendall(encode(request(protocol_state="RCPT")))
+        while len(answer) < expected:
+            got = connection.recv(expected - len(answer))
+            if not got:
+                break
+            answer += got
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    return answer
+
+
+def test_beyond_the_file_limit_connections_are_refused_not_spun_on(
+        policyd):
+    """Started with 256 descriptors, 400 connections: 192 (256 less 64
+    kept for the rest) are served, the others closed on arrival with at
+    most a line a second; closing some lets new ones in."""
+    setup = policyd({}, file_limit=256)
+    setup.daemon.wait_for_log("serving up to 192 policy connections")
+    started = time.monotonic()
+    held = hold_connections(setup.port, 400)
+    answers = [ask_on(connection) for connection in held]
+    elapsed = time.monotonic() - started
+    assert answers == [b"action=DUNNO\n\n"] * 192 + [b""] * 208
+    log = setup.daemon.read_log()
+    refusals = log.count("refusing a policy connection: 192 open")
+    assert 1 <= refusals <= elapsed + 1, log[-2000:]
+    assert "libevent" not in log and "Error from accept" not in log
+    for connection in held[:10]:
+        connection.close()
+    assert client(setup).ask(protocol_state="RCPT") == "DUNNO"
+    for connection in held[10:]:
+        connection.close()
+
+
+def lower_file_limit(pid, limit):
+    """prlimit(2) on a running daemon, from a process with the daemon's
+    user and group: the kernel allows that without CAP_SYS_RESOURCE,
+    which root in a container may lack."""
+    owner = os.stat(f"/proc/{pid}")
+    subprocess.run(
+        [sys.executable, "-c", "import resource; resource.prlimit("
+         f"{pid}, resource.RLIMIT_NOFILE, ({limit}, {limit}))"],
+        user=owner.st_uid, group=owner.st_gid, extra_groups=[], cwd="/",
+        check=True, timeout=30)
+
+
+def test_out_of_descriptors_it_pauses_accepting(policyd):
+    """Its file limit lowered to 256 while it runs, 400 connections held:
+    accept(2) fails with EMFILE. The daemon says so once and pauses (no
+    spin, no flood of libevent's warnings), serves the connections it
+    has, and accepts again once some close."""
+    setup = policyd({})
+    lower_file_limit(setup.daemon.process.pid, 256)
+    held = hold_connections(setup.port, 400)  # the rest wait in the backlog
+    setup.daemon.wait_for_log("Too many open files: not accepting policy "
+                              "connections until one closes")
+    for _ in range(50):
+        assert ask_on(held[0]) == b"action=DUNNO\n\n"
+    log = setup.daemon.read_log()
+    assert log.count("not accepting policy connections") == 1, log[-2000:]
+    assert "libevent" not in log and "Error from accept" not in log
+    assert len(log) < 10000
+    for connection in held:
+        connection.close()
+    setup.daemon.wait_for_log("accepting policy connections again")
+    assert client(setup).ask(protocol_state="RCPT") == "DUNNO"
+    assert "Error from accept" not in setup.daemon.read_log()

@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <event2/util.h>
+
+#include "event_log.h"
 #include "log.h"
 #include "unit_test.h"
 
@@ -163,6 +166,24 @@ test_panic_aborts(void **state)
 	assert_non_null(strstr(captured, "panic: a bug\n"));
 }
 
+/* libevent's own warnings come through the logger, not to stderr
+ * with no program name. */
+static void
+test_libevent_messages_are_ours(void **state)
+{
+	const char *out;
+
+	(void)state;
+	event_log_route();
+	capture_start();
+	/* libevent warns of a bad descriptor itself. */
+	assert_int_equal(evutil_make_socket_nonblocking(-1), -1);
+	out = capture_stop();
+	assert_non_null(strstr(out, "waypost-test["));
+	assert_non_null(strstr(out, "]: warning: libevent: fcntl(-1, "));
+	assert_null(strstr(out, "[warn]"));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_line_shape, setup),
     cmocka_unit_test_setup(test_levels_filter, setup),
@@ -170,6 +191,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_long_lines_are_cut, setup),
     cmocka_unit_test_setup(test_fatal_exits_with_status_1, setup),
     cmocka_unit_test_setup(test_panic_aborts, setup),
+    cmocka_unit_test_setup(test_libevent_messages_are_ours, setup),
 };
 
 UNIT_TEST_MAIN(tests)

@@ -215,7 +215,8 @@ class PolicySetup:
         return text + sections
 
     def start(self, limits, redis_extra="", policy_extra="", name="policy",
-              wait_for_redis=True, sections="", arguments=()):
+              wait_for_redis=True, sections="", arguments=(),
+              file_limit=None):
         """Start, and (wait_for_redis) wait until its Redis connection is
         up, so a test's first request is not answered by the fail mode
         on a machine too busy to connect within the timeout."""
