@@ -15,7 +15,9 @@
  *	decide_script.lua as the limits (policy_decide.c):
  *
  *	.  suspension (check_suspension): the user, or the sender's
- *	   domain, has a key "suspended:USER" or "suspended:@DOMAIN";
+ *	   domain, has a key "suspended:user:USER" or
+ *	   "suspended:domain:DOMAIN" (a user named "@example.net" is no
+ *	   domain, whatever its name holds);
  *	.  sender ownership (check_sender_ownership): an authenticated
  *	   user sends as an address it was granted, or from a domain it
  *	   was granted; identities_file is asked first, then the user's set
@@ -141,12 +143,12 @@ account_check_keys(const struct account_check *check, const char *prefix,
 	const char *user = check->user;
 
 	if (user[0] != '\0')
-		script_word(words, "%ssuspended:%s", prefix, user);
+		script_word(words, "%ssuspended:user:%s", prefix, user);
 	else
 		script_word_text(words, "");
 	if (check->has_sender)
-		script_word(
-		    words, "%ssuspended:%s", prefix, check->sender.domain);
+		script_word(words, "%ssuspended:domain:%s", prefix,
+		    check->sender.domain + 1);
 	else
 		script_word_text(words, "");
 	script_word(words, "%ssenders:%s", prefix, user);

@@ -6,8 +6,9 @@
 -- limit refuses charges no limit.
 --
 -- KEYS[1]  the message's decision, "<prefix>instance:<instance>"
--- KEYS[2]  "<prefix>suspended:<user>", KEYS[3] "<prefix>suspended:@<domain>"
---          of the sender ("" when there is none)
+-- KEYS[2]  "<prefix>suspended:user:<user>", KEYS[3]
+--          "<prefix>suspended:domain:<domain>" of the sender ("" when
+--          there is none)
 -- KEYS[4]  "<prefix>senders:<user>", the user's grants
 -- KEYS[5], KEYS[6]  "<prefix>clients:<user>", "<prefix>failures:<user>":
 --          the compromise detector's HyperLogLogs, one per sub-window,

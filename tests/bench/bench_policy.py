@@ -264,7 +264,8 @@ def ceiling_words(sha):
     number = "__rand_int__"
     user = f"user{number}@example.com"
     keys = [f"{PREFIX}instance:bench.{number}.{number}.{number}",
-            f"{PREFIX}suspended:{user}", f"{PREFIX}suspended:@example.com",
+            f"{PREFIX}suspended:user:{user}",
+            f"{PREFIX}suspended:domain:example.com",
             f"{PREFIX}senders:{user}", f"{PREFIX}clients:{user}",
             f"{PREFIX}failures:{user}", ""]
     # The account checks' arguments, none of them asked (limits only).

@@ -514,7 +514,8 @@ def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
     assert script_calls(redis_server) - before == 5
     # A suspension written meanwhile: a cached check still passes, the
     # end of the message refuses, and that refusal empties the cache.
-    redis_server.client.set("waypost:suspended:alice@example.com", "test")
+    redis_server.client.set("waypost:suspended:user:alice@example.com",
+                            "test")
     assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert c.ask() == "REJECT 5.7.1 Account suspended"
     assert c.ask(protocol_state="RCPT") == "REJECT 5.7.1 Account suspended"

@@ -135,7 +135,7 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
                                          "window = 1h\nmax = 100"})
     r = redis_server.client
     assert c.ask() == "DUNNO"
-    r.set("waypost:suspended:alice@example.com", "spam complaint")
+    r.set("waypost:suspended:user:alice@example.com", "spam complaint")
     attributes = request()
     c.send_raw(encode(attributes))
     assert c.answer() == SUSPENDED
@@ -148,16 +148,17 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
     # Refused: charged nothing.
     counter = "waypost:limit:hourly:alice@example.com"
     assert r.hget(counter, "sum") == b"1"
-    r.delete("waypost:suspended:alice@example.com")
+    r.delete("waypost:suspended:user:alice@example.com")
     assert c.ask() == "DUNNO"
     # A sender domain, for every client; an expiry lifts it by itself.
-    r.set("waypost:suspended:@example.com", "compromised site", px=1500)
+    r.set("waypost:suspended:domain:example.com", "compromised site",
+          px=1500)
     assert c.ask(sasl_username="", client_address="127.0.0.1") == SUSPENDED
     time.sleep(2)
     assert c.ask(sasl_username="", client_address="127.0.0.1") == "DUNNO"
 
     hold, _ = policyd("suspension_action = HOLD account suspended\n")
-    r.set("waypost:suspended:alice@example.com", "review")
+    r.set("waypost:suspended:user:alice@example.com", "review")
     assert hold.ask() == "HOLD account suspended"
     off, _ = policyd("check_suspension = no\n")
     assert off.ask() == "DUNNO"
@@ -182,7 +183,7 @@ def test_compromise_detector_suspends_at_the_threshold(
         f"{attributes['queue_id']}: warning: check compromise: user "
         f"alice@example.com suspended automatically: 6 client addresses in "
         f"1h (maximum 5): {SUSPENDED}")
-    assert r.get("waypost:suspended:alice@example.com") == \
+    assert r.get("waypost:suspended:user:alice@example.com") == \
         b"auto: 6 client addresses in 1h"
     assert c.ask(client_address="127.0.0.2") == SUSPENDED
 
@@ -193,9 +194,9 @@ def test_compromise_detector_suspends_at_the_threshold(
         for _ in range(3):  # three recipients, one message
             c.send_raw(encode(attributes))
             assert c.answer().startswith("REJECT 5.7.1 Sender address")
-    assert r.get("waypost:suspended:bob@example.com") is None
+    assert r.get("waypost:suspended:user:bob@example.com") is None
     assert c.ask(**bob) == SUSPENDED
-    assert r.get("waypost:suspended:bob@example.com") == \
+    assert r.get("waypost:suspended:user:bob@example.com") == \
         b"auto: 3 messages from senders not owned in 1h"
     assert c.ask(sasl_username="bob@example.com",
                  sender="bob@example.com") == SUSPENDED
@@ -317,3 +318,25 @@ def test_identities_file_with_a_bad_line_is_refused_by_n(workdir):
     assert result.returncode != 0
     assert f"{path}:2" in result.stderr, result.stderr
     assert "Sanitizer" not in result.stderr, result.stderr  # no leak
+
+
+def test_a_user_named_like_a_domain_is_no_domain(policyd, redis_server):
+    """User keys and domain keys are distinct whatever a name holds: the
+    user "@example.net", suspended by the detector, suspends no trusted
+    application sending as x@example.net; a domain's suspension is no
+    user's."""
+    c, setup = policyd("detect_compromise = yes\n"
+                       "compromise_max_addresses = 1\n")
+    r = redis_server.client
+    user = dict(sasl_username="@example.net", sender="a@example.com")
+    assert c.ask(client_address="127.0.0.2", **user) == "DUNNO"
+    assert c.ask(client_address="127.0.0.3", **user) == SUSPENDED
+    assert r.get("waypost:suspended:user:@example.net") == \
+        b"auto: 2 client addresses in 1h"
+    assert c.ask(sasl_username="", client_address="127.0.0.1",
+                 sender="x@example.net") == "DUNNO"
+    r.set("waypost:suspended:domain:example.org", "abuse report")
+    assert c.ask(sasl_username="@example.org", sender="a@example.com",
+                 client_address="127.0.0.2") == "DUNNO"
+    assert c.ask(sasl_username="", client_address="127.0.0.1",
+                 sender="x@example.org") == SUSPENDED
