@@ -18,7 +18,9 @@
  *	waypost-headers for the From header, waypost-policyd for the
  *	envelope sender. A grant is an exact address (alice@example.com)
  *	or a whole domain (@example.com). Users, addresses and domains
- *	compare without regard to case: everything is kept in lower case.
+ *	compare without regard to case: everything is kept in lower case,
+ *	and a domain without its trailing dot (lib/mail_domain.c), so that
+ *	x@example.com. is x@example.com, as Postfix delivers it.
  *
  *	In Redis, a set per user: prefix "senders:" user, user in
  *	lower case, for example
@@ -47,6 +49,7 @@
 #include <string.h>
 
 #include "file_read.h"
+#include "mail_domain.h"
 #include "sender_identity.h"
 #include "table_lines.h"
 #include "word_list.h"
@@ -106,13 +109,15 @@ sender_identity_members(
 
 	if (!plain_name(address, length, IDENTITY_ADDRESS_MAX))
 		return false;
-	at = memrchr(address, '@', length);
-	if (at == NULL || at == address || at == address + length - 1)
-		return false;
 	memcpy(members->address, address, length);
 	members->address[length] = '\0';
 	lowercase(members->address);
-	strcpy(members->domain, members->address + (at - address));
+	length = mail_address_normalize(members->address, length);
+	at = memrchr(members->address, '@', length);
+	if (at == NULL || at == members->address ||
+	    at == members->address + length - 1)
+		return false;
+	strcpy(members->domain, at);
 	return true;
 }
 
@@ -177,6 +182,7 @@ add_grants(struct identity_file *table, struct table_lines *lines,
 		entry.line = lines->line;
 		lowercase(entry.user);
 		lowercase(entry.member);
+		mail_address_normalize(entry.member, strlen(entry.member));
 		table->entries = xreallocarray(
 		    table->entries, table->count + 1, sizeof(*table->entries));
 		table->entries[table->count++] = entry;

@@ -30,9 +30,12 @@
  *	request is "smtpd_access_policy"; every line has a name, "=" and
  *	no NUL byte; recipient_count and size, when present, are decimal
  *	numbers up to POLICY_NUMBER_MAX. An attribute sent twice keeps its
- *	last value, as Postfix's own attribute reader does. On an error it
- *	returns false with the reason in error, and the caller closes the
- *	connection (Postfix then applies
+ *	last value, as Postfix's own attribute reader does. The domains of
+ *	sender and recipient are normalized where they lie (lower case, one
+ *	trailing dot removed: lib/mail_domain.c), so that every check, limit
+ *	and key after sees x@example.org. as the x@example.org that Postfix
+ *	delivers it to. On an error it returns false with the reason in
+ *	error, and the caller closes the connection (Postfix then applies
  *	smtpd_policy_service_default_action).
  *
  *	Every request is parsed into a fresh struct, so nothing of an
@@ -49,6 +52,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mail_domain.h"
 #include "policy_request.h"
 
 static const char *const names[POLICY_ATTRIBUTE_COUNT] = {
@@ -125,6 +129,16 @@ fail(char *error, size_t error_size, const char *format, ...)
 	return false;
 }
 
+/* An address's domain in its one form (lib/mail_domain.c), in the
+ * block, where the value lies: every check and key after sees only it. */
+static void
+normalize(struct policy_request *request, enum policy_attribute attribute)
+{
+	char *value = (char *)request->values[attribute];
+
+	mail_address_normalize(value, strlen(value));
+}
+
 static void
 keep(struct policy_request *request, const char *name, const char *value)
 {
@@ -180,6 +194,8 @@ policy_request_parse(char *block, size_t length, struct policy_request *request,
 	if (!number(request->values[POLICY_SIZE], &request->size))
 		return fail(error, error_size, "bad size \"%.40s\"",
 		    request->values[POLICY_SIZE]);
+	normalize(request, POLICY_SENDER);
+	normalize(request, POLICY_RECIPIENT);
 	return true;
 }
 

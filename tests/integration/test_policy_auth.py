@@ -200,3 +200,22 @@ def test_warmup_cap_of_three_defers_the_fourth_message(relay, sink):
     # Another domain is not held back.
     token, result = relay.send(**dict(app, sender="app@example.com"))
     assert accepted(result), result.stdout.decode()
+
+
+def test_a_trailing_dot_passes_no_domain_suspension(relay, sink):
+    """MAIL FROM:<x@example.org.> from a trusted application: Postfix
+    would deliver it as x@example.org, so example.org's suspension
+    holds."""
+    relay.redis_cli("SET", "waypost:suspended:domain:example.org",
+                    "abuse report")
+    for sender in ("x@example.org.", "x@Example.ORG"):
+        token, result = relay.send(sender=sender, user=None,
+                                   client="127.0.0.1")
+        refused(result, "Account suspended")
+    relay.policy.daemon.wait_for_log("check suspension: domain example.org "
+                                     "suspended (abuse report)", count=2)
+    relay.redis_cli("DEL", "waypost:suspended:domain:example.org")
+    token, result = relay.send(sender="x@example.org.", user=None,
+                               client="127.0.0.1")
+    assert accepted(result), result.stdout.decode()
+    sink.find(token.encode())

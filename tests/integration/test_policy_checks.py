@@ -20,6 +20,7 @@ from harness.waypost import identities_file, PolicySetup
 POLICYD = "policy/waypost-policyd"
 RELAY = "REJECT 5.7.1 Relay access denied"
 SUSPENDED = "REJECT 5.7.1 Account suspended"
+DEFER = "DEFER_IF_PERMIT 4.7.1"
 TRUSTED = "trusted_networks = 127.0.0.1/32\n"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
@@ -318,6 +319,51 @@ def test_identities_file_with_a_bad_line_is_refused_by_n(workdir):
     assert result.returncode != 0
     assert f"{path}:2" in result.stderr, result.stderr
     assert "Sanitizer" not in result.stderr, result.stderr  # no leak
+
+
+def test_a_domain_is_one_domain_however_written(policyd, redis_server):
+    """Case and one trailing dot name the same domain (Postfix delivers
+    x@example.org. to x@example.org): writing it otherwise escapes no
+    suspension, grant, limit or warm-up cap, and keeps no second
+    counter."""
+    c, setup = policyd(
+        "check_sender_ownership = yes\n",
+        limits={"to-domain": "subject = recipient_domain\nwindow = 1h\n"
+                             "max = 2",
+                "from-domain": "subject = sender_domain\nwindow = 1h\n"
+                               "max = 2"},
+        sections='[warmup "new"]\ndomains = new.example\nschedule = 2\n')
+    r = redis_server.client
+    trusted = dict(sasl_username="", client_address="127.0.0.1")
+    # A suspended domain, from a trusted application.
+    r.set("waypost:suspended:domain:example.org", "abuse report")
+    for sender in ("x@example.org.", "x@EXAMPLE.ORG.", "x@example.org"):
+        assert c.ask(sender=sender, **trusted) == SUSPENDED, sender
+    # A recipient domain's limit of 2 admits 2, one counter.
+    for recipient, expected in (("b@gmail.test", "DUNNO"),
+                                ("c@gmail.test.", "DUNNO"),
+                                ("d@GMAIL.TEST.", DEFER)):
+        assert c.ask(recipient=recipient, sender=f"s@{recipient[0]}.test",
+                     **trusted).startswith(expected), recipient
+    assert r.keys("waypost:limit:to-domain:gmail*") == \
+        [b"waypost:limit:to-domain:gmail.test"]
+    # So does a sender domain's.
+    for sender, expected in (("a@mail.test", "DUNNO"),
+                             ("b@mail.test.", "DUNNO"),
+                             ("c@Mail.Test.", DEFER)):
+        assert c.ask(sender=sender, **trusted).startswith(expected), sender
+    assert r.keys("waypost:limit:from-domain:mail*") == \
+        [b"waypost:limit:from-domain:mail.test"]
+    # The warm-up cap of new.example: 2 today, however it is written.
+    for sender, expected in (("a@new.example", "DUNNO"),
+                             ("b@new.example.", "DUNNO"),
+                             ("c@NEW.example.", DEFER)):
+        assert c.ask(sender=sender, **trusted).startswith(expected), sender
+    # A grant of @shop.example owns x@shop.example. too.
+    r.sadd("waypost:senders:alice@example.com", "@shop.example")
+    assert c.ask(sender="x@Shop.Example.") == "DUNNO"
+    # One dot only: example.org.. is no name Postfix delivers to.
+    assert c.ask(sender="x@example.org..", **trusted) == "DUNNO"
 
 
 def test_a_user_named_like_a_domain_is_no_domain(policyd, redis_server):

@@ -89,8 +89,10 @@ test_parse(void **state)
 	assert_string_equal(
 	    policy_request_value(&request, POLICY_PROTOCOL_STATE),
 	    "END-OF-MESSAGE");
+	/* The domain in its one form (lib/mail_domain.c), the local part
+	 * as sent. */
 	assert_string_equal(
-	    policy_request_value(&request, POLICY_SENDER), "Alice@Example.com");
+	    policy_request_value(&request, POLICY_SENDER), "Alice@example.com");
 	assert_string_equal(
 	    policy_request_value(&request, POLICY_SASL_USERNAME),
 	    "alice@example.com");
@@ -114,6 +116,32 @@ test_parse(void **state)
 	    policy_request_value(&request, POLICY_SASL_USERNAME), "");
 	assert_int_equal(request.size, 0);
 	assert_string_equal(policy_attribute_name(POLICY_SIZE), "size");
+}
+
+/* Every domain of an address in one form: lower case, one trailing dot
+ * removed where Postfix removes it; the local part as sent. */
+static void
+test_domains_normalized(void **state)
+{
+	(void)state;
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "sender=Bob@Example.ORG.\n"
+	                  "recipient=x@GMAIL.test.\n\n"));
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_SENDER), "Bob@example.org");
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_RECIPIENT), "x@gmail.test");
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "sender=a@example.org..\nrecipient=b@.\n\n"));
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_SENDER), "a@example.org..");
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_RECIPIENT), "b@.");
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "sender=\nrecipient=Postmaster\n\n"));
+	assert_string_equal(policy_request_value(&request, POLICY_SENDER), "");
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_RECIPIENT), "Postmaster");
 }
 
 /* A request parsed after another keeps nothing of it. */
@@ -197,6 +225,7 @@ test_malformed(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_end),
     cmocka_unit_test(test_parse),
+    cmocka_unit_test(test_domains_normalized),
     cmocka_unit_test(test_no_state_between_requests),
     cmocka_unit_test(test_malformed),
 };

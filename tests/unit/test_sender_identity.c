@@ -77,6 +77,13 @@ test_members(void **state)
 	assert_false(sender_identity_members("a@", 2, &members));
 	assert_false(sender_identity_members("a b@example.org", 15, &members));
 	assert_false(sender_identity_members("", 0, &members));
+	/* x@example.org. is x@example.org, as Postfix delivers it; a dot
+	 * after a dot is no label's and stays. */
+	assert_true(sender_identity_members("X@Example.ORG.", 14, &members));
+	assert_string_equal(members.address, "x@example.org");
+	assert_string_equal(members.domain, "@example.org");
+	assert_true(sender_identity_members("x@example.org..", 15, &members));
+	assert_string_equal(members.domain, "@example.org..");
 }
 
 static void
