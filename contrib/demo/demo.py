@@ -308,12 +308,13 @@ def story_quota(postfix, redis):
     return answers == [True, True, True, False]
 
 
-def start_postfix(sink, signer, policy, users):
+def start_postfix(sink, signer, users):
     """A private Postfix with the lines of contrib/postfix as written, but
-    for the sockets' directory, the ports and the files: (the instance,
-    its submission port)."""
+    for the sockets' directory (the Waypost daemons' sockets are in the
+    signer's), the ports and the files: (the instance, its submission
+    port)."""
     settings, master, submission = postfix_config(
-        ["smarthost", "submission"], signer.directory, policy.service,
+        ["smarthost", "submission"], signer.directory,
         sasl_socket=users.socket)
     postfix = PrivatePostfix(sink.port, settings, master).start()
     ports.wait_for_port(submission, timeout=20)
@@ -348,8 +349,7 @@ def main():
         headers.start("internal_networks = 127.0.0.1/32\n")
         print(f"   waypost-headers on {headers.milter}")
         policy = PolicySetup(program("policy/waypost-policyd"),
-                             signer.directory, redis.address,
-                             ports.free_port())
+                             signer.directory, redis.address)
         started.append(policy)
         policy.start({"hourly": "subject = sender\nwindow = 1h\nmax = 100"},
                      policy_extra="trusted_networks = 127.0.0.1/32\n"
@@ -361,7 +361,7 @@ def main():
         started.append(users)
         users.start()
         print(f"   Dovecot's auth service for SMTP AUTH: user {USER}")
-        postfix, submission = start_postfix(sink, signer, policy, users)
+        postfix, submission = start_postfix(sink, signer, users)
         started.append(postfix)
         version = subprocess.run(
             ["postconf", "-c", postfix.config_directory, "-h",

@@ -123,9 +123,10 @@ def policy_limits():
             in SENDER_LIMITS.items()}
 
 
-def smarthost_config(directory, policy_service):
+def smarthost_config(directory, policy_service=None):
     """main.cf settings and master.cf lines of smarthost.main.cf, its
-    sockets in directory, its policy service policy_service."""
+    sockets in directory (waypost-policyd's too), or its policy service
+    policy_service (an anchor's)."""
     settings, master, _ = postfix_config(["smarthost"], directory,
                                          policy_service)
     return settings, master
@@ -163,7 +164,7 @@ class Setup:
         self.rounds = 0
 
     def start(self, sink, work):
-        settings, _ = smarthost_config(work, "inet:127.0.0.1:10040")
+        settings, _ = smarthost_config(work)
         # What smarthost.main.cf sets for the relay itself, not for Waypost.
         self.start_postfix(sink, {
             name: settings[name]
@@ -219,16 +220,14 @@ class Waypost(Setup):
         self.dkim.write_tables([self.dkim.key_line("key", key)],
                                ["*@example.com key"])
         self.policy = PolicySetup(os.path.join(
-            build, "policy/waypost-policyd"), self.directory, redis.address,
-            free_port())
+            build, "policy/waypost-policyd"), self.directory, redis.address)
         self.log_offset = 0
 
     def start(self, sink, work):
         self.headers.start(INTERNAL)
         self.dkim.start(INTERNAL)
         self.policy.start(policy_limits(), policy_extra=POLICY_EXTRA)
-        self.start_postfix(sink, *smarthost_config(self.directory,
-                                                   self.policy.service))
+        self.start_postfix(sink, *smarthost_config(self.directory))
 
     def filters(self):
         return {"waypost-headers": [self.headers.daemon.process.pid],
@@ -336,8 +335,7 @@ class Floor(Setup):
         self.noop = os.path.join(build, "tests/bench/waypost-noop-milter")
         self.milters = []
         self.policy = PolicySetup(os.path.join(
-            build, "policy/waypost-policyd"), self.directory, redis.address,
-            free_port())
+            build, "policy/waypost-policyd"), self.directory, redis.address)
 
     def start(self, sink, work):
         for name in ("headers", "dkim"):  # the sockets Postfix is given
@@ -348,8 +346,7 @@ class Floor(Setup):
                 preexec_fn=lambda: os.umask(0)))  # for Postfix's smtpd
         self.policy.start({}, policy_extra=POLICY_EXTRA +
                           "check_suspension = no\n")
-        self.start_postfix(sink, *smarthost_config(self.directory,
-                                                   self.policy.service))
+        self.start_postfix(sink, *smarthost_config(self.directory))
 
     def filters(self):
         return {"no-op milters": [m.process.pid for m in self.milters],

@@ -9,8 +9,11 @@ signed does, with every signature verified by python3-dkim; what should
 be refused or deferred is, with the code the fragments promise. Mail to
 the large providers goes through their own transports (providers.*).
 """
+import grp
 import os
+import stat
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -204,3 +207,39 @@ def test_signing_only_keeps_the_restrictions_and_tempfails_without_milter(
     relay.dkim.daemon.start()
     assert accepted(swaks(relay.postfix.port, data=message))
     arrived_clean_and_signed(relay, token, message)
+
+
+def test_the_policy_socket_is_for_postfix_alone(whole_relay, sink):
+    """contrib/ puts waypost-policyd on a unix socket in Postfix's group,
+    which Postfix reaches from the fragments as written; another local
+    user cannot connect to it and forge requests, as it could to a TCP
+    port (spending others' quotas, tripping the compromise detector)."""
+    with open(os.path.join(BUILD_DIR, "contrib", "waypost.conf")) as f:
+        example = f.read()
+    policy = example[example.index("[policy]"):]
+    assert "socket = unix:/run/waypost/policy.sock\n" in policy
+    assert "socket_group = postfix\n" in policy
+    relay = whole_relay("smarthost", limits={
+        "hourly": "subject = sender\nwindow = 1h\nmax = 1000"})
+    assert relay.policy.service == f"unix:{relay.directory}/policy.sock"
+    token = new_token()
+    message = legacy_message(token)
+    assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
+                          to="customer@example.net", data=message))
+    sink.find(token.encode(), timeout=40)
+    assert relay.redis.client.hget("waypost:limit:hourly:billing@example.com",
+                                   "sum") == b"1"
+    status = os.stat(relay.policy.socket)
+    assert stat.S_IMODE(status.st_mode) == 0o660
+    assert status.st_gid == grp.getgrnam("postfix").gr_gid
+    connect = ("import socket; s = socket.socket(socket.AF_UNIX); "
+               f"s.connect({relay.policy.socket!r})")
+    result = subprocess.run([sys.executable, "-c", connect], user="daemon",
+                            group="daemon", extra_groups=[], cwd="/",
+                            stderr=subprocess.PIPE, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "PermissionError" in result.stderr, result.stderr
+    result = subprocess.run([sys.executable, "-c", connect], user="daemon",
+                            group="postfix", extra_groups=[], cwd="/",
+                            stderr=subprocess.PIPE, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr

@@ -39,9 +39,16 @@ def encode(attributes):
 
 
 class PolicyClient:
-    def __init__(self, port, timeout=10):
-        self.socket = socket.create_connection(("127.0.0.1", port),
-                                               timeout=timeout)
+    """address: a loopback port, or the path of a unix socket."""
+
+    def __init__(self, address, timeout=10):
+        if isinstance(address, str):
+            self.socket = socket.socket(socket.AF_UNIX)
+            self.socket.settimeout(timeout)
+            self.socket.connect(address)
+        else:
+            self.socket = socket.create_connection(("127.0.0.1", address),
+                                                   timeout=timeout)
         self.file = self.socket.makefile("rb")
 
     def send_raw(self, data):

@@ -6,7 +6,8 @@ main.cf and master.cf take the lines of the contrib/postfix fragments
 named, as written there. Only what cannot be the same in a test is
 replaced, and each replacement must find its text in the fragment, so a
 fragment that changes under the tests fails them instead of going
-untested: the socket directory, the policy service's port, the submission
+untested: the socket directory (waypost-policyd's unix socket is there
+too, in Postfix's group, as contrib/waypost.conf has it), the submission
 port, the certificate and SASL socket paths, the providers' next hop (the
 sink) and, where a test needs an outside client, mynetworks.
 """
@@ -22,7 +23,7 @@ SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
                                           "..", ".."))
 FRAGMENTS = os.path.join(SOURCE_DIR, "contrib", "postfix")
 SOCKET_DIR = "/run/waypost/"
-POLICY_SERVICE = "inet:127.0.0.1:10040"
+POLICY_SERVICE = "unix:/run/waypost/policy.sock"
 PROVIDERS = ("google", "outlook", "yahoo")
 
 
@@ -77,15 +78,18 @@ def make_certificate(directory):
     return cert, key
 
 
-def postfix_config(parts, directory, policy_service, sink_port=None,
+def postfix_config(parts, directory, policy_service=None, sink_port=None,
                    sasl_socket=None):
     """(main.cf settings, master.cf lines, submission port or None) from
     the fragments of parts ("smarthost", "submission", "signing-only",
     "providers"), the sockets in directory, as are the files a part needs
     (a certificate, the providers' table); the providers' next hop is the
-    sink on sink_port, the submission service's SASL socket sasl_socket."""
+    sink on sink_port, the submission service's SASL socket sasl_socket.
+    policy_service: another policy service than waypost-policyd's socket
+    in directory (a benchmark's anchor)."""
     sockets = {SOCKET_DIR: directory + "/"}
-    policy = {POLICY_SERVICE: policy_service}
+    # Before the socket directory's, which would change it.
+    policy = {POLICY_SERVICE: policy_service} if policy_service else {}
     # Postfix writes Date and Message-ID itself for clients on its own
     # interfaces; the applications here stand for remote ones.
     settings = {"local_header_rewrite_clients": ""}
@@ -93,7 +97,7 @@ def postfix_config(parts, directory, policy_service, sink_port=None,
     submission = None
     if "smarthost" in parts:
         settings.update(main_cf(fragment("smarthost.main.cf", {
-            **sockets, **policy,
+            **policy, **sockets,
             "mynetworks = 127.0.0.0/8": "mynetworks = 127.0.0.1/32"})))
     if "submission" in parts:
         cert, key = make_certificate(directory)
@@ -103,7 +107,7 @@ def postfix_config(parts, directory, policy_service, sink_port=None,
             "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
         submission = ports.free_port()
         master += master_cf(fragment("submission.master.cf", {
-            **policy,
+            **policy, **sockets,
             "submission inet": f"127.0.0.1:{submission} inet",
             "smtpd_sasl_path=private/auth":
                 f"smtpd_sasl_path={sasl_socket}"}))
@@ -143,8 +147,7 @@ class WholeRelay:
         self.dkim = DkimSetup(self._program("milters/dkim/waypost-dkim"),
                               self.directory, self.keys)
         self.policy = PolicySetup(self._program("policy/waypost-policyd"),
-                                  self.directory, redis.address,
-                                  ports.free_port())
+                                  self.directory, redis.address)
         self.postfix = None
 
     def _program(self, relative_path):
@@ -174,8 +177,9 @@ class WholeRelay:
     def postfix_config(self):
         """main.cf settings and master.cf lines from the fragments."""
         settings, master, self.submission_port = postfix_config(
-            [self.setup, "providers"], self.directory, self.policy.service,
-            self.sink.port, self.dovecot.socket if self.dovecot else None)
+            [self.setup, "providers"], self.directory,
+            sink_port=self.sink.port,
+            sasl_socket=self.dovecot.socket if self.dovecot else None)
         return settings, master
 
     def stop(self):

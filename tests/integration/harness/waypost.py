@@ -189,26 +189,42 @@ def identities_file(directory, text):
 
 
 class PolicySetup:
-    """waypost.conf for waypost-policyd on a loopback port, its limits
-    given as {"name": "subject = ...\\nwindow = ...\\nmax = ..."}."""
+    """waypost.conf for waypost-policyd on a loopback port, or (port None)
+    on the unix socket policy.sock in directory, in Postfix's group, as
+    contrib/ has it; its limits given as {"name": "subject = ...\\n
+    window = ...\\nmax = ..."}."""
 
-    def __init__(self, program, directory, redis_address, port):
+    def __init__(self, program, directory, redis_address, port=None):
         self.program = program
         self.directory = directory
         self.redis_address = redis_address
         self.port = port
+        self.socket = os.path.join(directory, "policy.sock")
         self.daemon = None
 
     @property
     def service(self):
         """For Postfix's check_policy_service."""
+        if self.port is None:
+            return f"unix:{self.socket}"
         return f"inet:127.0.0.1:{self.port}"
+
+    @property
+    def address(self):
+        """Where a PolicyClient connects."""
+        return self.socket if self.port is None else self.port
+
+    def socket_text(self):
+        if self.port is None:
+            return (f"socket = unix:{self.socket}\nsocket_group = "
+                    f"{grp.getgrnam('postfix').gr_name}\n")
+        return f"socket = inet:{self.port}@127.0.0.1\n"
 
     def config_text(self, limits, redis_extra="", policy_extra="",
                     sections=""):
         text = (f"[log]\nlevel = info\n"
                 f"[redis]\naddress = {self.redis_address}\n{redis_extra}\n"
-                f"[policy]\nsocket = inet:{self.port}@127.0.0.1\n"
+                f"[policy]\n{self.socket_text()}"
                 f"user = {DAEMON_USER}\n{policy_extra}\n")
         for name, body in limits.items():
             text += f'[limit "{name}"]\n{body}\n'
@@ -223,7 +239,7 @@ class PolicySetup:
         self.daemon = Daemon(self.program, self.directory,
                              self.config_text(limits, redis_extra,
                                               policy_extra, sections), name)
-        self.daemon.start(*arguments)
+        self.daemon.start(*arguments, file_limit=file_limit)
         if wait_for_redis:
             self.daemon.wait_for_log("Redis connected")
         return self.daemon
