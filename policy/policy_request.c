@@ -22,6 +22,9 @@
  *	for a caller that already looked at data[0, looked) and found no
  *	end there: it looks only at what came since, so a request that
  *	arrives a byte at a time costs its length, not its length squared.
+ *	Lines may also end in CR LF, as a person testing with telnet sends
+ *	them (Postfix sends LF alone): "\r\n" is an empty line too, and the
+ *	parser drops the CR before the LF.
  *
  *	policy_request_parse() parses one whole request, block[0, length)
  *	as policy_request_end() delimited it, in place (it writes NULs into
@@ -86,19 +89,23 @@ policy_request_end(const char *data, size_t length)
 size_t
 policy_request_end_from(const char *data, size_t length, size_t looked)
 {
-	const char *at;
+	const char *at, *end = data + length;
 
 	if (length > 0 && data[0] == '\n')
 		return 1;
-	/* The empty line may start with the last newline already seen. */
-	looked = looked > 0 ? looked - 1 : 0;
-	for (const char *p = data + looked; (size_t)(p - data) + 1 < length;
-	     p = at + 1) {
-		at = memchr(p, '\n', length - (size_t)(p - data) - 1);
+	if (length > 1 && data[0] == '\r' && data[1] == '\n')
+		return 2;
+	/* The empty line may start with the last newline already seen,
+	 * and the CR after it. */
+	looked = looked > 2 ? looked - 2 : 0;
+	for (const char *p = data + looked; p + 1 < end; p = at + 1) {
+		at = memchr(p, '\n', (size_t)(end - p) - 1);
 		if (at == NULL)
 			return 0;
 		if (at[1] == '\n')
 			return (size_t)(at - data) + 2;
+		if (at[1] == '\r' && at + 2 < end && at[2] == '\n')
+			return (size_t)(at - data) + 3;
 	}
 	return 0;
 }
@@ -127,6 +134,15 @@ fail(char *error, size_t error_size, const char *format, ...)
 	vsnprintf(error, error_size, format, arguments);
 	va_end(arguments);
 	return false;
+}
+
+/* An empty line ends the request: "\n", or "\r\n" from a client that
+ * writes CR LF (a person testing with telnet; Postfix never does). */
+static bool
+empty_line(const char *line, const char *end)
+{
+	return line[0] == '\n' ||
+	       (line[0] == '\r' && line + 1 < end && line[1] == '\n');
 }
 
 /* An address's domain in its one form (lib/mail_domain.c), in the
@@ -166,10 +182,12 @@ policy_request_parse(char *block, size_t length, struct policy_request *request,
 	end = block + length;
 	if (memchr(block, '\0', length) != NULL)
 		return fail(error, error_size, "a NUL byte in the request");
-	for (; line < end && *line != '\n'; line = newline + 1) {
+	for (; line < end && !empty_line(line, end); line = newline + 1) {
 		newline = memchr(line, '\n', (size_t)(end - line));
 		number_of_line++;
 		*newline = '\0';
+		if (newline > line && newline[-1] == '\r')
+			newline[-1] = '\0';
 		equals = strchr(line, '=');
 		if (equals == NULL || equals == line)
 			return fail(error, error_size,
@@ -180,7 +198,7 @@ policy_request_parse(char *block, size_t length, struct policy_request *request,
 		*equals = '\0';
 		keep(request, line, equals + 1);
 	}
-	if (line + 1 != end)
+	if (line + (*line == '\r' ? 2 : 1) != end)
 		return fail(error, error_size,
 		    "the request does not end with one empty line");
 	if (strcmp(request->values[POLICY_REQUEST], "smtpd_access_policy") != 0)

@@ -588,6 +588,20 @@ def test_requests_in_pieces_together_and_unread(policyd, redis_server):
     unread.close()
 
 
+def test_a_request_in_crlf_lines_is_answered(policyd, redis_server):
+    """A person testing by telnet sends CR LF: the request is answered
+    (not left for the idle timeout), its values without the CR."""
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 1"})
+    c = client(setup)
+    c.send_raw(encode(request()).replace(b"\n", b"\r\n"))
+    assert c.answer() == "DUNNO"
+    # Charged to alice@example.com, not to "alice@example.com\r".
+    assert charged(redis_server,
+                   "waypost:limit:hourly:alice@example.com") == 1
+    assert c.ask().startswith(DEFER)
+
+
 def hold_connections(port, count):
     """count connections to the daemon, left open (the daemon may close
     some on arrival)."""

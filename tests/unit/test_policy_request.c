@@ -118,6 +118,42 @@ test_parse(void **state)
 	assert_string_equal(policy_attribute_name(POLICY_SIZE), "size");
 }
 
+/* CR LF lines, as telnet sends them: the request ends at "\r\n", and
+ * no value keeps the CR. */
+static void
+test_crlf(void **state)
+{
+	const char *crlf = "request=smtpd_access_policy\r\n"
+	                   "protocol_state=RCPT\r\nsender=a@b.example\r\n"
+	                   "\r\nrequest=smtpd_access_policy\n\n";
+	size_t length =
+	    strlen(crlf) - strlen("request=smtpd_access_policy\n\n");
+	char *copy = strdup(crlf);
+
+	(void)state;
+	assert_int_equal(policy_request_end("\r\n", 2), 2);
+	assert_int_equal(policy_request_end("a=b\r\n\r", 6), 0);
+	assert_int_equal(policy_request_end("a=b\r\n\r\n", 7), 7);
+	assert_int_equal(policy_request_end("a=b\r\n\n", 6), 6);
+	assert_int_equal(policy_request_end(crlf, strlen(crlf)), length);
+	/* Arriving a byte at a time, the end is found where it completes. */
+	for (size_t n = 1, looked = 0; n <= length; n++) {
+		size_t end = policy_request_end_from(crlf, n, looked);
+
+		assert_int_equal(end, n == length ? length : 0);
+		looked = n;
+	}
+	assert_true(
+	    policy_request_parse(copy, length, &request, error, sizeof(error)));
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_PROTOCOL_STATE), "RCPT");
+	assert_string_equal(
+	    policy_request_value(&request, POLICY_SENDER), "a@b.example");
+	free(copy);
+	assert_refused(
+	    "request=smtpd_access_policy\r\n\r\nx=y\n\n", "does not end with");
+}
+
 /* Every domain of an address in one form: lower case, one trailing dot
  * removed where Postfix removes it; the local part as sent. */
 static void
@@ -225,6 +261,7 @@ test_malformed(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_end),
     cmocka_unit_test(test_parse),
+    cmocka_unit_test(test_crlf),
     cmocka_unit_test(test_domains_normalized),
     cmocka_unit_test(test_no_state_between_requests),
     cmocka_unit_test(test_malformed),
