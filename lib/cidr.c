@@ -12,7 +12,9 @@
  *	cidr_list_parse() reads a word list (word_list.c) of networks, at
  *	most CIDR_LIST_MAX of them.
  *
- *	cidr_contains() and cidr_list_match_text() match an address; an
+ *	ip_address_parse() reads an IPv4 or IPv6 address as inet_pton()
+ *	does, once, for the matches after it. cidr_contains(),
+ *	cidr_list_match() and cidr_list_match_text() match an address; an
  *	IPv4-mapped IPv6 address (::ffff:192.0.2.1) matches IPv4 networks,
  *	as Postfix reports such clients either way.
  */
@@ -179,20 +181,35 @@ cidr_list_parse(
 }
 
 bool
-cidr_list_match_text(const struct cidr_list *list, const char *text)
+ip_address_parse(const char *text, struct ip_address *address)
 {
-	uint8_t address[16];
-	int family = AF_INET;
+	memset(address, 0, sizeof(*address));
+	if (inet_pton(AF_INET, text, address->bytes) == 1)
+		address->family = AF_INET;
+	else if (inet_pton(AF_INET6, text, address->bytes) == 1)
+		address->family = AF_INET6;
+	return address->family != 0;
+}
 
-	if (inet_pton(AF_INET, text, address) != 1) {
-		family = AF_INET6;
-		if (inet_pton(AF_INET6, text, address) != 1)
-			return false;
-	}
+bool
+cidr_list_match(const struct cidr_list *list, const struct ip_address *address)
+{
+	if (address->family == 0)
+		return false;
 	for (size_t i = 0; i < list->count; i++)
-		if (cidr_contains(&list->networks[i], family, address))
+		if (cidr_contains(
+		        &list->networks[i], address->family, address->bytes))
 			return true;
 	return false;
+}
+
+bool
+cidr_list_match_text(const struct cidr_list *list, const char *text)
+{
+	struct ip_address address;
+
+	return ip_address_parse(text, &address) &&
+	       cidr_list_match(list, &address);
 }
 
 void

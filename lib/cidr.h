@@ -19,6 +19,12 @@ struct cidr {
 	unsigned prefix;     /* 0..32 or 0..128 */
 };
 
+/* An address as inet_pton() reads it; family 0: none. */
+struct ip_address {
+	int family; /* AF_INET, AF_INET6 or 0 */
+	uint8_t bytes[16];
+};
+
 struct cidr_list {
 	size_t count;
 	struct cidr *networks;
@@ -31,6 +37,9 @@ bool cidr_contains(
     const struct cidr *network, int family, const uint8_t *address);
 bool cidr_list_parse(
     const char *text, struct cidr_list *list, char *error, size_t error_size);
+bool ip_address_parse(const char *text, struct ip_address *address);
+bool cidr_list_match(
+    const struct cidr_list *list, const struct ip_address *address);
 bool cidr_list_match_text(const struct cidr_list *list, const char *address);
 void cidr_list_free(struct cidr_list *list);
 

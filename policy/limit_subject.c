@@ -70,22 +70,21 @@ domain_of(const char *address)
 
 /* The client address, or its network; false if it is no address. */
 static bool
-append_client(struct buffer *subject, const char *text, unsigned prefix4,
-    unsigned prefix6, bool network)
+append_client(struct buffer *subject, const struct ip_address *client,
+    unsigned prefix4, unsigned prefix6, bool network)
 {
 	unsigned char address[16];
 	char out[INET6_ADDRSTRLEN];
-	int family = AF_INET;
+	int family = client->family;
 	unsigned prefix;
 
-	if (inet_pton(AF_INET, text, address) != 1) {
-		family = AF_INET6;
-		if (inet_pton(AF_INET6, text, address) != 1)
-			return false;
-		if (memcmp(address, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-			memmove(address, address + 12, 4);
-			family = AF_INET;
-		}
+	if (family == 0)
+		return false;
+	memcpy(address, client->bytes, sizeof(address));
+	if (family == AF_INET6 &&
+	    memcmp(address, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memmove(address, address + 12, 4);
+		family = AF_INET;
 	}
 	prefix = family == AF_INET ? prefix4 : prefix6;
 	if (network) {
@@ -115,8 +114,6 @@ limit_subject(const struct limit_section *limit,
 	buffer_append_text(subject, "");
 	for (size_t i = 0; i < limit->part_count; i++) {
 		const char *value = "";
-		const char *client =
-		    policy_request_value(request, POLICY_CLIENT_ADDRESS);
 
 		if (i > 0)
 			buffer_append_char(subject, '|');
@@ -137,7 +134,7 @@ limit_subject(const struct limit_section *limit,
 			break;
 		case SUBJECT_CLIENT_ADDRESS:
 		case SUBJECT_CLIENT_NETWORK:
-			if (!append_client(subject, client,
+			if (!append_client(subject, &request->client,
 			        (unsigned)policy->ipv4_network_prefix,
 			        (unsigned)policy->ipv6_network_prefix,
 			        limit->parts[i] == SUBJECT_CLIENT_NETWORK))

@@ -173,15 +173,12 @@ static bool
 exempt(const struct limit_section *limit, const struct policy_request *request)
 {
 	const char *user = policy_request_value(request, POLICY_SASL_USERNAME);
-	const char *client =
-	    policy_request_value(request, POLICY_CLIENT_ADDRESS);
 
 	for (size_t i = 0; i < limit->exempt_users.count; i++)
 		if (user[0] != '\0' &&
 		    strcasecmp(limit->exempt_users.items[i], user) == 0)
 			return true;
-	return limit->exempt_networks.count > 0 && client[0] != '\0' &&
-	       cidr_list_match_text(&limit->exempt_networks, client);
+	return cidr_list_match(&limit->exempt_networks, &request->client);
 }
 
 /* What a limit charges (charge) or needs free (check) for a request. */
@@ -509,18 +506,14 @@ decide(const struct policy_request *request,
     const struct recipient_domains *seen, decide_answer answer, void *context,
     char *action, size_t action_size)
 {
-	const char *state =
-	    policy_request_value(request, POLICY_PROTOCOL_STATE);
 	const char *queue_id = policy_request_value(request, POLICY_QUEUE_ID);
-	bool charge = strcmp(state, "END-OF-MESSAGE") == 0;
-	bool mail = strcmp(state, "MAIL") == 0;
+	bool charge = request->state == POLICY_STATE_END_OF_MESSAGE;
+	bool mail = request->state == POLICY_STATE_MAIL;
 	struct decision *decision;
 	bool cached;
 
 	text_copy(action, action_size, "DUNNO");
-	if (current == NULL ||
-	    (!charge && !mail && strcmp(state, "RCPT") != 0 &&
-	        strcmp(state, "DATA") != 0))
+	if (current == NULL || request->state == POLICY_STATE_OTHER)
 		return NULL;
 	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
 	if (relay_denied(&current->config->policy, request)) {

@@ -37,9 +37,10 @@
  *	sender and recipient are normalized where they lie (lower case, one
  *	trailing dot removed: lib/mail_domain.c), so that every check, limit
  *	and key after sees x@example.org. as the x@example.org that Postfix
- *	delivers it to. On an error it returns false with the reason in
- *	error, and the caller closes the connection (Postfix then applies
- *	smtpd_policy_service_default_action).
+ *	delivers it to. protocol_state and client_address are read once,
+ *	into state and client, for every check after. On an error it
+ *	returns false with the reason in error, and the caller closes the
+ *	connection (Postfix then applies smtpd_policy_service_default_action).
  *
  *	Every request is parsed into a fresh struct, so nothing of an
  *	earlier request on the same connection (a sender, a user) can be
@@ -155,6 +156,25 @@ normalize(struct policy_request *request, enum policy_attribute attribute)
 	mail_address_normalize(value, strlen(value));
 }
 
+static enum policy_state
+state_of(const char *text)
+{
+	static const struct {
+		const char *name;
+		enum policy_state state;
+	} states[] = {
+	    {"MAIL", POLICY_STATE_MAIL},
+	    {"RCPT", POLICY_STATE_RCPT},
+	    {"DATA", POLICY_STATE_DATA},
+	    {"END-OF-MESSAGE", POLICY_STATE_END_OF_MESSAGE},
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(text, states[i].name) == 0)
+			return states[i].state;
+	return POLICY_STATE_OTHER;
+}
+
 static void
 keep(struct policy_request *request, const char *name, const char *value)
 {
@@ -214,6 +234,9 @@ policy_request_parse(char *block, size_t length, struct policy_request *request,
 		    request->values[POLICY_SIZE]);
 	normalize(request, POLICY_SENDER);
 	normalize(request, POLICY_RECIPIENT);
+	request->state = state_of(request->values[POLICY_PROTOCOL_STATE]);
+	ip_address_parse(
+	    request->values[POLICY_CLIENT_ADDRESS], &request->client);
 	return true;
 }
 

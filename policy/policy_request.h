@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cidr.h"
+
 #define POLICY_REQUEST_MAX    (64 * 1024) /* bytes, the empty line included */
 #define POLICY_ATTRIBUTES_MAX 1000
 #define POLICY_NUMBER_MAX     1000000000000000ULL /* 10^15: size, counts */
@@ -29,12 +31,23 @@ enum policy_attribute {
 	POLICY_ATTRIBUTE_COUNT
 };
 
+/* The stages of an SMTP session waypost-policyd answers; others DUNNO. */
+enum policy_state {
+	POLICY_STATE_OTHER,
+	POLICY_STATE_MAIL,
+	POLICY_STATE_RCPT,
+	POLICY_STATE_DATA,
+	POLICY_STATE_END_OF_MESSAGE,
+};
+
 struct policy_request {
 	/* Values point into the parsed block; "" when absent. */
 	const char *values[POLICY_ATTRIBUTE_COUNT];
 	size_t attributes; /* all of them, known or not */
 	unsigned long long recipient_count;
 	unsigned long long size;
+	enum policy_state state;  /* protocol_state */
+	struct ip_address client; /* client_address; family 0: none */
 };
 
 size_t policy_request_end(const char *data, size_t length);

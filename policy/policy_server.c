@@ -273,9 +273,7 @@ serve(struct connection *connection)
 			connection_close(connection);
 			return;
 		}
-		if (strcmp(
-		        policy_request_value(&request, POLICY_PROTOCOL_STATE),
-		        "RCPT") == 0)
+		if (request.state == POLICY_STATE_RCPT)
 			recipient_domains_note(
 			    &connection->recipients, &request);
 		connection->pending = decide(&request,

@@ -34,11 +34,7 @@ bool
 client_trusted(
     const struct policy_section *policy, const struct policy_request *request)
 {
-	const char *client =
-	    policy_request_value(request, POLICY_CLIENT_ADDRESS);
-
-	return client[0] != '\0' &&
-	       cidr_list_match_text(&policy->trusted_networks, client);
+	return cidr_list_match(&policy->trusted_networks, &request->client);
 }
 
 bool
@@ -60,9 +56,7 @@ bool
 relay_denied(
     const struct policy_section *policy, const struct policy_request *request)
 {
-	return policy->check_relay &&
-	       strcmp(policy_request_value(request, POLICY_PROTOCOL_STATE),
-	           "RCPT") == 0 &&
+	return policy->check_relay && request->state == POLICY_STATE_RCPT &&
 	       policy_request_value(request, POLICY_SASL_USERNAME)[0] == '\0' &&
 	       !client_trusted(policy, request) &&
 	       !recipient_local(

@@ -105,6 +105,20 @@ test_lists(void **state)
 	assert_true(cidr_list_match_text(&list, "10.9.9.9"));
 	assert_false(cidr_list_match_text(&list, "192.0.2.1"));
 	assert_false(cidr_list_match_text(&list, "not an address"));
+	{
+		struct ip_address address;
+
+		/* Parsed once, matched as often as needed. */
+		assert_true(ip_address_parse("10.1.2.3", &address));
+		assert_int_equal(address.family, AF_INET);
+		assert_true(cidr_list_match(&list, &address));
+		assert_true(ip_address_parse("::ffff:127.0.0.2", &address));
+		assert_int_equal(address.family, AF_INET6);
+		assert_true(cidr_list_match(&list, &address));
+		assert_false(ip_address_parse("", &address));
+		assert_int_equal(address.family, 0);
+		assert_false(cidr_list_match(&list, &address));
+	}
 	cidr_list_free(&list);
 	assert_true(cidr_list_parse("", &list, error, sizeof(error)));
 	assert_int_equal(list.count, 0);

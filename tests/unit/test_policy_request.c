@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "policy_request.h"
 #include "unit_test.h"
@@ -180,6 +181,45 @@ test_domains_normalized(void **state)
 	    policy_request_value(&request, POLICY_RECIPIENT), "Postmaster");
 }
 
+/* protocol_state and client_address are read once, for every check. */
+static void
+test_state_and_client(void **state)
+{
+	static const struct {
+		const char *text;
+		enum policy_state state;
+	} states[] = {
+	    {"MAIL", POLICY_STATE_MAIL},
+	    {"RCPT", POLICY_STATE_RCPT},
+	    {"DATA", POLICY_STATE_DATA},
+	    {"END-OF-MESSAGE", POLICY_STATE_END_OF_MESSAGE},
+	    {"CONNECT", POLICY_STATE_OTHER},
+	    {"rcpt", POLICY_STATE_OTHER},
+	    {"", POLICY_STATE_OTHER},
+	};
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(text, sizeof(text),
+		    "request=smtpd_access_policy\nprotocol_state=%s\n\n",
+		    states[i].text);
+		assert_true(parse(text));
+		assert_int_equal(request.state, states[i].state);
+	}
+	assert_int_equal(request.client.family, 0);
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "client_address=192.0.2.7\n\n"));
+	assert_int_equal(request.client.family, AF_INET);
+	assert_memory_equal(request.client.bytes, "\xc0\x00\x02\x07", 4);
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "client_address=2001:db8::1\n\n"));
+	assert_int_equal(request.client.family, AF_INET6);
+	assert_true(parse("request=smtpd_access_policy\n"
+	                  "client_address=unknown\n\n"));
+	assert_int_equal(request.client.family, 0);
+}
+
 /* A request parsed after another keeps nothing of it. */
 static void
 test_no_state_between_requests(void **state)
@@ -263,6 +303,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse),
     cmocka_unit_test(test_crlf),
     cmocka_unit_test(test_domains_normalized),
+    cmocka_unit_test(test_state_and_client),
     cmocka_unit_test(test_no_state_between_requests),
     cmocka_unit_test(test_malformed),
 };
