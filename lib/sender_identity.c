@@ -22,8 +22,8 @@
  *	and a domain without its trailing dot (lib/mail_domain.c), so that
  *	x@example.com. is x@example.com, as Postfix delivers it.
  *
- *	In Redis, a set per user: prefix "senders:" user, user in
- *	lower case, for example
+ *	In Redis, a set per user (lib/redis_keys.c names it: prefix
+ *	"senders:" user), user in lower case, for example
  *
  *	    SADD waypost:senders:alice@example.com alice@example.com
  *	        @example.org
@@ -50,6 +50,7 @@
 
 #include "file_read.h"
 #include "mail_domain.h"
+#include "redis_keys.h"
 #include "sender_identity.h"
 #include "table_lines.h"
 #include "word_list.h"
@@ -97,7 +98,7 @@ sender_identity_key(const char *prefix, const char *user, struct buffer *key)
 	if (!sender_identity_user(user, name, sizeof(name)))
 		return false;
 	buffer_reset(key);
-	buffer_printf(key, "%ssenders:%s", prefix, name);
+	redis_key_append(key, prefix, REDIS_KEY_SENDERS, name, NULL);
 	return true;
 }
 

@@ -6,9 +6,8 @@
  *
  *	bool account_check_prepare(config, identities, request, check,
  *		queue_id, action, action_size)
- *	void account_check_keys(check, prefix, words)
- *	void account_check_arguments(check, config, request, words)
- *	bool account_check_reply(check, config, queue_id, reply, action,
+ *	void account_check_call(check, config, request, call)
+ *	bool account_check_answer(check, config, queue_id, answer, action,
  *		action_size)
  * DESCRIPTION
  *	The checks of an account that Redis answers, in the same call of
@@ -35,10 +34,11 @@
  *	authenticated user outside trusted_networks sending with the null
  *	sender (bounces come from the relay's own trusted systems), or with
  *	a sender or user name that cannot be granted (no "@", white space,
- *	too long). account_check_keys() and account_check_arguments() write
- *	the script's KEYS[2..7] and ARGV[4..13]. account_check_reply()
- *	reads the script's answers of the checks (3 to 6) into an action,
- *	with one log line naming the check; false for the other answers.
+ *	too long). account_check_call() writes what the checks ask of the
+ *	script into its call (script_call.c). account_check_answer() turns
+ *	the script's answers of the checks (suspended, not owned,
+ *	compromised, warm-up cap) into an action, with one log line naming
+ *	the check; false for the other answers.
  *
  *	Users, senders and domains are used in lower case.
  */
@@ -119,15 +119,15 @@ account_check_prepare(const struct policy_config *config,
 		/* A bounce from a trusted system owns nothing to check. */
 		if (sender[0] != '\0' && !identity_file_allows(identities,
 		                             check->user, &check->sender))
-			check->asked |= ACCOUNT_OWNERSHIP;
+			check->asked |= SCRIPT_ASKS_OWNERSHIP;
 	}
 	if (policy->check_suspension && (usable || check->has_sender))
-		check->asked |= ACCOUNT_SUSPENSION;
+		check->asked |= SCRIPT_ASKS_SUSPENSION;
 	if (policy->detect_compromise && usable)
-		check->asked |= ACCOUNT_COMPROMISE;
+		check->asked |= SCRIPT_ASKS_COMPROMISE;
 	if (check->has_sender &&
 	    (check->warmup = find_warmup(config, check->sender.domain + 1))) {
-		check->asked |= ACCOUNT_WARMUP;
+		check->asked |= SCRIPT_ASKS_WARMUP;
 		text_copy(check->warmup_subject, sizeof(check->warmup_subject),
 		    check->warmup->per == WARMUP_PER_GROUP
 		        ? check->warmup->name
@@ -137,137 +137,106 @@ account_check_prepare(const struct policy_config *config,
 }
 
 void
-account_check_keys(const struct account_check *check, const char *prefix,
-    struct script_words *words)
-{
-	const char *user = check->user;
-
-	if (user[0] != '\0')
-		script_word(words, "%ssuspended:user:%s", prefix, user);
-	else
-		script_word_text(words, "");
-	if (check->has_sender)
-		script_word(words, "%ssuspended:domain:%s", prefix,
-		    check->sender.domain + 1);
-	else
-		script_word_text(words, "");
-	script_word(words, "%ssenders:%s", prefix, user);
-	script_word(words, "%sclients:%s", prefix, user);
-	script_word(words, "%sfailures:%s", prefix, user);
-	if (check->warmup != NULL)
-		script_word(words, "%swarmup:%s:%s", prefix,
-		    check->warmup->name, check->warmup_subject);
-	else
-		script_word_text(words, "");
-}
-
-void
-account_check_arguments(const struct account_check *check,
+account_check_call(const struct account_check *check,
     const struct policy_config *config, const struct policy_request *request,
-    struct script_words *words)
+    struct script_call *call)
 {
 	const struct policy_section *policy = &config->policy;
-	char window[32];
-	size_t schedule;
 
-	script_word(words, "%s%s%s%s",
-	    check->asked & ACCOUNT_SUSPENSION ? "s" : "",
-	    check->asked & ACCOUNT_OWNERSHIP ? "o" : "",
-	    check->asked & ACCOUNT_COMPROMISE ? "c" : "",
-	    check->asked & ACCOUNT_WARMUP ? "w" : "");
-	script_word_text(words, check->sender.address);
-	script_word_text(words, check->sender.domain);
-	script_word_text(
-	    words, policy_request_value(request, POLICY_CLIENT_ADDRESS));
-	script_word_text(words, policy_request_value(request, POLICY_INSTANCE));
-	script_word(words, "%lld", policy->compromise_window);
-	script_word(words, "%lld", policy->compromise_max_addresses);
-	script_word(words, "%lld", policy->compromise_max_failures);
+	call->asks = check->asked;
+	call->user = check->user;
+	call->sender = check->sender.address;
+	call->sender_domain = check->sender.domain;
+	call->client = policy_request_value(request, POLICY_CLIENT_ADDRESS);
+	call->detector_window_ms = policy->compromise_window;
+	call->detector_max_addresses = policy->compromise_max_addresses;
+	call->detector_max_failures = policy->compromise_max_failures;
+	if (check->warmup != NULL) {
+		call->warmup_name = check->warmup->name;
+		call->warmup_subject = check->warmup_subject;
+		call->warmup_schedule = &check->warmup->schedule;
+	}
+}
+
+static void
+suspended(const struct account_check *check,
+    const struct policy_section *policy, const char *queue_id,
+    const struct script_answer *answer, char *action, size_t action_size)
+{
+	char reason[SHOWN_MAX + 1];
+
+	shown(reason, sizeof(reason), answer->reason);
+	text_copy(action, action_size, policy->suspension_action);
+	log_event(LOG_LEVEL_NOTICE, queue_id,
+	    "check suspension: %s %s suspended (%s): %s",
+	    answer->by_user ? "user" : "domain",
+	    answer->by_user ? check->user : check->sender.domain + 1, reason,
+	    action);
+}
+
+static void
+compromised(const struct account_check *check,
+    const struct policy_section *policy, const char *queue_id,
+    const struct script_answer *answer, char *action, size_t action_size)
+{
+	char window[32];
+
 	config_format_duration(
 	    policy->compromise_window, window, sizeof(window));
-	script_word_text(words, window);
-	schedule = words->text.length;
-	for (size_t i = 0; check->warmup && i < check->warmup->schedule.count;
-	     i++)
-		buffer_printf(&words->text, "%*s", ACCOUNT_CAP_WIDTH,
-		    check->warmup->schedule.items[i]);
-	script_word_text(words, ""); /* the schedule, one word */
-	words->lengths[words->count - 1] = words->text.length - schedule;
+	text_copy(action, action_size, policy->suspension_action);
+	log_event(LOG_LEVEL_WARNING, queue_id,
+	    "check compromise: user %s suspended automatically: %lld %s in "
+	    "%s (maximum %lld): %s",
+	    check->user, answer->count,
+	    answer->by_addresses ? "client addresses"
+	                         : "messages from senders not owned",
+	    window,
+	    answer->by_addresses ? policy->compromise_max_addresses
+	                         : policy->compromise_max_failures,
+	    action);
 }
 
-static bool
-string_at(const redisReply *reply, size_t i)
+static void
+warmup_capped(const struct account_check *check, const char *queue_id,
+    const struct script_answer *answer, char *action, size_t action_size)
 {
-	return reply->elements > i &&
-	       reply->element[i]->type == REDIS_REPLY_STRING;
-}
-
-static bool
-integer_at(const redisReply *reply, size_t i)
-{
-	return reply->elements > i &&
-	       reply->element[i]->type == REDIS_REPLY_INTEGER;
+	if (check->warmup->action != NULL)
+		text_copy(action, action_size, check->warmup->action);
+	else
+		snprintf(action, action_size,
+		    "DEFER_IF_PERMIT 4.7.1 warm-up cap for %s reached",
+		    check->warmup_subject);
+	log_event(LOG_LEVEL_NOTICE, queue_id,
+	    "check warmup %s: %s on day %lld at %lld of %lld: %s",
+	    check->warmup->name, check->warmup_subject, answer->day,
+	    answer->sent, answer->cap, action);
 }
 
 bool
-account_check_reply(const struct account_check *check,
+account_check_answer(const struct account_check *check,
     const struct policy_config *config, const char *queue_id,
-    const redisReply *reply, char *action, size_t action_size)
+    const struct script_answer *answer, char *action, size_t action_size)
 {
 	const struct policy_section *policy = &config->policy;
-	long long code = reply->element[0]->integer;
-	char reason[SHOWN_MAX + 1], window[32];
 
-	if (code == 3 && string_at(reply, 1) && string_at(reply, 2)) {
-		bool user = strcmp(reply->element[1]->str, "user") == 0;
-
-		shown(reason, sizeof(reason), reply->element[2]->str);
-		text_copy(action, action_size, policy->suspension_action);
-		log_event(LOG_LEVEL_NOTICE, queue_id,
-		    "check suspension: %s %s suspended (%s): %s",
-		    user ? "user" : "domain",
-		    user ? check->user : check->sender.domain + 1, reason,
-		    action);
+	switch (answer->outcome) {
+	case SCRIPT_SUSPENDED:
+		suspended(check, policy, queue_id, answer, action, action_size);
 		return true;
-	}
-	if (code == 4 && reply->elements == 1) {
+	case SCRIPT_NOT_OWNED:
 		not_owned(check->sender.address, check->user, queue_id, action,
 		    action_size);
 		return true;
-	}
-	if (code == 5 && string_at(reply, 1) && integer_at(reply, 2)) {
-		bool addresses =
-		    strcmp(reply->element[1]->str, "addresses") == 0;
-
-		config_format_duration(
-		    policy->compromise_window, window, sizeof(window));
-		text_copy(action, action_size, policy->suspension_action);
-		log_event(LOG_LEVEL_WARNING, queue_id,
-		    "check compromise: user %s suspended automatically: %lld "
-		    "%s in %s (maximum %lld): %s",
-		    check->user, reply->element[2]->integer,
-		    addresses ? "client addresses"
-		              : "messages from senders not owned",
-		    window,
-		    addresses ? policy->compromise_max_addresses
-		              : policy->compromise_max_failures,
-		    action);
+	case SCRIPT_COMPROMISED:
+		compromised(
+		    check, policy, queue_id, answer, action, action_size);
 		return true;
-	}
-	if (code == 6 && check->warmup != NULL && integer_at(reply, 1) &&
-	    integer_at(reply, 2) && integer_at(reply, 3)) {
-		if (check->warmup->action != NULL)
-			text_copy(action, action_size, check->warmup->action);
-		else
-			snprintf(action, action_size,
-			    "DEFER_IF_PERMIT 4.7.1 warm-up cap for %s reached",
-			    check->warmup_subject);
-		log_event(LOG_LEVEL_NOTICE, queue_id,
-		    "check warmup %s: %s on day %lld at %lld of %lld: %s",
-		    check->warmup->name, check->warmup_subject,
-		    reply->element[3]->integer, reply->element[1]->integer,
-		    reply->element[2]->integer, action);
+	case SCRIPT_WARMUP_CAP:
+		if (check->warmup == NULL)
+			return false;
+		warmup_capped(check, queue_id, answer, action, action_size);
 		return true;
+	default:
+		return false;
 	}
-	return false;
 }

@@ -5,35 +5,45 @@
 -- updated in one round trip and as one step: a request that any check or
 -- limit refuses charges no limit.
 --
--- KEYS[1]  the message's decision, "<prefix>instance:<instance>"
--- KEYS[2]  "<prefix>suspended:user:<user>", KEYS[3]
---          "<prefix>suspended:domain:<domain>" of the sender ("" when
---          there is none)
--- KEYS[4]  "<prefix>senders:<user>", the user's grants
--- KEYS[5], KEYS[6]  "<prefix>clients:<user>", "<prefix>failures:<user>":
---          the compromise detector's HyperLogLogs, one per sub-window,
---          whose keys this script names by adding ":<sub-window>" (and
---          ":<sub-window>:older", the count of the six before it)
--- KEYS[7]  "<prefix>warmup:<warm-up name>:<domain or group>", a string:
---          "<first day> <day> <sent>", see Warm-up below
--- KEYS[6 + 2i], KEYS[7 + 2i]  limit i's counter hash and its override
---          hash: "<prefix>limit:<name>:<subject>", "<prefix>override:<subject>"
--- ARGV[1]  "check" (MAIL, RCPT, DATA: read only) or "charge" (END-OF-MESSAGE)
--- ARGV[2]  n, the number of limits
--- ARGV[3]  how long a decision is kept, milliseconds
--- ARGV[4]  the checks asked for, one letter each: s suspension, o sender
---          ownership, c compromise detection, w warm-up cap
--- ARGV[5], ARGV[6]  the sender, and "@" its domain, in lower case
--- ARGV[7], ARGV[8]  the client address; the message (instance)
--- ARGV[9..12]  the detector's window (ms), maximum client addresses,
---          maximum messages with a sender it does not own, and the
---          window as the configuration writes it ("1h")
--- ARGV[13] the warm-up schedule: its daily caps, each a number or
---          "unlimited" right-aligned in CAP_WIDTH characters, so that day
---          d's cap is one string.sub, not a parse of the schedule (make
---          bench measured that parse as the warm-up check's costliest
---          part)
--- ARGV[10 + 4i..13 + 4i]  limit i: name, max, window (ms), amount
+-- Its contract with the C that calls it (policy/script_call.c) is
+-- policy/script_contract.h: the build puts each of its constants at the
+-- top of this script as a Lua local (KEY_INSTANCE, REPLY_LIMIT, ...),
+-- and a function clock_ms() before them: Redis' TIME in
+-- waypost-policyd, a clock the tests set in tests/unit/test_script_call.c.
+-- So this file alone is not a whole script. The keys (their names are
+-- lib/redis_keys.c's):
+--
+-- KEY_INSTANCE  the message's decision
+-- KEY_SUSPENDED_USER, KEY_SUSPENDED_DOMAIN  the suspensions of the user
+--          and of the sender's domain ("" when there is none)
+-- KEY_SENDERS  the user's grants
+-- KEY_CLIENTS, KEY_FAILURES  the compromise detector's HyperLogLogs, one
+--          per sub-window, whose keys this script names by adding
+--          ":<sub-window>" (and ":<sub-window>:older", the count of the
+--          six before it)
+-- KEY_WARMUP  a string, "<first day> <day> <sent>", see Warm-up below
+-- KEYS[KEYS_FIXED - 1 + 2i], KEYS[KEYS_FIXED + 2i]  limit i's counter
+--          hash and its override hash
+--
+-- and the arguments:
+--
+-- ARGUMENT_MODE  MODE_CHECK (MAIL, RCPT, DATA: read only) or MODE_CHARGE
+--          (END-OF-MESSAGE)
+-- ARGUMENT_LIMITS  n, the number of limits
+-- ARGUMENT_KEEP  how long a decision is kept, milliseconds
+-- ARGUMENT_CHECKS  the checks asked for, one letter each (CHECK_*)
+-- ARGUMENT_SENDER, ARGUMENT_SENDER_DOMAIN  the sender, and "@" its domain
+-- ARGUMENT_CLIENT, ARGUMENT_INSTANCE  the client address; the message
+-- ARGUMENT_DETECTOR_WINDOW, ARGUMENT_MAX_ADDRESSES, ARGUMENT_MAX_FAILURES,
+--          ARGUMENT_WINDOW_TEXT  the detector's window (ms), maximum
+--          client addresses, maximum messages with a sender it does not
+--          own, and the window as the configuration writes it ("1h")
+-- ARGUMENT_WARMUP_SCHEDULE  its daily caps, each a number or "unlimited"
+--          right-aligned in CAP_WIDTH characters, so that day d's cap is
+--          one string.sub, not a parse of the schedule (make bench
+--          measured that parse as the warm-up check's costliest part)
+-- ARGV[ARGUMENTS_FIXED + 4(i - 1) + 1 .. + 4]  limit i: name, max,
+--          window (ms), amount
 --
 -- Suspension: a string key whose value is the reason and whose expiry,
 -- when it has one, lifts it. The detector counts, per user, the distinct
@@ -62,55 +72,61 @@
 -- the warm-up) comes in one MGET: the account checks add as few calls as
 -- they can (make bench measures them against the limits alone).
 --
--- The reply: {0, room} passed everything, room being how many more requests
--- of the same amounts the limits and the warm-up cap would pass after this
--- one, as they stand (ROOM_UNBOUNDED: nothing bounds it), which
--- waypost-policyd's check cache spends (policy/check_cache.c);
--- {1, i, count, max, seconds} when
--- limit i refuses (seconds: until enough of it leaves the window);
--- {2, decision} when this message was charged before (the decision then
--- stored: "ok" or "i:count:max:seconds"), so a message asked about twice
--- at END-OF-MESSAGE is charged once and answered the same; {3, "user" or
--- "domain", reason} suspended; {4} the sender is not the user's;
--- {5, "addresses" or "failures", count} the detector suspended the user
--- just now; {6, sent, cap, day} the warm-up cap of the day is reached.
+-- The reply, as script_contract.h lists them: {REPLY_PASSED, room},
+-- room being how many more requests of the same amounts the limits and
+-- the warm-up cap would pass after this one, as they stand
+-- (ROOM_UNBOUNDED: nothing bounds it), which waypost-policyd's check
+-- cache spends (policy/check_cache.c); {REPLY_LIMIT, i, count, max,
+-- seconds} when limit i refuses (seconds: until enough of it leaves the
+-- window); {REPLY_CHARGED_BEFORE} when this message was charged before
+-- and passed (a refusal then stored is answered again as REPLY_LIMIT),
+-- so a message asked about twice at END-OF-MESSAGE is charged once and
+-- answered the same; {REPLY_SUSPENDED, "user" or "domain", reason};
+-- {REPLY_NOT_OWNED}; {REPLY_COMPROMISED, "addresses" or "failures",
+-- count} the detector suspended the user just now; {REPLY_WARMUP, sent,
+-- cap, day} the warm-up cap of the day is reached.
 
-local CAP_WIDTH = 10 -- account_check.h, ACCOUNT_CAP_WIDTH
-local ROOM_UNBOUNDED = 1000000000 -- policy_decide.c, ROOM_UNBOUNDED
 local room = ROOM_UNBOUNDED
-local mode = ARGV[1]
-local n = tonumber(ARGV[2])
-local keep = ARGV[3]
-local asked = ARGV[4]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local mode = ARGV[ARGUMENT_MODE]
+local n = tonumber(ARGV[ARGUMENT_LIMITS])
+local keep = ARGV[ARGUMENT_KEEP]
+local asked = ARGV[ARGUMENT_CHECKS]
+local now = clock_ms()
 
--- The strings this request reads: the stored decision (KEYS[1]), the
--- suspensions (KEYS[2], KEYS[3]) and the warm-up (KEYS[7]). One GET when
+-- The strings this request reads: the stored decision, the suspensions
+-- and the warm-up. One GET when
 -- only the decision is asked for, else one MGET of all four, also those
 -- not asked for (then not looked at): in Redis a key more in an MGET
 -- costs less than a Lua table to list only those asked for.
-local suspension = string.find(asked, 's', 1, true)
-local warmup_asked = string.find(asked, 'w', 1, true)
+local suspension = string.find(asked, CHECK_SUSPENSION, 1, true)
+local warmup_asked = string.find(asked, CHECK_WARMUP, 1, true)
 local decision, user_reason, domain_reason, warmup_state
 if suspension or warmup_asked then
-  local got = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7])
+  local got = redis.call('MGET', KEYS[KEY_INSTANCE],
+    KEYS[KEY_SUSPENDED_USER], KEYS[KEY_SUSPENDED_DOMAIN], KEYS[KEY_WARMUP])
   decision, user_reason, domain_reason, warmup_state =
     got[1], got[2], got[3], got[4]
-elseif mode == 'charge' then
-  decision = redis.call('GET', KEYS[1])
+elseif mode == MODE_CHARGE then
+  decision = redis.call('GET', KEYS[KEY_INSTANCE])
 end
 
-if mode == 'charge' and decision then
-  return {2, decision}
+-- A stored decision: "ok", or a limit's refusal "i count max seconds".
+if mode == MODE_CHARGE and decision then
+  local i, count, max, seconds =
+    string.match(decision, '^(%d+) (%d+) (%d+) (%d+)$')
+  if i then
+    return {REPLY_LIMIT, tonumber(i), tonumber(count), tonumber(max),
+      tonumber(seconds)}
+  end
+  return {REPLY_CHARGED_BEFORE}
 end
 
 if suspension then
-  if user_reason and KEYS[2] ~= '' then
-    return {3, 'user', user_reason}
+  if user_reason and KEYS[KEY_SUSPENDED_USER] ~= '' then
+    return {REPLY_SUSPENDED, SUSPENDED_USER, user_reason}
   end
-  if domain_reason and KEYS[3] ~= '' then
-    return {3, 'domain', domain_reason}
+  if domain_reason and KEYS[KEY_SUSPENDED_DOMAIN] ~= '' then
+    return {REPLY_SUSPENDED, 'domain', domain_reason}
   end
 end
 
@@ -121,11 +137,11 @@ end
 -- and the union of all seven, the costly count, is made only when the
 -- current one's count plus theirs exceeds max. A function only when the
 -- detector is asked for: Redis builds each closure at each call.
-local detect = string.find(asked, 'c', 1, true)
+local detect = string.find(asked, CHECK_COMPROMISE, 1, true)
 local distinct
 if detect then
   distinct = function(base, member, max)
-    local window = tonumber(ARGV[9])
+    local window = tonumber(ARGV[ARGUMENT_DETECTOR_WINDOW])
     local g = math.ceil(window / 6)
     local current = math.floor(now / g)
     local key = base .. ':' .. current
@@ -149,26 +165,31 @@ if detect then
     keys[#keys + 1] = key
     return redis.call('PFCOUNT', unpack(keys))
   end
-  local addresses = distinct(KEYS[5], ARGV[7], tonumber(ARGV[10]))
-  if addresses > tonumber(ARGV[10]) then
-    redis.call('SET', KEYS[2], 'auto: ' .. addresses ..
-      ' client addresses in ' .. ARGV[12])
-    return {5, 'addresses', addresses}
+  local most = tonumber(ARGV[ARGUMENT_MAX_ADDRESSES])
+  local addresses = distinct(KEYS[KEY_CLIENTS], ARGV[ARGUMENT_CLIENT], most)
+  if addresses > most then
+    redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' .. addresses ..
+      ' client addresses in ' .. ARGV[ARGUMENT_WINDOW_TEXT])
+    return {REPLY_COMPROMISED, COMPROMISED_ADDRESSES, addresses}
   end
 end
 
-if string.find(asked, 'o', 1, true) then
-  local owned = redis.call('SMISMEMBER', KEYS[4], ARGV[5], ARGV[6])
+if string.find(asked, CHECK_OWNERSHIP, 1, true) then
+  local owned = redis.call('SMISMEMBER', KEYS[KEY_SENDERS],
+    ARGV[ARGUMENT_SENDER], ARGV[ARGUMENT_SENDER_DOMAIN])
   if owned[1] == 0 and owned[2] == 0 then
     if detect then
-      local failures = distinct(KEYS[6], ARGV[8], tonumber(ARGV[11]))
-      if failures > tonumber(ARGV[11]) then
-        redis.call('SET', KEYS[2], 'auto: ' .. failures ..
-          ' messages from senders not owned in ' .. ARGV[12])
-        return {5, 'failures', failures}
+      local most = tonumber(ARGV[ARGUMENT_MAX_FAILURES])
+      local failures = distinct(KEYS[KEY_FAILURES],
+        ARGV[ARGUMENT_INSTANCE], most)
+      if failures > most then
+        redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' .. failures ..
+          ' messages from senders not owned in ' ..
+          ARGV[ARGUMENT_WINDOW_TEXT])
+        return {REPLY_COMPROMISED, 'failures', failures}
       end
     end
-    return {4}
+    return {REPLY_NOT_OWNED}
   end
 end
 
@@ -179,11 +200,12 @@ if warmup_asked then
     '^(%d+) (%d+) (%d+)$')
   first = first or today
   sent = tonumber(last) == today and tonumber(sent) or 0
+  local schedule = ARGV[ARGUMENT_WARMUP_SCHEDULE]
   local day = math.max(0, today - tonumber(first))
-  local at = math.min(day, #ARGV[13] / CAP_WIDTH - 1) * CAP_WIDTH
-  local cap = tonumber(string.sub(ARGV[13], at + 1, at + CAP_WIDTH))
+  local at = math.min(day, #schedule / CAP_WIDTH - 1) * CAP_WIDTH
+  local cap = tonumber(string.sub(schedule, at + 1, at + CAP_WIDTH))
   if cap and sent + 1 > cap then
-    return {6, sent, cap, day}
+    return {REPLY_WARMUP, sent, cap, day}
   end
   if cap then
     room = math.min(room, cap - sent - 1)
@@ -205,8 +227,9 @@ end
 -- when a bucket begins.
 local charges = {}
 for i = 1, n do
-  local key, override_key = KEYS[6 + 2 * i], KEYS[7 + 2 * i]
-  local base = 10 + 4 * i
+  local key = KEYS[KEYS_FIXED - 1 + 2 * i]
+  local override_key = KEYS[KEYS_FIXED + 2 * i]
+  local base = ARGUMENTS_FIXED + ARGUMENTS_PER_LIMIT * (i - 1) + 1
   local name = ARGV[base]
   local max = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
@@ -252,15 +275,15 @@ for i = 1, n do
       end
     end
     local seconds = math.max(1, math.ceil(wait / 1000))
-    if mode == 'charge' then
+    if mode == MODE_CHARGE then
       if #stale > 0 then
         redis.call('HDEL', key, unpack(stale))
         redis.call('HSET', key, 'sum', count, 'low', low)
       end
-      redis.call('SET', KEYS[1], i .. ':' .. count .. ':' .. max .. ':' ..
-        seconds, 'PX', keep)
+      redis.call('SET', KEYS[KEY_INSTANCE], i .. ' ' .. count .. ' ' ..
+        max .. ' ' .. seconds, 'PX', keep)
     end
-    return {1, i, count, max, seconds}
+    return {REPLY_LIMIT, i, count, max, seconds}
   end
   local expiry = in_current == 0 and (current + 1) * g + window
   charges[i] = {key, field, in_current + amount, count + amount,
@@ -270,7 +293,7 @@ for i = 1, n do
   end
 end
 
-if mode == 'charge' then
+if mode == MODE_CHARGE then
   for i = 1, n do
     local charge = charges[i]
     if #charge[7] > 0 then
@@ -288,8 +311,8 @@ if mode == 'charge' then
     end
   end
   if warmup then
-    redis.call('SET', KEYS[7], warmup)
+    redis.call('SET', KEYS[KEY_WARMUP], warmup)
   end
-  redis.call('SET', KEYS[1], 'ok', 'PX', keep)
+  redis.call('SET', KEYS[KEY_INSTANCE], 'ok', 'PX', keep)
 end
-return {0, room}
+return {REPLY_PASSED, room}

@@ -21,7 +21,8 @@
  *
  *	Otherwise the account checks (suspension, sender ownership,
  *	compromise detection, warm-up cap) and every limit that applies go
- *	to Redis in one call of decide_script.lua: at MAIL, RCPT and DATA to
+ *	to Redis in one call of decide_script.lua (made and read by
+ *	script_call.c, typed both ways): at MAIL, RCPT and DATA to
  *	check only (a subject already at its maximum is refused before the
  *	message is sent; limits are not asked at MAIL); at END-OF-MESSAGE to
  *	charge each limit (1 message, recipient_count recipients, or size
@@ -47,10 +48,9 @@
  *	"DEFER_IF_PERMIT 4.3.0 rate limiting temporarily unavailable"
  *	(closed).
  *
- *	Keys (with [redis] prefix): limit:NAME:SUBJECT, a hash of the
- *	window's buckets; override:SUBJECT, a hash of limit name to maximum
- *	that an operator writes (a customer's plan); instance:INSTANCE, a
- *	message's stored decision; and account_check.c's.
+ *	Keys (lib/redis_keys.c names them): a limit's counter per subject,
+ *	an operator's override of a subject's maximums (a customer's
+ *	plan), a message's stored decision, and account_check.c's.
  *
  *	decide_install() makes config current, with its identities_file.
  *	previous, the configuration it replaces, is freed once no decision
@@ -73,14 +73,9 @@
 #include "monotonic.h"
 #include "policy_decide.h"
 #include "relay_check.h"
-#include "script_words.h"
+#include "script_call.h"
 #include "text_copy.h"
 #include "xmalloc.h"
-
-#define DECISION_KEEP_MS 300000 /* how long a message's decision stays */
-/* decide_script.lua: ARGV[8] is the message (instance), which with
- * KEYS[1] is all of a call that a check cache key leaves out. */
-#define INSTANCE_ARGUMENT 8
 
 struct runtime {
 	int references;
@@ -98,11 +93,11 @@ struct decision {
 	char queue_id[64];
 	struct account_check check;
 	size_t count, capacity;
-	size_t *limits; /* indexes into config->limits */
-	char **subjects;
-	unsigned long long *amounts;
-	bool charge;             /* END-OF-MESSAGE, else a check */
-	struct buffer cache_key; /* of a check: its call less the message */
+	size_t *indexes;             /* into config->limits */
+	struct script_limit *limits; /* each subject its own copy */
+	bool charge;                 /* END-OF-MESSAGE, else a check */
+	struct buffer cache_key;     /* of a check: its call less the message */
+	struct script_pending pending;
 };
 
 static struct runtime *current;
@@ -160,10 +155,9 @@ static void
 decision_free(struct decision *decision)
 {
 	for (size_t i = 0; i < decision->count; i++)
-		free(decision->subjects[i]);
-	free(decision->subjects);
+		free((char *)decision->limits[i].subject);
 	free(decision->limits);
-	free(decision->amounts);
+	free(decision->indexes);
 	buffer_free(&decision->cache_key);
 	runtime_release(decision->runtime);
 	free(decision);
@@ -226,95 +220,72 @@ unavailable(const struct runtime *runtime, const char *queue_id,
 	           "unavailable");
 }
 
-/* {1, i, count, max, seconds} or "i:count:max:seconds": refused. */
+/* A limit refused: its action, and a line naming it. */
 static void
-refused(const struct decision *decision, long long index, long long count,
-    long long max, long long seconds, char *action, size_t action_size)
-{
-	const struct policy_config *config = decision->runtime->config;
-	const struct limit_section *limit;
-
-	if (index < 1 || (size_t)index > decision->count) {
-		unavailable(decision->runtime, decision->queue_id,
-		    "unexpected reply", action, action_size);
-		return;
-	}
-	limit = config->limits.items[decision->limits[index - 1]];
-	action_text(limit, seconds, action, action_size);
-	log_event(LOG_LEVEL_NOTICE, decision->queue_id,
-	    "limit %s: %s at %lld of %lld: %s", limit->name,
-	    decision->subjects[index - 1], count, max, action);
-}
-
-static void
-read_reply(const struct decision *decision, const redisReply *reply,
+refused(const struct decision *decision, const struct script_answer *answer,
     char *action, size_t action_size)
 {
-	long long index, count, max, seconds;
+	const struct policy_config *config = decision->runtime->config;
+	const struct limit_section *limit =
+	    config->limits.items[decision->indexes[answer->limit]];
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
-		unavailable(decision->runtime, decision->queue_id,
-		    reply->type == REDIS_REPLY_ERROR ? reply->str
-		                                     : "unexpected reply",
-		    action, action_size);
-		return;
-	}
-	if (reply->element[0]->integer == 0) {
-		if (!decision->charge && reply->elements == 2 &&
-		    reply->element[1]->type == REDIS_REPLY_INTEGER)
-			check_cache_store(decision->runtime->cache,
-			    decision->cache_key.data,
-			    decision->cache_key.length,
-			    reply->element[1]->integer, monotonic_ms(),
-			    decision->runtime->config->policy.check_cache_time);
-		text_copy(action, action_size, "DUNNO");
-		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
-		    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO",
-		    decision->count,
-		    decision->check.asked & ACCOUNT_SUSPENSION ? "s" : "",
-		    decision->check.asked & ACCOUNT_OWNERSHIP ? "o" : "",
-		    decision->check.asked & ACCOUNT_COMPROMISE ? "c" : "",
-		    decision->check.asked & ACCOUNT_WARMUP ? "w" : "");
-		return;
-	}
-	if (reply->element[0]->integer == 1 && reply->elements == 5) {
-		refused(decision, reply->element[1]->integer,
-		    reply->element[2]->integer, reply->element[3]->integer,
-		    reply->element[4]->integer, action, action_size);
-		return;
-	}
-	if (account_check_reply(&decision->check, decision->runtime->config,
-	        decision->queue_id, reply, action, action_size))
-		return;
-	if (reply->element[0]->integer == 2 && reply->elements == 2 &&
-	    reply->element[1]->type == REDIS_REPLY_STRING) {
-		if (strcmp(reply->element[1]->str, "ok") == 0)
-			text_copy(action, action_size, "DUNNO");
-		else if (sscanf(reply->element[1]->str, "%lld:%lld:%lld:%lld",
-		             &index, &count, &max, &seconds) == 4)
-			refused(decision, index, count, max, seconds, action,
-			    action_size);
-		else
-			unavailable(decision->runtime, decision->queue_id,
-			    "unexpected stored decision", action, action_size);
-		return;
-	}
-	unavailable(decision->runtime, decision->queue_id, "unexpected reply",
-	    action, action_size);
+	action_text(limit, answer->seconds, action, action_size);
+	log_event(LOG_LEVEL_NOTICE, decision->queue_id,
+	    "limit %s: %s at %lld of %lld: %s", limit->name,
+	    decision->limits[answer->limit].subject, answer->count, answer->max,
+	    action);
 }
 
 static void
-on_reply(void *context, const redisReply *reply, const char *why)
+passed(const struct decision *decision, const struct script_answer *answer,
+    char *action, size_t action_size)
+{
+	if (!decision->charge && answer->outcome == SCRIPT_PASSED)
+		check_cache_store(decision->runtime->cache,
+		    decision->cache_key.data, decision->cache_key.length,
+		    answer->room, monotonic_ms(),
+		    decision->runtime->config->policy.check_cache_time);
+	text_copy(action, action_size, "DUNNO");
+	log_event(LOG_LEVEL_DEBUG, decision->queue_id,
+	    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO", decision->count,
+	    decision->check.asked & SCRIPT_ASKS_SUSPENSION ? "s" : "",
+	    decision->check.asked & SCRIPT_ASKS_OWNERSHIP ? "o" : "",
+	    decision->check.asked & SCRIPT_ASKS_COMPROMISE ? "c" : "",
+	    decision->check.asked & SCRIPT_ASKS_WARMUP ? "w" : "");
+}
+
+static void
+read_answer(const struct decision *decision, const struct script_answer *answer,
+    char *action, size_t action_size)
+{
+	switch (answer->outcome) {
+	case SCRIPT_PASSED:
+	case SCRIPT_CHARGED_BEFORE:
+		passed(decision, answer, action, action_size);
+		return;
+	case SCRIPT_LIMIT_REACHED:
+		refused(decision, answer, action, action_size);
+		return;
+	case SCRIPT_UNAVAILABLE:
+		unavailable(decision->runtime, decision->queue_id,
+		    answer->reason, action, action_size);
+		return;
+	default:
+		if (!account_check_answer(&decision->check,
+		        decision->runtime->config, decision->queue_id, answer,
+		        action, action_size))
+			unavailable(decision->runtime, decision->queue_id,
+			    "unexpected reply", action, action_size);
+	}
+}
+
+static void
+on_answer(void *context, const struct script_answer *answer)
 {
 	struct decision *decision = context;
 	char action[POLICY_ACTION_MAX];
 
-	if (reply == NULL)
-		unavailable(decision->runtime, decision->queue_id, why, action,
-		    sizeof(action));
-	else
-		read_reply(decision, reply, action, sizeof(action));
+	read_answer(decision, answer, action, sizeof(action));
 	/* Whatever refused, a check passed a moment ago may pass no more. */
 	if (strcmp(action, "DUNNO") != 0)
 		check_cache_clear(decision->runtime->cache);
@@ -324,21 +295,27 @@ on_reply(void *context, const redisReply *reply, const char *why)
 }
 
 static void
-add_entry(struct decision *decision, size_t limit, const char *subject,
+add_entry(struct decision *decision, size_t index, const char *subject,
     unsigned long long charged)
 {
+	const struct limit_section *limit =
+	    decision->runtime->config->limits.items[index];
+
 	if (decision->count == decision->capacity) {
 		decision->capacity = decision->capacity * 2 + 4;
+		decision->indexes = xreallocarray(decision->indexes,
+		    decision->capacity, sizeof(*decision->indexes));
 		decision->limits = xreallocarray(decision->limits,
 		    decision->capacity, sizeof(*decision->limits));
-		decision->subjects = xreallocarray(decision->subjects,
-		    decision->capacity, sizeof(*decision->subjects));
-		decision->amounts = xreallocarray(decision->amounts,
-		    decision->capacity, sizeof(*decision->amounts));
 	}
-	decision->limits[decision->count] = limit;
-	decision->subjects[decision->count] = xstrdup(subject);
-	decision->amounts[decision->count++] = charged;
+	decision->indexes[decision->count] = index;
+	decision->limits[decision->count++] = (struct script_limit){
+	    .name = limit->name,
+	    .subject = xstrdup(subject),
+	    .max = limit->max,
+	    .window_ms = limit->window,
+	    .amount = charged,
+	};
 }
 
 static bool
@@ -401,80 +378,30 @@ select_limits(struct decision *decision, const struct policy_request *request,
 	return decision->count > 0;
 }
 
-/* The script's keys and arguments, all in one text. */
-static void
-call_words(struct decision *decision, const struct policy_request *request,
-    bool charge, struct script_words *words)
-{
-	const struct policy_config *config = decision->runtime->config;
-	const char *prefix = config->redis.prefix;
-	static unsigned long long serial;
-
-	script_word(words, "%zu", 1 + ACCOUNT_KEYS + 2 * decision->count);
-	if (policy_request_value(request, POLICY_INSTANCE)[0] != '\0')
-		script_word(words, "%sinstance:%s", prefix,
-		    policy_request_value(request, POLICY_INSTANCE));
-	else /* Postfix always sends one; never share a stored decision */
-		script_word(words, "%sinstance:none:%ld:%llu", prefix,
-		    (long)getpid(), ++serial);
-	account_check_keys(&decision->check, prefix, words);
-	for (size_t i = 0; i < decision->count; i++) {
-		const struct limit_section *limit =
-		    config->limits.items[decision->limits[i]];
-
-		script_word(words, "%slimit:%s:%s", prefix, limit->name,
-		    decision->subjects[i]);
-		script_word(
-		    words, "%soverride:%s", prefix, decision->subjects[i]);
-	}
-	script_word_text(words, charge ? "charge" : "check");
-	script_word(words, "%zu", decision->count);
-	script_word(words, "%d", DECISION_KEEP_MS);
-	account_check_arguments(&decision->check, config, request, words);
-	for (size_t i = 0; i < decision->count; i++) {
-		const struct limit_section *limit =
-		    config->limits.items[decision->limits[i]];
-
-		script_word_text(words, limit->name);
-		script_word(words, "%lld", limit->max);
-		script_word(words, "%lld", limit->window);
-		script_word(words, "%llu", decision->amounts[i]);
-	}
-}
-
-/* A check's cache key: every word of its call but the message's two,
- * each after its length (the size_t's bytes: only ever compared). */
-static void
-cache_key(struct decision *decision, const struct script_words *words)
-{
-	size_t keys = 1 + ACCOUNT_KEYS + 2 * decision->count, at = 0;
-
-	for (size_t i = 0; i < words->count; i++) {
-		if (i != 1 && i != keys + INSTANCE_ARGUMENT) {
-			buffer_append(&decision->cache_key, &words->lengths[i],
-			    sizeof(words->lengths[i]));
-			buffer_append(&decision->cache_key,
-			    words->text.data + at, words->lengths[i]);
-		}
-		at += words->lengths[i];
-	}
-}
-
 /* Answer a check from the cache, or send the script its call; false if
  * Redis is not there. */
 static bool
 ask(struct decision *decision, const struct policy_request *request,
     bool charge, bool *cached)
 {
+	const struct policy_config *config = decision->runtime->config;
 	struct check_cache *cache = decision->runtime->cache;
+	struct script_call call = {
+	    .charge = charge,
+	    .instance = policy_request_value(request, POLICY_INSTANCE),
+	    .limits = decision->limits,
+	    .limit_count = decision->count,
+	};
 	struct script_words words = {0};
 	long long age;
 	bool sent = true;
 
-	call_words(decision, request, charge, &words);
+	account_check_call(&decision->check, config, request, &call);
+	script_call_words(&call, config->redis.prefix, &words);
 	decision->charge = charge;
 	if (!charge && cache != NULL)
-		cache_key(decision, &words);
+		script_call_cache_key(
+		    &words, decision->count, &decision->cache_key);
 	*cached =
 	    !charge && check_cache_take(cache, decision->cache_key.data,
 	                   decision->cache_key.length, monotonic_ms(), &age);
@@ -483,10 +410,12 @@ ask(struct decision *decision, const struct policy_request *request,
 		    "passed: as Redis answered %lld ms ago (check_cache_time): "
 		    "DUNNO",
 		    age);
-	else
-		sent = redis_link_eval(decision->runtime->link, &words.text,
-		           words.lengths, (int)words.count, on_reply,
-		           decision) != NULL;
+	else {
+		decision->pending = (struct script_pending){
+		    decision->count, on_answer, decision};
+		sent = script_call_send(
+		    decision->runtime->link, &words, &decision->pending);
+	}
 	script_words_free(&words);
 	return sent;
 }

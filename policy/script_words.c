@@ -6,6 +6,8 @@
  *
  *	void script_word(words, format, ...)
  *	void script_word_text(words, text)
+ *	void script_word_begin(words)
+ *	void script_word_end(words)
  *	void script_words_free(words)
  * DESCRIPTION
  *	script_word() appends one word, made as printf() makes it, to the
@@ -13,8 +15,10 @@
  *	redis_link_eval() sends, with no allocation per word.
  *	script_word_text() appends a word that is one string (most of
  *	them) as it is, without printf(), which perf showed among
- *	waypost-policyd's costs per request. Start from a zeroed struct;
- *	script_words_free() frees what is left.
+ *	waypost-policyd's costs per request. A word that its maker appends
+ *	to words->text itself (a key, lib/redis_keys.c's) goes between
+ *	script_word_begin() and script_word_end(). Start from a zeroed
+ *	struct; script_words_free() frees what is left.
  */
 #include "config.h"
 
@@ -56,6 +60,19 @@ script_word_text(struct script_words *words, const char *text)
 	word_start(words);
 	buffer_append_text(&words->text, text);
 	words->lengths[words->count++] = words->text.length - before;
+}
+
+void
+script_word_begin(struct script_words *words)
+{
+	word_start(words);
+	words->begun = words->text.length;
+}
+
+void
+script_word_end(struct script_words *words)
+{
+	words->lengths[words->count++] = words->text.length - words->begun;
 }
 
 void

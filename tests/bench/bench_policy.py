@@ -74,7 +74,7 @@ DAEMON_FILES = 4096
 USER, GROUP = "nobody", "nogroup"
 PREFIX = "waypost:"
 FAIL_CLOSED = "DEFER_IF_PERMIT 4.3.0"  # policy_decide.c, fail_mode = closed
-DECISION_KEEP_MS = 3600000  # policy_decide.c
+DECISION_KEEP_MS = 300000  # policy/script_call.h, SCRIPT_DECISION_KEEP_MS
 
 # name: (subject, count, window in seconds, max); as ANCHORS.md's rules.
 LIMITS = {
@@ -250,10 +250,11 @@ class Postfwd:
 
 
 def ceiling_words(sha):
-    """EVALSHA of decide_script.lua as policy_decide.c's ask() calls it at
-    END-OF-MESSAGE for LIMITS and no account check: KEYS instance, the
-    account checks' six, then each limit's counter and override hash;
-    ARGV "charge", n, DECISION_KEEP_MS, the account checks' ten, then
+    """EVALSHA of decide_script.lua as policy/script_call.c calls it at
+    END-OF-MESSAGE for LIMITS and no account check (the positions are
+    policy/script_contract.h's): KEYS instance, the account checks' six,
+    then each limit's counter and override hash; ARGV "charge", n,
+    SCRIPT_DECISION_KEEP_MS, the account checks' ten, then
     each limit's name, max, window (ms) and amount. redis-benchmark puts a
     number of 12 digits below -r in each __rand_int__ on its own: the users
     are named as waypost-policy-load names them, so the hourly and daily

@@ -1,0 +1,73 @@
+/*
+ * NAME
+ *	redis_keys - the name of every Redis key Waypost reads or writes
+ * SYNOPSIS
+ *	#include "redis_keys.h"
+ *
+ *	size_t redis_key_append(out, prefix, key, name, subject)
+ * DESCRIPTION
+ *	The one module that knows how Waypost's Redis keys are named, so
+ *	that every daemon, the policy script's caller and the tools an
+ *	operator runs write and read the same keys. Nothing else writes a
+ *	key's format; redis_keys.h lists them, waypost-policyd(8) documents
+ *	them for operators.
+ *
+ *	redis_key_append() appends to out the key of kind key, after the
+ *	[redis] prefix: its fixed words, then name, then for the keys
+ *	with two parts (a warm-up's and a limit's: a section NAME, then
+ *	its SUBJECT) ":" and subject. It returns the bytes appended.
+ *
+ *	A key of one kind never equals a key of another, whatever the
+ *	parts hold: the fixed words differ before any part begins, and of
+ *	two parts only the last may hold ":" (section names cannot: see
+ *	lib/config_read.c). So the user "@example.net" and the domain
+ *	example.net have two keys, "suspended:user:@example.net" and
+ *	"suspended:domain:example.net".
+ *
+ *	Parts come as the callers normalize them: users and addresses in
+ *	lower case, domains as lib/mail_domain.c writes them.
+ * SECURITY
+ *	The parts are peers' text; keys are sent as binary-safe arguments,
+ *	never interpolated into a command. A NULL part is a bug (panic).
+ */
+#include "config.h"
+
+#include "log.h"
+#include "redis_keys.h"
+
+struct key_shape {
+	const char *words; /* after the prefix, before the first part */
+	int parts;         /* 1: name only; 2: name ":" subject */
+};
+
+static const struct key_shape shapes[REDIS_KEY_COUNT] = {
+    [REDIS_KEY_INSTANCE] = {"instance:", 1},
+    [REDIS_KEY_SUSPENDED_USER] = {"suspended:user:", 1},
+    [REDIS_KEY_SUSPENDED_DOMAIN] = {"suspended:domain:", 1},
+    [REDIS_KEY_SENDERS] = {"senders:", 1},
+    [REDIS_KEY_CLIENTS] = {"clients:", 1},
+    [REDIS_KEY_FAILURES] = {"failures:", 1},
+    [REDIS_KEY_WARMUP] = {"warmup:", 2},
+    [REDIS_KEY_LIMIT] = {"limit:", 2},
+    [REDIS_KEY_OVERRIDE] = {"override:", 1},
+};
+
+size_t
+redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
+    const char *name, const char *subject)
+{
+	size_t before = out->length;
+
+	if ((unsigned)key >= REDIS_KEY_COUNT || name == NULL ||
+	    (shapes[key].parts == 2) != (subject != NULL))
+		log_panic(
+		    "redis_key_append: key %d with the wrong parts", (int)key);
+	buffer_append_text(out, prefix);
+	buffer_append_text(out, shapes[key].words);
+	buffer_append_text(out, name);
+	if (subject != NULL) {
+		buffer_append_char(out, ':');
+		buffer_append_text(out, subject);
+	}
+	return out->length - before;
+}

@@ -1,0 +1,29 @@
+/*
+ * redis_keys.h - the name of every Redis key Waypost reads or writes
+ */
+#ifndef WAYPOST_REDIS_KEYS_H
+#define WAYPOST_REDIS_KEYS_H
+
+#include <stddef.h>
+
+#include "buffer.h"
+
+/* Each key, after the [redis] prefix; NAME is a configuration section's
+ * (no ":"), the last part anything a peer sent. */
+enum redis_key {
+	REDIS_KEY_INSTANCE,         /* instance:INSTANCE */
+	REDIS_KEY_SUSPENDED_USER,   /* suspended:user:USER */
+	REDIS_KEY_SUSPENDED_DOMAIN, /* suspended:domain:DOMAIN */
+	REDIS_KEY_SENDERS,          /* senders:USER */
+	REDIS_KEY_CLIENTS,          /* clients:USER */
+	REDIS_KEY_FAILURES,         /* failures:USER */
+	REDIS_KEY_WARMUP,           /* warmup:NAME:SUBJECT */
+	REDIS_KEY_LIMIT,            /* limit:NAME:SUBJECT */
+	REDIS_KEY_OVERRIDE,         /* override:SUBJECT */
+	REDIS_KEY_COUNT
+};
+
+size_t redis_key_append(struct buffer *out, const char *prefix,
+    enum redis_key key, const char *name, const char *subject);
+
+#endif
