@@ -7,6 +7,8 @@
  *	void *config_load_file(schema, path, errors)
  *	void *config_load_buffer(schema, name, data, size, errors)
  *	void config_free(schema, config)
+ *
+ *	void config_report_error(report, format, ...)
  * DESCRIPTION
  *	A program describes its configuration with a schema (config_file.h):
  *	the sections it owns, the keys of each with type, default, bounds
@@ -27,18 +29,32 @@
  *
  *	A failed load frees everything it built: reload keeps the old
  *	configuration and loses nothing.
+ *
+ *	config_report_error() is how a validate hook refuses its section:
+ *	the error names the file, the section's line and its label.
  */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config_private.h"
+#include "config_read.h"
+#include "config_schema.h"
 #include "config_value.h"
 #include "file_read.h"
 #include "xmalloc.h"
+
+/* The errors of one section, with its file, line and label. */
+struct config_report {
+	struct config_errors *errors;
+	const char *file;
+	int line; /* 0: the section is not in the file */
+	char label[CONFIG_INSTANCE_NAME_MAX + 64];
+	bool failed;
+};
 
 struct load_context {
 	const char *file;
@@ -46,22 +62,6 @@ struct load_context {
 	int secret_line; /* line of a secret key set in the file, or 0 */
 	const char *secret_key;
 };
-
-void
-config_errors_add(struct config_errors *errors, const char *format, ...)
-{
-	va_list ap;
-
-	if (errors->count == CONFIG_ERRORS_MAX) {
-		errors->dropped++;
-		return;
-	}
-	va_start(ap, format);
-	vsnprintf(
-	    errors->text[errors->count], CONFIG_ERROR_TEXT_MAX, format, ap);
-	va_end(ap);
-	errors->count++;
-}
 
 void
 config_report_error(struct config_report *report, const char *format, ...)

@@ -8,13 +8,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Bounds on the file, stated once. */
+#include "config_errors.h"
+
+/* Bounds on the file, stated once (the errors' in config_errors.h). The
+ * line and name bounds are libinih's, which read the file before. */
 #define CONFIG_FILE_SIZE_MAX     (1024 * 1024)
+#define CONFIG_LINE_MAX          198 /* characters, without the line end */
+#define CONFIG_NAME_MAX          49  /* a key name; a header inside [ ] */
 #define CONFIG_VALUE_MAX         8192
 #define CONFIG_INSTANCE_NAME_MAX 32
 #define CONFIG_INSTANCES_MAX     1000
-#define CONFIG_ERRORS_MAX        32
-#define CONFIG_ERROR_TEXT_MAX    512
 
 enum config_type {
 	CONFIG_STRING,   /* char *, NULL when unset */
@@ -91,12 +94,6 @@ struct config_schema {
 	const char *const *other_sections;     /* other daemons': skipped */
 };
 
-struct config_errors {
-	size_t count;
-	size_t dropped;
-	char text[CONFIG_ERRORS_MAX][CONFIG_ERROR_TEXT_MAX];
-};
-
 void *config_load_file(const struct config_schema *schema, const char *path,
     struct config_errors *errors);
 void *config_load_buffer(const struct config_schema *schema, const char *name,
@@ -106,8 +103,6 @@ void config_print(
     const struct config_schema *schema, const void *config, FILE *out);
 
 void config_report_error(struct config_report *report, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-void config_errors_add(struct config_errors *errors, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -11,17 +11,17 @@
  *	is printed loads again to the same configuration. Unset keys print
  *	as "key =". Secret keys that are set print as "********". Long
  *	lists are folded onto indented continuation lines, which the
- *	reader joins again, so no printed line passes inih's line limit.
+ *	reader joins again, so no printed line passes CONFIG_LINE_MAX.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "config_private.h"
+#include "config_schema.h"
 #include "config_value.h"
 
-/* Printed lines stay well below inih's 200-byte buffer. */
+/* Printed lines stay well below CONFIG_LINE_MAX. */
 #define PRINT_LINE_MAX 150
 
 static void

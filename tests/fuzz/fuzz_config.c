@@ -4,8 +4,8 @@
  * Feeds arbitrary bytes to config_load_buffer() with the test schema
  * (every value type, named sections, validate hooks), and prints what
  * loads, so the printer runs on every accepted input too. Finds: crashes,
- * out-of-bounds reads (the inih line buffer, continuation joins, value
- * parsers) and leaks on error paths.
+ * out-of-bounds reads (the reader's line copy, section headers,
+ * continuation joins, value parsers) and leaks on error paths.
  */
 #include "config.h"
 

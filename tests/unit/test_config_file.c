@@ -225,6 +225,57 @@ test_section_name_rules(void **state)
 }
 
 static void
+test_header_text_is_bounded(void **state)
+{
+	/* 49 characters between the brackets load; 50 do not. */
+	struct test_config *config =
+	    load("[widget         \"abcdefghijklmnopqrstuvwxyz012345\"]\n"
+	         "subject = s\n");
+
+	(void)state;
+	assert_non_null(config);
+	assert_int_equal(config->widgets.count, 1);
+	config_free(&test_schema, config);
+	assert_fails_with(
+	    "[widget          \"abcdefghijklmnopqrstuvwxyz012345\"]\n",
+	    "test.conf:1: section header is too long");
+}
+
+static void
+test_key_name_is_bounded(void **state)
+{
+	char text[256];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[testd]\n%049d = 1\n", 0);
+	assert_fails_with(text, "test.conf:2: unknown key \"0000");
+	snprintf(text, sizeof(text), "[testd]\n%050d = 1\n", 0);
+	assert_fails_with(text,
+	    "test.conf:2: key name in [testd] is longer than 49 characters");
+	assert_int_equal(errors.count, 1);
+}
+
+static void
+test_comments_and_blanks(void **state)
+{
+	struct test_config *config = load("[testd] # this daemon\n"
+	                                  "  greeting = a;b ; a comment\n"
+	                                  "headers\t=\tFrom\t;\n"
+	                                  "[widget \"w\"] ; one widget\n"
+	                                  "subject = a,\n"
+	                                  "  b ; c\n");
+
+	(void)state;
+	assert_non_null(config);
+	assert_string_equal(config->main.greeting, "a;b");
+	assert_int_equal(config->main.headers.count, 1);
+	/* A continuation line is value to its end, ';' included. */
+	assert_int_equal(
+	    ((struct test_widget *)config->widgets.items[0])->subject.count, 4);
+	config_free(&test_schema, config);
+}
+
+static void
 test_line_syntax_errors(void **state)
 {
 	(void)state;
@@ -243,10 +294,20 @@ test_line_syntax_errors(void **state)
 static void
 test_long_line_is_refused(void **state)
 {
+	struct test_config *config;
 	char text[400];
 
 	(void)state;
 	snprintf(text, sizeof(text), "[testd]\ngreeting = %0300d\n", 0);
+	assert_fails_with(
+	    text, "test.conf:2: line is longer than 198 characters");
+	/* 198 characters load, with a CR before the LF too; 199 do not. */
+	snprintf(text, sizeof(text), "[testd]\ngreeting = %0187d\r\n", 0);
+	config = load(text);
+	assert_non_null(config);
+	assert_int_equal(strlen(config->main.greeting), 187);
+	config_free(&test_schema, config);
+	snprintf(text, sizeof(text), "[testd]\ngreeting = %0188d\n", 0);
 	assert_fails_with(
 	    text, "test.conf:2: line is longer than 198 characters");
 }
@@ -518,6 +579,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_named_sections),
     cmocka_unit_test(test_duplicate_named_section),
     cmocka_unit_test(test_section_name_rules),
+    cmocka_unit_test(test_header_text_is_bounded),
+    cmocka_unit_test(test_key_name_is_bounded),
+    cmocka_unit_test(test_comments_and_blanks),
     cmocka_unit_test(test_line_syntax_errors),
     cmocka_unit_test(test_long_line_is_refused),
     cmocka_unit_test(test_continuation_lines_join),
