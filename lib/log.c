@@ -12,9 +12,8 @@
  * DESCRIPTION
  *	One call writes one line, shaped like Postfix's own:
  *
- *	    waypost-dkim[4711]: 4F1A2B3C4D: signed with
- *s1._domainkey.example.com waypost-dkim[4711]: 4F1A2B3C4D: warning: key file is
- *world-readable
+ *	    waypost-dkim[4711]: 4F1A2B3C4D: signed with s1._domainkey.example.com
+ *	    waypost-dkim[4711]: 4F1A2B3C4D: warning: key file is world-readable
  *
  *	The queue ID comes first whenever the caller knows it (log_event()
  *	with a non-NULL queue_id), so grep on a queue ID finds every line

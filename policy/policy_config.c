@@ -1,7 +1,9 @@
 /*
  * NAME
  *	policy_config - [policy], [limit "NAME"], [warmup "NAME"] of
- *waypost.conf SYNOPSIS #include "policy_config.h"
+ *	waypost.conf
+ * SYNOPSIS
+ *	#include "policy_config.h"
  *
  *	const struct config_schema policy_schema
  *	void policy_config_check(config, errors)

@@ -20,7 +20,7 @@
  *	in two [warmup] sections.
  * CONFIGURATION PARAMETERS
  *	[policy], [limit "NAME"], [warmup "NAME"] and [redis] of
- *waypost.conf(5); see waypost-policyd(8).
+ *	waypost.conf(5); see waypost-policyd(8).
  */
 #include "config.h"
 

@@ -13,9 +13,10 @@
  *	length-prefixed packet each. Every step the filter did not decline
  *	in the negotiation must be sent: libmilter ignores a command that
  *	skips a state (a header with no RCPT before it gets no answer). The
- *filter's negotiation decides which commands are sent (SMFIP_NO*) and which are
- *answered (SMFIP_NR_*); packets that get no answer wait in a buffer and go out
- *with the next one that does, as Postfix's own stream buffering sends them.
+ *	filter's negotiation decides which commands are sent (SMFIP_NO*)
+ *	and which are answered (SMFIP_NR_*); packets that get no answer
+ *	wait in a buffer and go out with the next one that does, as
+ *	Postfix's own stream buffering sends them.
  *
  *	At end of message the filter's header changes ('h' add, 'i' insert)
  *	are kept in session->changes, in the order they came, until

@@ -18,8 +18,8 @@
  *	No I/O but the identity lookup of rule 2, which the caller passes
  *	in (context->owns): the milter (headers_milter.c), the unit tests
  *	and the fuzz target all call this. The caller fills in what it knows
- *about the client and the message (trusted_client, smtputf8, queue_id, arrival,
- *the domains) after normalize_context_init().
+ *	about the client and the message (trusted_client, smtputf8,
+ *	queue_id, arrival, the domains) after normalize_context_init().
  */
 #include "config.h"
 

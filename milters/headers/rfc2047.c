@@ -10,12 +10,12 @@
  *	rfc2047_encode_words() writes UTF-8 text as encoded-words in the
  *	UTF-8 charset, separated by single spaces, each at most
  *	RFC2047_WORD_MAX octets (under the 75 RFC 2047 2 allows), never
- *splitting a character (RFC 2047 5 (3)): the Q encoding, which a person can
- *still read, unless it is more than half as long again as B (most non-Latin
- *scripts). The Q encoding uses only the characters RFC 2047 5 (3) allows in a
- *phrase, so the result fits a display name, a comment or free text alike. A
- *decoder ignores the space between two encoded-words, so the text decodes back
- *exactly.
+ *	splitting a character (RFC 2047 5 (3)): the Q encoding, which a
+ *	person can still read, unless it is more than half as long again
+ *	as B (most non-Latin scripts). The Q encoding uses only the
+ *	characters RFC 2047 5 (3) allows in a phrase, so the result fits a
+ *	display name, a comment or free text alike. A decoder ignores the
+ *	space between two encoded-words, so the text decodes back exactly.
  *
  *	rfc2047_encode_unstructured() encodes the value of an unstructured
  *	field (RFC 5322 3.2.5): words of plain ASCII stay as they are;
