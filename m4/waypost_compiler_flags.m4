@@ -62,7 +62,6 @@ AS_IF([test "x$enable_sanitizers" = xyes], [
 	WAYPOST_LDFLAGS="$WAYPOST_LDFLAGS $SANITIZER_FLAGS"
 ])
 
-FUZZ_CFLAGS=
 FUZZ_LDFLAGS=
 AS_IF([test "x$enable_fuzzing" = xyes], [
 	AC_CACHE_CHECK([whether $CC can build libFuzzer targets], [waypost_cv_libfuzzer],
@@ -77,14 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { (void)data; retur
 	   CFLAGS=$save_CFLAGS])
 	AS_IF([test "x$waypost_cv_libfuzzer" = xno],
 	      [AC_MSG_ERROR([--enable-fuzzing needs clang with libFuzzer: install the Debian package clang and run CC=clang ./configure --enable-fuzzing])])
-	dnl The library is compiled a second time with coverage instrumentation
-	dnl for the fuzz targets only, so the other programs link without
-	dnl libFuzzer's runtime.
-	FUZZ_CFLAGS="-fsanitize=fuzzer-no-link"
+	dnl Every object gets libFuzzer's coverage instrumentation, which needs
+	dnl no runtime of its own: the fuzz targets link the very libraries the
+	dnl daemons do, with libFuzzer's main(); the other programs link
+	dnl without it. Fuzzing without the sanitizers would miss most bugs.
+	WAYPOST_CFLAGS="$WAYPOST_CFLAGS -fsanitize=fuzzer-no-link"
 	FUZZ_LDFLAGS="-fsanitize=fuzzer"
 	AS_IF([test "x$enable_sanitizers" = xno], [
-		FUZZ_CFLAGS="$FUZZ_CFLAGS -fsanitize=address,undefined"
-		FUZZ_LDFLAGS="$FUZZ_LDFLAGS -fsanitize=address,undefined"])
+		WAYPOST_CFLAGS="$WAYPOST_CFLAGS $SANITIZER_FLAGS"
+		WAYPOST_LDFLAGS="$WAYPOST_LDFLAGS $SANITIZER_FLAGS"])
 ])
 
 AS_IF([test "x$enable_werror" = xyes], [WAYPOST_CFLAGS="$WAYPOST_CFLAGS -Werror"])
@@ -92,7 +92,6 @@ AS_IF([test "x$enable_werror" = xyes], [WAYPOST_CFLAGS="$WAYPOST_CFLAGS -Werror"
 AC_SUBST([WAYPOST_CFLAGS])
 AC_SUBST([WAYPOST_CPPFLAGS])
 AC_SUBST([WAYPOST_LDFLAGS])
-AC_SUBST([FUZZ_CFLAGS])
 AC_SUBST([FUZZ_LDFLAGS])
 AM_CONDITIONAL([ENABLE_FUZZING], [test "x$enable_fuzzing" = xyes])
 ])
