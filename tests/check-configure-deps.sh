@@ -17,7 +17,7 @@ for entry in $libraries; do
 	number=$((number + 1))
 	module=${entry%%:*}
 	package=${entry#*:}
-	work=$(mktemp -d /tmp/waypost-configure-XXXXXX)
+	work=$(mktemp -d "${TMPDIR:-/tmp}/waypost-configure-XXXXXX")
 	mkdir "$work/pc" "$work/build"
 	for directory in $(pkg-config --variable pc_path pkg-config | tr : ' '); do
 		for pc in "$directory"/*.pc; do

@@ -7,13 +7,13 @@ an Ed25519 key made by waypost-dkim-keygen, waypost-headers,
 waypost-policyd, Dovecot's auth service for SMTP AUTH, and a private
 Postfix configured with the lines of contrib/postfix (smarthost.main.cf,
 submission.main.cf, submission.master.cf) relaying to the sink (its own
-directories under /tmp, loopback ports only). Then it sends mail with
-swaks and shows what happened: a message from an internal application
-arrives signed (python3-dkim checks both signatures against the records
-in DNS), a sloppy legacy message arrives normalized, a stranger may not
-relay, a user who logs in may not send as someone else, and the message
-one over a sender's quota waits with 4.7.1. Everything is stopped at the
-end unless --keep is given; the demo can be re-run.
+directories under $TMPDIR, /tmp if unset; loopback ports only). Then it
+sends mail with swaks and shows what happened: a message from an internal
+application arrives signed (python3-dkim checks both signatures against
+the records in DNS), a sloppy legacy message arrives normalized, a
+stranger may not relay, a user who logs in may not send as someone else,
+and the message one over a sender's quota waits with 4.7.1. Everything is
+stopped at the end unless --keep is given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
 """

@@ -16,7 +16,7 @@ echo "1..$#"
 number=0
 for target in $targets; do
 	number=$((number + 1))
-	work=$(mktemp -d /tmp/waypost-fuzz-XXXXXX)
+	work=$(mktemp -d "${TMPDIR:-/tmp}/waypost-fuzz-XXXXXX")
 	cp -r "$top/tests/fuzz/corpus/${target#fuzz_}/." "$work/"
 	mkdir "$work/crashes"
 	if "$build/tests/fuzz/$target" -max_total_time="$seconds" \

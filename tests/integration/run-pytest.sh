@@ -7,7 +7,7 @@
 set -u
 here="${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration"
 python="${PYTHON3:-/usr/bin/python3}"
-tap=$(mktemp /tmp/waypost-tap-XXXXXX)
+tap=$(mktemp "${TMPDIR:-/tmp}/waypost-tap-XXXXXX")
 trap 'rm -f "$tap"' EXIT
 
 if ! "$python" -c 'import pytest, dkim, aiosmtpd, redis' 2>/dev/null; then

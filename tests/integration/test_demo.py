@@ -2,7 +2,7 @@
 and DKIM-signed, signatures checked against keys in a real DNS server; a
 legacy message normalized; a stranger refused; a user sending as someone
 else refused; the message over a quota deferred) and stops everything it
-started."""
+started: its temp dir (TMPDIR, one of this test's own) is empty after."""
 import os
 import subprocess
 import sys
@@ -10,16 +10,24 @@ import sys
 import pytest
 
 from conftest import SOURCE_DIR
+from harness import tempdir
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the demo starts a private Postfix")
 
 
-def test_demo_succeeds_and_cleans_up():
-    before = set(os.listdir("/tmp"))
+@pytest.fixture
+def demo_tmpdir():
+    path = tempdir.make_dir("demo")
+    yield path
+    tempdir.remove_dir(path)
+
+
+def test_demo_succeeds_and_cleans_up(demo_tmpdir):
     result = subprocess.run(
         [sys.executable, os.path.join(SOURCE_DIR, "contrib", "demo",
                                       "demo.py")],
+        env=dict(os.environ, TMPDIR=demo_tmpdir),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         timeout=240)
     assert result.returncode == 0, result.stdout
@@ -52,7 +60,6 @@ def test_demo_succeeds_and_cleans_up():
         [True, True, True, False]
     assert "4.7.1" in quota
     assert result.stdout.rstrip().endswith("Demo succeeded.")
-    left = [name for name in set(os.listdir("/tmp")) - before
-            if name.startswith(("waypost-postfix-", "waypost-redis-",
-                                "waypost-dkim-", "waypost-dovecot-"))]
+    assert f"files in {demo_tmpdir}/waypost-postfix-" in result.stdout
+    left = os.listdir(demo_tmpdir)
     assert left == [], f"the demo left {left} behind"

@@ -472,14 +472,15 @@ test_buffer_size_is_bounded(void **state)
 }
 
 /* Files: permissions, kinds and secrets. */
-static char file_path[64];
+static char file_path[128];
 
 static const char *
 write_file(const char *text, mode_t mode)
 {
 	int fd;
 
-	snprintf(file_path, sizeof(file_path), "/tmp/waypost-unit-XXXXXX");
+	assert_true(unit_temp_path(
+	    file_path, sizeof(file_path), "waypost-unit-XXXXXX"));
 	fd = mkstemp(file_path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));

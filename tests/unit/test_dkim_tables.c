@@ -171,7 +171,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(directory, sizeof(directory), "/tmp/waypost-keys-XXXXXX");
+	if (!unit_temp_path(
+	        directory, sizeof(directory), "waypost-keys-XXXXXX"))
+		return -1;
 	return mkdtemp(directory) ? 0 : -1;
 }
 

@@ -309,14 +309,18 @@ test_rule2_from(void **state)
 static void
 test_rule2_from_owner(void **state)
 {
-	char file[] = "/tmp/waypost-identities-XXXXXX";
+	char file[128];
 	char reject[512], rewrite[512], redis_down[512], accept[512];
 	const char *alice = "alice@example.com";
 	struct outcome outcome;
-	int fd = mkstemp(file);
-	FILE *out = fdopen(fd, "w");
+	int fd;
+	FILE *out;
 
 	(void)state;
+	assert_true(
+	    unit_temp_path(file, sizeof(file), "waypost-identities-XXXXXX"));
+	fd = mkstemp(file);
+	out = fdopen(fd, "w");
 	fprintf(out, "# user  grants\n"
 	             "Alice@Example.com alice@example.com, @alice.example\n"
 	             "bob bob@example.net\n"

@@ -26,8 +26,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(directory, sizeof(directory), "/tmp/waypost-sock-XXXXXX");
-	if (mkdtemp(directory) == NULL)
+	if (!unit_temp_path(
+	        directory, sizeof(directory), "waypost-sock-XXXXXX") ||
+	    mkdtemp(directory) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/test.sock", directory);
 	return 0;

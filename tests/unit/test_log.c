@@ -18,14 +18,15 @@
 
 static char captured[8192];
 static int saved_stderr = -1;
-static char capture_path[64];
+static char capture_path[128];
 
 static void
 capture_start(void)
 {
 	int fd;
 
-	snprintf(capture_path, sizeof(capture_path), "/tmp/waypost-log-XXXXXX");
+	assert_true(unit_temp_path(
+	    capture_path, sizeof(capture_path), "waypost-log-XXXXXX"));
 	fd = mkstemp(capture_path);
 	assert_true(fd >= 0);
 	saved_stderr = dup(STDERR_FILENO);

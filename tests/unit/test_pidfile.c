@@ -21,8 +21,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(directory, sizeof(directory), "/tmp/waypost-pid-XXXXXX");
-	if (mkdtemp(directory) == NULL)
+	if (!unit_temp_path(
+	        directory, sizeof(directory), "waypost-pid-XXXXXX") ||
+	    mkdtemp(directory) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/test.pid", directory);
 	return 0;

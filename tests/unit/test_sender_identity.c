@@ -168,10 +168,13 @@ static void
 test_file_load(void **state)
 {
 	struct identity_file table;
-	char path[] = "/tmp/waypost-identities-XXXXXX";
-	int fd = mkstemp(path);
+	char path[128];
+	int fd;
 
 	(void)state;
+	assert_true(
+	    unit_temp_path(path, sizeof(path), "waypost-identities-XXXXXX"));
+	fd = mkstemp(path);
 	assert_true(write(fd, "carol carol@example.org\n", 24) == 24);
 	close(fd);
 	memset(&errors, 0, sizeof(errors));

@@ -84,7 +84,7 @@ class PrivatePostfix:
             "alias_database": "",
             "local_recipient_maps": "",
             "maillog_file": self.maillog,
-            "maillog_file_prefixes": "/tmp",
+            "maillog_file_prefixes": self.directory,
             "smtp_dns_support_level": "disabled",
             "smtp_tls_security_level": "none",
             "smtpd_tls_security_level": "none",
