@@ -243,7 +243,9 @@ class Postfwd:
                 os.killpg(self.group, 9)
             except ProcessLookupError:
                 pass
-            time.sleep(1)
+            deadline = time.monotonic() + 10
+            while self.ours() and time.monotonic() < deadline:
+                time.sleep(0.05)
         left = self.ours()
         self.group = None if not left else self.group
         return left

@@ -176,8 +176,8 @@ def test_milter_down_means_tempfail_and_nothing_unsigned(dkim, relay, sink):
     assert not accepted(result)
     assert "<** 451 4.7.1" in output or "<** 421 4.3.0" in output or \
         "<** 4" in output, output
-    with pytest.raises(TimeoutError):
-        sink.find(token.encode(), timeout=3)
+    # Refused: Postfix took nothing it could deliver later.
+    assert not sink.holds(token.encode())
 
 
 @pytest.mark.parametrize("canonicalization", [
@@ -267,8 +267,7 @@ def test_two_from_headers(dkim, relay, sink, on_error):
     if on_error == "tempfail":
         assert "<** 451 4.7.0 Message could not be DKIM-signed" in \
             result.stdout.decode()
-        with pytest.raises(TimeoutError):
-            sink.find(token.encode(), timeout=3)
+        assert not sink.holds(token.encode())
         dkim.daemon.wait_for_log("not signed: more than one From header; "
                                  "temporary failure (on_error = tempfail)")
     else:
@@ -294,12 +293,16 @@ def test_reload_swaps_the_key_set(dkim, relay, sink, keys):
 
 def test_changed_key_file_reloads_by_itself(dkim, relay, sink, keys):
     dkim.start()
-    time.sleep(1.1)  # a different mtime, at the file system's resolution
+    loaded = {path: os.stat(path).st_mtime_ns
+              for path in (dkim.key_table, dkim.signing_table)}
     new = keys.generate("e2", "example.com", "ed25519")
     dkim.write_tables(
         [dkim.key_line("rsa", keys.keys["s1._domainkey.example.com."]),
          dkim.key_line("ed", new)],
         ["*@example.com rsa", "*@example.com ed"])
+    # Rewritten within the clock's tick, a file keeps its mtime: move it.
+    for path, mtime in loaded.items():
+        os.utime(path, ns=(mtime + 10**9, mtime + 10**9))
     dkim.daemon.wait_for_log("a table or key file changed", timeout=10)
     dkim.daemon.wait_for_log("key set loaded: 2 keys")
     token = new_token()

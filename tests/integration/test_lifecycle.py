@@ -162,7 +162,7 @@ def test_sigterm_finishes_work_in_flight(testd):
     testd.start()
     client = testd.connect()
     client.sendall(b"work 1500\n")
-    time.sleep(0.3)
+    testd.wait_for_log("work of 1500 ms started")
     testd.signal(signal.SIGTERM)
     assert client.makefile().readline().strip() == "done"
     client.close()
@@ -179,7 +179,7 @@ def test_stop_timeout_bounds_the_wait(testd):
     testd.start()
     client = testd.connect()
     client.sendall(b"work 30000\n")
-    time.sleep(0.3)
+    testd.wait_for_log("work of 30000 ms started")
     testd.signal(signal.SIGINT)
     assert testd.process.wait(timeout=15) == 0
     assert "stop timeout: abandoning 1 requests in flight" in testd.read_log()

@@ -295,6 +295,7 @@ def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode,
                 answer = (await reader.readuntil(b"\n\n")).decode()
                 seen.append((answer.strip()[len("action="):],
                              time.monotonic() - start))
+                answered()
                 if seen[-1][0] == "DUNNO" and back.is_set():
                     resumed.set()
             writer.close()
@@ -303,12 +304,30 @@ def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode,
         return await asyncio.gather(*(one() for _ in range(8)))
 
     back, resumed = asyncio.Event(), asyncio.Event()
+    count, waiting = [0], []
+
+    def answered():
+        count[0] += 1
+        for at, event in waiting:
+            if count[0] >= at:
+                event.set()
+
+    async def until_answered(more):
+        """Until the load has had more answers than it has now."""
+        event = asyncio.Event()
+        waiting.append((count[0] + more, event))
+        await asyncio.wait_for(event.wait(), 20)
 
     async def scenario():
         stop = asyncio.Event()
         task = asyncio.create_task(load(stop))
-        await asyncio.sleep(0.5)
+        await until_answered(40)
         redis_server.process.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(setup.daemon.wait_for_log,
+                                "warning: Redis unavailable", 10)
+        await until_answered(40)
+        # Away for a second, not a wait: the span of the fault, over
+        # several of the daemon's attempts to reconnect (50 ms, doubling).
         await asyncio.sleep(1.0)
         redis_server.restart()
         await asyncio.to_thread(setup.daemon.wait_for_log,
@@ -320,7 +339,7 @@ def test_redis_killed_and_restarted_mid_load(policyd, redis_server, mode,
             await asyncio.wait_for(resumed.wait(), 10)
         except asyncio.TimeoutError:
             pass
-        await asyncio.sleep(0.2)
+        await until_answered(40)
         stop.set()
         return await task
 
@@ -487,7 +506,7 @@ def test_the_cache_keeps_no_more_than_the_room_and_time(policyd,
     assert script_calls(redis_server) - before == 1
     assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert script_calls(redis_server) - before == 2
-    time.sleep(0.4)
+    time.sleep(0.4)  # past the entry's 300 ms: a time, not an event
     assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert script_calls(redis_server) - before == 3
     # Charged to the maximum elsewhere: refused once the entry is gone.

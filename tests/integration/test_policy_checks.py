@@ -8,13 +8,13 @@ real Postfix with SMTP AUTH are in test_policy_auth.py.
 """
 import os
 import subprocess
-import time
 
 import pytest
 
 from conftest import program
 from harness import ports
 from harness.policy_client import PolicyClient, encode, request
+from harness.waiting import wait_until
 from harness.waypost import identities_file, PolicySetup
 
 POLICYD = "policy/waypost-policyd"
@@ -156,9 +156,8 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
     key = "waypost:suspended:domain:example.com"
     r.set(key, "compromised site", px=1500)
     assert c.ask(sasl_username="", client_address="127.0.0.1") == SUSPENDED
-    deadline = time.monotonic() + 10
-    while r.exists(key) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: not r.exists(key), 10,
+               "the suspension did not expire")
     assert c.ask(sasl_username="", client_address="127.0.0.1") == "DUNNO"
 
     hold, _ = policyd("suspension_action = HOLD account suspended\n")

@@ -26,7 +26,8 @@ import pytest
 from conftest import BUILD_DIR
 from harness.postfix import PrivatePostfix
 from harness.relay import WholeRelay
-from harness.smtp_clients import smtp_source
+from harness.smtp_clients import smtp_source_started
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="runs private Postfix instances as "
@@ -61,19 +62,23 @@ def relay_factory(sink, redis_server):
 
 
 def load(application):
-    """smtp-source's 500 messages into the application's Postfix, which
-    takes them at once (it has no milter); its queue does the rest."""
-    result = smtp_source(application.port, sessions=5, messages=MESSAGES,
-                         sender=SENDER, timeout=300)
-    assert result.returncode == 0, result.stdout.decode()
+    """smtp-source starts sending 500 messages into the application's
+    Postfix, which takes them at once (it has no milter); its queue does
+    the rest. The fault strikes while it still sends; loaded() waits for
+    its end."""
+    return smtp_source_started(application.port, sessions=5,
+                               messages=MESSAGES, sender=SENDER)
 
 
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        time.sleep(0.1)
+def loaded(source):
+    output, _ = source.communicate(timeout=300)
+    assert source.returncode == 0, output.decode()
+
+
+def load_goes_on(application, source):
+    """At a fault: smtp-source still sends, or the application holds mail
+    (or the count after the fault says nothing)."""
+    return source.poll() is None or application.queue_ids()
 
 
 def message_id(delivery):
@@ -89,20 +94,26 @@ def taken(relay):
     return relay.postfix.log().count(f"from=<{SENDER}>, size=")
 
 
-def taken_while_away(relay, application, grace=0.5, seconds=2):
+def taken_while_away(relay, application, source, grace=0.5, seconds=2):
     """How many messages the relay queues in seconds, after grace seconds
-    for the sessions already past the fault; the application must have
-    mail waiting at the fault, or the count says nothing."""
-    assert application.queue_ids(), "the load ended before the fault"
+    for the sessions already past the fault; the load must go on at the
+    fault, or the count says nothing. The span is what is measured (that
+    nothing is taken while the fault lasts), not a wait for something: no
+    event says that nothing more will come."""
+    assert load_goes_on(application, source), "the load ended before the fault"
     time.sleep(grace)
     before = taken(relay)
     time.sleep(seconds)
     return taken(relay) - before
 
 
-def all_arrived_once_and_signed(relay, application):
+def all_arrived_once_and_signed(relay, application, source):
+    loaded(source)
     deliveries = relay.sink.wait_for(MESSAGES, timeout=240)
-    time.sleep(1)  # a message too many would show now
+    # Both queues empty, the application's first: nothing is left that
+    # could arrive a second time.
+    wait_until(lambda: not application.queue_ids() and
+               not relay.postfix.queue_ids(), 60, "mail left in a queue")
     assert len(relay.sink.deliveries) == MESSAGES
     assert len({message_id(d) for d in deliveries}) == MESSAGES
     unsigned = [d for d in deliveries
@@ -120,17 +131,17 @@ def deferred(application, text):
 
 def test_dkim_killed_mid_load_nothing_unsigned_nothing_lost(relay_factory):
     relay, application = relay_factory()
-    load(application)
+    source = load(application)
     wait_until(lambda: len(relay.sink.deliveries) >= 50, 120,
                "the load did not start")
     relay.dkim.daemon.signal(signal.SIGKILL)
     relay.dkim.daemon.process.wait()
     # While it is away the relay takes nothing: not one message more.
-    assert taken_while_away(relay, application) == 0
+    assert taken_while_away(relay, application, source) == 0
     relay.dkim.daemon.stop()
     relay.dkim.daemon.start(wait=False)
     relay.dkim.daemon.wait_for_log("starting: listening on", count=2)
-    all_arrived_once_and_signed(relay, application)
+    all_arrived_once_and_signed(relay, application, source)
     assert deferred(application, "4.7.1"), application.log()[-3000:]
 
 
@@ -138,22 +149,27 @@ def test_dkim_killed_mid_load_nothing_unsigned_nothing_lost(relay_factory):
 def test_redis_killed_mid_load_fail_mode_holds_nothing_lost(
         relay_factory, redis_server, fail_mode):
     relay, application = relay_factory(fail_mode=fail_mode)
-    load(application)
+    source = load(application)
     wait_until(lambda: len(relay.sink.deliveries) >= 50, 120,
                "the load did not start")
     redis_server.process.send_signal(signal.SIGKILL)
     redis_server.process.wait()
     if fail_mode == "open":
         # Mail flows on at once: counted from the fault, before the
-        # remaining load drains.
-        while_down = taken_while_away(relay, application, grace=0)
+        # remaining load drains, until the relay takes more.
+        assert load_goes_on(application, source), \
+            "the load ended before the fault"
+        before = taken(relay)
+        wait_until(lambda: taken(relay) > before, 60,
+                   "no mail taken while Redis is away")
+        while_down = taken(relay) - before
         relay.policy.daemon.wait_for_log("warning: Redis unavailable")
     else:
         relay.policy.daemon.wait_for_log("warning: Redis unavailable")
-        while_down = taken_while_away(relay, application)
+        while_down = taken_while_away(relay, application, source)
     redis_server.restart()
     relay.policy.daemon.wait_for_log("Redis available again", timeout=10)
-    all_arrived_once_and_signed(relay, application)
+    all_arrived_once_and_signed(relay, application, source)
     unavailable = deferred(application,
                            "rate limiting temporarily unavailable")
     if fail_mode == "closed":

@@ -14,7 +14,9 @@
  *
  *	    hello      the configured greeting
  *	    whoami     "uid=N gid=N" of the serving process
- *	    work MS    "done", MS milliseconds later (work in flight)
+ *	    work MS    "done", MS milliseconds later (work in flight); the
+ *	               log says when it starts, so that a test can signal
+ *	               the daemon while the work is in flight
  *
  *	On SIGTERM or SIGINT it stops accepting, lets work in flight finish
  *	for at most stop_timeout, then exits 0.
@@ -92,6 +94,7 @@ handle_request(struct server *server, struct client *client)
 	           (ms = strtoll(client->request + 5, &end, 10)) >= 0 &&
 	           *end == '\0' && ms <= WORK_MAX_MS) {
 		client->due = monotonic_ms() + ms;
+		log_info("work of %lld ms started", ms);
 	} else {
 		log_warning("bad request \"%s\"", client->request);
 		reply(client, "error\n");

@@ -98,6 +98,13 @@ class Sink:
                 self._condition.wait(remaining)
             return list(self.deliveries[:count])
 
+    def holds(self, needle):
+        """Whether a delivery whose content contains needle (bytes) has
+        arrived, now."""
+        with self._condition:
+            return any(needle in delivery.content
+                       for delivery in self.deliveries)
+
     def find(self, needle, timeout=30.0):
         """The first delivery whose content contains needle (bytes)."""
         deadline = time.monotonic() + timeout

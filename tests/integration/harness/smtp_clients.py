@@ -31,11 +31,22 @@ def accepted(result):
     return result.returncode == 0 and ("<-  250" in last or "<~  250" in last)
 
 
-def smtp_source(port, *, sessions=1, messages=1, size=1024,
-                sender="load@example.com", to="sink@example.net",
-                timeout=600):
-    """smtp-source: messages over parallel sessions (Postfix's load tool)."""
-    return subprocess.run(
-        ["smtp-source", "-s", str(sessions), "-m", str(messages),
-         "-l", str(size), "-f", sender, "-t", to, f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+def smtp_source(port, *, timeout=600, **options):
+    """smtp-source: messages over parallel sessions (Postfix's load tool).
+    options: sessions, messages, size, sender, to."""
+    return subprocess.run(smtp_source_command(port, **options),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout)
+
+
+def smtp_source_started(port, **options):
+    """smtp-source as smtp_source() runs it, but in the background: the
+    Popen, its output in its stdout pipe."""
+    return subprocess.Popen(smtp_source_command(port, **options),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def smtp_source_command(port, *, sessions=1, messages=1, size=1024,
+                        sender="load@example.com", to="sink@example.net"):
+    return ["smtp-source", "-s", str(sessions), "-m", str(messages),
+            "-l", str(size), "-f", sender, "-t", to, f"127.0.0.1:{port}"]
