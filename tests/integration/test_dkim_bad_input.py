@@ -17,9 +17,6 @@ from harness.waypost import DkimSetup
 DKIM = "milters/dkim/waypost-dkim"
 LOAD = "milters/client/waypost-milter-load"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="the daemon switches to nobody")
-
 HEADERS = (b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\n"
            b"Subject: bad input\r\n")
 

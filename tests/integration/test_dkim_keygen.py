@@ -171,7 +171,7 @@ def test_never_overwrites_a_key(workdir):
         assert f.read() == before
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+@pytest.mark.needs_root  # chown
 def test_owner_is_the_daemon_user(workdir):
     path = os.path.join(workdir, "owned.pem")
     result = keygen("-d", "example.com", "-s", "owned", "-t", "ed25519",

@@ -27,9 +27,6 @@ from headers_corpus import CASES
 HEADERS = "milters/headers/waypost-headers"
 DKIM = "milters/dkim/waypost-dkim"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="runs a private Postfix as root")
-
 
 class Stack:
     """Sink, both milters and Postfix, shared by the corpus cases."""

@@ -6,25 +6,20 @@ reads too), waypost-headers with from_ownership on and waypost-dkim
 after it: every accepted message must arrive signed, and python3-dkim
 must verify it. The client logs in from 127.0.0.2, outside mynetworks.
 """
-import os
 import signal
-import uuid
 
 import pytest
 
 from conftest import program
 from harness.dovecot import Dovecot
-from harness.smtp_clients import accepted, swaks
-from harness.waypost import (DkimSetup, HeadersSetup, identities_file,
-                             postfix_milter_settings)
+from harness.relay import AuthRelay
+from harness.smtp_clients import accepted
+from harness.waypost import DkimSetup, HeadersSetup, identities_file
 
 HEADERS = "milters/headers/waypost-headers"
 DKIM = "milters/dkim/waypost-dkim"
 ALICE = "alice@example.com"
 ALICE_KEY = "waypost:senders:alice@example.com"
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="runs a private Postfix as root")
 
 
 @pytest.fixture
@@ -34,62 +29,22 @@ def users():
     server.stop()
 
 
-class Relay:
-    def __init__(self, workdir, keys, redis_server, postfix_factory, users,
-                 sink):
-        self.workdir = workdir
-        self.keys = keys
-        self.redis = redis_server
-        self.sink = sink
-        self.headers = HeadersSetup(program(HEADERS), workdir)
-        self.dkim = DkimSetup(program(DKIM), workdir, keys)
-        rsa = keys.generate("s1", "example.com", "rsa")
-        self.dkim.write_tables([self.dkim.key_line("rsa", rsa)],
-                               ["*@example.com rsa", "*@alice.example rsa"])
-        self.dkim.start("internal_networks = 127.0.0.1/32\n")
-        self.postfix_factory = postfix_factory
-        self.users = users
-        self.postfix = None
-
-    def start(self, settings):
-        """waypost-headers with these [headers] lines, then Postfix."""
-        self.headers.start(
-            "internal_networks = 127.0.0.1/32\n" + settings +
-            f"\n[redis]\naddress = {self.redis.address}\n")
-        self.postfix = self.postfix_factory({
-            **postfix_milter_settings(
-                f"{self.headers.milter}, {self.dkim.milter}"),
-            **self.users.settings(),
-            "mynetworks": "127.0.0.1/32"})
-        return self
-
-    def send(self, from_header, *, user=ALICE, password="secret1",
-             extra_headers=""):
-        token = "own-" + uuid.uuid4().hex
-        data = (f"From: {from_header}\r\nTo: user@example.net\r\n"
-                f"Subject: {token}\r\n{extra_headers}"
-                f"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
-                f"Message-ID: <{token}@example.com>\r\n\r\nbody {token}\r\n"
-                ).encode()
-        login = ("--auth", "PLAIN", "--auth-user", user, "--auth-password",
-                 password) if user else ()
-        result = swaks(self.postfix.port, data=data, sender=ALICE,
-                       extra=("--local-interface",
-                              "127.0.0.2" if user else "127.0.0.1", *login))
-        return token, result
-
-    def delivered(self, token):
-        delivery = self.sink.find(token.encode())
-        assert self.keys.verify(delivery.content) == [True]
-        return delivery
-
-
 @pytest.fixture
 def relay(workdir, keys, redis_server, postfix_factory, users, sink):
-    setup = Relay(workdir, keys, redis_server, postfix_factory, users, sink)
-    yield setup
-    setup.headers.stop()
-    setup.dkim.stop()
+    """waypost-headers, then waypost-dkim (signing example.com and
+    alice.example), in front of Postfix; the test starts waypost-headers
+    and Postfix with relay.start(its [headers] lines)."""
+    relay = AuthRelay(postfix_factory, users, redis_server, sink, keys=keys,
+                      headers=HeadersSetup(program(HEADERS), workdir),
+                      dkim=DkimSetup(program(DKIM), workdir, keys))
+    rsa = keys.generate("s1", "example.com", "rsa")
+    relay.dkim.write_tables([relay.dkim.key_line("rsa", rsa)],
+                            ["*@example.com rsa", "*@alice.example rsa"])
+    try:
+        relay.dkim.start("internal_networks = 127.0.0.1/32\n")
+        yield relay
+    finally:
+        relay.stop()
 
 
 def refused_with(result, text):
@@ -121,7 +76,8 @@ def test_reject_unowned_from_redis_grants(relay):
     relay.delivered(token)
     # A client that did not log in is not checked (it is in
     # internal_networks here; policyd's relay checks are for the rest).
-    token, result = relay.send("someone@example.org", user=None)
+    token, result = relay.send("someone@example.org", user=None,
+                               client="127.0.0.1")
     assert accepted(result), result.stdout.decode()
 
 

@@ -18,9 +18,6 @@ from harness.waypost import Daemon
 
 TESTD = "tests/integration/waypost-testd"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="binds, chowns and drops privileges")
-
 
 class Testd(Daemon):
     """waypost-testd with its files in a run directory owned by nobody, as

@@ -16,38 +16,10 @@ import time
 
 import pytest
 
-from conftest import program
-from harness import ports
 from harness.policy_client import PolicyClient, encode, request
-from harness.waypost import identities_file, PolicySetup
+from harness.waypost import identities_file
 
-POLICYD = "policy/waypost-policyd"
 DEFER = "DEFER_IF_PERMIT 4.7.1"
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="the daemon starts as root and "
-                                       "switches user")
-
-
-@pytest.fixture
-def policyd(workdir, redis_server):
-    setups = []
-
-    def start(limits, **options):
-        # Tests that are not about timeouts get one a busy CI machine
-        # does not reach; those that are set their own.
-        if "timeout" not in options.get("redis_extra", ""):
-            options["redis_extra"] = (options.get("redis_extra", "")
-                                      + "\ntimeout = 2s")
-        setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
-                            ports.free_port())
-        setup.start(limits, name=f"policy{len(setups)}", **options)
-        setups.append(setup)
-        return setup
-
-    yield start
-    for setup in setups:
-        setup.stop()
 
 
 def client(setup):

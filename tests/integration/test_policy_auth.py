@@ -10,23 +10,13 @@ with swaks, from 127.0.0.1 (mynetworks, an internal application) or from
 127.0.0.2..7 (strangers, or users logging in from elsewhere); the
 operator's commands are run with redis-cli, as the README shows them.
 """
-import os
-import subprocess
-import uuid
-
 import pytest
 
-from conftest import program
-from harness import ports
 from harness.dovecot import Dovecot
-from harness.smtp_clients import accepted, swaks
-from harness.waypost import PolicySetup
+from harness.relay import AuthRelay
+from harness.smtp_clients import accepted
 
-POLICYD = "policy/waypost-policyd"
 ALICE = "alice@example.com"
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="runs a private Postfix as root")
 
 
 @pytest.fixture
@@ -36,45 +26,21 @@ def users():
     server.stop()
 
 
-class Relay:
-    def __init__(self, postfix, policy, redis):
-        self.postfix = postfix
-        self.policy = policy
-        self.redis = redis
-
-    def redis_cli(self, *words):
-        """An operator's command, as the README writes it."""
-        host, port = self.redis.address.rsplit(":", 1)
-        result = subprocess.run(["redis-cli", "-h", host, "-p", port,
-                                 *words], capture_output=True, text=True,
-                                timeout=30)
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
-
-    def send(self, sender=ALICE, to="friend@example.net", user=ALICE,
-             password="secret1", client="127.0.0.2"):
-        token = "auth-" + uuid.uuid4().hex
-        author = "MAILER-DAEMON@example.com" if sender == "<>" else sender
-        data = (f"From: {author}\r\n"
-                f"To: {to}\r\nSubject: {token}\r\n\r\nbody {token}\r\n"
-                ).encode()
-        login = ("--auth", "PLAIN", "--auth-user", user, "--auth-password",
-                 password) if user else ()
-        result = swaks(self.postfix.port, data=data, sender=sender, to=to,
-                       extra=("--local-interface", client, *login))
-        return token, result
-
-
 @pytest.fixture
-def relay_with(workdir, redis_server, postfix_factory, users):
-    policies = []
-
+def relay_with(policyd, redis_server, postfix_factory, users, sink):
     def make(mynetworks):
-        policy = start_policy(workdir, redis_server)
-        policies.append(policy)
+        policy = policyd({}, policy_extra=(
+            "trusted_networks = 127.0.0.1/32\n"
+            "local_domains = example.net\n"
+            "check_sender_ownership = yes\n"
+            "detect_compromise = yes\n"
+            "compromise_max_addresses = 5\n"),
+            sections='[warmup "new"]\ndomains = new.example\n'
+                     'schedule = 3\n')
         service = f"check_policy_service {policy.service}"
-        postfix = postfix_factory({
-            **users.settings(),
+        relay = AuthRelay(postfix_factory, users, redis_server, sink,
+                          policy=policy)
+        relay.start(postfix={
             "mynetworks": mynetworks,
             "relay_domains": "example.net",
             "smtpd_relay_restrictions": f"{service}, permit_mynetworks, "
@@ -85,29 +51,14 @@ def relay_with(workdir, redis_server, postfix_factory, users):
                                                    "service unavailable"})
         redis_server.client.sadd(f"waypost:senders:{ALICE}", ALICE,
                                  "@alice.example")
-        return Relay(postfix, policy, redis_server)
+        return relay
 
-    yield make
-    for policy in policies:
-        policy.stop()
+    return make
 
 
 @pytest.fixture
 def relay(relay_with):
     return relay_with("127.0.0.1/32")
-
-
-def start_policy(workdir, redis_server):
-    policy = PolicySetup(program(POLICYD), workdir, redis_server.address,
-                         ports.free_port())
-    policy.start({}, policy_extra=(
-        "trusted_networks = 127.0.0.1/32\n"
-        "local_domains = example.net\n"
-        "check_sender_ownership = yes\n"
-        "detect_compromise = yes\n"
-        "compromise_max_addresses = 5\n"),
-        sections='[warmup "new"]\ndomains = new.example\nschedule = 3\n')
-    return policy
 
 
 def refused(result, text):

@@ -12,10 +12,9 @@ import subprocess
 import pytest
 
 from conftest import program
-from harness import ports
 from harness.policy_client import PolicyClient, encode, request
 from harness.waiting import wait_until
-from harness.waypost import identities_file, PolicySetup
+from harness.waypost import identities_file
 
 POLICYD = "policy/waypost-policyd"
 RELAY = "REJECT 5.7.1 Relay access denied"
@@ -23,28 +22,12 @@ SUSPENDED = "REJECT 5.7.1 Account suspended"
 DEFER = "DEFER_IF_PERMIT 4.7.1"
 TRUSTED = "trusted_networks = 127.0.0.1/32\n"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="the daemon starts as root and "
-                                       "switches user")
 
-
-@pytest.fixture
-def policyd(workdir, redis_server):
-    setups = []
-
-    def start(policy_extra="", limits=None, sections="", **options):
-        setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
-                            ports.free_port())
-        setup.start(limits or {}, name=f"policy{len(setups)}",
-                    redis_extra=options.pop("redis_extra", "timeout = 2s"),
-                    policy_extra=TRUSTED + policy_extra, sections=sections,
-                    **options)
-        setups.append(setup)
-        return PolicyClient(setup.port), setup
-
-    yield start
-    for setup in setups:
-        setup.stop()
+def trusting(policyd, policy_extra="", **options):
+    """A waypost-policyd (conftest's policyd fixture) that trusts
+    127.0.0.1, and a client of it: (client, PolicySetup)."""
+    setup = policyd(policy_extra=TRUSTED + policy_extra, **options)
+    return PolicyClient(setup.port), setup
 
 
 def rcpt(**changes):
@@ -53,7 +36,7 @@ def rcpt(**changes):
 
 
 def test_no_open_relay(policyd):
-    c, setup = policyd("local_domains = example.net, .example.org\n")
+    c, setup = trusting(policyd, "local_domains = example.net, .example.org\n")
     anonymous = dict(sasl_username="", sasl_method="")
     # Unauthenticated, untrusted client: local domains only.
     assert c.ask(**rcpt(recipient="x@elsewhere.com", **anonymous)) == RELAY
@@ -82,12 +65,12 @@ def test_no_open_relay(policyd):
         f"local_domains, client 127.0.0.2 neither authenticated nor in "
         f"trusted_networks: {RELAY}")
 
-    off, quiet = policyd("check_relay = no\n")
+    off, quiet = trusting(policyd, "check_relay = no\n")
     assert off.ask(**rcpt(recipient="x@elsewhere.com", **anonymous)) == \
         "DUNNO"
     # Checks that pass say nothing, unless verbose (-v).
     assert "passed" not in setup.daemon.read_log() + quiet.daemon.read_log()
-    verbose, loud = policyd(arguments=("-v",))
+    verbose, loud = trusting(policyd, arguments=("-v",))
     attributes = request()
     verbose.send_raw(encode(attributes))
     assert verbose.answer() == "DUNNO"
@@ -98,8 +81,8 @@ def test_no_open_relay(policyd):
 def test_sender_ownership(policyd, redis_server, workdir):
     identities = identities_file(
         workdir, "carol@example.com carol@example.com, @carol.example\n")
-    c, setup = policyd(f"check_sender_ownership = yes\n"
-                       f"identities_file = {identities}\n")
+    c, setup = trusting(policyd, f"check_sender_ownership = yes\n"
+                                 f"identities_file = {identities}\n")
     redis_server.client.sadd("waypost:senders:alice@example.com",
                              "alice@example.com", "@example.org")
     assert c.ask(protocol_state="MAIL") == "DUNNO"
@@ -132,8 +115,8 @@ def test_sender_ownership(policyd, redis_server, workdir):
 
 
 def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
-    c, setup = policyd(limits={"hourly": "subject = sasl_username\n"
-                                         "window = 1h\nmax = 100"})
+    c, setup = trusting(policyd, limits={
+        "hourly": "subject = sasl_username\nwindow = 1h\nmax = 100"})
     r = redis_server.client
     assert c.ask() == "DUNNO"
     r.set("waypost:suspended:user:alice@example.com", "spam complaint")
@@ -160,19 +143,19 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
                "the suspension did not expire")
     assert c.ask(sasl_username="", client_address="127.0.0.1") == "DUNNO"
 
-    hold, _ = policyd("suspension_action = HOLD account suspended\n")
+    hold, _ = trusting(policyd, "suspension_action = HOLD account suspended\n")
     r.set("waypost:suspended:user:alice@example.com", "review")
     assert hold.ask() == "HOLD account suspended"
-    off, _ = policyd("check_suspension = no\n")
+    off, _ = trusting(policyd, "check_suspension = no\n")
     assert off.ask() == "DUNNO"
 
 
 def test_compromise_detector_suspends_at_the_threshold(
         policyd, redis_server):
-    c, setup = policyd("detect_compromise = yes\n"
-                       "compromise_max_addresses = 5\n"
-                       "compromise_max_failures = 2\n"
-                       "check_sender_ownership = yes\n")
+    c, setup = trusting(policyd, "detect_compromise = yes\n"
+                                 "compromise_max_addresses = 5\n"
+                                 "compromise_max_failures = 2\n"
+                                 "check_sender_ownership = yes\n")
     r = redis_server.client
     r.sadd("waypost:senders:alice@example.com", "alice@example.com")
     r.sadd("waypost:senders:bob@example.com", "bob@example.com")
@@ -206,12 +189,13 @@ def test_compromise_detector_suspends_at_the_threshold(
 
 
 def test_warmup_cap_follows_the_schedule(policyd, redis_server):
-    c, setup = policyd(sections='[warmup "new"]\n'
-                                'domains = example.com, Example.NET\n'
-                                'schedule = 3 5 unlimited\n'
-                                '[warmup "group"]\n'
-                                'domains = a.example, b.example\n'
-                                'schedule = 2\nper = group\n')
+    c, setup = trusting(policyd, sections=(
+        '[warmup "new"]\n'
+        'domains = example.com, Example.NET\n'
+        'schedule = 3 5 unlimited\n'
+        '[warmup "group"]\n'
+        'domains = a.example, b.example\n'
+        'schedule = 2\nper = group\n'))
     r = redis_server.client
     capped = "DEFER_IF_PERMIT 4.7.1 warm-up cap for example.com reached"
     for _ in range(3):
@@ -255,14 +239,14 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
 def test_checks_with_redis_down_follow_the_fail_mode(
         policyd, redis_server, workdir):
     identities = identities_file(workdir, "alice@example.com @example.com\n")
-    closed, _ = policyd(f"check_sender_ownership = yes\n"
-                        f"identities_file = {identities}\n"
-                        f"local_domains = example.net\n")
-    file_only, _ = policyd(f"check_sender_ownership = yes\n"
-                           f"identities_file = {identities}\n"
-                           f"check_suspension = no\n")
-    opened, _ = policyd("check_sender_ownership = yes\n",
-                        redis_extra="timeout = 2s\nfail_mode = open")
+    closed, _ = trusting(policyd, f"check_sender_ownership = yes\n"
+                                  f"identities_file = {identities}\n"
+                                  f"local_domains = example.net\n")
+    file_only, _ = trusting(policyd, f"check_sender_ownership = yes\n"
+                                     f"identities_file = {identities}\n"
+                                     f"check_suspension = no\n")
+    opened, _ = trusting(policyd, "check_sender_ownership = yes\n",
+                                  redis_extra="timeout = 2s\nfail_mode = open")
     assert closed.ask() == "DUNNO"
     assert file_only.ask(sender="x@example.org").startswith("REJECT 5.7.1")
     redis_server.stop()
@@ -328,8 +312,8 @@ def test_a_domain_is_one_domain_however_written(policyd, redis_server):
     x@example.org. to x@example.org): writing it otherwise escapes no
     suspension, grant, limit or warm-up cap, and keeps no second
     counter."""
-    c, setup = policyd(
-        "check_sender_ownership = yes\n",
+    c, setup = trusting(
+        policyd, "check_sender_ownership = yes\n",
         limits={"to-domain": "subject = recipient_domain\nwindow = 1h\n"
                              "max = 2",
                 "from-domain": "subject = sender_domain\nwindow = 1h\n"
@@ -373,8 +357,8 @@ def test_a_user_named_like_a_domain_is_no_domain(policyd, redis_server):
     user "@example.net", suspended by the detector, suspends no trusted
     application sending as x@example.net; a domain's suspension is no
     user's."""
-    c, setup = policyd("detect_compromise = yes\n"
-                       "compromise_max_addresses = 1\n")
+    c, setup = trusting(policyd, "detect_compromise = yes\n"
+                                 "compromise_max_addresses = 1\n")
     r = redis_server.client
     user = dict(sasl_username="@example.net", sender="a@example.com")
     assert c.ask(client_address="127.0.0.2", **user) == "DUNNO"

@@ -1,35 +1,21 @@
 """waypost-policyd behind a real Postfix: check_policy_service at RCPT and
 at END-OF-DATA, mail sent with swaks, delivered to the sink or not."""
-import os
 import uuid
 
 import pytest
 
-from conftest import program
-from harness import ports
 from harness.smtp_clients import accepted, swaks
-from harness.waypost import PolicySetup
-
-POLICYD = "policy/waypost-policyd"
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="runs a private Postfix as root")
 
 
 @pytest.fixture
-def relay_with(workdir, redis_server, postfix_factory):
+def relay_with(policyd, postfix_factory):
     """relay_with(at_rcpt): Postfix asking at END-OF-DATA, and at RCPT
     too when at_rcpt."""
-    setups = []
-
     def make(at_rcpt):
-        setup = PolicySetup(program(POLICYD), workdir, redis_server.address,
-                            ports.free_port())
-        setup.start({
+        setup = policyd({
             "messages": "subject = sender\nwindow = 1h\nmax = 2",
             "recipients": "subject = sender_domain\ncount = recipients\n"
                           "window = 1h\nmax = 5"})
-        setups.append(setup)
         service = f"check_policy_service {setup.service}"
         settings = {
             "smtpd_end_of_data_restrictions": service,
@@ -41,9 +27,7 @@ def relay_with(workdir, redis_server, postfix_factory):
                 f"permit_mynetworks, {service}"
         return postfix_factory(settings), setup
 
-    yield make
-    for setup in setups:
-        setup.stop()
+    return make
 
 
 def send(postfix, sender, recipients):

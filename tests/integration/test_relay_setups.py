@@ -23,9 +23,6 @@ from harness.dovecot import Dovecot
 from harness.relay import WholeRelay, fragment, main_cf
 from harness.smtp_clients import accepted, swaks
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="runs a private Postfix as root")
-
 ALICE = "alice@example.com"
 
 

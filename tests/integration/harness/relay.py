@@ -1,4 +1,5 @@
-"""The whole relay, configured from contrib/postfix as a mail admin would.
+"""A relay for a test: the whole one from contrib/postfix, or Postfix with
+SMTP AUTH in front of the daemons a test starts.
 
 WholeRelay starts Redis, waypost-headers, waypost-dkim (an RSA-2048 and an
 Ed25519 key for example.com), waypost-policyd and a private Postfix whose
@@ -10,14 +11,22 @@ untested: the socket directory (waypost-policyd's unix socket is there
 too, in Postfix's group, as contrib/waypost.conf has it), the submission
 port, the certificate and SASL socket paths, the providers' next hop (the
 sink) and, where a test needs an outside client, mynetworks.
+
+AuthRelay is a private Postfix with SMTP AUTH (a private Dovecot's users)
+in front of the Waypost daemons a test gives it, and the client side of
+such a test: mail sent with swaks, logged in or not, an operator's
+redis-cli, a delivery whose signature python3-dkim checks.
 """
 import os
 import re
 import subprocess
+import uuid
 
 from . import dkim_keys, ports, tempdir
 from .postfix import PrivatePostfix
-from .waypost import DkimSetup, HeadersSetup, PolicySetup
+from .smtp_clients import swaks
+from .waypost import (DkimSetup, HeadersSetup, PolicySetup,
+                      postfix_milter_settings)
 
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
                                           "..", ".."))
@@ -189,3 +198,88 @@ class WholeRelay:
         self.dkim.stop()
         self.headers.stop()
         tempdir.remove_dir(self.directory)
+
+
+# Who AuthRelay.send() logs in as unless told otherwise: the user every
+# Dovecot of these tests has.
+USER = "alice@example.com"
+PASSWORD = "secret1"
+
+
+class AuthRelay:
+    """postfix_factory: conftest's fixture; users: a started Dovecot;
+    policy, headers, dkim: a PolicySetup (started), a HeadersSetup (started
+    by start()), a DkimSetup (started), or None. Postfix goes in front of
+    them with start(); stop() stops the daemons (the fixture stops
+    Postfix)."""
+
+    def __init__(self, postfix_factory, users, redis, sink, keys=None,
+                 policy=None, headers=None, dkim=None):
+        self.postfix_factory = postfix_factory
+        self.users = users
+        self.redis = redis
+        self.sink = sink
+        self.keys = keys
+        self.policy = policy
+        self.headers = headers
+        self.dkim = dkim
+        self.postfix = None
+
+    def start(self, headers="", postfix=None):
+        """waypost-headers, if the relay has it, with these [headers]
+        lines (127.0.0.1 internal, Redis the relay's); then Postfix with
+        SMTP AUTH, mynetworks 127.0.0.1/32, the milters in front (headers,
+        then dkim) and the main.cf settings of postfix."""
+        if self.headers:
+            self.headers.start(
+                "internal_networks = 127.0.0.1/32\n" + headers +
+                f"\n[redis]\naddress = {self.redis.address}\n")
+        milters = [m.milter for m in (self.headers, self.dkim) if m]
+        settings = postfix_milter_settings(", ".join(milters)) \
+            if milters else {}
+        settings.update(self.users.settings())
+        settings["mynetworks"] = "127.0.0.1/32"
+        settings.update(postfix or {})
+        self.postfix = self.postfix_factory(settings)
+        return self
+
+    def send(self, from_header=None, *, sender=USER, to="user@example.net",
+             user=USER, password=PASSWORD, client="127.0.0.2",
+             extra_headers=""):
+        """One message with swaks from client (127.0.0.2: outside
+        mynetworks), logged in as user unless user is None; its From is
+        from_header, or the envelope sender's address. (token, result)."""
+        token = "relay-" + uuid.uuid4().hex
+        if from_header is None:
+            from_header = ("MAILER-DAEMON@example.com" if sender == "<>"
+                           else sender)
+        data = (f"From: {from_header}\r\nTo: {to}\r\n"
+                f"Subject: {token}\r\n{extra_headers}"
+                f"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+                f"Message-ID: <{token}@example.com>\r\n\r\nbody {token}\r\n"
+                ).encode()
+        login = ("--auth", "PLAIN", "--auth-user", user, "--auth-password",
+                 password) if user else ()
+        result = swaks(self.postfix.port, data=data, sender=sender, to=to,
+                       extra=("--local-interface", client, *login))
+        return token, result
+
+    def delivered(self, token):
+        """The delivery of token, its one DKIM signature valid."""
+        delivery = self.sink.find(token.encode())
+        assert self.keys.verify(delivery.content) == [True]
+        return delivery
+
+    def redis_cli(self, *words):
+        """An operator's command, as the README writes it."""
+        host, port = self.redis.address.rsplit(":", 1)
+        result = subprocess.run(["redis-cli", "-h", host, "-p", port,
+                                 *words], capture_output=True, text=True,
+                                timeout=30)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def stop(self):
+        for daemon in (self.policy, self.headers, self.dkim):
+            if daemon:
+                daemon.stop()
