@@ -11,8 +11,9 @@
  *	message:
  *
  *	headers     the first begins the message; kept as received
- *	            (SMFIP_HDR_LEADSPC), within MESSAGE_HEADERS_MAX headers
- *	            and MESSAGE_HEADER_BYTES_MAX bytes.
+ *	            (milters/common/header_store.c), within
+ *	            MESSAGE_HEADERS_MAX headers and MESSAGE_HEADER_BYTES_MAX
+ *	            bytes.
  *	end of hdrs the client's address from {client_addr}, then decide
  *	            whether to sign: the client authenticated ({auth_authen}
  *	            or {auth_type} set, with sign_authenticated), or its
@@ -71,6 +72,7 @@
 #include "dkim_body_hash.h"
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
+#include "header_store.h"
 #include "log.h"
 #include "milter_client_facts.h"
 #include "milter_drain.h"
@@ -88,11 +90,7 @@ enum refusal {
 struct message {
 	struct runtime *runtime;
 	char queue_id[MILTER_QUEUE_ID_MAX];
-	struct header_field *headers;
-	size_t header_count, header_capacity;
-	size_t header_bytes;
-	size_t from_count;
-	bool over_limit;
+	struct header_store headers;
 	struct author_address author;
 	struct signer signers[SIGNATURES_MAX];
 	size_t signer_count;
@@ -125,9 +123,7 @@ message_free(struct connection *connection)
 		return;
 	if (message->in_flight)
 		milter_drain_leave();
-	for (size_t i = 0; i < message->header_count; i++)
-		free(message->headers[i].name);
-	free(message->headers);
+	header_store_free(&message->headers);
 	if (message->hashing)
 		body_hash_free(&message->body);
 	runtime_release(message->runtime);
@@ -201,13 +197,18 @@ callback_connect(struct milter_context *context, void *state,
 
 /* A message begins with its first header (MAIL FROM is not sent), or
  * with the end of the headers if it has none. */
+static const struct header_limits header_limits = {
+    MESSAGE_HEADERS_MAX, MESSAGE_HEADER_BYTES_MAX};
+
 static struct message *
-message_begin(struct connection *connection)
+message_begin(struct milter_context *context, struct connection *connection)
 {
 	struct message *message;
 
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
+	header_store_init(&message->headers, &header_limits,
+	    milter_protocol(context) & SMFIP_HDR_LEADSPC);
 	message->in_flight = milter_drain_enter();
 	if (!message->in_flight)
 		message->refused = REFUSED_STOPPING;
@@ -241,54 +242,26 @@ callback_header(struct milter_context *context, void *state, const char *name,
 {
 	struct connection *connection = state;
 	struct message *message = connection->message;
-	size_t name_length, value_length;
-	struct header_field *header;
 
 	if (message == NULL)
-		message = message_begin(connection);
-	if (message->over_limit || message->refused != NOT_REFUSED)
-		return MILTER_CONTINUE;
-	name_length = strlen(name);
-	value_length = strlen(value);
-	if (message->header_count == MESSAGE_HEADERS_MAX ||
-	    message->header_bytes + name_length + value_length >
-	        MESSAGE_HEADER_BYTES_MAX) {
-		message->over_limit = true;
-		return MILTER_CONTINUE;
-	}
-	if (message->header_count == message->header_capacity) {
-		message->header_capacity = message->header_capacity
-		                               ? 2 * message->header_capacity
-		                               : 32;
-		message->headers = xreallocarray(message->headers,
-		    message->header_capacity, sizeof(*message->headers));
-	}
-	header = &message->headers[message->header_count++];
-	/* One allocation: "name\0" then the value. Without
-	 * SMFIP_HDR_LEADSPC the MTA dropped the space after the colon:
-	 * put back the one space it almost always is. */
-	header->name = xmalloc(name_length + value_length + 3);
-	memcpy(header->name, name, name_length + 1);
-	header->value = header->name + name_length + 1;
-	if (milter_protocol(context) & SMFIP_HDR_LEADSPC)
-		memcpy(header->value, value, value_length + 1);
-	else {
-		header->value[0] = ' ';
-		memcpy(header->value + 1, value, value_length + 1);
-	}
-	message->header_bytes += name_length + value_length;
-	if (strcasecmp(name, "From") == 0)
-		message->from_count++;
+		message = message_begin(context, connection);
+	if (message->refused == NOT_REFUSED)
+		header_store_receive(&message->headers, name, value);
 	return MILTER_CONTINUE;
 }
 
+/* The first From header, and how many there are. */
 static const struct header_field *
-find_from(const struct message *message)
+find_from(const struct header_store *headers, size_t *count)
 {
-	for (size_t i = 0; i < message->header_count; i++)
-		if (strcasecmp(message->headers[i].name, "From") == 0)
-			return &message->headers[i];
-	return NULL;
+	const struct header_field *first = NULL;
+
+	*count = 0;
+	for (size_t i = 0; i < headers->count; i++)
+		if (strcasecmp(headers->fields[i].name, "From") == 0 &&
+		    (*count)++ == 0)
+			first = &headers->fields[i];
+	return first;
 }
 
 static enum milter_status
@@ -299,9 +272,10 @@ callback_eoh(struct milter_context *context, void *state)
 	const struct header_field *from;
 	const char *why_not;
 	char reason[128];
+	size_t from_count;
 
 	if (message == NULL)
-		message = message_begin(connection);
+		message = message_begin(context, connection);
 	if (message->refused == REFUSED_STOPPING)
 		milter_set_reply(context, "451", "4.3.2",
 		    "DKIM signer shutting down, try again later");
@@ -322,16 +296,17 @@ callback_eoh(struct milter_context *context, void *state)
 		message_free(connection);
 		return MILTER_ACCEPT;
 	}
-	if (message->over_limit) {
+	if (message->headers.over_limit) {
 		snprintf(reason, sizeof(reason),
-		    "more than %d headers or %d bytes of headers",
-		    MESSAGE_HEADERS_MAX, MESSAGE_HEADER_BYTES_MAX);
+		    "more than %zu headers or %zu bytes of headers",
+		    message->headers.limits.count_max,
+		    message->headers.limits.bytes_max);
 		return cannot_sign(context, connection, reason);
 	}
-	from = find_from(message);
-	if (from == NULL || message->from_count != 1) {
+	from = find_from(&message->headers, &from_count);
+	if (from_count != 1) {
 		snprintf(reason, sizeof(reason), "%s From header",
-		    message->from_count == 0 ? "no" : "more than one");
+		    from_count == 0 ? "no" : "more than one");
 		return cannot_sign(context, connection, reason);
 	}
 	if (!author_address_parse(from->value, &message->author))
@@ -402,7 +377,7 @@ callback_eom(struct milter_context *context, void *state)
 		    message->runtime->ttl_seconds
 		        ? now + message->runtime->ttl_seconds
 		        : 0,
-		    message->headers, message->header_count,
+		    message->headers.fields, message->headers.count,
 		    &message->runtime->policy};
 
 		if (!signature_make(

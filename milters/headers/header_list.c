@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "header_list.h"
  *
- *	bool header_list_receive(list, name, value)
+ *	void header_list_init(list, received)
  *	void header_list_insert(list, name, value)
  *	void header_list_change(list, at, value)
  *	void header_list_delete(list, at)
@@ -12,11 +12,12 @@
  *	void header_list_render(list, out)
  * DESCRIPTION
  *	The rules of waypost-headers read and edit this list, never the
- *	MTA: each received header keeps its original value, and an edit
- *	only marks it (deleted, or a new value). Headers a rule adds are
- *	kept after the received ones. header_list_receive() refuses a
- *	header beyond HEADER_LIST_COUNT_MAX or HEADER_LIST_BYTES_MAX and
- *	marks the list over_limit.
+ *	MTA. header_list_init() makes it over the headers a message's
+ *	store received (milters/common/header_store.c, within
+ *	header_list_limits), which it never changes: each received header
+ *	keeps its original value there, and an edit only marks it (deleted,
+ *	or a new value). Headers a rule adds are kept after the received
+ *	ones. The store must outlive the list.
  *
  *	header_list_send_operations() turns the plan into milter requests,
  *	passed to send() one by one until it returns false, in the
@@ -42,21 +43,35 @@
 #include "header_list.h"
 #include "xmalloc.h"
 
+const struct header_limits header_list_limits = {
+    HEADER_LIST_COUNT_MAX, HEADER_LIST_BYTES_MAX};
+
+/* Room for the received headers and a few a rule adds. */
+#define INSERTED_ROOM 8
+
 void
-header_list_init(struct header_list *list)
+header_list_init(struct header_list *list, const struct header_store *received)
 {
 	memset(list, 0, sizeof(*list));
+	list->capacity = received->count + INSERTED_ROOM;
+	list->items = xcalloc(list->capacity, sizeof(*list->items));
+	for (size_t i = 0; i < received->count; i++) {
+		list->items[i].name = received->fields[i].name;
+		list->items[i].value = received->fields[i].value;
+	}
+	list->count = list->received = received->count;
 }
 
 void
 header_list_free(struct header_list *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
-		free(list->items[i].name);
+		if (list->items[i].inserted)
+			free(list->items[i].name);
 		free(list->items[i].new_value);
 	}
 	free(list->items);
-	header_list_init(list);
+	memset(list, 0, sizeof(*list));
 }
 
 static size_t
@@ -79,8 +94,9 @@ header_list_is(const struct header *header, const char *name)
 	       strncasecmp(header->name, name, length) == 0;
 }
 
-static struct header *
-append(struct header_list *list, const char *name, const char *value)
+void
+header_list_insert(
+    struct header_list *list, const char *name, const char *value)
 {
 	size_t name_size = strlen(name) + 1, value_size = strlen(value) + 1;
 	struct header *header;
@@ -96,31 +112,7 @@ append(struct header_list *list, const char *name, const char *value)
 	memcpy(header->name, name, name_size);
 	header->value = header->name + name_size;
 	memcpy(header->value, value, value_size);
-	return header;
-}
-
-bool
-header_list_receive(
-    struct header_list *list, const char *name, const char *value)
-{
-	size_t bytes = strlen(name) + strlen(value);
-
-	if (list->over_limit || list->received == HEADER_LIST_COUNT_MAX ||
-	    bytes > HEADER_LIST_BYTES_MAX - list->bytes) {
-		list->over_limit = true;
-		return false;
-	}
-	list->bytes += bytes;
-	append(list, name, value);
-	list->received++;
-	return true;
-}
-
-void
-header_list_insert(
-    struct header_list *list, const char *name, const char *value)
-{
-	append(list, name, value)->inserted = true;
+	header->inserted = true;
 }
 
 void

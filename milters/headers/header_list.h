@@ -8,15 +8,16 @@
 #include <stddef.h>
 
 #include "buffer.h"
+#include "header_store.h"
 
-/* Bounds on what one message's headers may hold; beyond them the
- * message gets on_oversize, unchanged. */
+/* Bounds on what one message's headers may hold (its header_store);
+ * beyond them the message gets on_oversize, unchanged. */
 #define HEADER_LIST_COUNT_MAX 1000
 #define HEADER_LIST_BYTES_MAX (512 * 1024)
 
 struct header {
-	char *name;      /* as received: one allocation with the value */
-	char *value;     /* leading space and folds kept (SMFIP_HDR_LEADSPC) */
+	char *name;      /* received: the store's; inserted: one allocation */
+	char *value;     /* leading space and folds kept */
 	char *new_value; /* planned replacement, or NULL */
 	bool deleted;
 	bool inserted; /* ours: added by a rule */
@@ -26,8 +27,6 @@ struct header_list {
 	struct header *items;
 	size_t count, capacity;
 	size_t received; /* the first received ones; then the inserted */
-	size_t bytes;
-	bool over_limit;
 };
 
 /* One edit as the milter protocol expresses it. */
@@ -49,10 +48,11 @@ struct header_operation {
  * Received header first (measured with Postfix 3.7). */
 #define HEADER_INSERT_INDEX 1
 
-void header_list_init(struct header_list *list);
+extern const struct header_limits header_list_limits;
+
+void header_list_init(
+    struct header_list *list, const struct header_store *received);
 void header_list_free(struct header_list *list);
-bool header_list_receive(
-    struct header_list *list, const char *name, const char *value);
 void header_list_insert(
     struct header_list *list, const char *name, const char *value);
 void header_list_change(struct header_list *list, size_t at, const char *value);

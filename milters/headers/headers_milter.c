@@ -14,9 +14,10 @@
  *	            local submission, or authenticated), its SMTP AUTH name
  *	            ({auth_authen}, for rule 2's sender identities) and
  *	            whether it asked for SMTPUTF8; take the current runtime.
- *	headers     kept as received (SMFIP_HDR_LEADSPC: byte-exact), within
+ *	headers     kept as received (milters/common/header_store.c), within
  *	            HEADER_LIST_COUNT_MAX and HEADER_LIST_BYTES_MAX.
- *	end of msg  run the rules (normalize.c), then either refuse the
+ *	end of msg  run the rules (normalize.c) over the edits planned on
+ *	            them (header_list.c), then either refuse the
  *	            message (550 and the rule's text) or send its edits,
  *	            which the milter protocol allows only here, and log one
  *	            line with the queue ID naming every change. With
@@ -41,6 +42,7 @@
 #include <libmilter/mfdef.h>
 
 #include "header_list.h"
+#include "header_store.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
 #include "log.h"
@@ -54,7 +56,7 @@
 
 struct message {
 	struct headers_runtime *runtime;
-	struct header_list headers;
+	struct header_store headers;
 	bool trusted_client;
 	bool smtputf8;
 	bool refused_stopping;
@@ -82,7 +84,7 @@ message_free(struct connection *connection)
 		return;
 	if (message->in_flight)
 		milter_drain_leave();
-	header_list_free(&message->headers);
+	header_store_free(&message->headers);
 	headers_runtime_release(message->runtime);
 	free(message);
 	connection->message = NULL;
@@ -126,7 +128,8 @@ callback_mail(
 
 	message_free(connection);
 	message = connection->message = xcalloc(1, sizeof(*message));
-	header_list_init(&message->headers);
+	header_store_init(&message->headers, &header_list_limits,
+	    milter_protocol(context) & SMFIP_HDR_LEADSPC);
 	message->in_flight = milter_drain_enter();
 	message->runtime = headers_runtime_acquire();
 	if (!message->in_flight || message->runtime == NULL) {
@@ -155,7 +158,7 @@ callback_header(struct milter_context *context, void *state, const char *name,
 
 	(void)context;
 	if (message != NULL && !message->refused_stopping)
-		header_list_receive(&message->headers, name, value);
+		header_store_receive(&message->headers, name, value);
 	return MILTER_CONTINUE;
 }
 
@@ -168,8 +171,9 @@ oversize(struct milter_context *context, struct connection *connection)
 	    !message->runtime->config->report_only;
 
 	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
-	    "more than %d headers or %d bytes of headers: %s",
-	    HEADER_LIST_COUNT_MAX, HEADER_LIST_BYTES_MAX,
+	    "more than %zu headers or %zu bytes of headers: %s",
+	    message->headers.limits.count_max,
+	    message->headers.limits.bytes_max,
 	    reject ? "rejected (on_oversize = reject)"
 	           : "passed unchanged (on_oversize = accept)");
 	message_free(connection);
@@ -214,6 +218,7 @@ callback_eom(struct milter_context *context, void *state)
 {
 	struct connection *connection = state;
 	struct message *message = connection->message;
+	struct header_list headers;
 	struct rule_context rules;
 	enum milter_status status = MILTER_ACCEPT;
 
@@ -227,8 +232,8 @@ callback_eom(struct milter_context *context, void *state)
 	}
 	if (message->headers.over_limit)
 		return oversize(context, connection);
-	normalize_context_init(
-	    &rules, message->runtime->config, &message->headers);
+	header_list_init(&headers, &message->headers);
+	normalize_context_init(&rules, message->runtime->config, &headers);
 	rules.trusted_client = message->trusted_client;
 	rules.smtputf8 = message->smtputf8;
 	rules.user = message->user[0] ? message->user : NULL;
@@ -244,8 +249,7 @@ callback_eom(struct milter_context *context, void *state)
 	else if (message->runtime->config->report_only)
 		log_event(LOG_LEVEL_INFO, rules.queue_id,
 		    "report only: would have %s", rules.changes.data);
-	else if (header_list_send_operations(
-	             &message->headers, send_edit, context))
+	else if (header_list_send_operations(&headers, send_edit, context))
 		log_event(LOG_LEVEL_INFO, rules.queue_id, "normalized: %s",
 		    rules.changes.data);
 	else {
@@ -256,6 +260,7 @@ callback_eom(struct milter_context *context, void *state)
 		status = MILTER_TEMPFAIL;
 	}
 	normalize_context_free(&rules);
+	header_list_free(&headers);
 	message_free(connection);
 	return status;
 }

@@ -17,11 +17,12 @@
 #include "config_file.h"
 #include "fuzz.h"
 #include "header_list.h"
+#include "header_store.h"
 #include "headers_config.h"
 #include "normalize.h"
 
 static void
-parse_block(const char *block, struct header_list *list)
+parse_block(const char *block, struct header_store *store)
 {
 	struct buffer name = {0}, value = {0};
 	const char *line = block, *next;
@@ -37,8 +38,8 @@ parse_block(const char *block, struct header_list *list)
 			continue;
 		}
 		if (name.length > 0)
-			header_list_receive(
-			    list, name.data, value.data ? value.data : "");
+			header_store_receive(
+			    store, name.data, value.data ? value.data : "");
 		buffer_reset(&name);
 		buffer_reset(&value);
 		colon = memchr(line, ':', (size_t)(next - line));
@@ -50,8 +51,8 @@ parse_block(const char *block, struct header_list *list)
 			value.data[--value.length] = '\0';
 	}
 	if (name.length > 0)
-		header_list_receive(
-		    list, name.data, value.data ? value.data : "");
+		header_store_receive(
+		    store, name.data, value.data ? value.data : "");
 	buffer_free(&name);
 	buffer_free(&value);
 }
@@ -79,6 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config_errors errors = {0};
 	const char *text;
 	struct headers_config *config;
+	struct header_store store;
 	struct header_list list;
 	struct rule_context context;
 	struct buffer block = {0}, rendered = {0};
@@ -92,18 +94,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	buffer_append(&block, data + 1, size - 1);
 	buffer_append_text(&block, "");
-	header_list_init(&list);
-	parse_block(block.data, &list);
+	header_store_init(&store, &header_list_limits, true);
+	parse_block(block.data, &store);
+	header_list_init(&list, &store);
 	normalize_context_init(&context, &config->headers, &list);
 	context.trusted_client = data[0] & 1;
 	context.smtputf8 = data[0] & 2;
 	context.queue_id = "4QabcD1xyz";
-	if (normalize(&context) == RULE_PASS && !list.over_limit) {
+	if (normalize(&context) == RULE_PASS && !store.over_limit) {
 		header_list_render(&list, &rendered);
 		check_lines(rendered.data);
 	}
 	normalize_context_free(&context);
 	header_list_free(&list);
+	header_store_free(&store);
 	buffer_free(&block);
 	buffer_free(&rendered);
 	config_free(&headers_schema, config);

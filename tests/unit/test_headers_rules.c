@@ -25,6 +25,7 @@
 #include "buffer.h"
 #include "config_file.h"
 #include "header_list.h"
+#include "header_store.h"
 #include "headers_config.h"
 #include "identity_sources.h"
 #include "normalize.h"
@@ -41,9 +42,9 @@ struct outcome {
 
 enum { TRUSTED = 1, SMTPUTF8 = 2 };
 
-/* "Name: value\n\tfold\n..." into the list, as the MTA sends it. */
+/* "Name: value\n\tfold\n..." into the store, as the MTA sends it. */
 static void
-parse_block(const char *block, struct header_list *list)
+parse_block(const char *block, struct header_store *store)
 {
 	char *copy = strdup(block), *line = copy, *next;
 	struct buffer value = {0};
@@ -59,7 +60,7 @@ parse_block(const char *block, struct header_list *list)
 			continue;
 		}
 		if (name != NULL)
-			header_list_receive(list, name, value.data);
+			header_store_receive(store, name, value.data);
 		buffer_reset(&value);
 		buffer_append_text(&value, "");
 		name = line;
@@ -69,7 +70,7 @@ parse_block(const char *block, struct header_list *list)
 		        (next[-1] == '\n'));
 	}
 	if (name != NULL)
-		header_list_receive(list, name, value.data);
+		header_store_receive(store, name, value.data);
 	buffer_free(&value);
 	free(copy);
 }
@@ -163,6 +164,7 @@ run_as(const char *settings, const char *block, int flags, const char *user)
 	struct config_errors errors = {0};
 	char text[2048];
 	struct headers_config *config;
+	struct header_store store;
 	struct header_list list;
 	struct rule_context context;
 	struct buffer rendered = {0};
@@ -179,8 +181,9 @@ run_as(const char *settings, const char *block, int flags, const char *user)
 		fail_msg("config: %s", errors.text[0]);
 	if (!identity_sources_open(&identities, config, &errors))
 		fail_msg("identities: %s", errors.text[0]);
-	header_list_init(&list);
-	parse_block(block, &list);
+	header_store_init(&store, &header_list_limits, true);
+	parse_block(block, &store);
+	header_list_init(&list, &store);
 	normalize_context_init(&context, &config->headers, &list);
 	context.arrival = ARRIVAL;
 	context.trusted_client = flags & TRUSTED;
@@ -203,6 +206,7 @@ run_as(const char *settings, const char *block, int flags, const char *user)
 	buffer_free(&rendered);
 	normalize_context_free(&context);
 	header_list_free(&list);
+	header_store_free(&store);
 	identity_sources_close(&identities);
 	config_free(&headers_schema, config);
 	return outcome;
@@ -825,24 +829,25 @@ test_rule10_syntax(void **state)
 	assert_refused(&outcome, "has characters RFC 5322 does not allow");
 }
 
+/* waypost-headers' bounds, as its store applies them. */
 static void
 test_list_bounds(void **state)
 {
-	struct header_list list;
+	struct header_store store;
 	char *big = malloc(HEADER_LIST_BYTES_MAX + 2);
 
 	(void)state;
-	header_list_init(&list);
+	header_store_init(&store, &header_list_limits, true);
 	for (size_t i = 0; i < HEADER_LIST_COUNT_MAX; i++)
-		assert_true(header_list_receive(&list, "X-N", " 1"));
-	assert_false(header_list_receive(&list, "X-N", " 1"));
-	assert_true(list.over_limit);
-	header_list_free(&list);
+		assert_true(header_store_receive(&store, "X-N", " 1"));
+	assert_false(header_store_receive(&store, "X-N", " 1"));
+	assert_true(store.over_limit);
+	header_store_free(&store);
 	memset(big, 'a', HEADER_LIST_BYTES_MAX + 1);
 	big[HEADER_LIST_BYTES_MAX + 1] = '\0';
-	assert_false(header_list_receive(&list, "X-Big", big));
-	assert_true(list.over_limit);
-	header_list_free(&list);
+	assert_false(header_store_receive(&store, "X-Big", big));
+	assert_true(store.over_limit);
+	header_store_free(&store);
 	free(big);
 }
 
