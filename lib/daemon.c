@@ -6,12 +6,16 @@
  *
  *	int daemon_main(program, argc, argv)
  *	bool daemon_reload(daemon, &previous)
+ *	bool daemon_rebuild(daemon)
+ *	struct swap_item *daemon_runtime_acquire(void)
+ *	void daemon_runtime_release(runtime)
  * DESCRIPTION
  *	A daemon's main() is one call: daemon_main() with a description of
  *	the program (daemon.h). It gives every daemon the same command line
  *	(daemon_options.c) and the same start-up, in this order:
  *
- *	1. load the configuration; with -n print it and exit 0 or 1;
+ *	1. load the configuration and build its runtime; with -n print it
+ *	   and exit 0 or 1;
  *	2. refuse to run as root without a user to switch to;
  *	3. bind the socket (unix: with socket_mode and socket_group);
  *	4. detach, unless -f (then log to stderr, for systemd);
@@ -23,13 +27,32 @@
  *	8. call the program's run(), which owns the main loop, and clean
  *	   up (pidfile, unix socket) when it returns.
  *
- *	daemon_reload() is what SIGHUP does: load the file again; keep the
- *	running configuration when the new one has errors (each logged);
- *	otherwise make the new one current, apply the [log] settings, and
- *	hand back the previous one for the caller to free once no work in
- *	flight uses it. Socket, user and pidfile cannot change without a
- *	restart (the socket is bound and root is gone): a change is logged
- *	as a warning.
+ *	The runtime: a program that has work in flight across a reload
+ *	(messages, policy requests) says how a configuration makes what
+ *	that work reads (its build(), daemon.h): keys, rules, identity
+ *	files, and pointers into the configuration itself. It is built
+ *	once per load, its errors are the load's, and it is made current
+ *	with the configuration: at start, as soon as it loads, and at each
+ *	reload. Work takes it with daemon_runtime_acquire()
+ *	when it starts and gives it back with daemon_runtime_release()
+ *	when it ends. The configuration a reload replaces is freed when
+ *	the last runtime built from it ends, which lib/swap_slot.c
+ *	guarantees; at exit the last one goes the same way. One daemon
+ *	per process, so one runtime.
+ *
+ *	daemon_reload() is what SIGHUP does: load the file again and build
+ *	its runtime; keep the running configuration and runtime when
+ *	either has errors (each logged); otherwise make both current,
+ *	apply the [log] settings, and log "reloaded". A program without a
+ *	runtime gets the previous configuration back in previous, for it to
+ *	free once no work in flight uses it; for one with a runtime,
+ *	previous may be NULL. Socket, user and pidfile cannot change
+ *	without a restart (the socket is bound and root is gone): a change
+ *	is logged as a warning.
+ *
+ *	daemon_rebuild() builds the runtime again from the running
+ *	configuration and makes it current (a key file changed); with
+ *	errors (logged) the running one stays.
  * SECURITY
  *	Privileges are dropped before run(); run() reads peer input.
  */
@@ -52,7 +75,9 @@
 #include "log.h"
 #include "pidfile.h"
 #include "privileges.h"
+#include "swap_slot.h"
 #include "text_copy.h"
+#include "xmalloc.h"
 
 #ifndef WAYPOST_CONFIG_FILE
 #define WAYPOST_CONFIG_FILE "/etc/waypost/waypost.conf"
@@ -65,6 +90,16 @@ struct daemon {
 	int listen_fd;
 	int log_destinations;
 	bool remove_socket;
+};
+
+/* The runtime of the one daemon a process runs. */
+static struct swap_slot runtime_slot = SWAP_SLOT_INITIALIZER;
+
+/* A configuration that runtimes read, freed after the last of them. */
+struct retired_config {
+	struct swap_item item;
+	const struct config_schema *schema;
+	void *config;
 };
 
 const void *
@@ -135,22 +170,11 @@ check_environment(const struct daemon *daemon, const void *config,
 	return errors->count + errors->dropped == before;
 }
 
-/* Load and check the file; report every error through report(). */
-static void *
-load_config(const struct daemon *daemon, void (*report)(const char *))
+static void
+report_errors(const struct config_errors *errors, void (*report)(const char *))
 {
-	struct config_errors *errors = calloc(1, sizeof(*errors));
-	void *config;
 	char more[64];
 
-	if (errors == NULL)
-		log_fatal("out of memory loading the configuration");
-	config = config_load_file(
-	    daemon->program->schema, daemon->options.config_path, errors);
-	if (config && !check_environment(daemon, config, errors)) {
-		config_free(daemon->program->schema, config);
-		config = NULL;
-	}
 	for (size_t i = 0; i < errors->count; i++)
 		report(errors->text[i]);
 	if (errors->dropped) {
@@ -158,8 +182,87 @@ load_config(const struct daemon *daemon, void (*report)(const char *))
 		    errors->dropped);
 		report(more);
 	}
+}
+
+/* The checks beyond the file, then the runtime if the program has one. */
+static bool
+check_and_build(const struct daemon *daemon, const void *config,
+    struct config_errors *errors, struct swap_item **runtime)
+{
+	if (!check_environment(daemon, config, errors))
+		return false;
+	if (daemon->program->build == NULL)
+		return true;
+	*runtime = daemon->program->build(config, errors);
+	return *runtime != NULL;
+}
+
+/* Load and check the file, and build its runtime; report every error
+ * through report(). */
+static void *
+load_config(const struct daemon *daemon, void (*report)(const char *),
+    struct swap_item **runtime)
+{
+	struct config_errors *errors = xcalloc(1, sizeof(*errors));
+	const struct daemon_program *program = daemon->program;
+	void *config;
+
+	*runtime = NULL;
+	config = config_load_file(
+	    program->schema, daemon->options.config_path, errors);
+	if (config && !check_and_build(daemon, config, errors, runtime)) {
+		config_free(program->schema, config);
+		config = NULL;
+	}
+	report_errors(errors, report);
 	free(errors);
 	return config;
+}
+
+static void
+retired_config_destroy(struct swap_item *item)
+{
+	struct retired_config *retired = (struct retired_config *)item;
+
+	config_free(retired->schema, retired->config);
+	free(retired);
+}
+
+static struct swap_item *
+retire(const struct daemon *daemon, void *config)
+{
+	struct retired_config *retired;
+
+	if (config == NULL)
+		return NULL;
+	retired = xcalloc(1, sizeof(*retired));
+	swap_item_init(&retired->item, retired_config_destroy);
+	retired->schema = daemon->program->schema;
+	retired->config = config;
+	return &retired->item;
+}
+
+/* Make runtime current; previous, the configuration it replaces, goes
+ * when the last runtime built from it ends. */
+static void
+install(const struct daemon *daemon, struct swap_item *runtime, void *previous)
+{
+	swap_slot_install(&runtime_slot, runtime, retire(daemon, previous));
+	/* Only this thread installs: runtime stays current meanwhile. */
+	if (daemon->program->installed != NULL)
+		daemon->program->installed(runtime);
+}
+
+struct swap_item *
+daemon_runtime_acquire(void)
+{
+	return swap_slot_acquire(&runtime_slot);
+}
+
+void
+daemon_runtime_release(struct swap_item *runtime)
+{
+	swap_item_release(runtime);
 }
 
 static void
@@ -178,10 +281,12 @@ report_to_stderr(const char *text)
 static int
 check_only(struct daemon *daemon)
 {
+	struct swap_item *runtime;
 	void *config;
 
 	log_open(daemon->program->name, LOG_TO_STDERR, 0);
-	config = load_config(daemon, report_to_stderr);
+	config = load_config(daemon, report_to_stderr, &runtime);
+	swap_item_release(runtime);
 	if (config == NULL) {
 		fprintf(stderr, "%s: %s: configuration is not valid\n",
 		    daemon->program->name, daemon->options.config_path);
@@ -235,9 +340,12 @@ warn_restart_needed(const struct daemon_settings *old,
 bool
 daemon_reload(struct daemon *daemon, void **previous)
 {
-	void *fresh = load_config(daemon, report_to_log);
+	struct swap_item *runtime;
+	void *fresh = load_config(daemon, report_to_log, &runtime);
+	void *replaced;
 
-	*previous = NULL;
+	if (previous != NULL)
+		*previous = NULL;
 	if (fresh == NULL) {
 		log_error("reload of %s failed: keeping the running "
 		          "configuration",
@@ -246,10 +354,29 @@ daemon_reload(struct daemon *daemon, void **previous)
 	}
 	warn_restart_needed(daemon_settings(daemon),
 	    settings_of(daemon->program, fresh), daemon->program->section);
-	*previous = daemon->config;
+	replaced = daemon->config;
 	daemon->config = fresh;
 	apply_log_settings(daemon);
+	if (daemon->program->build != NULL)
+		install(daemon, runtime, replaced);
+	else
+		*previous = replaced;
 	log_info("reloaded %s", daemon->options.config_path);
+	return true;
+}
+
+bool
+daemon_rebuild(struct daemon *daemon)
+{
+	struct config_errors *errors = xcalloc(1, sizeof(*errors));
+	struct swap_item *runtime;
+
+	runtime = daemon->program->build(daemon->config, errors);
+	report_errors(errors, report_to_log);
+	free(errors);
+	if (runtime == NULL)
+		return false;
+	install(daemon, runtime, NULL);
 	return true;
 }
 
@@ -391,6 +518,7 @@ int
 daemon_main(const struct daemon_program *program, int argc, char **argv)
 {
 	struct daemon daemon;
+	struct swap_item *runtime;
 	char error[1024], socket_text[SOCKET_SPEC_TEXT_MAX];
 	int status = 1;
 
@@ -419,13 +547,15 @@ daemon_main(const struct daemon_program *program, int argc, char **argv)
 	log_open(program->name, daemon.log_destinations, 0);
 	if (daemon.options.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
-	daemon.config = load_config(&daemon, report_to_log);
+	daemon.config = load_config(&daemon, report_to_log, &runtime);
 	if (daemon.config == NULL) {
 		log_error("%s: configuration is not valid; not starting",
 		    daemon.options.config_path);
 		return 1;
 	}
 	apply_log_settings(&daemon);
+	if (runtime != NULL)
+		install(&daemon, runtime, NULL);
 	if (!start(&daemon, error, sizeof(error))) {
 		log_error("cannot start: %s", error);
 	} else {
@@ -437,6 +567,10 @@ daemon_main(const struct daemon_program *program, int argc, char **argv)
 		log_info("stopped");
 	}
 	stop(&daemon);
-	config_free(program->schema, daemon.config);
+	if (program->build != NULL)
+		swap_slot_install(
+		    &runtime_slot, NULL, retire(&daemon, daemon.config));
+	else
+		config_free(program->schema, daemon.config);
 	return status;
 }

@@ -9,6 +9,7 @@
 
 #include "config_common.h"
 #include "config_file.h"
+#include "swap_slot.h"
 
 struct daemon;
 
@@ -21,6 +22,16 @@ struct daemon_program {
 	/* Optional: checks beyond the file for -n and start-up (key files
 	 * readable, Redis reachable...); add errors and return false. */
 	bool (*check)(const void *config, struct config_errors *errors);
+	/* Optional: the runtime a configuration makes, what the work reads
+	 * (keys, rules, identity files), built once per load, after check:
+	 * for -n (then released), at start and at each reload, which make
+	 * it current (daemon_runtime_acquire()). NULL, with the reasons in
+	 * errors, refuses the load. See lib/swap_slot.c. */
+	struct swap_item *(*build)(
+	    const void *config, struct config_errors *errors);
+	/* Optional: after a runtime was made current, a log line on what it
+	 * holds. */
+	void (*installed)(const struct swap_item *runtime);
 	/* Optional: bind the socket the program's own way (libmilter binds
 	 * its own); lib then sets a unix socket's mode and group. NULL: lib
 	 * binds it and daemon_listen_fd() returns it. */
@@ -39,6 +50,9 @@ const void *daemon_config(const struct daemon *daemon);
 const struct daemon_settings *daemon_settings(const struct daemon *daemon);
 int daemon_listen_fd(const struct daemon *daemon);
 bool daemon_reload(struct daemon *daemon, void **previous);
+bool daemon_rebuild(struct daemon *daemon);
 void daemon_config_free(const struct daemon *daemon, void *config);
+struct swap_item *daemon_runtime_acquire(void);
+void daemon_runtime_release(struct swap_item *runtime);
 
 #endif

@@ -1,20 +1,23 @@
 /*
- * swap_slot.h - a value threads share and a reload replaces whole
+ * swap_slot.h - what work reads, replaced whole by a reload
  */
 #ifndef WAYPOST_SWAP_SLOT_H
 #define WAYPOST_SWAP_SLOT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 /* The first member of what a slot holds. */
 struct swap_item {
-	int references; /* guarded by the slot's lock */
+	atomic_int references;
 	void (*destroy)(struct swap_item *item);
+	struct swap_item *successor; /* installed over this one: held */
+	struct swap_item *retired;   /* released just after this one ends */
 };
 
 struct swap_slot {
 	pthread_mutex_t lock;
-	struct swap_item *current;
+	struct swap_item *current; /* under lock */
 };
 
 #define SWAP_SLOT_INITIALIZER                                                  \
@@ -22,8 +25,11 @@ struct swap_slot {
 		PTHREAD_MUTEX_INITIALIZER, NULL                                \
 	}
 
-void swap_slot_install(struct swap_slot *slot, struct swap_item *item);
+void swap_item_init(
+    struct swap_item *item, void (*destroy)(struct swap_item *item));
+void swap_item_release(struct swap_item *item);
+void swap_slot_install(
+    struct swap_slot *slot, struct swap_item *item, struct swap_item *retired);
 struct swap_item *swap_slot_acquire(struct swap_slot *slot);
-void swap_slot_release(struct swap_slot *slot, struct swap_item *item);
 
 #endif

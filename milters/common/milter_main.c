@@ -11,7 +11,8 @@
  *	run step is milter_main_run(): the milter server (milter_server.c)
  *	on the socket lib bound, and a main thread that owns the signals:
  *
- *	SIGHUP           the program's reload().
+ *	SIGHUP           daemon_reload(): the configuration and the
+ *	                 program's runtime, made current together.
  *	SIGTERM, SIGINT  new messages get a 4xx (the client retries),
  *	                 messages in flight get at most stop_timeout to
  *	                 finish (milter_drain.c), then the server writes
@@ -78,7 +79,7 @@ milter_main_run(struct daemon *daemon)
 		}
 		while ((number = daemon_signal_next()) != 0) {
 			if (number == SIGHUP) {
-				running->reload(daemon);
+				daemon_reload(daemon, NULL);
 				continue;
 			}
 			log_info("stopping on signal %d", number);

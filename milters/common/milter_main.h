@@ -11,8 +11,6 @@ struct milter_program {
 	const struct daemon_program *daemon; /* its run is milter_main_run */
 	const struct milter_filter *filter;
 	int workers; /* 0: one per CPU */
-	/* SIGHUP: load the configuration again and make it current. */
-	void (*reload)(struct daemon *daemon);
 	/* Optional: called about once a second (a key file changed...). */
 	void (*tick)(struct daemon *daemon);
 };

@@ -143,7 +143,8 @@ cannot_sign(struct milter_context *context, struct connection *connection,
     const char *reason)
 {
 	struct message *message = connection->message;
-	bool tempfail = message->runtime->on_error == DKIM_ON_ERROR_TEMPFAIL;
+	bool tempfail =
+	    message->runtime->config->on_error == DKIM_ON_ERROR_TEMPFAIL;
 
 	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 	    "not signed: %s; %s", reason,
@@ -222,14 +223,15 @@ message_begin(struct milter_context *context, struct connection *connection)
 static const char *
 not_signing(struct milter_context *context, struct connection *connection)
 {
-	const struct runtime *runtime = connection->message->runtime;
+	const struct dkim_section *config =
+	    connection->message->runtime->config;
 	bool authenticated = milter_client_authenticated(context);
 
 	milter_client_from_macro(context, &connection->address);
 	client_is(connection);
 	if (milter_client_internal(
-	        &connection->address, &runtime->internal_networks) ||
-	    (authenticated && runtime->sign_authenticated))
+	        &connection->address, &config->internal_networks) ||
+	    (authenticated && config->sign_authenticated))
 		return NULL;
 	return authenticated ? "authenticated, but sign_authenticated = no, "
 	                       "and not in internal_networks"

@@ -5,20 +5,21 @@
  *	#include "dkim_runtime.h"
  *
  *	struct runtime *runtime_build(config, errors)
- *	void runtime_install(runtime)
  *	struct runtime *runtime_acquire(void)
  *	void runtime_release(runtime)
  * DESCRIPTION
- *	A runtime is everything the milter threads need to sign, copied out
- *	of the configuration (so the configuration may be freed on reload)
- *	together with a loaded keyset. It never changes once built.
+ *	A runtime is everything the milter threads need to sign: the
+ *	[dkim] section it was built from, what is worked out of it once
+ *	(canonicalization, the headers to sign), and a loaded key set. It
+ *	never changes once built.
  *
- *	runtime_install() makes a runtime current; the one it replaces
- *	is freed when the last message holding it releases it. A message
- *	acquires the current runtime when it starts and keeps it to the
- *	end, so a reload (SIGHUP, or a changed key file) swaps the whole
- *	key set atomically and messages in flight finish with the keys
- *	they started with. The sharing itself is lib/swap_slot.c's.
+ *	runtime_build() is waypost-dkim's build() for lib/daemon.c, which
+ *	makes the runtime current at start, on SIGHUP and when a key file
+ *	changed. A message acquires the current runtime when it starts and
+ *	keeps it to the end, so a reload swaps the whole key set atomically
+ *	and messages in flight finish with the keys they started with; the
+ *	configuration it points into lives as long as it does
+ *	(lib/swap_slot.c).
  */
 #include "config.h"
 
@@ -28,11 +29,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "dkim_runtime.h"
 #include "log.h"
 #include "xmalloc.h"
-
-static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
 
 static void destroy(struct swap_item *item);
 
@@ -71,16 +71,9 @@ runtime_build(const struct dkim_section *config, struct config_errors *errors)
 	if (keyset == NULL)
 		return NULL;
 	runtime = xcalloc(1, sizeof(*runtime));
-	runtime->item.references = 1;
-	runtime->item.destroy = destroy;
+	swap_item_init(&runtime->item, destroy);
+	runtime->config = config;
 	runtime->keyset = keyset;
-	runtime->internal_networks.count = config->internal_networks.count;
-	runtime->internal_networks.networks =
-	    xcalloc(config->internal_networks.count + 1, sizeof(struct cidr));
-	memcpy(runtime->internal_networks.networks,
-	    config->internal_networks.networks,
-	    config->internal_networks.count * sizeof(struct cidr));
-	runtime->sign_authenticated = config->sign_authenticated;
 	runtime->header_canon =
 	    config->canonicalization <= DKIM_C_RELAXED_SIMPLE ? CANON_RELAXED
 	                                                      : CANON_SIMPLE;
@@ -93,7 +86,6 @@ runtime_build(const struct dkim_section *config, struct config_errors *errors)
 	header_policy_init(
 	    &runtime->policy, &config->sign_headers, &config->oversign_headers);
 	runtime->ttl_seconds = config->signature_ttl / 1000;
-	runtime->on_error = (enum dkim_on_error)config->on_error;
 	return runtime;
 }
 
@@ -103,32 +95,19 @@ destroy(struct swap_item *item)
 	struct runtime *runtime = (struct runtime *)item;
 
 	header_policy_free(&runtime->policy);
-	cidr_list_free(&runtime->internal_networks);
 	keyset_free(runtime->keyset);
 	free(runtime);
-}
-
-void
-runtime_install(struct runtime *runtime)
-{
-	swap_slot_install(&slot, runtime != NULL ? &runtime->item : NULL);
 }
 
 struct runtime *
 runtime_acquire(void)
 {
-	return (struct runtime *)swap_slot_acquire(&slot);
+	return (struct runtime *)daemon_runtime_acquire();
 }
 
 void
 runtime_release(struct runtime *runtime)
 {
 	if (runtime != NULL)
-		swap_slot_release(&slot, &runtime->item);
-}
-
-void
-runtime_shutdown(void)
-{
-	runtime_install(NULL);
+		daemon_runtime_release(&runtime->item);
 }

@@ -6,7 +6,6 @@
 
 #include <stdbool.h>
 
-#include "cidr.h"
 #include "config_file.h"
 #include "dkim_canon.h"
 #include "dkim_config.h"
@@ -15,15 +14,13 @@
 #include "swap_slot.h"
 
 struct runtime {
-	struct swap_item item; /* first: the slot holds this */
-	struct cidr_list internal_networks;
-	bool sign_authenticated;
+	struct swap_item item; /* first: lib/daemon.c's slot holds this */
+	const struct dkim_section *config; /* lives as long as this */
 	enum canon_mode header_canon;
 	enum canon_mode body_canon;
 	size_t line_limit; /* smtp_line_length_limit; 0: none */
 	struct header_policy policy;
 	long long ttl_seconds;
-	enum dkim_on_error on_error;
 	struct keyset *keyset;
 };
 
@@ -31,9 +28,7 @@ bool key_owner_for(const struct dkim_section *config, struct key_owner *owner,
     char *error, size_t error_size);
 struct runtime *runtime_build(
     const struct dkim_section *config, struct config_errors *errors);
-void runtime_install(struct runtime *runtime);
 struct runtime *runtime_acquire(void);
 void runtime_release(struct runtime *runtime);
-void runtime_shutdown(void);
 
 #endif

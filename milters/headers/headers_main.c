@@ -6,11 +6,11 @@
  * DESCRIPTION
  *	The program around the milter: the shared milter life cycle
  *	(milter_main.c) with the [headers] section as the rules'
- *	configuration, made current at start and on SIGHUP (a file with
- *	errors keeps the running one, logged). Messages in flight finish
- *	with the configuration they started with (headers_runtime.c). The
- *	file must load for -n, at start and at every reload: with
- *	from_ownership on, identities_file too.
+ *	configuration, whose runtime (headers_runtime.c, made current by
+ *	lib/daemon.c at start and on SIGHUP; a file with errors keeps the
+ *	running one, logged) messages in flight finish with. The file must
+ *	load for -n, at start and at every reload: with from_ownership on,
+ *	identities_file too.
  * CONFIGURATION PARAMETERS
  *	The [headers] section of waypost.conf(5); see waypost-headers(8).
  */
@@ -22,39 +22,7 @@
 #include "headers_config.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
-#include "identity_sources.h"
-#include "log.h"
 #include "milter_main.h"
-
-/* -n, start and reload: identities_file must load too. */
-static bool
-check(const void *config, struct config_errors *errors)
-{
-	struct identity_sources sources;
-
-	if (!identity_sources_open(&sources, config, errors))
-		return false;
-	identity_sources_close(&sources);
-	return true;
-}
-
-static bool
-prepare(struct daemon *daemon, char *error, size_t error_size)
-{
-	(void)error;
-	(void)error_size;
-	headers_runtime_install(daemon_config(daemon), NULL);
-	return true;
-}
-
-static void
-reload(struct daemon *daemon)
-{
-	void *previous;
-
-	if (daemon_reload(daemon, &previous))
-		headers_runtime_install(daemon_config(daemon), previous);
-}
 
 static const struct daemon_program program = {
     .name = "waypost-headers",
@@ -62,8 +30,7 @@ static const struct daemon_program program = {
     .schema = &headers_schema,
     .settings_offset = offsetof(struct headers_config, headers.daemon),
     .log_offset = offsetof(struct headers_config, log),
-    .check = check,
-    .prepare = prepare,
+    .build = headers_runtime_build,
     .run = milter_main_run,
 };
 
@@ -71,14 +38,10 @@ static const struct milter_program milter = {
     .daemon = &program,
     .filter = &headers_milter_filter,
     .workers = 0,
-    .reload = reload,
 };
 
 int
 main(int argc, char **argv)
 {
-	int status = milter_main(&milter, argc, argv);
-
-	headers_runtime_shutdown();
-	return status;
+	return milter_main(&milter, argc, argv);
 }

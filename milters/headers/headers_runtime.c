@@ -2,28 +2,26 @@
  * NAME
  *	headers_runtime - the configuration messages use, swapped whole
  * SYNOPSIS
- *	#include "headers_runtime.h"
+ *	#include "daemon.h"
+#include "headers_runtime.h"
  *
- *	void headers_runtime_install(config, previous)
+ *	struct swap_item *headers_runtime_build(config, errors)
  *	struct headers_runtime *headers_runtime_acquire(void)
  *	void headers_runtime_release(runtime)
- *	void headers_runtime_shutdown(void)
  * DESCRIPTION
- *	A message acquires the current runtime at MAIL FROM and releases
- *	it with its verdict, so a reload (SIGHUP) never changes the rules
- *	under a message. headers_runtime_install() makes config current;
- *	previous, the configuration the daemon just replaced, is handed to
- *	the runtime it replaces, and freed when the last message holding
- *	that runtime releases it. The daemon frees its current
- *	configuration itself at exit, after headers_runtime_shutdown().
+ *	headers_runtime_build() is waypost-headers' build() for
+ *	lib/daemon.c, which makes the runtime current at start and on
+ *	SIGHUP. A message acquires the current runtime at MAIL FROM and
+ *	releases it with its verdict, so a reload never changes the rules
+ *	under a message; the configuration the runtime points into lives as
+ *	long as it does (lib/swap_slot.c).
  *
  *	The host name fills in message_id_domain and authserv_id when the
  *	configuration leaves them unset. The runtime holds the identity
- *	sources of rule 2 (identities_file read at install, and the Redis
- *	connections), so a reload reads the file again and reconnects.
- *	The daemon checked the file before (headers_main.c); if it no
- *	longer loads, the error is logged and rule 2 cannot answer, which
- *	identities_unavailable decides.
+ *	sources of rule 2 (identities_file, read here, and the Redis
+ *	connections), so a reload reads the file again and reconnects; a
+ *	file that does not load refuses the configuration, at -n, at start
+ *	and at a reload (which keeps the running one).
  */
 #include "config.h"
 
@@ -31,12 +29,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "headers_runtime.h"
-#include "log.h"
 #include "text_copy.h"
 #include "xmalloc.h"
-
-static struct swap_slot slot = SWAP_SLOT_INITIALIZER;
 
 static void
 fill_in(char *out, const char *configured)
@@ -56,57 +52,35 @@ destroy(struct swap_item *item)
 	struct headers_runtime *runtime = (struct headers_runtime *)item;
 
 	identity_sources_close(&runtime->identities);
-	if (runtime->retired != NULL)
-		config_free(&headers_schema, runtime->retired);
 	free(runtime);
 }
 
-void
-headers_runtime_install(
-    const struct headers_config *config, struct headers_config *previous)
+struct swap_item *
+headers_runtime_build(const void *config_struct, struct config_errors *errors)
 {
-	struct headers_runtime *runtime = NULL, *old;
-	struct config_errors *errors;
+	const struct headers_config *config = config_struct;
+	struct headers_runtime *runtime = xcalloc(1, sizeof(*runtime));
 
-	if (config != NULL) {
-		runtime = xcalloc(1, sizeof(*runtime));
-		runtime->item.references = 1;
-		runtime->item.destroy = destroy;
-		runtime->config = &config->headers;
-		fill_in(runtime->message_id_domain,
-		    config->headers.message_id_domain);
-		fill_in(runtime->authserv_id, config->headers.authserv_id);
-		errors = xcalloc(1, sizeof(*errors));
-		if (!identity_sources_open(
-		        &runtime->identities, config, errors))
-			for (size_t i = 0; i < errors->count; i++)
-				log_error("%s", errors->text[i]);
-		free(errors);
+	if (!identity_sources_open(&runtime->identities, config, errors)) {
+		free(runtime);
+		return NULL;
 	}
-	/* Only this thread writes retired, and it holds a reference while
-	 * it does: the old runtime cannot be destroyed before. */
-	if ((old = headers_runtime_acquire()) != NULL) {
-		old->retired = previous;
-		headers_runtime_release(old);
-	}
-	swap_slot_install(&slot, runtime != NULL ? &runtime->item : NULL);
+	swap_item_init(&runtime->item, destroy);
+	runtime->config = &config->headers;
+	fill_in(runtime->message_id_domain, config->headers.message_id_domain);
+	fill_in(runtime->authserv_id, config->headers.authserv_id);
+	return &runtime->item;
 }
 
 struct headers_runtime *
 headers_runtime_acquire(void)
 {
-	return (struct headers_runtime *)swap_slot_acquire(&slot);
+	return (struct headers_runtime *)daemon_runtime_acquire();
 }
 
 void
 headers_runtime_release(struct headers_runtime *runtime)
 {
 	if (runtime != NULL)
-		swap_slot_release(&slot, &runtime->item);
-}
-
-void
-headers_runtime_shutdown(void)
-{
-	headers_runtime_install(NULL, NULL);
+		daemon_runtime_release(&runtime->item);
 }

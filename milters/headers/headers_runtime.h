@@ -4,6 +4,7 @@
 #ifndef WAYPOST_HEADERS_RUNTIME_H
 #define WAYPOST_HEADERS_RUNTIME_H
 
+#include "config_file.h"
 #include "headers_config.h"
 #include "identity_sources.h"
 #include "swap_slot.h"
@@ -11,18 +12,16 @@
 #define HEADERS_DOMAIN_MAX 255
 
 struct headers_runtime {
-	struct swap_item item; /* first: the slot holds this */
-	const struct headers_section *config;
-	struct headers_config *retired; /* freed with this runtime */
+	struct swap_item item; /* first: lib/daemon.c's slot holds this */
+	const struct headers_section *config; /* lives as long as this */
 	char message_id_domain[HEADERS_DOMAIN_MAX + 1];
 	char authserv_id[HEADERS_DOMAIN_MAX + 1];
 	struct identity_sources identities;
 };
 
-void headers_runtime_install(
-    const struct headers_config *config, struct headers_config *previous);
+struct swap_item *headers_runtime_build(
+    const void *config, struct config_errors *errors);
 struct headers_runtime *headers_runtime_acquire(void);
 void headers_runtime_release(struct headers_runtime *runtime);
-void headers_runtime_shutdown(void);
 
 #endif

@@ -321,6 +321,22 @@ def test_broken_reload_keeps_the_keys(dkim, relay, sink, keys):
     assert keys.verify(sink.find(token.encode()).content) == [True, True]
 
 
+def test_the_key_set_is_built_once_per_load(dkim, keys):
+    """Each load reads the keys once: the warning of a short key comes
+    once at start and once per reload, not once for the check and once
+    for the key set."""
+    short = keys.generate("short", "example.com", "rsa", bits=1024)
+    dkim.write_tables([dkim.key_line("short", short)],
+                      ["*@example.com short"])
+    warning = "key short has 1024 bits"
+    dkim.start()
+    dkim.daemon.wait_for_log("key set loaded: 1 keys")
+    assert dkim.daemon.read_log().count(warning) == 1
+    dkim.daemon.signal(signal.SIGHUP)
+    dkim.daemon.wait_for_log("key set loaded: 1 keys", count=2)
+    assert dkim.daemon.read_log().count(warning) == 2
+
+
 def test_check_reports_table_errors(dkim):
     dkim.write_tables(["rsa example.com:s1:/nonexistent/key.pem"],
                       ["*@example.com rsa", "*@example.org nokey"])
