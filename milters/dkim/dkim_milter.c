@@ -45,9 +45,10 @@
  *	engine sends it then), so Postfix still sends the body of mail this
  *	milter will not sign, and it is not read beyond the socket.
  *
- *	A message is counted in flight by milter_drain.c from its first
- *	header to its verdict; once a stop refuses new ones, they get 451
- *	4.3.2.
+ *	A message's life (milters/common/milter_message.c) runs from its
+ *	first header to its verdict: counted in flight by milter_drain.c
+ *	(once a stop refuses new ones, they get 451 4.3.2), holding the
+ *	runtime it began with (dkim_runtime.c), its queue ID and headers.
  * SECURITY
  *	Every byte of a header or body comes from the MTA's client: stored
  *	within bounds, logged escaped, never parsed beyond the From field.
@@ -58,7 +59,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -68,6 +68,7 @@
 #include <libmilter/mfdef.h>
 
 #include "buffer.h"
+#include "daemon.h"
 #include "dkim_address.h"
 #include "dkim_body_hash.h"
 #include "dkim_milter.h"
@@ -75,35 +76,17 @@
 #include "header_store.h"
 #include "log.h"
 #include "milter_client_facts.h"
-#include "milter_drain.h"
 #include "milter_engine.h"
+#include "milter_message.h"
 #include "text_copy.h"
-#include "xmalloc.h"
-
-/* Why a message gets 451 at the end of its headers, if it does. */
-enum refusal {
-	NOT_REFUSED,
-	REFUSED_STOPPING, /* 4.3.2: the daemon is stopping */
-	REFUSED_NO_KEYS,  /* 4.7.0: no key set loaded */
-};
 
 struct message {
-	struct runtime *runtime;
-	char queue_id[MILTER_QUEUE_ID_MAX];
-	struct header_store headers;
+	struct milter_message common; /* first: milter_message.c's part */
 	struct author_address author;
 	struct signer signers[SIGNATURES_MAX];
 	size_t signer_count;
 	struct body_hash body;
 	bool hashing;
-	enum refusal refused; /* decided at the first header */
-	bool in_flight;       /* counted by milter_drain.c */
-};
-
-struct connection {
-	struct milter_client_address address;
-	char client[INET6_ADDRSTRLEN];
-	struct message *message;
 };
 
 /* Steps not needed, and steps not answered: the MTA sends no connect,
@@ -115,42 +98,56 @@ struct connection {
 	    SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
 
 static void
-message_free(struct connection *connection)
+message_end(struct milter_message *common)
 {
-	struct message *message = connection->message;
+	struct message *message = (struct message *)common;
 
-	if (message == NULL)
-		return;
-	if (message->in_flight)
-		milter_drain_leave();
-	header_store_free(&message->headers);
 	if (message->hashing)
 		body_hash_free(&message->body);
-	runtime_release(message->runtime);
-	free(message);
-	connection->message = NULL;
+}
+
+static const struct header_limits header_limits = {
+    MESSAGE_HEADERS_MAX, MESSAGE_HEADER_BYTES_MAX};
+
+static const struct milter_message_kind message_kind = {
+    .size = sizeof(struct message),
+    .limits = &header_limits,
+    .acquire = daemon_runtime_acquire,
+    .end = message_end,
+};
+
+static struct message *
+message_of(const struct milter_connection *connection)
+{
+	return (struct message *)connection->message;
+}
+
+static const struct runtime *
+runtime_of(const struct message *message)
+{
+	return (const struct runtime *)message->common.runtime;
 }
 
 static const char *
 queue_id(struct milter_context *context, struct message *message)
 {
-	return milter_queue_id(context, message->queue_id);
+	return milter_message_queue_id(&message->common, context);
 }
 
 /* A message that should be signed and cannot be: on_error decides. */
 static enum milter_status
-cannot_sign(struct milter_context *context, struct connection *connection,
-    const char *reason)
+cannot_sign(struct milter_context *context,
+    struct milter_connection *connection, const char *reason)
 {
-	struct message *message = connection->message;
+	struct message *message = message_of(connection);
 	bool tempfail =
-	    message->runtime->config->on_error == DKIM_ON_ERROR_TEMPFAIL;
+	    runtime_of(message)->config->on_error == DKIM_ON_ERROR_TEMPFAIL;
 
 	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 	    "not signed: %s; %s", reason,
 	    tempfail ? "temporary failure (on_error = tempfail)"
 	             : "passed unsigned (on_error = accept)");
-	message_free(connection);
+	milter_message_end(connection);
 	if (!tempfail)
 		return MILTER_ACCEPT;
 	milter_set_reply(context, "451", "4.7.0",
@@ -158,77 +155,39 @@ cannot_sign(struct milter_context *context, struct connection *connection,
 	return MILTER_TEMPFAIL;
 }
 
+/* The client as a log line names it. */
 static void
-client_is(struct connection *connection)
+client_text(const struct milter_client_address *address, char *out, size_t size)
 {
-	const struct milter_client_address *address = &connection->address;
-
 	if (address->family == AF_INET || address->family == AF_INET6)
-		inet_ntop(address->family, address->bytes, connection->client,
-		    sizeof(connection->client));
+		inet_ntop(
+		    address->family, address->bytes, out, (socklen_t)size);
 	else
-		text_copy(connection->client, sizeof(connection->client),
-		    address->family == 0 ? "local" : "unknown");
-}
-
-/* After the negotiation: this connection's state. */
-static void *
-callback_open(struct milter_context *context)
-{
-	struct connection *connection = xcalloc(1, sizeof(*connection));
-
-	(void)context;
-	connection->address.family = MILTER_ADDRESS_MISSING;
-	client_is(connection);
-	return connection;
-}
-
-static enum milter_status
-callback_connect(struct milter_context *context, void *state,
-    const char *hostname, const struct milter_client_address *address)
-{
-	struct connection *connection = state;
-
-	(void)context;
-	(void)hostname;
-	connection->address = *address;
-	client_is(connection);
-	return MILTER_CONTINUE;
+		text_copy(
+		    out, size, address->family == 0 ? "local" : "unknown");
 }
 
 /* A message begins with its first header (MAIL FROM is not sent), or
  * with the end of the headers if it has none. */
-static const struct header_limits header_limits = {
-    MESSAGE_HEADERS_MAX, MESSAGE_HEADER_BYTES_MAX};
-
 static struct message *
-message_begin(struct milter_context *context, struct connection *connection)
+message_begin(
+    struct milter_context *context, struct milter_connection *connection)
 {
-	struct message *message;
-
-	message_free(connection);
-	message = connection->message = xcalloc(1, sizeof(*message));
-	header_store_init(&message->headers, &header_limits,
-	    milter_protocol(context) & SMFIP_HDR_LEADSPC);
-	message->in_flight = milter_drain_enter();
-	if (!message->in_flight)
-		message->refused = REFUSED_STOPPING;
-	else if ((message->runtime = runtime_acquire()) == NULL)
-		message->refused = REFUSED_NO_KEYS;
-	return message;
+	return (struct message *)milter_message_begin(
+	    connection, context, &message_kind);
 }
 
 /* Whether to sign, by the macros of the end of the headers: why not, or
  * NULL. */
 static const char *
-not_signing(struct milter_context *context, struct connection *connection)
+not_signing(
+    struct milter_context *context, struct milter_connection *connection)
 {
 	const struct dkim_section *config =
-	    connection->message->runtime->config;
+	    runtime_of(message_of(connection))->config;
 	bool authenticated = milter_client_authenticated(context);
 
 	milter_client_from_macro(context, &connection->address);
-	client_is(connection);
 	if (milter_client_internal(
 	        &connection->address, &config->internal_networks) ||
 	    (authenticated && config->sign_authenticated))
@@ -242,13 +201,12 @@ static enum milter_status
 callback_header(struct milter_context *context, void *state, const char *name,
     const char *value)
 {
-	struct connection *connection = state;
-	struct message *message = connection->message;
+	struct milter_connection *connection = state;
+	struct message *message = message_of(connection);
 
 	if (message == NULL)
 		message = message_begin(context, connection);
-	if (message->refused == NOT_REFUSED)
-		header_store_receive(&message->headers, name, value);
+	milter_message_header(&message->common, name, value);
 	return MILTER_CONTINUE;
 }
 
@@ -266,46 +224,54 @@ find_from(const struct header_store *headers, size_t *count)
 	return first;
 }
 
+/* A message begun while stopping or with no key set: 451, unsigned. */
 static enum milter_status
-callback_eoh(struct milter_context *context, void *state)
+refused(struct milter_context *context, struct milter_connection *connection)
 {
-	struct connection *connection = state;
-	struct message *message = connection->message;
-	const struct header_field *from;
-	const char *why_not;
-	char reason[128];
-	size_t from_count;
+	struct message *message = message_of(connection);
 
-	if (message == NULL)
-		message = message_begin(context, connection);
-	if (message->refused == REFUSED_STOPPING)
+	if (message->common.start == MILTER_MESSAGE_STOPPING)
 		milter_set_reply(context, "451", "4.3.2",
 		    "DKIM signer shutting down, try again later");
-	if (message->refused == REFUSED_NO_KEYS) {
+	else {
 		log_event(LOG_LEVEL_ERROR, queue_id(context, message),
 		    "no key set loaded: cannot sign");
 		milter_set_reply(
 		    context, "451", "4.7.0", "DKIM signer not ready");
 	}
-	if (message->refused != NOT_REFUSED) {
-		message_free(connection);
-		return MILTER_TEMPFAIL;
-	}
+	milter_message_end(connection);
+	return MILTER_TEMPFAIL;
+}
+
+static enum milter_status
+callback_eoh(struct milter_context *context, void *state)
+{
+	struct milter_connection *connection = state;
+	struct message *message = message_of(connection);
+	const struct header_field *from;
+	const char *why_not;
+	char reason[128], client[INET6_ADDRSTRLEN];
+	size_t from_count;
+
+	if (message == NULL)
+		message = message_begin(context, connection);
+	if (message->common.start != MILTER_MESSAGE_TAKEN)
+		return refused(context, connection);
 	if ((why_not = not_signing(context, connection)) != NULL) {
+		client_text(&connection->address, client, sizeof(client));
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
-		    "not signing: client %s is %s", connection->client,
-		    why_not);
-		message_free(connection);
+		    "not signing: client %s is %s", client, why_not);
+		milter_message_end(connection);
 		return MILTER_ACCEPT;
 	}
-	if (message->headers.over_limit) {
+	if (message->common.headers.over_limit) {
 		snprintf(reason, sizeof(reason),
 		    "more than %zu headers or %zu bytes of headers",
-		    message->headers.limits.count_max,
-		    message->headers.limits.bytes_max);
+		    message->common.headers.limits.count_max,
+		    message->common.headers.limits.bytes_max);
 		return cannot_sign(context, connection, reason);
 	}
-	from = find_from(&message->headers, &from_count);
+	from = find_from(&message->common.headers, &from_count);
 	if (from_count != 1) {
 		snprintf(reason, sizeof(reason), "%s From header",
 		    from_count == 0 ? "no" : "more than one");
@@ -314,18 +280,18 @@ callback_eoh(struct milter_context *context, void *state)
 	if (!author_address_parse(from->value, &message->author))
 		return cannot_sign(context, connection,
 		    "the From header has no usable address");
-	message->signer_count = keyset_signers(message->runtime->keyset,
+	message->signer_count = keyset_signers(runtime_of(message)->keyset,
 	    &message->author, message->signers, SIGNATURES_MAX);
 	if (message->signer_count == 0) {
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: no SigningTable entry for %s@%s and no "
 		    "fallback_key",
 		    message->author.local, message->author.domain);
-		message_free(connection);
+		milter_message_end(connection);
 		return MILTER_ACCEPT;
 	}
-	body_hash_init(&message->body, message->runtime->body_canon,
-	    message->runtime->line_limit);
+	body_hash_init(&message->body, runtime_of(message)->body_canon,
+	    runtime_of(message)->line_limit);
 	message->hashing = true;
 	return MILTER_CONTINUE;
 }
@@ -334,12 +300,11 @@ static enum milter_status
 callback_body(struct milter_context *context, void *state,
     const unsigned char *data, size_t length)
 {
-	struct connection *connection = state;
+	struct message *message = message_of(state);
 
 	(void)context;
-	if (connection->message != NULL && connection->message->hashing)
-		body_hash_update(
-		    &connection->message->body, (const char *)data, length);
+	if (message != NULL && message->hashing)
+		body_hash_update(&message->body, (const char *)data, length);
 	return MILTER_CONTINUE;
 }
 
@@ -358,8 +323,9 @@ strip_cr(char *text)
 static enum milter_status
 callback_eom(struct milter_context *context, void *state)
 {
-	struct connection *connection = state;
-	struct message *message = connection->message;
+	struct milter_connection *connection = state;
+	struct message *message = message_of(connection);
+	const struct runtime *runtime;
 	unsigned char body_hash[BODY_HASH_SIZE];
 	struct buffer values[SIGNATURES_MAX];
 	struct buffer summary = {0};
@@ -370,17 +336,15 @@ callback_eom(struct milter_context *context, void *state)
 
 	if (message == NULL || !message->hashing)
 		return MILTER_CONTINUE;
+	runtime = runtime_of(message);
 	memset(values, 0, sizeof(values));
 	body_hash_final(&message->body, body_hash);
 	for (size_t i = 0; i < message->signer_count; i++) {
 		struct signature_request request = {&message->signers[i],
-		    message->runtime->header_canon,
-		    message->runtime->body_canon, body_hash, now,
-		    message->runtime->ttl_seconds
-		        ? now + message->runtime->ttl_seconds
-		        : 0,
-		    message->headers.fields, message->headers.count,
-		    &message->runtime->policy};
+		    runtime->header_canon, runtime->body_canon, body_hash, now,
+		    runtime->ttl_seconds ? now + runtime->ttl_seconds : 0,
+		    message->common.headers.fields,
+		    message->common.headers.count, &runtime->policy};
 
 		if (!signature_make(
 		        &request, &values[i], &covered, error, sizeof(error))) {
@@ -404,7 +368,7 @@ callback_eom(struct milter_context *context, void *state)
 	}
 	log_event(LOG_LEVEL_INFO, queue_id(context, message), "signed: %s",
 	    buffer_text(&summary));
-	message_free(connection);
+	milter_message_end(connection);
 done:
 	for (size_t i = 0; i < SIGNATURES_MAX; i++)
 		buffer_free(&values[i]);
@@ -413,24 +377,15 @@ done:
 }
 
 static void
-callback_abort(struct milter_context *context, void *state)
-{
-	(void)context;
-	message_free(state);
-}
-
-static void
 callback_close(struct milter_context *context, void *state)
 {
-	struct connection *connection = state;
+	struct message *message = message_of(state);
 
-	if (connection->message != NULL)
-		log_event(LOG_LEVEL_WARNING,
-		    queue_id(context, connection->message),
+	if (message != NULL)
+		log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 		    "not signed: the MTA connection ended in the middle of the "
 		    "message");
-	message_free(connection);
-	free(connection);
+	milter_connection_close(context, state);
 }
 
 const struct milter_filter dkim_milter_filter = {
@@ -438,12 +393,12 @@ const struct milter_filter dkim_milter_filter = {
     .actions = SMFIF_ADDHDRS,
     .protocol = WANTED_PROTOCOL,
     .macro_lists = milter_client_macros_eoh,
-    .open = callback_open,
-    .connect = callback_connect,
+    .open = milter_connection_open,
+    .connect = milter_connection_connect,
     .header = callback_header,
     .end_of_headers = callback_eoh,
     .body = callback_body,
     .end_of_message = callback_eom,
-    .abort = callback_abort,
+    .abort = milter_message_abort,
     .close = callback_close,
 };

@@ -27,47 +27,40 @@
  *	Over the header bounds, on_oversize decides: reject (552 5.3.4) or
  *	accept unchanged; one log line either way. The body is never asked
  *	for (SMFIP_NOBODY), and no step but the end of the message waits
- *	for a reply.
+ *	for a reply. A message's life (milters/common/milter_message.c)
+ *	runs from MAIL FROM to its verdict: counted in flight (once a stop
+ *	refuses new ones, they get 451 4.3.2, as they do when no runtime
+ *	is loaded), holding the runtime it began with, its queue ID and
+ *	headers.
  * SECURITY
  *	Every header is from the MTA's client: stored within bounds, read
  *	by the rules only, logged escaped.
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
+#include "daemon.h"
 #include "header_list.h"
-#include "header_store.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
 #include "log.h"
 #include "milter_client_facts.h"
-#include "milter_drain.h"
 #include "milter_engine.h"
+#include "milter_message.h"
 #include "normalize.h"
 #include "sender_identity.h"
 #include "text_copy.h"
-#include "xmalloc.h"
 
 struct message {
-	struct headers_runtime *runtime;
-	struct header_store headers;
+	struct milter_message common; /* first: milter_message.c's part */
 	bool trusted_client;
 	bool smtputf8;
-	bool refused_stopping;
-	bool in_flight;                   /* counted by milter_drain.c */
 	char user[IDENTITY_USER_MAX + 1]; /* empty: not authenticated */
-	char queue_id[MILTER_QUEUE_ID_MAX];
-};
-
-struct connection {
-	struct milter_client_address address;
-	struct message *message;
 };
 
 #define WANTED_PROTOCOL                                                        \
@@ -75,72 +68,47 @@ struct connection {
 	    SMFIP_NOUNKNOWN | SMFIP_NOBODY | SMFIP_NR_CONN | SMFIP_NR_MAIL |   \
 	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_HDR_LEADSPC)
 
-static void
-message_free(struct connection *connection)
-{
-	struct message *message = connection->message;
+static const struct milter_message_kind message_kind = {
+    .size = sizeof(struct message),
+    .limits = &header_list_limits,
+    .acquire = daemon_runtime_acquire,
+};
 
-	if (message == NULL)
-		return;
-	if (message->in_flight)
-		milter_drain_leave();
-	header_store_free(&message->headers);
-	headers_runtime_release(message->runtime);
-	free(message);
-	connection->message = NULL;
+static struct message *
+message_of(const struct milter_connection *connection)
+{
+	return (struct message *)connection->message;
+}
+
+static struct headers_runtime *
+runtime_of(const struct message *message)
+{
+	return (struct headers_runtime *)message->common.runtime;
 }
 
 static const char *
 queue_id(struct milter_context *context, struct message *message)
 {
-	return milter_queue_id(context, message->queue_id);
-}
-
-static void *
-callback_open(struct milter_context *context)
-{
-	struct connection *connection = xcalloc(1, sizeof(*connection));
-
-	(void)context;
-	connection->address.family = MILTER_ADDRESS_MISSING;
-	return connection;
-}
-
-static enum milter_status
-callback_connect(struct milter_context *context, void *state,
-    const char *hostname, const struct milter_client_address *address)
-{
-	struct connection *connection = state;
-
-	(void)context;
-	(void)hostname;
-	connection->address = *address;
-	return MILTER_CONTINUE;
+	return milter_message_queue_id(&message->common, context);
 }
 
 static enum milter_status
 callback_mail(
     struct milter_context *context, void *state, const char *const *arguments)
 {
-	struct connection *connection = state;
+	struct milter_connection *connection = state;
 	struct message *message;
 	const char *user;
 
-	message_free(connection);
-	message = connection->message = xcalloc(1, sizeof(*message));
-	header_store_init(&message->headers, &header_list_limits,
-	    milter_protocol(context) & SMFIP_HDR_LEADSPC);
-	message->in_flight = milter_drain_enter();
-	message->runtime = headers_runtime_acquire();
-	if (!message->in_flight || message->runtime == NULL) {
-		message->refused_stopping = true;
+	message = (struct message *)milter_message_begin(
+	    connection, context, &message_kind);
+	if (message->common.start != MILTER_MESSAGE_TAKEN)
 		return MILTER_CONTINUE;
-	}
 	milter_client_from_macro(context, &connection->address);
 	message->trusted_client =
 	    milter_client_authenticated(context) ||
 	    milter_client_internal(&connection->address,
-	        &message->runtime->config->internal_networks);
+	        &runtime_of(message)->config->internal_networks);
 	user = milter_macro(context, "{auth_authen}");
 	if (user != NULL)
 		text_copy(message->user, sizeof(message->user), user);
@@ -153,30 +121,29 @@ static enum milter_status
 callback_header(struct milter_context *context, void *state, const char *name,
     const char *value)
 {
-	struct connection *connection = state;
-	struct message *message = connection->message;
+	struct milter_connection *connection = state;
 
 	(void)context;
-	if (message != NULL && !message->refused_stopping)
-		header_store_receive(&message->headers, name, value);
+	if (connection->message != NULL)
+		milter_message_header(connection->message, name, value);
 	return MILTER_CONTINUE;
 }
 
 static enum milter_status
-oversize(struct milter_context *context, struct connection *connection)
+oversize(struct milter_context *context, struct milter_connection *connection)
 {
-	struct message *message = connection->message;
+	struct message *message = message_of(connection);
+	const struct headers_section *config = runtime_of(message)->config;
 	bool reject =
-	    message->runtime->config->on_oversize == OVERSIZE_REJECT &&
-	    !message->runtime->config->report_only;
+	    config->on_oversize == OVERSIZE_REJECT && !config->report_only;
 
 	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 	    "more than %zu headers or %zu bytes of headers: %s",
-	    message->headers.limits.count_max,
-	    message->headers.limits.bytes_max,
+	    message->common.headers.limits.count_max,
+	    message->common.headers.limits.bytes_max,
 	    reject ? "rejected (on_oversize = reject)"
 	           : "passed unchanged (on_oversize = accept)");
-	message_free(connection);
+	milter_message_end(connection);
 	if (!reject)
 		return MILTER_ACCEPT;
 	milter_set_reply(context, "552", "5.3.4", "Message header too large");
@@ -184,11 +151,10 @@ oversize(struct milter_context *context, struct connection *connection)
 }
 
 static enum milter_status
-refuse(struct milter_context *context, struct connection *connection,
+refuse(struct milter_context *context, struct message *message,
     const struct rule_context *rules)
 {
-	struct message *message = connection->message;
-	bool report_only = message->runtime->config->report_only;
+	bool report_only = runtime_of(message)->config->report_only;
 
 	log_event(LOG_LEVEL_NOTICE, queue_id(context, message),
 	    "%s%s %s %s%s%s",
@@ -213,40 +179,30 @@ send_edit(void *context, const struct header_operation *operation)
 	                 operation->name, operation->value);
 }
 
+/* The rules over the message's headers, and what comes of them. */
 static enum milter_status
-callback_eom(struct milter_context *context, void *state)
+normalize_message(struct milter_context *context, struct message *message)
 {
-	struct connection *connection = state;
-	struct message *message = connection->message;
+	struct headers_runtime *runtime = runtime_of(message);
 	struct header_list headers;
 	struct rule_context rules;
 	enum milter_status status = MILTER_ACCEPT;
 
-	if (message == NULL)
-		return MILTER_CONTINUE;
-	if (message->refused_stopping) {
-		message_free(connection);
-		milter_set_reply(context, "451", "4.3.2",
-		    "Header filter shutting down, try again later");
-		return MILTER_TEMPFAIL;
-	}
-	if (message->headers.over_limit)
-		return oversize(context, connection);
-	header_list_init(&headers, &message->headers);
-	normalize_context_init(&rules, message->runtime->config, &headers);
+	header_list_init(&headers, &message->common.headers);
+	normalize_context_init(&rules, runtime->config, &headers);
 	rules.trusted_client = message->trusted_client;
 	rules.smtputf8 = message->smtputf8;
 	rules.user = message->user[0] ? message->user : NULL;
 	rules.owns = identity_sources_owns;
-	rules.identity_source = &message->runtime->identities;
+	rules.identity_source = &runtime->identities;
 	rules.queue_id = queue_id(context, message);
-	rules.message_id_domain = message->runtime->message_id_domain;
-	rules.authserv_id = message->runtime->authserv_id;
+	rules.message_id_domain = runtime->message_id_domain;
+	rules.authserv_id = runtime->authserv_id;
 	if (normalize(&rules) == RULE_REFUSE)
-		status = refuse(context, connection, &rules);
+		status = refuse(context, message, &rules);
 	else if (rules.changes.length == 0)
 		log_event(LOG_LEVEL_DEBUG, rules.queue_id, "headers clean");
-	else if (message->runtime->config->report_only)
+	else if (runtime->config->report_only)
 		log_event(LOG_LEVEL_INFO, rules.queue_id,
 		    "report only: would have %s", rules.changes.data);
 	else if (header_list_send_operations(&headers, send_edit, context))
@@ -261,23 +217,29 @@ callback_eom(struct milter_context *context, void *state)
 	}
 	normalize_context_free(&rules);
 	header_list_free(&headers);
-	message_free(connection);
 	return status;
 }
 
-static void
-callback_abort(struct milter_context *context, void *state)
+static enum milter_status
+callback_eom(struct milter_context *context, void *state)
 {
-	(void)context;
-	message_free(state);
-}
+	struct milter_connection *connection = state;
+	struct message *message = message_of(connection);
+	enum milter_status status;
 
-static void
-callback_close(struct milter_context *context, void *state)
-{
-	(void)context;
-	message_free(state);
-	free(state);
+	if (message == NULL)
+		return MILTER_CONTINUE;
+	if (message->common.start != MILTER_MESSAGE_TAKEN) {
+		milter_message_end(connection);
+		milter_set_reply(context, "451", "4.3.2",
+		    "Header filter shutting down, try again later");
+		return MILTER_TEMPFAIL;
+	}
+	if (message->common.headers.over_limit)
+		return oversize(context, connection);
+	status = normalize_message(context, message);
+	milter_message_end(connection);
+	return status;
 }
 
 const struct milter_filter headers_milter_filter = {
@@ -285,11 +247,11 @@ const struct milter_filter headers_milter_filter = {
     .actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
     .protocol = WANTED_PROTOCOL,
     .macro_lists = milter_client_macros,
-    .open = callback_open,
-    .connect = callback_connect,
+    .open = milter_connection_open,
+    .connect = milter_connection_connect,
     .mail = callback_mail,
     .header = callback_header,
     .end_of_message = callback_eom,
-    .abort = callback_abort,
-    .close = callback_close,
+    .abort = milter_message_abort,
+    .close = milter_connection_close,
 };

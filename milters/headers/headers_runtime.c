@@ -2,17 +2,15 @@
  * NAME
  *	headers_runtime - the configuration messages use, swapped whole
  * SYNOPSIS
- *	#include "daemon.h"
-#include "headers_runtime.h"
+ *	#include "headers_runtime.h"
  *
  *	struct swap_item *headers_runtime_build(config, errors)
- *	struct headers_runtime *headers_runtime_acquire(void)
- *	void headers_runtime_release(runtime)
  * DESCRIPTION
  *	headers_runtime_build() is waypost-headers' build() for
  *	lib/daemon.c, which makes the runtime current at start and on
  *	SIGHUP. A message acquires the current runtime at MAIL FROM and
- *	releases it with its verdict, so a reload never changes the rules
+ *	releases it with its verdict (milters/common/milter_message.c), so
+ *	a reload never changes the rules
  *	under a message; the configuration the runtime points into lives as
  *	long as it does (lib/swap_slot.c).
  *
@@ -29,7 +27,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "headers_runtime.h"
 #include "text_copy.h"
 #include "xmalloc.h"
@@ -70,17 +67,4 @@ headers_runtime_build(const void *config_struct, struct config_errors *errors)
 	fill_in(runtime->message_id_domain, config->headers.message_id_domain);
 	fill_in(runtime->authserv_id, config->headers.authserv_id);
 	return &runtime->item;
-}
-
-struct headers_runtime *
-headers_runtime_acquire(void)
-{
-	return (struct headers_runtime *)daemon_runtime_acquire();
-}
-
-void
-headers_runtime_release(struct headers_runtime *runtime)
-{
-	if (runtime != NULL)
-		daemon_runtime_release(&runtime->item);
 }

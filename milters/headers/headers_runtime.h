@@ -21,7 +21,5 @@ struct headers_runtime {
 
 struct swap_item *headers_runtime_build(
     const void *config, struct config_errors *errors);
-struct headers_runtime *headers_runtime_acquire(void);
-void headers_runtime_release(struct headers_runtime *runtime);
 
 #endif
