@@ -5,7 +5,7 @@
  *	#include "daemon.h"
  *
  *	int daemon_main(program, argc, argv)
- *	bool daemon_reload(daemon, &previous)
+ *	bool daemon_reload(daemon)
  *	bool daemon_rebuild(daemon)
  *	struct swap_item *daemon_runtime_acquire(void)
  *	void daemon_runtime_release(runtime)
@@ -44,9 +44,8 @@
  *	its runtime; keep the running configuration and runtime when
  *	either has errors (each logged); otherwise make both current,
  *	apply the [log] settings, and log "reloaded". A program without a
- *	runtime gets the previous configuration back in previous, for it to
- *	free once no work in flight uses it; for one with a runtime,
- *	previous may be NULL. Socket, user and pidfile cannot change
+ *	runtime reads its configuration in the main loop only: the previous
+ *	one is freed at once. Socket, user and pidfile cannot change
  *	without a restart (the socket is bound and root is gone): a change
  *	is logged as a warning.
  *
@@ -125,12 +124,6 @@ int
 daemon_listen_fd(const struct daemon *daemon)
 {
 	return daemon->listen_fd;
-}
-
-void
-daemon_config_free(const struct daemon *daemon, void *config)
-{
-	config_free(daemon->program->schema, config);
 }
 
 /* The directory a socket or pidfile goes in must exist. */
@@ -338,14 +331,12 @@ warn_restart_needed(const struct daemon_settings *old,
 }
 
 bool
-daemon_reload(struct daemon *daemon, void **previous)
+daemon_reload(struct daemon *daemon)
 {
 	struct swap_item *runtime;
 	void *fresh = load_config(daemon, report_to_log, &runtime);
 	void *replaced;
 
-	if (previous != NULL)
-		*previous = NULL;
 	if (fresh == NULL) {
 		log_error("reload of %s failed: keeping the running "
 		          "configuration",
@@ -360,7 +351,7 @@ daemon_reload(struct daemon *daemon, void **previous)
 	if (daemon->program->build != NULL)
 		install(daemon, runtime, replaced);
 	else
-		*previous = replaced;
+		config_free(daemon->program->schema, replaced);
 	log_info("reloaded %s", daemon->options.config_path);
 	return true;
 }

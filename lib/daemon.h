@@ -49,9 +49,8 @@ int daemon_main(const struct daemon_program *program, int argc, char **argv);
 const void *daemon_config(const struct daemon *daemon);
 const struct daemon_settings *daemon_settings(const struct daemon *daemon);
 int daemon_listen_fd(const struct daemon *daemon);
-bool daemon_reload(struct daemon *daemon, void **previous);
+bool daemon_reload(struct daemon *daemon);
 bool daemon_rebuild(struct daemon *daemon);
-void daemon_config_free(const struct daemon *daemon, void *config);
 struct swap_item *daemon_runtime_acquire(void);
 void daemon_runtime_release(struct swap_item *runtime);
 

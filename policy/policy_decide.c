@@ -4,7 +4,8 @@
  * SYNOPSIS
  *	#include "policy_decide.h"
  *
- *	void decide_install(config, previous, link)
+ *	struct swap_item *decide_build(config, errors)
+ *	void decide_start(link)
  *	struct decision *decide(request, seen, answer,
  *		context, action, action_size)
  *	void decide_forget(decision)
@@ -52,9 +53,15 @@
  *	an operator's override of a subject's maximums (a customer's
  *	plan), a message's stored decision, and account_check.c's.
  *
- *	decide_install() makes config current, with its identities_file.
- *	previous, the configuration it replaces, is freed once no decision
- *	in flight uses it.
+ *	decide_build() is waypost-policyd's build() for lib/daemon.c: the
+ *	runtime a configuration makes (the configuration itself, its
+ *	identities_file, read once per load, and the check cache), which
+ *	lib/daemon.c makes current at start and on SIGHUP. A decision
+ *	acquires the current runtime when it starts and releases it when it
+ *	ends, so a request waiting for Redis finishes with the limits it
+ *	started with; the configuration lives as long as the runtimes built
+ *	from it (lib/swap_slot.c). decide_start() gives the Redis link every
+ *	decision asks, decide_shutdown() takes it back.
  */
 #include "config.h"
 
@@ -68,6 +75,7 @@
 #include "buffer.h"
 #include "check_cache.h"
 #include "cidr.h"
+#include "daemon.h"
 #include "limit_subject.h"
 #include "log.h"
 #include "monotonic.h"
@@ -78,12 +86,10 @@
 #include "xmalloc.h"
 
 struct runtime {
-	int references;
-	const struct policy_config *config;
-	struct policy_config *retired; /* freed with the runtime */
-	struct redis_link *link;
-	struct identity_file identities; /* empty without identities_file */
-	struct check_cache *cache;       /* NULL: check_cache_time = 0 */
+	struct swap_item item; /* first: lib/daemon.c's slot holds this */
+	const struct policy_config *config; /* lives as long as this */
+	struct identity_file identities;    /* empty without identities_file */
+	struct check_cache *cache;          /* NULL: check_cache_time = 0 */
 };
 
 struct decision {
@@ -100,55 +106,50 @@ struct decision {
 	struct script_pending pending;
 };
 
-static struct runtime *current;
+/* The daemon's one Redis link (policy_main.c makes it). */
+static struct redis_link *redis;
 
 static void
-runtime_release(struct runtime *runtime)
+runtime_destroy(struct swap_item *item)
 {
-	if (runtime == NULL || --runtime->references > 0)
-		return;
-	if (runtime->retired != NULL)
-		config_free(&policy_schema, runtime->retired);
+	struct runtime *runtime = (struct runtime *)item;
+
 	identity_file_free(&runtime->identities);
 	check_cache_free(runtime->cache);
 	free(runtime);
 }
 
-void
-decide_install(const struct policy_config *config,
-    struct policy_config *previous, struct redis_link *link)
+struct swap_item *
+decide_build(const void *config_struct, struct config_errors *errors)
 {
+	const struct policy_config *config = config_struct;
 	struct runtime *runtime = xcalloc(1, sizeof(*runtime));
 
-	runtime->references = 1;
+	/* -n, start and reload: a file with errors refuses the load. */
+	if (config->policy.identities_file != NULL &&
+	    !identity_file_load(
+	        config->policy.identities_file, &runtime->identities, errors)) {
+		identity_file_free(&runtime->identities);
+		free(runtime);
+		return NULL;
+	}
+	swap_item_init(&runtime->item, runtime_destroy);
 	runtime->config = config;
-	runtime->link = link;
 	if (config->policy.check_cache_time > 0)
 		runtime->cache = check_cache_new();
-	if (config->policy.identities_file != NULL) {
-		struct config_errors errors = {0};
+	return &runtime->item;
+}
 
-		/* -n, start and reload read it first (policy_main.c) */
-		if (!identity_file_load(config->policy.identities_file,
-		        &runtime->identities, &errors)) {
-			identity_file_free(&runtime->identities);
-			log_error("identities_file: %s; Redis alone grants "
-			          "senders",
-			    errors.count > 0 ? errors.text[0] : "unreadable");
-		}
-	}
-	if (current != NULL) {
-		current->retired = previous;
-		runtime_release(current);
-	}
-	current = runtime;
+void
+decide_start(struct redis_link *link)
+{
+	redis = link;
 }
 
 void
 decide_shutdown(void)
 {
-	runtime_release(current);
-	current = NULL;
+	redis = NULL;
 }
 
 static void
@@ -159,7 +160,7 @@ decision_free(struct decision *decision)
 	free(decision->limits);
 	free(decision->indexes);
 	buffer_free(&decision->cache_key);
-	runtime_release(decision->runtime);
+	daemon_runtime_release(&decision->runtime->item);
 	free(decision);
 }
 
@@ -413,8 +414,7 @@ ask(struct decision *decision, const struct policy_request *request,
 	else {
 		decision->pending = (struct script_pending){
 		    decision->count, on_answer, decision};
-		sent = script_call_send(
-		    decision->runtime->link, &words, &decision->pending);
+		sent = script_call_send(redis, &words, &decision->pending);
 	}
 	script_words_free(&words);
 	return sent;
@@ -439,28 +439,31 @@ decide(const struct policy_request *request,
 	bool charge = request->state == POLICY_STATE_END_OF_MESSAGE;
 	bool mail = request->state == POLICY_STATE_MAIL;
 	struct decision *decision;
+	struct runtime *runtime;
 	bool cached;
 
 	text_copy(action, action_size, "DUNNO");
-	if (current == NULL || request->state == POLICY_STATE_OTHER)
+	if (request->state == POLICY_STATE_OTHER)
+		return NULL;
+	if ((runtime = (struct runtime *)daemon_runtime_acquire()) == NULL)
 		return NULL;
 	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
-	if (relay_denied(&current->config->policy, request)) {
+	if (relay_denied(&runtime->config->policy, request)) {
 		text_copy(action, action_size, RELAY_DENIED_ACTION);
 		log_event(LOG_LEVEL_NOTICE, queue_id,
 		    "check relay: recipient not in local_domains, client %s "
 		    "neither authenticated nor in trusted_networks: %s",
 		    policy_request_value(request, POLICY_CLIENT_ADDRESS),
 		    action);
+		daemon_runtime_release(&runtime->item);
 		return NULL;
 	}
 	decision = xcalloc(1, sizeof(*decision));
-	decision->runtime = current;
-	current->references++;
+	decision->runtime = runtime; /* its reference, to decision_free() */
 	decision->answer = answer;
 	decision->context = context;
 	text_copy(decision->queue_id, sizeof(decision->queue_id), queue_id);
-	if (account_check_prepare(current->config, &current->identities,
+	if (account_check_prepare(runtime->config, &runtime->identities,
 	        request, &decision->check, queue_id, action, action_size)) {
 		decision_free(decision);
 		return NULL;

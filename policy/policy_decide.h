@@ -11,6 +11,7 @@
 #include "policy_request.h"
 #include "recipient_domains.h"
 #include "redis_link.h"
+#include "swap_slot.h"
 
 #define POLICY_ACTION_MAX 512
 
@@ -19,8 +20,9 @@ struct decision;
 /* The answer, "DUNNO" or an action; called once unless forgotten. */
 typedef void (*decide_answer)(void *context, const char *action);
 
-void decide_install(const struct policy_config *config,
-    struct policy_config *previous, struct redis_link *link);
+struct swap_item *decide_build(
+    const void *config, struct config_errors *errors);
+void decide_start(struct redis_link *link);
 void decide_shutdown(void);
 struct decision *decide(const struct policy_request *request,
     const struct recipient_domains *seen, decide_answer answer, void *context,

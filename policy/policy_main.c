@@ -10,9 +10,11 @@
  *	and the one Redis connection (redis_link.c), with the signals as
  *	one more event:
  *
- *	SIGHUP            reload the configuration; a file with errors
- *	                  keeps the running one (logged). Requests waiting
- *	                  for Redis finish with the limits they started with.
+ *	SIGHUP            reload the configuration and build its runtime
+ *	                  (policy_decide.c; lib/daemon.c makes it current);
+ *	                  a file with errors keeps the running one (logged).
+ *	                  Requests waiting for Redis finish with the limits
+ *	                  they started with.
  *	SIGTERM, SIGINT   stop: close the socket and every connection.
  *
  *	At -n, start and reload, besides each section's own checks
@@ -39,7 +41,6 @@
 #include "policy_decide.h"
 #include "policy_server.h"
 #include "redis_link.h"
-#include "sender_identity.h"
 
 struct loop {
 	struct daemon *daemon;
@@ -49,18 +50,11 @@ struct loop {
 };
 
 static bool
-check(const void *config_struct, struct config_errors *errors)
+check(const void *config, struct config_errors *errors)
 {
-	const struct policy_config *config = config_struct;
 	size_t before = errors->count + errors->dropped;
-	struct identity_file identities;
 
 	policy_config_check(config, errors);
-	if (config->policy.identities_file != NULL) {
-		identity_file_load(
-		    config->policy.identities_file, &identities, errors);
-		identity_file_free(&identities); /* what a bad line left too */
-	}
 	return errors->count + errors->dropped == before;
 }
 
@@ -68,16 +62,13 @@ static void
 on_signal(evutil_socket_t fd, short what, void *argument)
 {
 	struct loop *loop = argument;
-	void *previous;
 	int number;
 
 	(void)fd;
 	(void)what;
 	while ((number = daemon_signal_next()) != 0) {
 		if (number == SIGHUP) {
-			if (daemon_reload(loop->daemon, &previous))
-				decide_install(daemon_config(loop->daemon),
-				    previous, loop->link);
+			daemon_reload(loop->daemon);
 			continue;
 		}
 		log_info("stopping on signal %d", number);
@@ -101,7 +92,7 @@ run(struct daemon *daemon)
 		return 1;
 	}
 	loop.link = redis_link_new(loop.base, &config->redis, decide_script);
-	decide_install(config, NULL, loop.link);
+	decide_start(loop.link);
 	server = policy_server_start(
 	    loop.base, daemon_listen_fd(daemon), error, sizeof(error));
 	if (server == NULL) {
@@ -128,6 +119,7 @@ static const struct daemon_program program = {
     .settings_offset = offsetof(struct policy_config, policy.daemon),
     .log_offset = offsetof(struct policy_config, log),
     .check = check,
+    .build = decide_build,
     .run = run,
 };
 

@@ -79,7 +79,7 @@ milter_main_run(struct daemon *daemon)
 		}
 		while ((number = daemon_signal_next()) != 0) {
 			if (number == SIGHUP) {
-				daemon_reload(daemon, NULL);
+				daemon_reload(daemon);
 				continue;
 			}
 			log_info("stopping on signal %d", number);

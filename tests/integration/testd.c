@@ -161,11 +161,8 @@ work_in_flight(const struct server *server)
 static void
 on_signal(struct server *server, int number)
 {
-	void *previous;
-
 	if (number == SIGHUP) {
-		if (daemon_reload(server->daemon, &previous))
-			daemon_config_free(server->daemon, previous);
+		daemon_reload(server->daemon);
 		return;
 	}
 	if (server->stopping)
