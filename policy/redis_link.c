@@ -35,6 +35,11 @@
  *	and the next attempt): the caller applies its fail mode without
  *	waiting.
  *
+ *	The link is made once, at start, and keeps its own copy of the
+ *	[redis] settings: a reload frees the configuration they came from
+ *	(once no request uses it), and the link connects again with them
+ *	after any failure.
+ *
  *	A lost or refused connection is tried again after
  *	REDIS_LINK_RETRY_MIN_MS, doubling to REDIS_LINK_RETRY_MAX_MS, so
  *	decisions resume within a second of Redis coming back. Outages are
@@ -64,7 +69,7 @@
 
 struct redis_link {
 	struct event_base *base;
-	struct redis_settings settings; /* strings borrowed: see new() */
+	struct redis_settings settings; /* strings: our own copies */
 	const char *script;
 	redisAsyncContext *context;
 	bool connected; /* SCRIPT LOAD answered on this connection */
@@ -282,6 +287,12 @@ script_sha(const char *script, char sha[SHA_MAX + 1])
 		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
 }
 
+static char *
+copy(const char *text)
+{
+	return text != NULL ? xstrdup(text) : NULL;
+}
+
 struct redis_link *
 redis_link_new(struct event_base *base, const struct redis_settings *settings,
     const char *script)
@@ -289,7 +300,12 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	struct redis_link *link = xcalloc(1, sizeof(*link));
 
 	link->base = base;
+	/* Copied: a reload frees the configuration they come from, and the
+	 * link connects again with them long after. */
 	link->settings = *settings;
+	link->settings.username = copy(settings->username);
+	link->settings.password = copy(settings->password);
+	link->settings.prefix = copy(settings->prefix);
 	link->script = script;
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
 	script_sha(script, link->sha);
@@ -422,5 +438,8 @@ redis_link_free(struct redis_link *link)
 	}
 	event_free(link->retry_timer);
 	event_free(link->connect_timer);
+	free(link->settings.username);
+	free(link->settings.password);
+	free(link->settings.prefix);
 	free(link);
 }

@@ -15,6 +15,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from harness.policy_client import PolicyClient, encode, request
 from harness.waypost import identities_file
@@ -425,6 +426,32 @@ def test_reload_applies_new_limits(policyd):
     assert c.ask() == "DUNNO"
     assert c.ask().startswith(DEFER)
     # A clean stop (under the sanitizers: nothing leaked).
+    c.close()
+    assert setup.daemon.stop() == 0, setup.daemon.read_log()
+
+
+def test_a_reload_leaves_the_redis_link_its_password(policyd, redis_server):
+    """The one Redis link is made at start from that configuration; after
+    a reload, which frees it once no request uses it, the link connects
+    again with the same password."""
+    password = "a-password-for-the-reload-test"
+    redis_server.client.config_set("requirepass", password)
+    redis_server.client = redis.Redis(host="127.0.0.1",
+                                      port=redis_server.port,
+                                      password=password)
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 100"},
+                    redis_extra=f"password = {password}")
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    setup.daemon.signal(signal.SIGHUP)
+    setup.daemon.wait_for_log("reloaded")
+    assert c.ask() == "DUNNO"  # the first configuration is gone by now
+    redis_server.client.execute_command("CLIENT", "KILL", "TYPE", "normal",
+                                        "SKIPME", "yes")
+    setup.daemon.wait_for_log("Redis available again", timeout=10,
+                              or_exit=True)
+    assert c.ask() == "DUNNO"
     c.close()
     assert setup.daemon.stop() == 0, setup.daemon.read_log()
 
