@@ -11,7 +11,8 @@ all started once and warmed up with WARMUP_MESSAGES messages:
 - Postfix + Waypost, once with an RSA-2048 and once with an Ed25519 key:
   the main.cf lines of contrib/postfix/smarthost.main.cf as a mail admin
   adds them (read by the harness's postfix_config(), only the socket
-  directory and the policy port replaced): waypost-headers then
+  directory replaced, waypost-policyd's unix socket in it as
+  contrib/waypost.conf has it): waypost-headers then
   waypost-dkim as milters, waypost-policyd at RCPT and END-OF-DATA with
   the 3 limits of bench_policy.py keyed on the sender as the relay's
   clients do not log in (messages per hour and recipients per day per
