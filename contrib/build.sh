@@ -8,9 +8,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [configure options...]" >&2; exit 2; }
-build=$1
+mkdir -p "$1"
+build=$(cd "$1" && pwd) # absolute: the steps below run from inside it
 shift
-mkdir -p "$build"
 log="$build/build.log"
 : >"$log"
 step() {
