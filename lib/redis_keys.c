@@ -15,14 +15,18 @@
  *	redis_key_append() appends to out the key of kind key, after the
  *	[redis] prefix: its fixed words, then name, then for the keys
  *	with two parts (a warm-up's and a limit's: a section NAME, then
- *	its SUBJECT) ":" and subject. It returns the bytes appended.
+ *	its SUBJECT; a suppression's: the TENANT, then the ADDRESS) ":"
+ *	and subject. It returns the bytes appended.
  *
  *	A key of one kind never equals a key of another, whatever the
  *	parts hold: the fixed words differ before any part begins, and of
- *	two parts only the last may hold ":" (section names cannot: see
- *	lib/config_read.c). So the user "@example.net" and the domain
- *	example.net have two keys, "suspended:user:@example.net" and
- *	"suspended:domain:example.net".
+ *	two parts only the last may hold ":": in the first, every "%" is
+ *	written "%25" and every ":" "%3A" (section names hold neither, see
+ *	lib/config_read.c, so their keys read as written; a tenant may). So
+ *	the user "@example.net" and the domain example.net have two keys,
+ *	"suspended:user:@example.net" and "suspended:domain:example.net",
+ *	and the tenant "a:b" suppressing "c" is "suppressed:a%3Ab:c", never
+ *	the tenant "a" suppressing "b:c".
  *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
@@ -50,7 +54,24 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_WARMUP] = {"warmup:", 2},
     [REDIS_KEY_LIMIT] = {"limit:", 2},
     [REDIS_KEY_OVERRIDE] = {"override:", 1},
+    [REDIS_KEY_SUPPRESSED] = {"suppressed:", 2},
+    [REDIS_KEY_SUPPRESSED_ANY] = {"suppressed-any:", 1},
 };
+
+/* The first of two parts: ":" and "%" escaped, so it ends where the
+ * first ":" after it is. */
+static void
+append_escaped(struct buffer *out, const char *part)
+{
+	for (; *part != '\0'; part++) {
+		if (*part == '%')
+			buffer_append_text(out, "%25");
+		else if (*part == ':')
+			buffer_append_text(out, "%3A");
+		else
+			buffer_append_char(out, *part);
+	}
+}
 
 size_t
 redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
@@ -64,10 +85,12 @@ redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
 		    "redis_key_append: key %d with the wrong parts", (int)key);
 	buffer_append_text(out, prefix);
 	buffer_append_text(out, shapes[key].words);
-	buffer_append_text(out, name);
-	if (subject != NULL) {
-		buffer_append_char(out, ':');
-		buffer_append_text(out, subject);
+	if (subject == NULL) {
+		buffer_append_text(out, name);
+		return out->length - before;
 	}
+	append_escaped(out, name);
+	buffer_append_char(out, ':');
+	buffer_append_text(out, subject);
 	return out->length - before;
 }

@@ -8,8 +8,8 @@
 
 #include "buffer.h"
 
-/* Each key, after the [redis] prefix; NAME is a configuration section's
- * (no ":"), the last part anything a peer sent. */
+/* Each key, after the [redis] prefix; of two parts, the first is
+ * written with ":" and "%" escaped (redis_keys.c), the last as it is. */
 enum redis_key {
 	REDIS_KEY_INSTANCE,         /* instance:INSTANCE */
 	REDIS_KEY_SUSPENDED_USER,   /* suspended:user:USER */
@@ -20,6 +20,8 @@ enum redis_key {
 	REDIS_KEY_WARMUP,           /* warmup:NAME:SUBJECT */
 	REDIS_KEY_LIMIT,            /* limit:NAME:SUBJECT */
 	REDIS_KEY_OVERRIDE,         /* override:SUBJECT */
+	REDIS_KEY_SUPPRESSED,       /* suppressed:TENANT:ADDRESS */
+	REDIS_KEY_SUPPRESSED_ANY,   /* suppressed-any:ADDRESS */
 	REDIS_KEY_COUNT
 };
 

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	account_check - sender ownership, suspension, compromise, warm-up caps
+ *	account_check - ownership, suspension, compromise, warm-up, suppression
  * SYNOPSIS
  *	#include "account_check.h"
  *
@@ -26,7 +26,15 @@
  *	   compromise_max_addresses client addresses, or more than
  *	   compromise_max_failures messages refused for their sender, for
  *	   one user within compromise_window suspends it;
- *	.  the warm-up cap of the sender's domain ([warmup "NAME"]).
+ *	.  the warm-up cap of the sender's domain ([warmup "NAME"]);
+ *	.  suppression (check_suppression), at RCPT: the recipient (in
+ *	   lower case, lib/mail_domain.c) has a key
+ *	   "suppressed:TENANT:ADDRESS" for the message's tenant (the user
+ *	   who logged in, else the sender, as the limits' subjects) or
+ *	   "suppressed-any:ADDRESS" for every tenant: it bounced for good
+ *	   before (waypost-trackd wrote the key) or an admin suppressed it.
+ *	   The refusal is "550 5.1.1 recipient suppressed since DATE
+ *	   (REASON)", which Postfix sends after the recipient's address.
  *
  *	account_check_prepare() works out which of them a request needs,
  *	into check. Some refusals need no Redis, and it makes them at once
@@ -37,7 +45,7 @@
  *	too long). account_check_call() writes what the checks ask of the
  *	script into its call (script_call.c). account_check_answer() turns
  *	the script's answers of the checks (suspended, not owned,
- *	compromised, warm-up cap) into an action, with one log line naming
+ *	compromised, warm-up cap, suppressed) into an action, with one log line naming
  *	the check; false for the other answers.
  *
  *	Users, senders and domains are used in lower case.
@@ -46,10 +54,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "account_check.h"
 #include "config_value.h"
 #include "log.h"
+#include "mail_domain.h"
 #include "relay_check.h"
 #include "text_copy.h"
 
@@ -133,6 +143,13 @@ account_check_prepare(const struct policy_config *config,
 		        ? check->warmup->name
 		        : check->sender.domain + 1);
 	}
+	check->tenant = check->user[0] != '\0' ? check->user
+	                : check->has_sender    ? check->sender.address
+	                                       : "";
+	if (policy->check_suppression && request->state == POLICY_STATE_RCPT &&
+	    mail_address_folded(policy_request_value(request, POLICY_RECIPIENT),
+	        check->recipient, sizeof(check->recipient)))
+		check->asked |= SCRIPT_ASKS_SUPPRESSION;
 	return false;
 }
 
@@ -148,6 +165,8 @@ account_check_call(const struct account_check *check,
 	call->sender = check->sender.address;
 	call->sender_domain = check->sender.domain;
 	call->client = policy_request_value(request, POLICY_CLIENT_ADDRESS);
+	call->tenant = check->tenant;
+	call->recipient = check->recipient;
 	call->detector_window_ms = policy->compromise_window;
 	call->detector_max_addresses = policy->compromise_max_addresses;
 	call->detector_max_failures = policy->compromise_max_failures;
@@ -212,6 +231,25 @@ warmup_capped(const struct account_check *check, const char *queue_id,
 	    answer->sent, answer->cap, action);
 }
 
+static void
+suppressed(const struct account_check *check, const char *queue_id,
+    const struct script_answer *answer, char *action, size_t action_size)
+{
+	char reason[SHOWN_MAX + 1], since[32] = "";
+	time_t when = (time_t)answer->since;
+	struct tm day;
+
+	shown(reason, sizeof(reason), answer->reason);
+	if (answer->since > 0 && gmtime_r(&when, &day) != NULL)
+		strftime(since, sizeof(since), " since %Y-%m-%d", &day);
+	snprintf(action, action_size, "550 5.1.1 recipient suppressed%s (%s)",
+	    since, reason);
+	log_event(LOG_LEVEL_NOTICE, queue_id,
+	    "check suppression: <%s> suppressed for %s%s (%s): %s",
+	    check->recipient, answer->for_tenant ? "tenant " : "every tenant",
+	    answer->for_tenant ? check->tenant : "", reason, action);
+}
+
 bool
 account_check_answer(const struct account_check *check,
     const struct policy_config *config, const char *queue_id,
@@ -235,6 +273,9 @@ account_check_answer(const struct account_check *check,
 		if (check->warmup == NULL)
 			return false;
 		warmup_capped(check, queue_id, answer, action, action_size);
+		return true;
+	case SCRIPT_SUPPRESSED:
+		suppressed(check, queue_id, answer, action, action_size);
 		return true;
 	default:
 		return false;

@@ -20,6 +20,8 @@ struct account_check {
 	struct identity_members sender;
 	const struct warmup_section *warmup;
 	char warmup_subject[DOMAIN_NAME_MAX + 1];
+	const char *tenant;                       /* user, else sender */
+	char recipient[IDENTITY_ADDRESS_MAX + 1]; /* folded; "" none */
 };
 
 bool account_check_prepare(const struct policy_config *config,

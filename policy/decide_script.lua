@@ -22,6 +22,8 @@
 --          ":<sub-window>" (and ":<sub-window>:older", the count of the
 --          six before it)
 -- KEY_WARMUP  a string, "<first day> <day> <sent>", see Warm-up below
+-- KEY_SUPPRESSED, KEY_SUPPRESSED_ANY  the recipient's suppression for
+--          the tenant and for every tenant ("" when not asked)
 -- KEYS[KEYS_FIXED - 1 + 2i], KEYS[KEYS_FIXED + 2i]  limit i's counter
 --          hash and its override hash
 --
@@ -63,6 +65,12 @@
 -- "low"), so a request reads a few fields, not every bucket (make bench
 -- measured the whole-hash read as most of Redis' time per call).
 --
+-- Suppression: a string key per tenant and recipient (and one for every
+-- tenant) whose value is "<since> <reason>" (since: Unix seconds, when
+-- it was suppressed; waypost-trackd writes it when a recipient bounces
+-- for good, an admin may too) and whose expiry lifts it. Only at RCPT;
+-- the tenant's entry is answered before the one for every tenant.
+--
 -- Warm-up: a string of three numbers: the day (Redis' time, UTC) of the
 -- first message charged, and the day and count of the last ("20410 20412
 -- 37"). Day d since the first (0: that day) has the d+1th cap of the
@@ -84,7 +92,8 @@
 -- answered the same; {REPLY_SUSPENDED, "user" or "domain", reason};
 -- {REPLY_NOT_OWNED}; {REPLY_COMPROMISED, "addresses" or "failures",
 -- count} the detector suspended the user just now; {REPLY_WARMUP, sent,
--- cap, day} the warm-up cap of the day is reached.
+-- cap, day} the warm-up cap of the day is reached; {REPLY_SUPPRESSED,
+-- "tenant" or "any", entry} the recipient is suppressed.
 
 local room = ROOM_UNBOUNDED
 local mode = ARGV[ARGUMENT_MODE]
@@ -93,19 +102,23 @@ local keep = ARGV[ARGUMENT_KEEP]
 local asked = ARGV[ARGUMENT_CHECKS]
 local now = clock_ms()
 
--- The strings this request reads: the stored decision, the suspensions
--- and the warm-up. One GET when
--- only the decision is asked for, else one MGET of all four, also those
--- not asked for (then not looked at): in Redis a key more in an MGET
--- costs less than a Lua table to list only those asked for.
+-- The strings this request reads: the stored decision, the suspensions,
+-- the warm-up and the suppressions. One GET when only the decision is
+-- asked for, else one MGET of all six, also those not asked for (then not
+-- looked at): in Redis a key more in an MGET costs less than a Lua table
+-- to list only those asked for.
 local suspension = string.find(asked, CHECK_SUSPENSION, 1, true)
 local warmup_asked = string.find(asked, CHECK_WARMUP, 1, true)
+local suppression = string.find(asked, CHECK_SUPPRESSION, 1, true)
 local decision, user_reason, domain_reason, warmup_state
-if suspension or warmup_asked then
+local suppressed, suppressed_any
+if suspension or warmup_asked or suppression then
   local got = redis.call('MGET', KEYS[KEY_INSTANCE],
-    KEYS[KEY_SUSPENDED_USER], KEYS[KEY_SUSPENDED_DOMAIN], KEYS[KEY_WARMUP])
+    KEYS[KEY_SUSPENDED_USER], KEYS[KEY_SUSPENDED_DOMAIN], KEYS[KEY_WARMUP],
+    KEYS[KEY_SUPPRESSED], KEYS[KEY_SUPPRESSED_ANY])
   decision, user_reason, domain_reason, warmup_state =
     got[1], got[2], got[3], got[4]
+  suppressed, suppressed_any = got[5], got[6]
 elseif mode == MODE_CHARGE then
   decision = redis.call('GET', KEYS[KEY_INSTANCE])
 end
@@ -190,6 +203,15 @@ if string.find(asked, CHECK_OWNERSHIP, 1, true) then
       end
     end
     return {REPLY_NOT_OWNED}
+  end
+end
+
+if suppression then
+  if suppressed and KEYS[KEY_SUPPRESSED] ~= '' then
+    return {REPLY_SUPPRESSED, SUPPRESSED_TENANT, suppressed}
+  end
+  if suppressed_any and KEYS[KEY_SUPPRESSED_ANY] ~= '' then
+    return {REPLY_SUPPRESSED, 'any', suppressed_any}
   end
 end
 

@@ -93,6 +93,8 @@ static const struct config_key policy_keys[] = {
     POLICY_KEY("check_suspension", CONFIG_BOOL, check_suspension, "yes", 0, 0),
     POLICY_KEY("suspension_action", CONFIG_STRING, suspension_action,
         "REJECT 5.7.1 Account suspended", 0, 0),
+    POLICY_KEY(
+        "check_suppression", CONFIG_BOOL, check_suppression, "yes", 0, 0),
     POLICY_KEY("detect_compromise", CONFIG_BOOL, detect_compromise, "no", 0, 0),
     POLICY_KEY("compromise_window", CONFIG_DURATION, compromise_window, "1h",
         60000, 7LL * 24 * 3600 * 1000),

@@ -69,6 +69,7 @@ struct policy_section {
 	char *identities_file;
 	bool check_suspension;
 	char *suspension_action;
+	bool check_suppression;
 	bool detect_compromise;
 	long long compromise_window; /* milliseconds */
 	long long compromise_max_addresses;

@@ -248,11 +248,12 @@ passed(const struct decision *decision, const struct script_answer *answer,
 		    decision->runtime->config->policy.check_cache_time);
 	text_copy(action, action_size, "DUNNO");
 	log_event(LOG_LEVEL_DEBUG, decision->queue_id,
-	    "passed: %zu limits, checks \"%s%s%s%s\": DUNNO", decision->count,
+	    "passed: %zu limits, checks \"%s%s%s%s%s\": DUNNO", decision->count,
 	    decision->check.asked & SCRIPT_ASKS_SUSPENSION ? "s" : "",
 	    decision->check.asked & SCRIPT_ASKS_OWNERSHIP ? "o" : "",
 	    decision->check.asked & SCRIPT_ASKS_COMPROMISE ? "c" : "",
-	    decision->check.asked & SCRIPT_ASKS_WARMUP ? "w" : "");
+	    decision->check.asked & SCRIPT_ASKS_WARMUP ? "w" : "",
+	    decision->check.asked & SCRIPT_ASKS_SUPPRESSION ? "x" : "");
 }
 
 static void

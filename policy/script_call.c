@@ -38,10 +38,14 @@
  *	limit index beyond limit_count is SCRIPT_UNAVAILABLE, with the
  *	reason: the caller's fail mode then answers, as when Redis is down.
  * SECURITY
- *	Suspension reasons are cut at SCRIPT_REASON_MAX bytes.
+ *	Suspension and suppression reasons are cut at SCRIPT_REASON_MAX
+ *	bytes.
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,7 +61,8 @@ _Static_assert(SCRIPT_KEY_INSTANCE == 1 && SCRIPT_KEY_SUSPENDED_USER == 2 &&
                    SCRIPT_KEY_SUSPENDED_DOMAIN == 3 &&
                    SCRIPT_KEY_SENDERS == 4 && SCRIPT_KEY_CLIENTS == 5 &&
                    SCRIPT_KEY_FAILURES == 6 && SCRIPT_KEY_WARMUP == 7 &&
-                   SCRIPT_KEYS_FIXED == 7,
+                   SCRIPT_KEY_SUPPRESSED == 8 &&
+                   SCRIPT_KEY_SUPPRESSED_ANY == 9 && SCRIPT_KEYS_FIXED == 9,
     "script_call_words() writes the keys in this order");
 _Static_assert(
     SCRIPT_ARGUMENT_MODE == 1 && SCRIPT_ARGUMENT_LIMITS == 2 &&
@@ -110,6 +115,26 @@ instance_key(struct script_words *words, const struct script_call *call,
 	key_word(words, prefix, REDIS_KEY_INSTANCE, name, NULL);
 }
 
+/* The recipient's suppressions, or "" when not asked (or no tenant). */
+static void
+suppression_keys(const struct script_call *call, const char *prefix,
+    struct script_words *words)
+{
+	bool asked = (call->asks & SCRIPT_ASKS_SUPPRESSION) != 0 &&
+	             call->recipient != NULL && call->recipient[0] != '\0';
+
+	if (asked && call->tenant != NULL && call->tenant[0] != '\0')
+		key_word(words, prefix, REDIS_KEY_SUPPRESSED, call->tenant,
+		    call->recipient);
+	else
+		script_word_text(words, "");
+	if (asked)
+		key_word(words, prefix, REDIS_KEY_SUPPRESSED_ANY,
+		    call->recipient, NULL);
+	else
+		script_word_text(words, "");
+}
+
 static void
 keys(const struct script_call *call, const char *prefix,
     struct script_words *words)
@@ -126,6 +151,7 @@ keys(const struct script_call *call, const char *prefix,
 		    call->warmup_subject);
 	else
 		script_word_text(words, "");
+	suppression_keys(call, prefix, words);
 	for (size_t i = 0; i < call->limit_count; i++) {
 		key_word(words, prefix, REDIS_KEY_LIMIT, call->limits[i].name,
 		    call->limits[i].subject);
@@ -154,11 +180,13 @@ arguments(const struct script_call *call, struct script_words *words)
 	    words, call->charge ? SCRIPT_MODE_CHARGE : SCRIPT_MODE_CHECK);
 	script_word(words, "%zu", call->limit_count);
 	script_word(words, "%d", SCRIPT_DECISION_KEEP_MS);
-	script_word(words, "%s%s%s%s",
+	script_word(words, "%s%s%s%s%s",
 	    call->asks & SCRIPT_ASKS_SUSPENSION ? SCRIPT_CHECK_SUSPENSION : "",
 	    call->asks & SCRIPT_ASKS_OWNERSHIP ? SCRIPT_CHECK_OWNERSHIP : "",
 	    call->asks & SCRIPT_ASKS_COMPROMISE ? SCRIPT_CHECK_COMPROMISE : "",
-	    call->asks & SCRIPT_ASKS_WARMUP ? SCRIPT_CHECK_WARMUP : "");
+	    call->asks & SCRIPT_ASKS_WARMUP ? SCRIPT_CHECK_WARMUP : "",
+	    call->asks & SCRIPT_ASKS_SUPPRESSION ? SCRIPT_CHECK_SUPPRESSION
+	                                         : "");
 	script_word_text(words, call->sender);
 	script_word_text(words, call->sender_domain);
 	script_word_text(words, call->client);
@@ -233,6 +261,24 @@ integer(const redisReply *reply, size_t i)
 	return reply->element[i]->integer;
 }
 
+/* A suppression's "SINCE REASON" (as decide_script.lua says); since 0
+ * when the entry has no time, as an admin may write it. */
+static void
+read_suppression(const char *entry, struct script_answer *answer)
+{
+	char *end;
+	long long since;
+
+	errno = 0;
+	since = strtoll(entry, &end, 10);
+	if (end != entry && *end == ' ' && errno == 0 && since > 0 &&
+	    isdigit((unsigned char)entry[0])) {
+		answer->since = since;
+		entry = end + 1;
+	}
+	text_copy(answer->reason, sizeof(answer->reason), entry);
+}
+
 /* The reply's shape for its code, read; false: not the contract's. */
 static bool
 read_fields(
@@ -286,6 +332,14 @@ read_fields(
 		answer->sent = integer(reply, 1);
 		answer->cap = integer(reply, 2);
 		answer->day = integer(reply, 3);
+		return true;
+	case SCRIPT_REPLY_SUPPRESSED:
+		if (n != 3 || !string_at(reply, 1) || !string_at(reply, 2))
+			return false;
+		answer->outcome = SCRIPT_SUPPRESSED;
+		answer->for_tenant = strcmp(reply->element[1]->str,
+		                         SCRIPT_SUPPRESSED_TENANT) == 0;
+		read_suppression(reply->element[2]->str, answer);
 		return true;
 	default:
 		return false;

@@ -15,10 +15,11 @@
 #include "script_words.h"
 
 /* The account checks a call asks for. */
-#define SCRIPT_ASKS_SUSPENSION 0x1u
-#define SCRIPT_ASKS_OWNERSHIP  0x2u
-#define SCRIPT_ASKS_COMPROMISE 0x4u
-#define SCRIPT_ASKS_WARMUP     0x8u
+#define SCRIPT_ASKS_SUSPENSION  0x1u
+#define SCRIPT_ASKS_OWNERSHIP   0x2u
+#define SCRIPT_ASKS_COMPROMISE  0x4u
+#define SCRIPT_ASKS_WARMUP      0x8u
+#define SCRIPT_ASKS_SUPPRESSION 0x10u
 
 /* How long a message's decision stays in Redis, milliseconds. */
 #define SCRIPT_DECISION_KEEP_MS 300000
@@ -41,6 +42,8 @@ struct script_call {
 	const char *sender;        /* lower case; "" none */
 	const char *sender_domain; /* "@domain"; "" none */
 	const char *client;        /* the client address as Postfix sent it */
+	const char *tenant;        /* lower case; "" none */
+	const char *recipient;     /* lower case; "" none */
 	long long detector_window_ms;
 	long long detector_max_addresses;
 	long long detector_max_failures;
@@ -59,6 +62,7 @@ enum script_outcome {
 	SCRIPT_NOT_OWNED,
 	SCRIPT_COMPROMISED, /* by_addresses, count */
 	SCRIPT_WARMUP_CAP,  /* sent, cap, day */
+	SCRIPT_SUPPRESSED,  /* for_tenant, since, reason */
 	SCRIPT_UNAVAILABLE, /* reason: no answer, or none the contract has */
 };
 
@@ -70,6 +74,8 @@ struct script_answer {
 	bool by_user;      /* SCRIPT_SUSPENDED: the user, not the domain */
 	bool by_addresses; /* SCRIPT_COMPROMISED: addresses, not failures */
 	long long sent, cap, day;
+	bool for_tenant; /* SCRIPT_SUPPRESSED: the tenant's, not every one's */
+	long long since; /* SCRIPT_SUPPRESSED: Unix seconds; 0 unknown */
 	char reason[SCRIPT_REASON_MAX + 1];
 };
 

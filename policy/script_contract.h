@@ -20,7 +20,9 @@
 #define SCRIPT_KEY_CLIENTS          5
 #define SCRIPT_KEY_FAILURES         6
 #define SCRIPT_KEY_WARMUP           7
-#define SCRIPT_KEYS_FIXED           7
+#define SCRIPT_KEY_SUPPRESSED       8
+#define SCRIPT_KEY_SUPPRESSED_ANY   9
+#define SCRIPT_KEYS_FIXED           9
 
 /* ARGV[]: these, then four per limit i: name, max, window, amount. */
 #define SCRIPT_ARGUMENT_MODE            1
@@ -44,10 +46,11 @@
 #define SCRIPT_MODE_CHARGE "charge"
 
 /* ARGV[SCRIPT_ARGUMENT_CHECKS]: one letter per check asked. */
-#define SCRIPT_CHECK_SUSPENSION "s"
-#define SCRIPT_CHECK_OWNERSHIP  "o"
-#define SCRIPT_CHECK_COMPROMISE "c"
-#define SCRIPT_CHECK_WARMUP     "w"
+#define SCRIPT_CHECK_SUSPENSION  "s"
+#define SCRIPT_CHECK_OWNERSHIP   "o"
+#define SCRIPT_CHECK_COMPROMISE  "c"
+#define SCRIPT_CHECK_WARMUP      "w"
+#define SCRIPT_CHECK_SUPPRESSION "x"
 
 /* Each daily cap of a warm-up schedule, right-aligned in the one
  * schedule argument: as wide as the largest cap and "unlimited". */
@@ -62,7 +65,10 @@
  * {SUSPENDED, "user"|"domain", reason}
  * {NOT_OWNED}                            the sender is not the user's;
  * {COMPROMISED, "addresses"|"failures", count}
- * {WARMUP, sent, cap, day}               the day's warm-up cap. */
+ * {WARMUP, sent, cap, day}               the day's warm-up cap;
+ * {SUPPRESSED, "tenant"|"any", entry}    the recipient is suppressed
+ *                                        for the tenant, or for every
+ *                                        one; entry: "SINCE REASON". */
 #define SCRIPT_REPLY_PASSED         0
 #define SCRIPT_REPLY_LIMIT          1
 #define SCRIPT_REPLY_CHARGED_BEFORE 2
@@ -70,8 +76,10 @@
 #define SCRIPT_REPLY_NOT_OWNED      4
 #define SCRIPT_REPLY_COMPROMISED    5
 #define SCRIPT_REPLY_WARMUP         6
+#define SCRIPT_REPLY_SUPPRESSED     7
 
 #define SCRIPT_SUSPENDED_USER        "user"
+#define SCRIPT_SUPPRESSED_TENANT     "tenant"
 #define SCRIPT_COMPROMISED_ADDRESSES "addresses"
 
 /* The room of a passed request that nothing bounds. */

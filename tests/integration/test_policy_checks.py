@@ -372,3 +372,48 @@ def test_a_user_named_like_a_domain_is_no_domain(policyd, redis_server):
                  client_address="127.0.0.2") == "DUNNO"
     assert c.ask(sasl_username="", client_address="127.0.0.1",
                  sender="x@example.org") == SUSPENDED
+
+
+def test_a_suppressed_recipient_is_refused_at_rcpt(policyd, redis_server):
+    """check_suppression (on by default): a recipient with a suppression
+    for the message's tenant (the user who logged in, else the sender) or
+    for every tenant is refused at RCPT with 550 5.1.1 and why; the
+    address in any case; other tenants and other stages are not."""
+    c, setup = trusting(policyd)
+    r = redis_server.client
+    refused = ("550 5.1.1 recipient suppressed since 2025-12-01 (bounced: "
+               "550 5.1.1 user unknown)")
+    # (Another recipient: a passed check is kept for check_cache_time.)
+    assert c.ask(**rcpt(recipient="erin@example.net")) == "DUNNO"
+    r.set("waypost:suppressed:alice@example.com:bob@example.net",
+          "1764547200 bounced: 550 5.1.1 user unknown")
+    attributes = request(**rcpt(recipient="Bob@Example.NET."))
+    c.send_raw(encode(attributes))
+    assert c.answer() == refused
+    setup.daemon.wait_for_log(
+        f"{attributes['queue_id']}: check suppression: <bob@example.net> "
+        f"suppressed for tenant alice@example.com (bounced: 550 5.1.1 user "
+        f"unknown): {refused}")
+    # Another tenant; the stages without a recipient.
+    assert c.ask(**rcpt(sasl_username="carol@example.com",
+                        sender="carol@example.com")) == "DUNNO"
+    assert c.ask() == "DUNNO"
+    # Without login the sender is the tenant.
+    r.set("waypost:suppressed:app@example.com:bob@example.net",
+          "manual: asked to be removed")
+    assert c.ask(**rcpt(sasl_username="", sasl_method="",
+                        client_address="127.0.0.1",
+                        sender="App@example.com")) == \
+        "550 5.1.1 recipient suppressed (manual: asked to be removed)"
+    # For every tenant; an expiry lifts it.
+    key = "waypost:suppressed-any:dave@example.net"
+    r.set(key, "1764547200 complaint", px=1500)
+    dave = rcpt(sasl_username="carol@example.com", sender="carol@example.com",
+                recipient="dave@example.net")
+    assert c.ask(**dave) == \
+        "550 5.1.1 recipient suppressed since 2025-12-01 (complaint)"
+    wait_until(lambda: not r.exists(key), 10,
+               "the suppression did not expire")
+    assert c.ask(**dave) == "DUNNO"
+    off, _ = trusting(policyd, "check_suppression = no\n")
+    assert off.ask(**rcpt()) == "DUNNO"

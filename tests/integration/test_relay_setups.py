@@ -239,3 +239,35 @@ def test_the_policy_socket_is_for_postfix_alone(whole_relay, sink):
                             group="postfix", extra_groups=[], cwd="/",
                             stderr=subprocess.PIPE, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_suppressed_recipient_is_refused_at_rcpt_through_postfix(
+        whole_relay, sink):
+    """The smarthost fragments as written: a recipient suppressed for the
+    sending application is refused at RCPT with 550 5.1.1 and the reason,
+    the other recipient of the same message is delivered, and nothing is
+    charged for the refused one; a recipient suppressed for another
+    tenant is delivered."""
+    relay = whole_relay("smarthost", limits={
+        "recipients": "subject = sender\ncount = recipients\nwindow = 1h\n"
+                      "max = 1000"})
+    r = relay.redis.client
+    r.set("waypost:suppressed:billing@example.com:gone@example.net",
+          "1764547200 bounced: 550 5.1.1 user unknown", ex=3600)
+    r.set("waypost:suppressed:other@example.com:kept@example.net",
+          "1764547200 bounced: 550 5.1.1 user unknown", ex=3600)
+    token = new_token()
+    result = swaks(relay.postfix.port, sender="billing@example.com",
+                   to="Gone@Example.NET,kept@example.net",
+                   data=legacy_message(token))
+    output = result.stdout.decode()
+    assert accepted(result), output
+    assert ("<** 550 5.1.1 <Gone@Example.NET>: Recipient address rejected: "
+            "recipient suppressed since 2025-12-01 (bounced: 550 5.1.1 user "
+            "unknown)") in output, output
+    sink.find(token.encode(), timeout=40)
+    relay.policy.daemon.wait_for_log(
+        "check suppression: <gone@example.net> suppressed for tenant "
+        "billing@example.com (bounced: 550 5.1.1 user unknown)")
+    assert r.hget("waypost:limit:recipients:billing@example.com",
+                  "sum") == b"1"

@@ -424,6 +424,86 @@ test_account_answers(void **state)
 	assert_string_equal(answer.reason, "review");
 }
 
+static void
+set_key(const char *key, const char *value)
+{
+	redisReply *reply = redisCommand(redis, "SET %s %s", key, value);
+
+	assert_non_null(reply);
+	freeReplyObject(reply);
+}
+
+/* A recipient suppressed for the tenant, or for every tenant, is
+ * refused; another tenant's suppression is not this one's; the
+ * tenant's entry comes first; nothing is asked unless the call asks. */
+static void
+test_suppression(void **state)
+{
+	struct script_call call = message(false, NULL, 0);
+	struct script_answer answer;
+
+	(void)state;
+	call.tenant = "alice@example.com";
+	call.recipient = "bob@example.org";
+	call.asks = SCRIPT_ASKS_SUPPRESSION;
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_PASSED);
+	set_key(PREFIX "suppressed:carol@example.com:bob@example.org",
+	    "1764547200 carol's");
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_PASSED);
+	set_key(PREFIX "suppressed-any:bob@example.org", "reported as spam");
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
+	assert_false(answer.for_tenant);
+	assert_int_equal(answer.since, 0);
+	assert_string_equal(answer.reason, "reported as spam");
+	set_key(PREFIX "suppressed:alice@example.com:bob@example.org",
+	    "1764547200 bounced: 550 5.1.1 user unknown");
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
+	assert_true(answer.for_tenant);
+	assert_int_equal(answer.since, 1764547200);
+	assert_string_equal(answer.reason, "bounced: 550 5.1.1 user unknown");
+	call.asks = 0;
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_PASSED);
+	/* No tenant: only the entry for every tenant. */
+	call.asks = SCRIPT_ASKS_SUPPRESSION;
+	call.tenant = "";
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
+	assert_false(answer.for_tenant);
+}
+
+/* A tenant holding ":" cannot reach another tenant's entry: "a:b" and
+ * "c@example.org" written as they are would be "a" and "b:c@example.org". */
+static void
+test_suppression_key_escapes_the_tenant(void **state)
+{
+	struct script_call call = message(false, NULL, 0);
+	struct script_answer answer;
+
+	(void)state;
+	set_key(PREFIX "suppressed:a:b:c@example.org", "1764547200 a's");
+	call.asks = SCRIPT_ASKS_SUPPRESSION;
+	call.tenant = "a:b";
+	call.recipient = "c@example.org";
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_PASSED);
+	call.tenant = "a";
+	call.recipient = "b:c@example.org";
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
+	assert_string_equal(answer.reason, "a's");
+	set_key(PREFIX "suppressed:a%3Ab:c@example.org", "1764547200 a:b's");
+	call.tenant = "a:b";
+	call.recipient = "c@example.org";
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
+	assert_string_equal(answer.reason, "a:b's");
+}
+
 /* A reply the contract does not have is no answer: the fail mode's. */
 static void
 test_unexpected_replies(void **state)
@@ -434,6 +514,8 @@ test_unexpected_replies(void **state)
 	    "return {0}",
 	    "return 'ok'",
 	    "return {3, 'user'}",
+	    "return {7, 'tenant'}",
+	    "return {7, 'tenant', 5}",
 	    "return redis.error_reply('ERR broken')",
 	};
 	struct script_answer answer;
@@ -461,6 +543,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_warmup_days, fresh),
     cmocka_unit_test_setup(test_compromise_window, fresh),
     cmocka_unit_test_setup(test_account_answers, fresh),
+    cmocka_unit_test_setup(test_suppression, fresh),
+    cmocka_unit_test_setup(test_suppression_key_escapes_the_tenant, fresh),
     cmocka_unit_test_setup(test_unexpected_replies, fresh),
 };
 
