@@ -2,8 +2,9 @@
 
 make install (into a DESTDIR) puts the daemons in sbin, the man pages, the
 units, an example waypost.conf that every daemon accepts with -n (and
-that a second install leaves alone), and a private key directory; make
-uninstall takes away neither an edited configuration nor a key. The
+that a second install leaves alone, as it does bounce-classes.conf), and
+a private key directory; make uninstall takes away neither an edited
+configuration nor a key. The
 units pass systemd-analyze verify with the hardening the README promises,
 and a daemon run as a unit runs it (not root: the unit's user, group
 postfix, its socket in the RuntimeDirectory) can be reached by Postfix.
@@ -72,6 +73,8 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o640
     keys = os.path.join(etc, "keys")
     assert stat.S_IMODE(os.stat(keys).st_mode) == 0o700
+    rules = os.path.join(etc, "bounce-classes.conf")
+    assert stat.S_IMODE(os.stat(rules).st_mode) == 0o644
 
     # Every daemon accepts the example; waypost-dkim only once its tables
     # exist (it must not run signing nothing by accident). /run/waypost
@@ -105,6 +108,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     result = make("install", f"DESTDIR={destdir}")
     assert result.returncode == 0, result.stdout
     assert f"kept {config}" in result.stdout
+    assert f"kept {rules}" in result.stdout
     result = make("uninstall", f"DESTDIR={destdir}")
     assert result.returncode == 0, result.stdout
     assert f"kept {config} (edited)" in result.stdout
@@ -113,6 +117,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     with open(config) as f:
         assert f.read().endswith("# edited by the admin\n")
     assert os.path.exists(os.path.join(keys, "2026a.pem"))
+    assert not os.path.exists(rules), "the shipped rules, unedited"
     assert not os.path.exists(os.path.join(sbindir, "waypost-dkim"))
 
 
