@@ -4,6 +4,7 @@
 #ifndef WAYPOST_CONFIG_ERRORS_H
 #define WAYPOST_CONFIG_ERRORS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define CONFIG_ERRORS_MAX     32
@@ -17,5 +18,8 @@ struct config_errors {
 
 void config_errors_add(struct config_errors *errors, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+void config_errors_vadd_at(struct config_errors *errors, const char *file,
+    int line, const char *format, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 #endif

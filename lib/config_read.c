@@ -86,14 +86,12 @@ static void line_error(struct read_state *state, const char *format, ...)
 static void
 line_error(struct read_state *state, const char *format, ...)
 {
-	char message[CONFIG_ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(message, sizeof(message), format, ap);
+	config_errors_vadd_at(
+	    state->errors, state->file, state->line, format, ap);
 	va_end(ap);
-	config_errors_add(
-	    state->errors, "%s:%d: %s", state->file, state->line, message);
 }
 
 static void

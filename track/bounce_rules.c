@@ -72,14 +72,12 @@ static void line_error(struct rule_line *line, const char *format, ...)
 static void
 line_error(struct rule_line *line, const char *format, ...)
 {
-	char message[CONFIG_ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(message, sizeof(message), format, ap);
+	config_errors_vadd_at(
+	    line->errors, line->file, line->number, format, ap);
 	va_end(ap);
-	config_errors_add(
-	    line->errors, "%s:%d: %s", line->file, line->number, message);
 	line->failed = true;
 }
 
