@@ -8,6 +8,9 @@
  *	.  daemon_config_keys: socket, socket_mode, socket_group, user,
  *	   pidfile and stop_timeout, which each daemon takes in its own
  *	   section (a key group of that section, see config_file.h);
+ *	   daemon_socketless_config_keys, the same without the socket
+ *	   keys, for a daemon that serves no socket (waypost-trackd; its
+ *	   struct daemon_program says no_socket);
  *	.  the [log] and [redis] sections.
  *
  *	config_suite_sections lists every section name of the suite, so
@@ -32,23 +35,36 @@ const char *const config_suite_sections[] = {
     "policy",
     "limit",
     "warmup",
+    "track",
     NULL,
 };
 
+#define DAEMON_KEY(name, type, member, value, flags, min, max)                 \
+	{                                                                      \
+		name, type, offsetof(struct daemon_settings, member), value,   \
+		    flags, min, max, NULL                                      \
+	}
+#define USER_KEY    DAEMON_KEY("user", CONFIG_USER, user, NULL, 0, 0, 0)
+#define PIDFILE_KEY DAEMON_KEY("pidfile", CONFIG_PATH, pidfile, NULL, 0, 0, 0)
+#define STOP_TIMEOUT_KEY                                                       \
+	DAEMON_KEY("stop_timeout", CONFIG_DURATION, stop_timeout, "10s", 0, 0, \
+	    HOUR_MS)
+
 const struct config_key daemon_config_keys[] = {
-    {"socket", CONFIG_SOCKET, offsetof(struct daemon_settings, socket), NULL,
-        CONFIG_REQUIRED, 0, 0, NULL},
-    {"socket_mode", CONFIG_MODE, offsetof(struct daemon_settings, socket_mode),
-        "0660", 0, 0, 0777, NULL},
-    {"socket_group", CONFIG_GROUP,
-        offsetof(struct daemon_settings, socket_group), NULL, 0, 0, 0, NULL},
-    {"user", CONFIG_USER, offsetof(struct daemon_settings, user), NULL, 0, 0, 0,
-        NULL},
-    {"pidfile", CONFIG_PATH, offsetof(struct daemon_settings, pidfile), NULL, 0,
-        0, 0, NULL},
-    {"stop_timeout", CONFIG_DURATION,
-        offsetof(struct daemon_settings, stop_timeout), "10s", 0, 0, HOUR_MS,
-        NULL},
+    DAEMON_KEY("socket", CONFIG_SOCKET, socket, NULL, CONFIG_REQUIRED, 0, 0),
+    DAEMON_KEY("socket_mode", CONFIG_MODE, socket_mode, "0660", 0, 0, 0777),
+    DAEMON_KEY("socket_group", CONFIG_GROUP, socket_group, NULL, 0, 0, 0),
+    USER_KEY,
+    PIDFILE_KEY,
+    STOP_TIMEOUT_KEY,
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+/* The same, for a daemon that has no socket. */
+const struct config_key daemon_socketless_config_keys[] = {
+    USER_KEY,
+    PIDFILE_KEY,
+    STOP_TIMEOUT_KEY,
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -36,6 +36,7 @@ struct redis_settings {
 };
 
 extern const struct config_key daemon_config_keys[];
+extern const struct config_key daemon_socketless_config_keys[];
 extern const struct config_key log_config_keys[];
 extern const struct config_key redis_config_keys[];
 

@@ -17,7 +17,8 @@
  *	1. load the configuration and build its runtime; with -n print it
  *	   and exit 0 or 1;
  *	2. refuse to run as root without a user to switch to;
- *	3. bind the socket (unix: with socket_mode and socket_group);
+ *	3. bind the socket (unix: with socket_mode and socket_group),
+ *	   unless the program has none (no_socket in daemon.h);
  *	4. detach, unless -f (then log to stderr, for systemd);
  *	5. turn SIGTERM, SIGINT and SIGHUP into events (daemon_signal.c),
  *	   before anything tells the world the daemon runs;
@@ -376,6 +377,8 @@ open_socket(struct daemon *daemon, char *error, size_t error_size)
 {
 	const struct daemon_settings *settings = daemon_settings(daemon);
 
+	if (daemon->program->no_socket)
+		return true;
 	if (daemon->program->open_socket == NULL) {
 		daemon->listen_fd =
 		    listen_socket_open(&settings->socket, settings->socket_mode,
@@ -505,12 +508,28 @@ stop(struct daemon *daemon)
 	daemon_signal_uninstall();
 }
 
+static void
+log_starting(const struct daemon *daemon)
+{
+	char socket_text[SOCKET_SPEC_TEXT_MAX];
+
+	if (daemon->program->no_socket) {
+		log_info("starting: no socket, configuration %s",
+		    daemon->options.config_path);
+		return;
+	}
+	socket_spec_format(
+	    &daemon_settings(daemon)->socket, socket_text, sizeof(socket_text));
+	log_info("starting: listening on %s, configuration %s", socket_text,
+	    daemon->options.config_path);
+}
+
 int
 daemon_main(const struct daemon_program *program, int argc, char **argv)
 {
 	struct daemon daemon;
 	struct swap_item *runtime;
-	char error[1024], socket_text[SOCKET_SPEC_TEXT_MAX];
+	char error[1024];
 	int status = 1;
 
 	memset(&daemon, 0, sizeof(daemon));
@@ -550,10 +569,7 @@ daemon_main(const struct daemon_program *program, int argc, char **argv)
 	if (!start(&daemon, error, sizeof(error))) {
 		log_error("cannot start: %s", error);
 	} else {
-		socket_spec_format(&daemon_settings(&daemon)->socket,
-		    socket_text, sizeof(socket_text));
-		log_info("starting: listening on %s, configuration %s",
-		    socket_text, daemon.options.config_path);
+		log_starting(&daemon);
 		status = program->run(&daemon);
 		log_info("stopped");
 	}

@@ -19,6 +19,9 @@ struct daemon_program {
 	const struct config_schema *schema;
 	size_t settings_offset; /* struct daemon_settings in the config */
 	size_t log_offset;      /* struct log_settings in the config */
+	/* No socket to bind (its section takes daemon_socketless_config_keys):
+	 * daemon_listen_fd() is -1 and open_socket is not called. */
+	bool no_socket;
 	/* Optional: checks beyond the file for -n and start-up (key files
 	 * readable, Redis reachable...); add errors and return false. */
 	bool (*check)(const void *config, struct config_errors *errors);
