@@ -22,7 +22,11 @@ import pytest
 from conftest import BUILD_DIR, program
 from harness import tempdir
 
-UNITS = ("waypost-dkim", "waypost-headers", "waypost-policyd")
+UNITS = ("waypost-dkim", "waypost-headers", "waypost-policyd",
+         "waypost-trackd")
+# The group of each unit: postfix, to reach the sockets, but for
+# waypost-trackd, which has none and reads the log through adm.
+UNIT_GROUPS = {"waypost-trackd": "adm"}
 
 
 def make(*arguments):
@@ -64,7 +68,8 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
         assert os.access(os.path.join(sbindir, name), os.X_OK), name
     mandir = destdir + dirs["mandir"]
     for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
-                 "man8/waypost-headers.8", "man8/waypost-policyd.8"):
+                 "man8/waypost-headers.8", "man8/waypost-policyd.8",
+                 "man8/waypost-trackd.8"):
         assert os.path.exists(os.path.join(mandir, page)), page
     unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
@@ -85,7 +90,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     os.mkdir(runtime)
     with open(config) as f:
         text = f.read()
-    assert text.count("\nuser = waypost\n") == 3
+    assert text.count("\nuser = waypost\n") == 4
     text = text.replace(dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
         "/run/waypost/", runtime + "/").replace(
         "\nuser = waypost\n", "\nuser = nobody\n")
@@ -138,7 +143,8 @@ def test_units_pass_systemd_analyze_verify(workdir):
     sbindir = os.path.join(workdir, "sbin")
     os.mkdir(sbindir)
     for path in ("milters/dkim/waypost-dkim",
-                 "milters/headers/waypost-headers", "policy/waypost-policyd"):
+                 "milters/headers/waypost-headers", "policy/waypost-policyd",
+                 "track/waypost-trackd"):
         os.symlink(program(path), os.path.join(sbindir,
                                                os.path.basename(path)))
     for name in UNITS:
@@ -157,7 +163,7 @@ def test_units_pass_systemd_analyze_verify(workdir):
         assert unit["ExecStartPre"] == f"{sbindir}/{name} -n"
         assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
         for key, value in (("Type", "simple"), ("User", "waypost"),
-                           ("Group", "postfix"),
+                           ("Group", UNIT_GROUPS.get(name, "postfix")),
                            ("SupplementaryGroups", "waypost"),
                            ("RuntimeDirectory", "waypost"),
                            ("NoNewPrivileges", "yes"),
