@@ -1,0 +1,64 @@
+"""An SMTP server that answers each recipient as a test says (aiosmtpd).
+
+Postfix relays to it as its relayhost. Each recipient's local part picks
+a list of replies to RCPT TO, one per attempt, the last repeated: ["250
+OK"] accepts, ["450 ...", "250 OK"] defers once and then accepts, ["550
+..."] refuses for good. A local part not in the table is accepted, and
+every message that reaches DATA is kept, with its accepted recipients.
+"""
+import threading
+
+from aiosmtpd.controller import Controller
+
+from . import ports
+
+ACCEPT = "250 2.1.5 Ok"
+
+
+class _Handler:
+    def __init__(self, server):
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        reply = self.server._reply_to(address)
+        if reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return reply
+
+    async def handle_DATA(self, server, session, envelope):
+        self.server._keep(envelope)
+        return "250 2.0.0 Ok: kept by the Waypost answering server"
+
+
+class AnsweringServer:
+    def __init__(self, answers):
+        """answers: {local part: [reply to the first RCPT, the next...]}"""
+        self.port = ports.free_port()
+        self.answers = {name.lower(): list(replies)
+                        for name, replies in answers.items()}
+        self.attempts = {}
+        self.messages = []
+        self._lock = threading.Lock()
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1",
+                                      port=self.port, ready_timeout=10)
+
+    def start(self):
+        self._controller.start()
+        return self
+
+    def stop(self):
+        self._controller.stop()
+
+    def _reply_to(self, address):
+        local = address.split("@", 1)[0].lower()
+        with self._lock:
+            attempt = self.attempts.get(address.lower(), 0)
+            self.attempts[address.lower()] = attempt + 1
+        replies = self.answers.get(local, [ACCEPT])
+        return replies[min(attempt, len(replies) - 1)]
+
+    def _keep(self, envelope):
+        with self._lock:
+            self.messages.append((envelope.mail_from,
+                                  list(envelope.rcpt_tos)))
