@@ -42,7 +42,10 @@
  *	BOUNCE_RULES_LINE_MAX bytes per line, BOUNCE_RULES_MAX rules,
  *	BOUNCE_RULE_DSN_MAX codes, BOUNCE_RULE_PATTERNS_MAX texts and
  *	regexes and BOUNCE_RULE_TEXT_MAX bytes each per rule. NUL and
- *	control bytes are refused.
+ *	control bytes are refused. A regex may hold at most
+ *	BOUNCE_RULE_REGEX_PLUS_MAX "+" and no interval {n,m}: glibc's
+ *	regcomp() copies what they repeat, so nested they cost memory as
+ *	a power of their count.
  */
 #include "config.h"
 
@@ -198,10 +201,43 @@ parse_stage(struct rule_line *line, struct bounce_rule *rule, const char *value)
 	}
 }
 
+/* Why a regex would cost regcomp() too much, or NULL. glibc compiles
+ * "x+" as "xx*", a copy of x, and "x{n}" as n copies: nested, that grows
+ * as a power (26 "+" in a row took over 2 GB in the fuzzer). So interval
+ * expressions are refused and "+" outside brackets is bounded. */
+static const char *
+regex_too_costly(const char *value)
+{
+	int plus = 0;
+	bool in_bracket = false;
+
+	for (const char *c = value; *c != '\0'; c++) {
+		if (in_bracket) {
+			if (*c == ']')
+				in_bracket = false;
+		} else if (*c == '\\' && c[1] != '\0') {
+			c++;
+		} else if (*c == '[') {
+			in_bracket = true;
+			/* "[]...]" and "[^]...]": that "]" is a member. */
+			c += c[1] == '^';
+			c += c[1] == ']';
+		} else if (*c == '{') {
+			return "interval expressions {n,m} are not allowed: "
+			       "write the repetition out";
+		} else if (*c == '+' && ++plus > BOUNCE_RULE_REGEX_PLUS_MAX) {
+			return "too many \"+\" (each is a copy in regcomp)";
+		}
+	}
+	return NULL;
+}
+
 static bool
 add_pattern(struct rule_line *line, struct bounce_rule *rule, const char *name,
     const char *value)
 {
+	const char *costly;
+
 	if (rule->text_count + rule->regex_count == BOUNCE_RULE_PATTERNS_MAX) {
 		line_error(line, "more than %d text= and regex= in one rule",
 		    BOUNCE_RULE_PATTERNS_MAX);
@@ -221,6 +257,9 @@ add_pattern(struct rule_line *line, struct bounce_rule *rule, const char *name,
 		rule->texts = xreallocarray(
 		    rule->texts, rule->text_count + 1, sizeof(*rule->texts));
 		rule->texts[rule->text_count++] = text;
+	} else if ((costly = regex_too_costly(value)) != NULL) {
+		line_error(line, "regex=\"%.100s\": %s", value, costly);
+		return false;
 	} else {
 		regex_t regex;
 		char message[200];

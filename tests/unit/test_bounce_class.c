@@ -501,6 +501,21 @@ test_rules_errors(void **state)
 	    "spam-block regex=\"a(b\"\n", "t.conf:1: regex=\"a(b\": ");
 	assert_refused(
 	    "spam-block regex=\"[z-a]\"\n", "t.conf:1: regex=\"[z-a]\": ");
+	/* What regcomp() would copy beyond bounds (the fuzzer found 26 "+"
+	 * in a row taking over 2 GB); "+" in brackets or escaped is none. */
+	assert_refused("spam-block regex=\"a{2}\"\n",
+	    "t.conf:1: regex=\"a{2}\": interval expressions {n,m} are not "
+	    "allowed");
+	assert_refused("spam-block regex=\"((((a+)+)+)+)+b+c+d+e+\"\n",
+	    "t.conf:1: regex=\"((((a+)+)+)+)+b+c+d+e+\": too many \"+\"");
+	{
+		struct config_errors errors;
+		struct bounce_rules *rules = parse_text(
+		    "spam-block regex=\"a+b+c+d+e+f+g+h+[+{]\"\n", &errors);
+
+		assert_non_null(rules);
+		bounce_rules_free(rules);
+	}
 	assert_refused(
 	    "spam-block\n", "t.conf:1: spam-block: a rule needs a condition");
 	assert_refused("spam-block stage=any # all\n",
