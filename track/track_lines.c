@@ -50,6 +50,7 @@
 
 #include "bounce_class.h"
 #include "log_line.h"
+#include "mail_domain.h"
 #include "message_table.h"
 #include "track_lines.h"
 #include "xmalloc.h"
@@ -134,6 +135,20 @@ lower_text_of(struct outcome_texts *texts, const char *text)
 	return copy;
 }
 
+/* A sender as waypost-policyd's subjects and suppression keys write it
+ * (lib/mail_domain.c): lower case, no final dot on its domain. */
+static const char *
+address_text_of(struct outcome_texts *texts, const char *address)
+{
+	char *copy = texts->data + texts->used;
+
+	if (!mail_address_folded(
+	        address, copy, sizeof(texts->data) - texts->used))
+		return NULL;
+	texts->used += strlen(copy) + 1;
+	return copy;
+}
+
 static bool
 postfix_own(const struct message_entry *message)
 {
@@ -160,7 +175,7 @@ describe_message(struct track_outcome *outcome,
 	if (message->sasl_username != NULL)
 		outcome->tenant = lower_text_of(texts, message->sasl_username);
 	else if (message->sender != NULL && message->sender[0] != '\0')
-		outcome->tenant = lower_text_of(texts, message->sender);
+		outcome->tenant = address_text_of(texts, message->sender);
 }
 
 static struct message_entry *
