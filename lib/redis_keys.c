@@ -26,7 +26,20 @@
  *	the user "@example.net" and the domain example.net have two keys,
  *	"suspended:user:@example.net" and "suspended:domain:example.net",
  *	and the tenant "a:b" suppressing "c" is "suppressed:a%3Ab:c", never
- *	the tenant "a" suppressing "b:c".
+ *	the tenant "a" suppressing "b:c". The all-tenant event stream is
+ *	REDIS_KEY_EVENTS with the name "": "events", which no tenant's
+ *	"events:TENANT" equals.
+ *
+ *	waypost-trackd's keys (track/record_store.c): its saved log
+ *	position per relay; a message's record, named by the relay, the
+ *	queue ID and the second it was first logged (short queue IDs are
+ *	reused); the index of a relay's queue ID to the record's key and of a
+ *	Message-ID to the set of its records' keys; the event streams; per
+ *	tenant and recipient the times its mail expired in the queue; per
+ *	tenant the hourly counts of the bounce-rate guard. The record script
+ *	(track/record_script.lua) gets the keys of a recipient's entries as
+ *	the key of an empty last part, to which it appends the recipient's
+ *	address (lower case), as this module would.
  *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
@@ -56,6 +69,14 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_OVERRIDE] = {"override:", 1},
     [REDIS_KEY_SUPPRESSED] = {"suppressed:", 2},
     [REDIS_KEY_SUPPRESSED_ANY] = {"suppressed-any:", 1},
+    [REDIS_KEY_TRACK_POSITION] = {"track-position:", 1},
+    [REDIS_KEY_MESSAGE] = {"message:", 2},
+    [REDIS_KEY_QUEUE_ID] = {"queue-id:", 2},
+    [REDIS_KEY_MESSAGE_ID] = {"message-id:", 1},
+    [REDIS_KEY_EVENTS] = {"events", 1},
+    [REDIS_KEY_TENANT_EVENTS] = {"events:", 1},
+    [REDIS_KEY_EXPIRATIONS] = {"expirations:", 2},
+    [REDIS_KEY_BOUNCE_RATE] = {"bounce-rate:", 1},
 };
 
 /* The first of two parts: ":" and "%" escaped, so it ends where the

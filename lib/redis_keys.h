@@ -22,6 +22,14 @@ enum redis_key {
 	REDIS_KEY_OVERRIDE,         /* override:SUBJECT */
 	REDIS_KEY_SUPPRESSED,       /* suppressed:TENANT:ADDRESS */
 	REDIS_KEY_SUPPRESSED_ANY,   /* suppressed-any:ADDRESS */
+	REDIS_KEY_TRACK_POSITION,   /* track-position:RELAY */
+	REDIS_KEY_MESSAGE,          /* message:RELAY:QUEUEID.FIRSTSEEN */
+	REDIS_KEY_QUEUE_ID,         /* queue-id:RELAY:QUEUEID */
+	REDIS_KEY_MESSAGE_ID,       /* message-id:MESSAGEID */
+	REDIS_KEY_EVENTS,           /* events (NAME "") */
+	REDIS_KEY_TENANT_EVENTS,    /* events:TENANT */
+	REDIS_KEY_EXPIRATIONS,      /* expirations:TENANT:ADDRESS */
+	REDIS_KEY_BOUNCE_RATE,      /* bounce-rate:TENANT */
 	REDIS_KEY_COUNT
 };
 

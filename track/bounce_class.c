@@ -10,6 +10,7 @@
  *	const char *bounce_class_name(class)
  *	bool bounce_class_from_name(name, length, &class)
  *	bool bounce_class_suppresses(class)
+ *	bool bounce_class_escalates(class)
  *	enum bounce_class bounce_classify(rules, outcome, &rule_line)
  * DESCRIPTION
  *	An outcome is what Postfix logged for one recipient: the DSN code
@@ -27,6 +28,12 @@
  *	suppresses only on a bounce (a permanent outcome), never on a
  *	deferral. Every other class, unknown included, is about the
  *	message, the sender, the path or the moment, and never suppresses.
+ *
+ *	bounce_class_escalates() is true for the classes whose soft
+ *	outcomes (a deferral that expired in the queue, a full mailbox
+ *	even when refused for good) suppress only once they repeat, as
+ *	waypost-trackd counts them: the three above, mailbox-full, and
+ *	network (a domain whose servers never answer).
  * SECURITY
  *	Nothing is allocated; the rules are only read, so one set of rules
  *	may serve any number of callers at once.
@@ -74,11 +81,20 @@ bounce_class_from_name(
 	return false;
 }
 
-bool bounce_class_suppresses(enum bounce_class class)
+bool
+bounce_class_suppresses(enum bounce_class class)
 {
 	return class == BOUNCE_CLASS_INVALID_RECIPIENT ||
 	       class == BOUNCE_CLASS_BAD_DOMAIN ||
 	       class == BOUNCE_CLASS_INACTIVE_MAILBOX;
+}
+
+bool
+bounce_class_escalates(enum bounce_class class)
+{
+	return bounce_class_suppresses(class) ||
+	       class == BOUNCE_CLASS_MAILBOX_FULL ||
+	       class == BOUNCE_CLASS_NETWORK;
 }
 
 static bool

@@ -38,6 +38,7 @@ const char *bounce_class_name(enum bounce_class class);
 bool bounce_class_from_name(
     const char *name, size_t length, enum bounce_class *class);
 bool bounce_class_suppresses(enum bounce_class class);
+bool bounce_class_escalates(enum bounce_class class);
 enum bounce_class bounce_classify(const struct bounce_rules *rules,
     const struct bounce_outcome *outcome, int *rule_line);
 

@@ -52,11 +52,15 @@
 #include "log_line.h"
 #include "mail_domain.h"
 #include "message_table.h"
+#include "record_batch.h"
 #include "track_lines.h"
 #include "xmalloc.h"
 
 struct track_lines {
 	struct message_table *table;
+	struct record_batch *batch; /* NULL: no records, log lines only */
+	track_restore_fn restore;
+	void *restore_context;
 	size_t max_open_messages;
 	struct track_counters counters;
 	time_t offset_time; /* when utc_offset was last taken */
@@ -85,6 +89,15 @@ track_lines_set_max(struct track_lines *lines, size_t max_open_messages)
 {
 	lines->max_open_messages = max_open_messages;
 	message_table_set_max(lines->table, max_open_messages);
+}
+
+void
+track_lines_set_records(struct track_lines *lines, struct record_batch *batch,
+    track_restore_fn restore, void *context)
+{
+	lines->batch = batch;
+	lines->restore = restore;
+	lines->restore_context = context;
 }
 
 const struct track_counters *
@@ -165,6 +178,11 @@ describe_message(struct track_outcome *outcome,
 	outcome->message_known = message != NULL;
 	if (message == NULL)
 		return;
+	outcome->first_seen = message->first_seen;
+	outcome->user = message->sasl_username;
+	outcome->client = message->client;
+	outcome->size = message->size;
+	outcome->recipient_count = message->recipient_count;
 	outcome->sender = message->sender;
 	outcome->message_id = message->message_id;
 	if (message->notification_of[0] != '\0')
@@ -209,6 +227,43 @@ add(struct track_lines *lines, struct log_span queue_id, time_t time)
 	return message;
 }
 
+/* The message of a line that continues one: from the table; else, with
+ * records, from Redis (a message read before a restart), or added blank
+ * so its later lines name the same record. NULL without records when
+ * the table lacks it. */
+static struct message_entry *
+find_restoring(struct track_lines *lines, const struct log_line *line,
+    bool *known)
+{
+	struct message_entry *message = find(lines, line);
+
+	*known = message != NULL;
+	if (message != NULL || lines->batch == NULL)
+		return message;
+	message = add(lines, line->queue_id, line->time);
+	if (message != NULL && lines->restore != NULL)
+		*known = lines->restore(lines->restore_context, message);
+	return message;
+}
+
+/* One operation on the message's record, when records are kept. */
+static void
+record_message(struct track_lines *lines, const struct message_entry *message,
+    enum record_op op, const struct log_line *line)
+{
+	struct outcome_texts texts_of_line, *texts = &texts_of_line;
+	struct track_outcome outcome;
+
+	if (lines->batch == NULL || message == NULL)
+		return;
+	memset(&outcome, 0, sizeof(outcome));
+	texts->used = 0;
+	outcome.time = line->time;
+	outcome.queue_id = message->queue_id;
+	describe_message(&outcome, message, texts);
+	record_batch_add(lines->batch, op, &outcome);
+}
+
 static struct message_entry *
 find_or_add(struct track_lines *lines, const struct log_line *line)
 {
@@ -230,19 +285,24 @@ read_client(struct track_lines *lines, const struct log_line *line)
 	if (line->sasl_username.data != NULL)
 		message_set_text(&message->sasl_username,
 		    line->sasl_username.data, line->sasl_username.length);
+	record_message(lines, message, RECORD_OP_MESSAGE, line);
 }
 
 static void
 read_queued(struct track_lines *lines, const struct log_line *line)
 {
-	struct message_entry *message = find_or_add(lines, line);
+	bool known;
+	struct message_entry *message = find_restoring(lines, line, &known);
 
+	if (message == NULL)
+		message = add(lines, line->queue_id, line->time);
 	if (message == NULL)
 		return;
 	message_set_text(
 	    &message->sender, line->sender.data, line->sender.length);
 	message->size = line->size;
 	message->recipient_count = line->recipient_count;
+	record_message(lines, message, RECORD_OP_ACCEPTED, line);
 }
 
 static void
@@ -290,12 +350,15 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 	struct outcome_texts texts_of_line, *texts = &texts_of_line;
 	struct track_outcome outcome;
 	struct bounce_outcome classify;
-	const struct message_entry *message = find(lines, line);
+	bool known;
+	const struct message_entry *message =
+	    find_restoring(lines, line, &known);
 
 	memset(&outcome, 0, sizeof(outcome));
 	texts->used = 0;
 	outcome.type = type;
 	outcome.time = line->time;
+	outcome.first_seen = line->time;
 	outcome.queue_id = text_of(texts, line->queue_id);
 	outcome.recipient = text_of(texts, line->recipient);
 	outcome.original_recipient = text_of(texts, line->original_recipient);
@@ -312,10 +375,30 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 		outcome.class = bounce_classify(rules, &classify, NULL);
 	}
 	describe_message(&outcome, message, texts);
-	if (message == NULL)
+	outcome.message_known = known;
+	if (!known)
 		lines->counters.unknown_messages++;
 	lines->counters.outcomes[type]++;
 	track_outcome_record(&outcome);
+	if (lines->batch != NULL && outcome.queue_id != NULL)
+		record_batch_add(lines->batch,
+		    type == TRACK_OUTCOME_EXPIRED ? RECORD_OP_EXPIRED
+		                                  : RECORD_OP_OUTCOME,
+		    &outcome);
+}
+
+/* qmgr's "removed" (done), postsuper's (dropped by an admin). */
+static void
+read_removed(struct track_lines *lines, const struct log_line *line,
+    enum record_op op)
+{
+	bool known;
+	const struct message_entry *message =
+	    lines->batch != NULL ? find_restoring(lines, line, &known) : NULL;
+
+	record_message(lines, message, op, line);
+	message_table_remove(
+	    lines->table, line->queue_id.data, line->queue_id.length);
 }
 
 static void
@@ -341,9 +424,11 @@ read_line(struct track_lines *lines, const struct bounce_rules *rules,
 		read_client(lines, line);
 		break;
 	case LOG_LINE_MESSAGE_ID:
-		if ((message = find_or_add(lines, line)) != NULL)
+		if ((message = find_or_add(lines, line)) != NULL) {
 			message_set_text(&message->message_id,
 			    line->message_id.data, line->message_id.length);
+			record_message(lines, message, RECORD_OP_MESSAGE, line);
+		}
 		break;
 	case LOG_LINE_QUEUED:
 		read_queued(lines, line);
@@ -353,13 +438,11 @@ read_line(struct track_lines *lines, const struct bounce_rules *rules,
 		break;
 	case LOG_LINE_REMOVED:
 		lines->counters.removed++;
-		message_table_remove(
-		    lines->table, line->queue_id.data, line->queue_id.length);
+		read_removed(lines, line, RECORD_OP_REMOVED);
 		break;
 	case LOG_LINE_DELETED:
 		lines->counters.deleted++;
-		message_table_remove(
-		    lines->table, line->queue_id.data, line->queue_id.length);
+		read_removed(lines, line, RECORD_OP_DROPPED);
 		break;
 	case LOG_LINE_DELIVERY:
 		read_delivery(lines, rules, line);

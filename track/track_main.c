@@ -37,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -46,6 +48,8 @@
 #include "event_log.h"
 #include "log.h"
 #include "log_follow.h"
+#include "record_batch.h"
+#include "record_store.h"
 #include "text_copy.h"
 #include "track_config.h"
 #include "track_lines.h"
@@ -63,6 +67,12 @@ struct tracker {
 	struct daemon *daemon;
 	struct log_follow *follow;
 	struct track_lines *lines;
+	struct record_store *store; /* NULL: records = no */
+	struct record_batch *batch;
+	bool stalled; /* a batch Redis did not take: no reading meanwhile */
+	bool resumed; /* from a position saved in Redis */
+	char relay[256];
+	char prefix[256]; /* [redis] prefix at the start */
 	const struct bounce_rules *rules; /* during one poll */
 	struct event_base *base;
 	struct event *again; /* a poll stopped at its bound: at once */
@@ -132,9 +142,60 @@ on_line(const char *line, size_t length, const struct log_position *after,
 {
 	struct tracker *state = context;
 
-	(void)after; /* the position to save, with the Redis records */
 	track_lines_read(state->lines, state->rules, line, length, time(NULL));
-	return true;
+	if (state->batch == NULL)
+		return true;
+	if (after != NULL)
+		record_batch_position(state->batch, after);
+	return record_batch_ops(state->batch) < RECORD_BATCH_OPS_MAX;
+}
+
+/* A message read before a restart: Redis has it. While Redis does not
+ * answer, wait: a guess would split one message's record in two. */
+static bool
+restore(void *context, struct message_entry *message)
+{
+	struct tracker *state = context;
+	char error[512];
+	enum record_lookup found;
+	bool told = false;
+	const struct timespec second = {1, 0};
+
+	while ((found = record_store_restore(state->store, message->queue_id,
+	            message, error, sizeof(error))) == RECORD_ERROR) {
+		if (!told)
+			log_event(LOG_LEVEL_WARNING, message->queue_id,
+			    "Redis: %s; waiting for it to read the message's "
+			    "record",
+			    error);
+		told = true;
+		nanosleep(&second, NULL);
+	}
+	if (told)
+		log_event(LOG_LEVEL_INFO, message->queue_id, "Redis is back");
+	return found == RECORD_FOUND;
+}
+
+/* The batch to Redis; false (and no more reading) while it is refused. */
+static bool
+flush(struct tracker *state)
+{
+	char error[512];
+
+	if (state->store == NULL)
+		return true;
+	if (record_store_flush(state->store, state->batch, error, sizeof(error))) {
+		if (state->stalled)
+			log_info("Redis took the records again: reading on");
+		state->stalled = false;
+		return true;
+	}
+	if (!state->stalled)
+		log_warning("Redis: %s; no more reading until it takes the "
+		            "%zu records waiting (tried again each second)",
+		    error, record_batch_ops(state->batch));
+	state->stalled = true;
+	return false;
 }
 
 /* One poll with the current rules; at once again if it stopped at its
@@ -142,14 +203,19 @@ on_line(const char *line, size_t length, const struct log_position *after,
 static void
 poll_log(struct tracker *state)
 {
-	struct swap_item *item = daemon_runtime_acquire();
+	struct swap_item *item;
 	const struct timeval now = {0, 0};
 	bool more;
 
+	if (state->stalled && !flush(state))
+		return;
+	item = daemon_runtime_acquire();
 	state->rules = ((struct track_runtime *)item)->rules;
 	more = log_follow_poll(state->follow);
 	state->rules = NULL;
 	daemon_runtime_release(item);
+	if (!flush(state))
+		return;
 	if (more)
 		event_add(state->again, &now);
 	else if (log_follow_ended(state->follow)) {
@@ -164,6 +230,55 @@ on_poll(evutil_socket_t fd, short what, void *argument)
 	(void)fd;
 	(void)what;
 	poll_log(argument);
+}
+
+/* What [track] and [redis] say of the records; the relay's name is the
+ * host's unless relay_name sets it. */
+static struct record_settings
+record_settings_of(const struct track_config *config, const char *relay)
+{
+	const struct track_section *track = &config->track;
+	struct record_settings settings = {
+	    .prefix = config->redis.prefix,
+	    .relay = relay,
+	    .keep_position = strcmp(track->log_file, "-") != 0,
+	    .record_ttl = track->record_ttl / 1000,
+	    .events_max = track->events_max,
+	    .defer_interval = track->deferred_event_interval / 1000,
+	    .suppress_ttl = track->suppress_for / 1000,
+	    .suppress_any = track->suppress_all_tenants,
+	    .soft_count = track->soft_expirations,
+	    .soft_span = track->soft_span / 1000,
+	    .guard_window = track->guard_window / 1000,
+	    .guard_minimum = track->guard_minimum,
+	    .guard_warn = track->guard_warn_percent * 10,
+	    .guard_pause = track->guard_pause_percent * 10,
+	};
+
+	return settings;
+}
+
+/* The records' keys of [track] apply from the next batch; records, the
+ * relay's name and [redis] need a restart (the keys would change under
+ * the saved position). */
+static void
+reload_records(struct tracker *state, const struct track_config *config)
+{
+	struct record_settings settings;
+
+	if (config->track.records != (state->store != NULL) ||
+	    strcmp(config->redis.prefix, state->prefix) != 0 ||
+	    (config->track.relay_name != NULL &&
+	        strcmp(config->track.relay_name, state->relay) != 0))
+		log_warning("[track] records, relay_name or [redis] changed: "
+		            "restart to apply them");
+	if (state->batch == NULL || record_batch_pending(state->batch))
+		return;
+	settings = record_settings_of(config, state->relay);
+	settings.prefix = state->prefix;
+	record_batch_free(state->batch);
+	state->batch = record_batch_new(&settings);
+	track_lines_set_records(state->lines, state->batch, restore, state);
 }
 
 /* A reload takes a new max_open_messages at once; a new log_file needs a
@@ -182,6 +297,7 @@ reload(struct tracker *state)
 		log_warning("[track] log_file changed: restart to apply it "
 		            "(still following %s)",
 		    state->log_file);
+	reload_records(state, config);
 }
 
 static void
@@ -202,24 +318,83 @@ on_signal(evutil_socket_t fd, short what, void *argument)
 	}
 }
 
+/* The records' side: the store, the batch, and where to start reading.
+ * Without the saved position the daemon would read the log again from
+ * its beginning and record it twice: it does not start without Redis. */
+static bool
+prepare_records(struct tracker *state, const struct track_config *config,
+    struct log_position *saved, bool *found, char *error, size_t error_size)
+{
+	struct record_settings settings;
+	char why[512];
+
+	*found = false;
+	if (!config->track.records)
+		return true;
+	if (config->track.relay_name != NULL)
+		text_copy(state->relay, sizeof(state->relay),
+		    config->track.relay_name);
+	else if (gethostname(state->relay, sizeof(state->relay) - 1) < 0)
+		text_copy(state->relay, sizeof(state->relay), "localhost");
+	text_copy(state->prefix, sizeof(state->prefix), config->redis.prefix);
+	settings = record_settings_of(config, state->relay);
+	state->store = record_store_new(&config->redis, &settings);
+	state->batch = record_batch_new(&settings);
+	track_lines_set_records(state->lines, state->batch, restore, state);
+	if (!settings.keep_position)
+		return true;
+	switch (record_store_position(state->store, saved, why, sizeof(why))) {
+	case RECORD_FOUND:
+		*found = true;
+		return true;
+	case RECORD_NONE:
+		return true;
+	default:
+		snprintf(error, error_size,
+		    "Redis: %s: cannot read where the log was left", why);
+		return false;
+	}
+}
+
+static void
+release_records(struct tracker *state)
+{
+	record_batch_free(state->batch);
+	record_store_free(state->store);
+	state->batch = NULL;
+	state->store = NULL;
+}
+
 /* As root: the log may be readable by root alone. */
 static bool
 prepare(struct daemon *daemon, char *error, size_t error_size)
 {
 	const struct track_config *config = daemon_config(daemon);
+	struct log_position saved;
+	bool found;
 
 	tracker.daemon = daemon;
 	text_copy(
 	    tracker.log_file, sizeof(tracker.log_file), config->track.log_file);
 	tracker.lines =
 	    track_lines_new((size_t)config->track.max_open_messages);
-	tracker.follow = log_follow_open(tracker.log_file, NULL,
-	    LOG_FOLLOW_FROM_BEGINNING, on_line, &tracker, error, error_size);
+	if (prepare_records(
+	        &tracker, config, &saved, &found, error, error_size))
+		tracker.follow = log_follow_open(tracker.log_file,
+		    found ? &saved : NULL, LOG_FOLLOW_FROM_BEGINNING, on_line,
+		    &tracker, error, error_size);
 	if (tracker.follow == NULL) {
+		release_records(&tracker);
 		track_lines_free(tracker.lines);
 		tracker.lines = NULL;
 		return false;
 	}
+	if (found)
+		log_info("resuming %s where it was left: inode %llu, offset "
+		         "%llu",
+		    tracker.log_file, (unsigned long long)saved.inode,
+		    (unsigned long long)saved.offset);
+	tracker.resumed = found;
 	return true;
 }
 
@@ -274,17 +449,24 @@ run(struct daemon *daemon)
 		log_error("cannot make an event loop");
 		tracker.status = 1;
 	} else {
-		log_info("following %s from its beginning",
+		log_info("following %s%s; records %s",
 		    strcmp(tracker.log_file, "-") == 0 ? "standard input"
-		                                       : tracker.log_file);
+		                                       : tracker.log_file,
+		    tracker.resumed ? "" : " from its beginning",
+		    tracker.store != NULL ? "in Redis" : "off (log lines only)");
 		loop(&tracker);
 		event_base_free(tracker.base);
 	}
+	if (tracker.store != NULL && !flush(&tracker))
+		log_warning("stopping with %zu records Redis did not take: "
+		            "they are read again at the next start",
+		    record_batch_ops(tracker.batch));
 	follow_counters = log_follow_counters(tracker.follow);
 	track_counters_report(track_lines_counters(tracker.lines),
 	    follow_counters.long_lines, "summary");
 	log_follow_close(tracker.follow);
 	track_lines_free(tracker.lines);
+	release_records(&tracker);
 	return tracker.status;
 }
 

@@ -34,6 +34,11 @@ struct track_outcome {
 	const char *message_id;
 	const char *sender;
 	const char *tenant; /* lower case; NULL for Postfix's own mail */
+	const char *user;   /* sasl_username, as logged */
+	const char *client; /* name[address] */
+	unsigned long long size;
+	unsigned long long recipient_count;
+	time_t first_seen; /* of the message; the line's time when unknown */
 	bool postfix_own;   /* mail Postfix made: a bounce, a delay notice */
 	/* Postfix's own notification about this queue ID's message. */
 	const char *notification_of;

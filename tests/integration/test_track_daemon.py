@@ -64,9 +64,12 @@ def tracked(postfix_factory, answering_server, workdir):
     daemon.stop()
 
 
-def config_text(log_file, rules, extra=""):
+def config_text(log_file, rules, extra="", redis_port=None):
+    """Records in the Redis on redis_port, or none (log lines only)."""
+    records = ("records = no\n" if redis_port is None else
+               f"[redis]\naddress = 127.0.0.1:{redis_port}\n")
     return (f"[log]\nlevel = info\n[track]\nlog_file = {log_file}\n"
-            f"rules_file = {rules}\nuser = nobody\n{extra}")
+            f"rules_file = {rules}\nuser = nobody\n{extra}{records}")
 
 
 def outcomes(daemon):

@@ -1,0 +1,314 @@
+/*
+ * NAME
+ *	record_store - waypost-trackd's Redis: the records, and where it
+ *	stopped
+ * SYNOPSIS
+ *	#include "record_store.h"
+ *
+ *	struct record_store *record_store_new(redis, settings)
+ *	enum record_lookup record_store_position(store, &position, error,
+ *		error_size)
+ *	bool record_store_flush(store, batch, error, error_size)
+ *	enum record_lookup record_store_restore(store, queue_id, message,
+ *		error, error_size)
+ *	void record_store_free(store)
+ * DESCRIPTION
+ *	One blocking connection to the [redis] of waypost.conf (lib/
+ *	redis_pool.c, which also waits REDIS_RETRY_AFTER_MS after a failed
+ *	connect), with each reply awaited for at least
+ *	RECORD_STORE_TIMEOUT_MIN_MS.
+ *
+ *	record_store_position() reads the saved log position of this
+ *	relay: found, none saved, or Redis did not answer.
+ *
+ *	record_store_flush() runs record_script.lua (record_contract.h)
+ *	on the batch: EVALSHA, loading the script when Redis does not
+ *	have it (a restarted Redis); the batch's operations and its log
+ *	position are written together or not at all. Each note the script
+ *	returns (a suppression, the guard) is logged with its queue ID. On
+ *	success the batch is cleared; on failure it is kept, whole, for
+ *	the next try.
+ *
+ *	record_store_restore() fills a message the daemon's table does
+ *	not have (it was read before a restart) from its record: the
+ *	queue ID's index, then the record's header. A record whose message
+ *	left the queue ("removed") is none: the queue ID was reused.
+ * SECURITY
+ *	Texts from Redis are bounded by message_set_text(). The password
+ *	is never logged (redis_pool.c).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "record_script.h"
+#include "record_store.h"
+#include "redis_keys.h"
+#include "redis_pool.h"
+#include "text_copy.h"
+#include "xmalloc.h"
+
+struct record_store {
+	struct redis_pool *pool;
+	struct record_settings settings; /* prefix and relay copied */
+	char sha[41];                    /* "" until loaded */
+};
+
+struct record_store *
+record_store_new(
+    const struct redis_settings *redis, const struct record_settings *settings)
+{
+	struct record_store *store = xcalloc(1, sizeof(*store));
+	struct redis_settings patient = *redis;
+
+	if (patient.timeout < RECORD_STORE_TIMEOUT_MIN_MS)
+		patient.timeout = RECORD_STORE_TIMEOUT_MIN_MS;
+	store->pool = redis_pool_new(&patient);
+	store->settings = *settings;
+	store->settings.prefix = xstrdup(settings->prefix);
+	store->settings.relay = xstrdup(settings->relay);
+	return store;
+}
+
+void
+record_store_free(struct record_store *store)
+{
+	if (store == NULL)
+		return;
+	redis_pool_free(store->pool);
+	free((char *)store->settings.prefix);
+	free((char *)store->settings.relay);
+	free(store);
+}
+
+/* One command's reply, or NULL with the reason; *healthy false when the
+ * connection must go. */
+static redisReply *
+command(redisContext *connection, int count, const char **words,
+    const size_t *lengths, char *error, size_t error_size)
+{
+	redisReply *reply =
+	    redisCommandArgv(connection, count, words, lengths);
+
+	if (reply == NULL)
+		snprintf(error, error_size, "%s: %s", words[0],
+		    connection->errstr[0] ? connection->errstr : "no reply");
+	return reply;
+}
+
+enum record_lookup
+record_store_position(struct record_store *store,
+    struct log_position *position, char *error, size_t error_size)
+{
+	struct buffer key = {0};
+	redisContext *connection =
+	    redis_pool_take(store->pool, error, error_size);
+	redisReply *reply;
+	enum record_lookup found = RECORD_ERROR;
+
+	if (connection == NULL)
+		return RECORD_ERROR;
+	redis_key_append(&key, store->settings.prefix,
+	    REDIS_KEY_TRACK_POSITION, store->settings.relay, NULL);
+	reply = command(connection, 2, (const char *[]){"GET", key.data},
+	    (const size_t[]){3, key.length}, error, error_size);
+	if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+		found = RECORD_NONE;
+	else if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	         record_position_parse(reply->str, position))
+		found = RECORD_FOUND;
+	else if (reply != NULL)
+		snprintf(error, error_size, "%s holds no log position",
+		    key.data);
+	redis_pool_give(store->pool, connection, reply != NULL);
+	freeReplyObject(reply);
+	buffer_free(&key);
+	return found;
+}
+
+static bool
+load_script(struct record_store *store, redisContext *connection,
+    char *error, size_t error_size)
+{
+	redisReply *reply = command(connection, 3,
+	    (const char *[]){"SCRIPT", "LOAD", record_script}, NULL, error,
+	    error_size);
+	bool done = reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	            reply->len == 40;
+
+	if (done)
+		memcpy(store->sha, reply->str, 41);
+	else if (reply != NULL)
+		snprintf(error, error_size, "SCRIPT LOAD: %.200s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "no SHA1");
+	freeReplyObject(reply);
+	return done;
+}
+
+static void
+log_notes(const redisReply *reply)
+{
+	for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+		const redisReply *queue_id = reply->element[i];
+		const redisReply *text = reply->element[i + 1];
+
+		if (queue_id->type == REDIS_REPLY_STRING &&
+		    text->type == REDIS_REPLY_STRING)
+			log_event(LOG_LEVEL_NOTICE, queue_id->str, "%s",
+			    text->str);
+	}
+}
+
+/* EVALSHA of the batch; NOSCRIPT loads the script and tries once more. */
+static redisReply *
+call_script(struct record_store *store, redisContext *connection,
+    struct record_batch *batch, char *error, size_t error_size)
+{
+	const char **words;
+	const size_t *lengths;
+	int count = record_batch_arguments(batch, &words, &lengths);
+	const char **call = xmalloc((size_t)(count + 3) * sizeof(*call));
+	size_t *sizes = xmalloc((size_t)(count + 3) * sizeof(*sizes));
+	redisReply *reply = NULL;
+
+	call[0] = "EVALSHA";
+	call[2] = "0";
+	memcpy(call + 3, words, (size_t)count * sizeof(*call));
+	memcpy(sizes + 3, lengths, (size_t)count * sizeof(*sizes));
+	sizes[0] = 7;
+	sizes[2] = 1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (store->sha[0] == '\0' &&
+		    !load_script(store, connection, error, error_size))
+			break;
+		call[1] = store->sha;
+		sizes[1] = 40;
+		reply = command(
+		    connection, count + 3, call, sizes, error, error_size);
+		if (reply == NULL || reply->type != REDIS_REPLY_ERROR ||
+		    strncmp(reply->str, "NOSCRIPT", 8) != 0)
+			break;
+		freeReplyObject(reply);
+		reply = NULL;
+		store->sha[0] = '\0';
+	}
+	free(call);
+	free(sizes);
+	return reply;
+}
+
+bool
+record_store_flush(struct record_store *store, struct record_batch *batch,
+    char *error, size_t error_size)
+{
+	redisContext *connection;
+	redisReply *reply;
+	bool done;
+
+	if (!record_batch_pending(batch))
+		return true;
+	if ((connection = redis_pool_take(store->pool, error, error_size)) ==
+	    NULL)
+		return false;
+	reply = call_script(store, connection, batch, error, error_size);
+	done = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
+	if (done) {
+		log_notes(reply);
+		record_batch_clear(batch);
+	} else if (reply != NULL)
+		snprintf(error, error_size, "record script: %.300s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str
+		                                     : "unexpected reply");
+	redis_pool_give(store->pool, connection, reply != NULL);
+	freeReplyObject(reply);
+	return done;
+}
+
+/* The header fields a restore reads, in this order. */
+static const char *const header_fields[] = {"first_seen", "message_id",
+    "sender", "user", "client", "size", "recipients", "origin",
+    "notification_of", "removed"};
+#define HEADER_FIELDS (sizeof(header_fields) / sizeof(header_fields[0]))
+
+static const char *
+string_of(const redisReply *reply)
+{
+	return reply->type == REDIS_REPLY_STRING ? reply->str : NULL;
+}
+
+static void
+set_text(char **field, const redisReply *reply)
+{
+	if (reply->type == REDIS_REPLY_STRING)
+		message_set_text(field, reply->str, reply->len);
+}
+
+static enum record_lookup
+fill(struct message_entry *message, const redisReply *reply)
+{
+	const redisReply *const *got = (const redisReply *const *)reply->element;
+	const char *origin, *notification_of;
+
+	if (reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != HEADER_FIELDS || string_of(got[0]) == NULL ||
+	    string_of(got[9]) != NULL)
+		return RECORD_NONE;
+	message->first_seen = (time_t)strtoll(got[0]->str, NULL, 10);
+	set_text(&message->message_id, got[1]);
+	set_text(&message->sender, got[2]);
+	set_text(&message->sasl_username, got[3]);
+	set_text(&message->client, got[4]);
+	if (string_of(got[5]) != NULL)
+		message->size = strtoull(got[5]->str, NULL, 10);
+	if (string_of(got[6]) != NULL)
+		message->recipient_count = strtoull(got[6]->str, NULL, 10);
+	origin = string_of(got[7]);
+	notification_of = string_of(got[8]);
+	if (notification_of != NULL)
+		text_copy(message->notification_of,
+		    sizeof(message->notification_of), notification_of);
+	/* Postfix's own mail with the null sender, which no field holds. */
+	if (origin != NULL && message->sender == NULL)
+		message_set_text(&message->sender, "", 0);
+	return RECORD_FOUND;
+}
+
+enum record_lookup
+record_store_restore(struct record_store *store, const char *queue_id,
+    struct message_entry *message, char *error, size_t error_size)
+{
+	struct buffer key = {0};
+	const char *words[2 + HEADER_FIELDS];
+	redisContext *connection =
+	    redis_pool_take(store->pool, error, error_size);
+	redisReply *index = NULL, *header = NULL;
+	enum record_lookup found = RECORD_ERROR;
+
+	if (connection == NULL)
+		return RECORD_ERROR;
+	record_queue_index_key(
+	    &key, store->settings.prefix, store->settings.relay, queue_id);
+	index = command(connection, 2, (const char *[]){"GET", key.data}, NULL,
+	    error, error_size);
+	if (index != NULL && index->type == REDIS_REPLY_NIL)
+		found = RECORD_NONE;
+	else if (index != NULL && index->type == REDIS_REPLY_STRING) {
+		words[0] = "HMGET";
+		words[1] = index->str;
+		memcpy(words + 2, header_fields, sizeof(header_fields));
+		header = command(connection, 2 + (int)HEADER_FIELDS, words,
+		    NULL, error, error_size);
+		if (header != NULL)
+			found = fill(message, header);
+	}
+	redis_pool_give(
+	    store->pool, connection, index != NULL && found != RECORD_ERROR);
+	freeReplyObject(index);
+	freeReplyObject(header);
+	buffer_free(&key);
+	return found;
+}
