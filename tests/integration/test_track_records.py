@@ -1,0 +1,225 @@
+"""waypost-trackd's records in a real Redis: exactly once across kill -9.
+
+A synthetic Postfix 3.7 log (tests/bench/make-postfix-log.py: sent,
+deferred then sent, bounced of every class, expired, postsuper -d,
+Postfix's own bounces) is read twice into one redis-server under two
+prefixes: once straight through, and once grown chunk by chunk while
+waypost-trackd is killed with SIGKILL in the middle of chunks and
+started again, then stopped with SIGTERM and started once more. Both
+must leave the same Redis: the same events in the same order on every
+stream (their JSON, ids included), the same records, suppressions and
+expiration counts, and no event id twice. A restarted daemon resumes
+at the position saved with its last batch and restores the messages it
+read before from their records, so their tenant and record stay one.
+The test waits for the position the daemon saves, never a fixed time.
+"""
+import collections
+import json
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import SOURCE_DIR, program
+from harness.waiting import wait_until
+from harness.waypost import Daemon
+
+GENERATOR = os.path.join(SOURCE_DIR, "tests", "bench", "make-postfix-log.py")
+RULES = os.path.join(SOURCE_DIR, "contrib", "bounce-classes.conf")
+RELAY = "relay-a"
+
+
+def generate(path, lines, queue_ids="short"):
+    subprocess.run(["/usr/bin/python3", GENERATOR, "--lines", str(lines),
+                    "--queue-ids", queue_ids, "--backoff", "20",
+                    "--queue-lifetime", "90", "--output", path],
+                   check=True, stderr=subprocess.DEVNULL, timeout=300)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def tracker(workdir, redis_server, log_file, prefix, name):
+    text = (f"[log]\nlevel = info\n"
+            f"[redis]\naddress = 127.0.0.1:{redis_server.port}\n"
+            f"prefix = {prefix}\n"
+            f"[track]\nlog_file = {log_file}\nrules_file = {RULES}\n"
+            f"user = nobody\nrelay_name = {RELAY}\n")
+    return Daemon(program("track/waypost-trackd"), workdir, text, name)
+
+
+def offset(redis_server, prefix):
+    saved = redis_server.client.get(f"{prefix}track-position:{RELAY}")
+    return int(saved.split()[2]) if saved else 0
+
+
+def wait_for_offset(daemon, redis_server, prefix, at_least):
+    def reached():
+        if daemon.process.poll() is not None:
+            raise RuntimeError(f"waypost-trackd exited:\n{daemon.read_log()}")
+        return offset(redis_server, prefix) >= at_least
+    wait_until(reached, 120, f"the saved position at {at_least}")
+
+
+def dump(client, prefix):
+    """Everything the tracker wrote under prefix, without the parts that
+    name when Redis took it (stream entry ids) or where the log was."""
+    streams, records, other = {}, {}, {}
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        name = key.decode()[len(prefix):]
+        kind = client.type(key).decode()
+        if kind == "stream":
+            streams[name] = [json.loads(fields[b"event"])
+                             for _, fields in client.xrange(key)]
+        elif name.startswith("message:"):
+            records[name] = client.hgetall(key)
+        elif name.startswith("track-position:"):
+            continue
+        elif kind == "string":
+            other[name] = client.get(key)
+        elif kind == "set":
+            other[name] = sorted(client.smembers(key))
+        elif kind == "zset":
+            other[name] = client.zrange(key, 0, -1, withscores=True)
+        elif kind == "hash":
+            other[name] = client.hgetall(key)
+    return streams, records, other
+
+
+def unprefixed(other, prefix):
+    """Values that name keys (the indexes), without the prefix."""
+    def strip(value):
+        if isinstance(value, bytes) and value.startswith(prefix.encode()):
+            return value[len(prefix):]
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+    return {name: strip(value) for name, value in other.items()}
+
+
+def test_kill_9_and_restarts_record_every_outcome_exactly_once(
+        workdir, redis_server):
+    source = os.path.join(workdir, "source.log")
+    data = generate(source, 60000)
+    client = redis_server.client
+
+    straight = os.path.join(workdir, "straight.maillog")
+    with open(straight, "wb") as f:
+        f.write(data)
+    daemon = tracker(workdir, redis_server, straight, "a:", "straight")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "a:", len(data))
+    assert daemon.stop() == 0
+
+    # The same bytes, appended in chunks at line ends; SIGKILL once the
+    # daemon has saved a position inside the chunk (while it is still
+    # reading it, unless it is quicker than the test).
+    grown = os.path.join(workdir, "grown.maillog")
+    open(grown, "wb").close()
+    daemon = tracker(workdir, redis_server, grown, "b:", "grown")
+    daemon.start(wait=False)
+    chunks, written, kills = 6, 0, 0
+    for i in range(1, chunks + 1):
+        end = len(data) if i == chunks else data.index(
+            b"\n", len(data) * i // chunks) + 1
+        with open(grown, "ab") as f:
+            f.write(data[written:end])
+        if i in (2, 4):
+            wait_for_offset(daemon, redis_server, "b:", written + 1)
+            daemon.process.send_signal(signal.SIGKILL)
+            daemon.process.wait()
+            kills += 1
+            daemon.stop()
+            daemon.start(wait=False)
+        if i == 5:
+            wait_for_offset(daemon, redis_server, "b:", end)
+            assert daemon.stop() == 0
+            daemon.start(wait=False)
+        written = end
+    wait_for_offset(daemon, redis_server, "b:", len(data))
+    assert daemon.stop() == 0
+    log = daemon.read_log()
+    assert kills == 2
+    assert log.count("resuming ") >= 3, log
+
+    streams_a, records_a, other_a = dump(client, "a:")
+    streams_b, records_b, other_b = dump(client, "b:")
+
+    # Something of every kind was recorded.
+    events = streams_a["events"]
+    types = collections.Counter(event["type"] for event in events)
+    for kind in ("accepted", "delivered", "deferred", "bounced", "expired",
+                 "dropped"):
+        assert types[kind] > 0, types
+    assert len({event["id"] for event in events}) == len(events)
+    assert any(name.startswith("suppressed:") for name in other_a), other_a
+    assert any(name.startswith("expirations:") for name in other_a)
+    tenants = [name for name in streams_a if name.startswith("events:")]
+    assert tenants
+    assert sum(len(streams_a[name]) for name in tenants) < len(events)
+
+    # The killed and restarted reader left exactly the same.
+    ids_b = [event["id"] for event in streams_b["events"]]
+    assert len(set(ids_b)) == len(ids_b), "an event recorded twice"
+    assert sorted(streams_a) == sorted(streams_b)
+    for name in streams_a:
+        assert streams_b[name] == streams_a[name], name
+    assert records_b.keys() == records_a.keys()
+    for name, record in records_a.items():
+        assert records_b[name] == record, name
+    assert unprefixed(other_b, "b:") == unprefixed(other_a, "a:")
+
+
+def test_a_restart_reads_nothing_twice_and_keeps_the_tenant(
+        workdir, redis_server):
+    """Stopped between a message's login and its delivery: the outcome
+    read after the restart still names the tenant who logged in."""
+    log_file = os.path.join(workdir, "maillog")
+    head = (
+        "Dec 01 10:00:00 relay postfix/smtpd[10]: 4A1B2C3D4E: "
+        "client=app.example[192.0.2.1], sasl_method=PLAIN, "
+        "sasl_username=Alice\n"
+        "Dec 01 10:00:00 relay postfix/cleanup[11]: 4A1B2C3D4E: "
+        "message-id=<m1@app.example>\n"
+        "Dec 01 10:00:00 relay postfix/qmgr[12]: 4A1B2C3D4E: "
+        "from=<news@app.example>, size=900, nrcpt=1 (queue active)\n")
+    tail = (
+        "Dec 01 10:00:01 relay postfix/smtp[13]: 4A1B2C3D4E: "
+        "to=<bob@example.net>, relay=mx.example.net[198.51.100.1]:25, "
+        "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent "
+        "(250 2.0.0 Ok)\n"
+        "Dec 01 10:00:01 relay postfix/qmgr[12]: 4A1B2C3D4E: removed\n")
+    with open(log_file, "w") as f:
+        f.write(head)
+    daemon = tracker(workdir, redis_server, log_file, "c:", "restart")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "c:", len(head))
+    assert daemon.stop() == 0
+    with open(log_file, "a") as f:
+        f.write(tail)
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "c:", len(head) + len(tail))
+    assert daemon.stop() == 0
+
+    client = redis_server.client
+    events = [json.loads(fields[b"event"])
+              for _, fields in client.xrange("c:events")]
+    assert [event["type"] for event in events] == ["accepted", "delivered"]
+    delivered = events[1]
+    assert delivered["tenant"] == "alice"
+    assert delivered["message_id"] == "m1@app.example"
+    assert delivered["sender"] == "news@app.example"
+    assert delivered["id"].startswith("4A1B2C3D4E.")
+    assert [json.loads(fields[b"event"])["type"] for _, fields in
+            client.xrange("c:events:alice")] == ["accepted", "delivered"]
+    (key,) = client.smembers("c:message-id:m1@app.example")
+    assert client.get(f"c:queue-id:{RELAY}:4A1B2C3D4E") == key
+    record = client.hgetall(key)
+    assert record[b"tenant"] == b"alice"
+    assert record[b"user"] == b"Alice"
+    assert b"removed" in record
+    recipient = json.loads(record[b"r:bob@example.net"])
+    assert recipient["status"] == "delivered"
+    assert recipient["attempts"] == 1
+    assert 0 < client.ttl(key) <= 7 * 86400
+    assert "resuming " in daemon.read_log()
