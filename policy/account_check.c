@@ -61,6 +61,7 @@
 #include "log.h"
 #include "mail_domain.h"
 #include "relay_check.h"
+#include "suppression_text.h"
 #include "text_copy.h"
 
 #define SHOWN_MAX 330 /* bytes of a name in an answer or log line */
@@ -242,7 +243,7 @@ suppressed(const struct account_check *check, const char *queue_id,
 	shown(reason, sizeof(reason), answer->reason);
 	if (answer->since > 0 && gmtime_r(&when, &day) != NULL)
 		strftime(since, sizeof(since), " since %Y-%m-%d", &day);
-	snprintf(action, action_size, "550 5.1.1 recipient suppressed%s (%s)",
+	snprintf(action, action_size, "550 5.1.1 " SUPPRESSION_REFUSAL_WORDS "%s (%s)",
 	    since, reason);
 	log_event(LOG_LEVEL_NOTICE, queue_id,
 	    "check suppression: <%s> suppressed for %s%s (%s): %s",

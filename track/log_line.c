@@ -30,7 +30,8 @@
  *	text is parsed by log_message.c into one of the kinds of
  *	log_line.h. A message that starts with a severity ("warning: ",
  *	"error: ", "fatal: ", "panic: ") is LOG_LINE_OTHER, with the queue
- *	ID that may follow it. Anything else, "NOQUEUE: ..." included, is
+ *	ID that may follow it. "NOQUEUE: text" (smtpd's refusals before a
+ *	queue file) is parsed too, with no queue ID. Anything else is
  *	LOG_LINE_OTHER.
  *
  *	Postfix cuts a record's text at 2000 bytes (MSG_LOGGER_RECLEN,
@@ -217,9 +218,14 @@ log_line_parse(const char *data, size_t length, const struct log_clock *clock,
 	if ((size_t)(end - at) >= RECORD_TEXT_MAX)
 		line->cut = true;
 	if (line->daemon.length == line->program.length ||
-	    line->daemon.length == 0 || !queue_id(&at, end, line) || warned)
+	    line->daemon.length == 0)
 		return line->kind;
-	return log_message_parse(at, end, line);
+	if (queue_id(&at, end, line))
+		return warned ? line->kind : log_message_parse(at, end, line);
+	/* smtpd's refusals before a queue file exists */
+	if (warned || (size_t)(end - at) < 9 || memcmp(at, "NOQUEUE: ", 9) != 0)
+		return line->kind;
+	return log_message_parse(at + 9, end, line);
 }
 
 const char *
@@ -236,6 +242,7 @@ log_line_kind_name(enum log_line_kind kind)
 	    [LOG_LINE_DELETED] = "deleted",
 	    [LOG_LINE_DELIVERY] = "delivery",
 	    [LOG_LINE_NOTIFICATION] = "notification",
+	    [LOG_LINE_REJECT] = "reject",
 	};
 
 	if ((size_t)kind < sizeof(names) / sizeof(names[0]) &&

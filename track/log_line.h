@@ -39,6 +39,7 @@ enum log_line_kind {
 	LOG_LINE_DELETED,      /* postsuper: removed, by an admin (-d) */
 	LOG_LINE_DELIVERY,     /* any: to=, relay=, dsn=, status= (reply) */
 	LOG_LINE_NOTIFICATION, /* bounce: sender non-delivery notification: ID */
+	LOG_LINE_REJECT, /* smtpd: reject: STAGE from CLIENT: REPLY; from= to= */
 };
 
 enum log_status {
@@ -105,6 +106,10 @@ struct log_line {
 	enum log_status status_code;
 	struct log_span status;
 	struct log_span reply;
+
+	/* LOG_LINE_REJECT, with client, sender, recipient (if logged), dsn
+	 * (if the reply has one) and reply; queue_id empty for NOQUEUE. */
+	struct log_span stage; /* RCPT, MAIL, DATA, END-OF-MESSAGE... */
 
 	/* LOG_LINE_NOTIFICATION */
 	enum log_notification notification;

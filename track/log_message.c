@@ -50,6 +50,15 @@
  *	status notification: ID" (bounce_trace_service.c, for NOTIFY=SUCCESS).
  *	ID is the queue ID of the notification, a message of its own.
  *
+ *	LOG_LINE_REJECT, smtpd, after a queue ID or "NOQUEUE": "reject:
+ *	STAGE from name[address]: REPLY; from=<s> to=<r> proto=P
+ *	helo=<h>", to= only when the stage had a recipient
+ *	(src/smtpd/smtpd_check.c, log_whatsup()). REPLY runs to the last
+ *	"; from=<" (a client's words may hold one); its DSN, when it has
+ *	one ("550 5.1.1 ..."), is in dsn.
+ *
+ *	Every other line, "NOQUEUE: " included, is LOG_LINE_OTHER.
+ *
  *	Addresses are read as Postfix logs them by default
  *	(info_log_address_format = external): a local part with a '>', a
  *	comma or a space in it is quoted, and a quoted part is skipped
@@ -406,6 +415,57 @@ notification(const char *at, const char *end, struct log_line *line)
 	return false;
 }
 
+/* The last needle in [at, end), or NULL. */
+static const char *
+find_last(const char *at, const char *end, const char *needle)
+{
+	const char *last = NULL, *found;
+
+	while ((found = find(at, end, needle)) != NULL) {
+		last = found;
+		at = found + 1;
+	}
+	return last;
+}
+
+/* src/smtpd/smtpd_check.c */
+static bool
+reject(const char *at, const char *end, struct log_line *line)
+{
+	const char *from, *client_end, *reply_end, *code;
+
+	at += 8; /* "reject: " */
+	if ((from = find(at, end, " from ")) == NULL || from == at)
+		return false;
+	line->stage = span(at, from);
+	at = from + 6;
+	if ((client_end = find(at, end, ": ")) == NULL)
+		return false;
+	line->client = span(at, client_end);
+	at = client_end + 2;
+	if ((reply_end = find_last(at, end, "; from=<")) == NULL)
+		return false;
+	line->reply = span(at, reply_end);
+	/* "550 5.1.1 ...": the DSN after the code, when there is one */
+	code = at;
+	if (reply_end - code > 4 && is_digit(code[0]) && is_digit(code[1]) &&
+	    is_digit(code[2]) && code[3] == ' ') {
+		const char *word = code + 4, *stop = find_byte(word, reply_end, ' ');
+
+		if (dsn_value(word, stop))
+			line->dsn = span(word, stop);
+	}
+	at = reply_end + 7;
+	if (!address(&at, end, &line->sender))
+		return false;
+	if (STARTS(at, end, " to=<")) {
+		at += 4;
+		if (!address(&at, end, &line->recipient))
+			return false;
+	}
+	return true;
+}
+
 static bool
 daemon_is(const struct log_line *line, const char *name)
 {
@@ -419,6 +479,10 @@ kind_of(const char *text, const char *end, struct log_line *line)
 	if (STARTS(text, end, "to=<"))
 		return delivery(text, end, line) ? LOG_LINE_DELIVERY
 		                                 : LOG_LINE_OTHER;
+	if (daemon_is(line, "smtpd") && STARTS(text, end, "reject: "))
+		return reject(text, end, line) ? LOG_LINE_REJECT : LOG_LINE_OTHER;
+	if (line->queue_id.data == NULL)
+		return LOG_LINE_OTHER;
 	if ((daemon_is(line, "smtpd") || daemon_is(line, "qmqpd")) &&
 	    STARTS(text, end, "client="))
 		return client(text, end, line) ? LOG_LINE_CLIENT

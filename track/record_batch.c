@@ -198,13 +198,19 @@ common(struct record_batch *batch, const struct track_outcome *outcome)
 	const char *relay = s->relay;
 	char when[32];
 
-	begin_argument(batch);
-	record_key(&batch->text, s->prefix, relay, outcome->queue_id,
-	    (long long)outcome->first_seen);
-	end_argument(batch);
-	begin_argument(batch);
-	record_queue_index_key(&batch->text, s->prefix, relay, outcome->queue_id);
-	end_argument(batch);
+	if (outcome->queue_id != NULL) {
+		begin_argument(batch);
+		record_key(&batch->text, s->prefix, relay, outcome->queue_id,
+		    (long long)outcome->first_seen);
+		end_argument(batch);
+		begin_argument(batch);
+		record_queue_index_key(
+		    &batch->text, s->prefix, relay, outcome->queue_id);
+		end_argument(batch);
+	} else {
+		text(batch, ""); /* refused before any queue file: no record */
+		text(batch, "");
+	}
 	if (outcome->tenant != NULL)
 		key(batch, REDIS_KEY_TENANT_EVENTS, outcome->tenant, NULL);
 	else
@@ -212,7 +218,7 @@ common(struct record_batch *batch, const struct track_outcome *outcome)
 	number(batch, (long long)outcome->time);
 	iso_time(outcome->time, when, sizeof(when));
 	text(batch, when);
-	text(batch, outcome->queue_id);
+	text(batch, outcome->queue_id != NULL ? outcome->queue_id : "NOQUEUE");
 	number(batch, (long long)outcome->first_seen);
 	text(batch, outcome->message_id);
 	text(batch, outcome->sender);
@@ -355,6 +361,7 @@ outcome_fields(struct record_batch *batch, const struct track_outcome *outcome,
 	                    bounce_class_suppresses(outcome->class)
 	                ? "1"
 	                : "");
+	text(batch, outcome->event_id);
 }
 
 static int
@@ -384,7 +391,7 @@ record_batch_add(struct record_batch *batch, enum record_op op,
 {
 	size_t count_at;
 
-	if (outcome->queue_id == NULL)
+	if (outcome->queue_id == NULL && op != RECORD_OP_SUPPRESSED)
 		return;
 	number(batch, op_code(op));
 	count_at = batch->count;

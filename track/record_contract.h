@@ -41,7 +41,7 @@
 #define SCRIPT_OP_SUPPRESSED 6 /* refused at RCPT as suppressed */
 
 /* Arguments every operation starts with, 1-based within its group. */
-#define SCRIPT_M_RECORD       1 /* the record's key */
+#define SCRIPT_M_RECORD       1 /* the record's key; "" for NOQUEUE */
 #define SCRIPT_M_QUEUE_INDEX  2 /* queue-id:RELAY:ID, to the record */
 #define SCRIPT_M_TENANT_EVENTS 3 /* "" when no tenant */
 #define SCRIPT_M_TIME         4 /* Unix seconds of the line */
@@ -80,7 +80,8 @@
 #define SCRIPT_O_CLASS               25
 #define SCRIPT_O_SUPPRESS            26 /* "hard", "soft" or "" */
 #define SCRIPT_O_BOUNCE              27 /* "1": counts as a bounce */
-#define SCRIPT_O_COUNT               27
+#define SCRIPT_O_EVENT_ID            28 /* "" but for a refusal (NOQUEUE) */
+#define SCRIPT_O_COUNT               28
 
 /* OP_EXPIRED, OP_DROPPED, OP_REMOVED take the common ones and, for the
  * first two, the outcome's keys (13 to 17). */

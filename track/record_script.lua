@@ -283,7 +283,20 @@ local function recipient_event(a, message, type, r)
     attempts = r.attempts, reason = r.reason})
 end
 
+-- A recipient refused as suppressed before any queue file: its event,
+-- with the id the daemon made of the line; no record.
+local function refused_op(a)
+  local message = {sender = a[M_SENDER], tenant = a[M_TENANT]}
+  emit(a, message, 'suppressed', 0, 1, {
+    id = a[O_EVENT_ID], recipient = a[O_RECIPIENT],
+    dsn = text_or_null(a[O_DSN]), reply = text_or_null(a[O_REPLY]),
+    reason = a[O_REPLY]})
+end
+
 local function outcome_op(a)
+  if a[M_RECORD] == '' then
+    return refused_op(a)
+  end
   local key = ensure_record(a, header_of(a))
   local message = known(a, key)
   local address = a[O_ADDRESS]

@@ -45,14 +45,17 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bounce_class.h"
 #include "log_line.h"
+#include "log_position.h"
 #include "mail_domain.h"
 #include "message_table.h"
 #include "record_batch.h"
+#include "suppression_text.h"
 #include "track_lines.h"
 #include "xmalloc.h"
 
@@ -413,6 +416,67 @@ read_delivery(struct track_lines *lines, const struct bounce_rules *rules,
 		lines->counters.other++;
 }
 
+static bool
+span_is(struct log_span span, const char *text)
+{
+	return span.length == strlen(text) &&
+	       memcmp(span.data, text, span.length) == 0;
+}
+
+static bool
+span_has(struct log_span span, const char *text)
+{
+	size_t length = strlen(text);
+
+	for (size_t i = 0; span.length >= length && i <= span.length - length;
+	     i++)
+		if (memcmp(span.data + i, text, length) == 0)
+			return true;
+	return false;
+}
+
+/* smtpd refused a recipient at RCPT as suppressed (waypost-policyd's
+ * check_suppression): the message's tenant when it has a queue file,
+ * else the sender (Postfix logs no login before a queue file). */
+static void
+read_reject(struct track_lines *lines, const struct log_line *line)
+{
+	struct outcome_texts texts_of_line, *texts = &texts_of_line;
+	struct track_outcome outcome;
+	const struct message_entry *message = NULL;
+	char id[128];
+
+	if (!span_is(line->stage, "RCPT") ||
+	    !span_has(line->reply, SUPPRESSION_REFUSAL_WORDS)) {
+		lines->counters.other++;
+		return;
+	}
+	lines->counters.suppressed++;
+	memset(&outcome, 0, sizeof(outcome));
+	texts->used = 0;
+	outcome.time = outcome.first_seen = line->time;
+	outcome.queue_id = text_of(texts, line->queue_id);
+	outcome.recipient = text_of(texts, line->recipient);
+	outcome.dsn = text_of(texts, line->dsn);
+	outcome.reply = text_of(texts, line->reply);
+	outcome.sender = text_of(texts, line->sender);
+	if (outcome.queue_id != NULL)
+		message = find(lines, line);
+	describe_message(&outcome, message, texts);
+	if (message == NULL && outcome.sender != NULL && outcome.sender[0])
+		outcome.tenant = address_text_of(texts, outcome.sender);
+	if (outcome.queue_id == NULL) {
+		snprintf(id, sizeof(id), "NOQUEUE.%lld.%lu.%016llx",
+		    (long long)line->time, line->pid,
+		    (unsigned long long)log_line_hash(
+		        line->recipient.data, line->recipient.length));
+		outcome.event_id = id;
+	}
+	track_refusal_record(&outcome);
+	if (lines->batch != NULL && outcome.recipient != NULL)
+		record_batch_add(lines->batch, RECORD_OP_SUPPRESSED, &outcome);
+}
+
 static void
 read_line(struct track_lines *lines, const struct bounce_rules *rules,
     const struct log_line *line)
@@ -449,6 +513,9 @@ read_line(struct track_lines *lines, const struct bounce_rules *rules,
 		break;
 	case LOG_LINE_NOTIFICATION:
 		read_notification(lines, line);
+		break;
+	case LOG_LINE_REJECT:
+		read_reject(lines, line);
 		break;
 	case LOG_LINE_INVALID:
 		lines->counters.invalid++;

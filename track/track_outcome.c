@@ -6,6 +6,7 @@
  *	#include "track_outcome.h"
  *
  *	void track_outcome_record(outcome)
+ *	void track_refusal_record(outcome)
  *	void track_eviction_report(queue_id, first_seen, counters, max)
  *	void track_counters_report(counters, long_lines, when)
  * DESCRIPTION
@@ -18,8 +19,11 @@
  *
  *	and Postfix's own mail (bounces, delay notices) with
  *	"origin=postfix" and, when the log linked it, "notification-of=ID"
- *	(the message it is about) in place of a tenant. The Redis records and events of issue 21
- *	will be written from here, from the same struct.
+ *	(the message it is about) in place of a tenant. The records in
+ *	Redis are written from the same struct (record_batch.c).
+ *
+ *	track_refusal_record() logs a recipient smtpd refused as
+ *	suppressed: "to=<r>, status=suppressed, tenant=..., reply=(...)".
  *
  *	track_eviction_report() warns that the table of open messages
  *	was full: at the first eviction and then at each power of two,
@@ -94,6 +98,17 @@ track_outcome_record(const struct track_outcome *outcome)
 }
 
 void
+track_refusal_record(const struct track_outcome *outcome)
+{
+	log_event(LOG_LEVEL_INFO, outcome->queue_id,
+	    "to=<%s>, status=suppressed, tenant=%s, from=<%s>, reply=(%s)",
+	    outcome->recipient ? outcome->recipient : "",
+	    outcome->tenant ? outcome->tenant : "",
+	    outcome->sender ? outcome->sender : "",
+	    outcome->reply ? outcome->reply : "");
+}
+
+void
 track_eviction_report(const char *queue_id, time_t first_seen,
     const struct track_counters *counters, size_t max)
 {
@@ -121,7 +136,8 @@ track_counters_report(const struct track_counters *counters,
 	log_info("%s: lines=%llu sent=%llu deferred=%llu bounced=%llu "
 	         "expired=%llu messages=%llu removed=%llu deleted=%llu "
 	         "notifications=%llu unknown_messages=%llu other=%llu "
-	         "garbage=%llu cut=%llu long=%llu evicted=%llu replaced=%llu",
+	         "garbage=%llu cut=%llu long=%llu evicted=%llu replaced=%llu "
+	         "suppressed=%llu",
 	    when, (unsigned long long)counters->lines,
 	    (unsigned long long)outcome[TRACK_OUTCOME_DELIVERED],
 	    (unsigned long long)outcome[TRACK_OUTCOME_DEFERRED],
@@ -136,5 +152,6 @@ track_counters_report(const struct track_counters *counters,
 	    (unsigned long long)counters->invalid,
 	    (unsigned long long)counters->cut, (unsigned long long)long_lines,
 	    (unsigned long long)counters->evicted,
-	    (unsigned long long)counters->replaced);
+	    (unsigned long long)counters->replaced,
+	    (unsigned long long)counters->suppressed);
 }

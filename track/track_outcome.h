@@ -43,6 +43,8 @@ struct track_outcome {
 	/* Postfix's own notification about this queue ID's message. */
 	const char *notification_of;
 	bool message_known; /* the table had the message */
+	/* A refusal before any queue file (NOQUEUE): the event's id. */
+	const char *event_id;
 };
 
 struct track_counters {
@@ -58,10 +60,12 @@ struct track_counters {
 	uint64_t notifications;    /* Postfix's own, linked */
 	uint64_t evicted;          /* pushed out of a full table */
 	uint64_t replaced;         /* a queue ID reused before its "removed" */
+	uint64_t suppressed;       /* recipients refused as suppressed */
 };
 
 const char *track_outcome_type_name(enum track_outcome_type type);
 void track_outcome_record(const struct track_outcome *outcome);
+void track_refusal_record(const struct track_outcome *outcome);
 void track_eviction_report(const char *queue_id, time_t first_seen,
     const struct track_counters *counters, size_t max);
 void track_counters_report(const struct track_counters *counters,

@@ -61,7 +61,7 @@ assert_inside(const char *text, size_t length)
 	    &line.sasl_username, &line.sasl_sender, &line.message_id,
 	    &line.sender, &line.recipient, &line.original_recipient,
 	    &line.relay, &line.delay, &line.delays, &line.dsn, &line.status,
-	    &line.reply, &line.notification_queue_id};
+	    &line.reply, &line.notification_queue_id, &line.stage};
 
 	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
 		if (spans[i]->length == 0)
@@ -90,7 +90,7 @@ test_fixture_every_line(void **state)
 {
 	FILE *file = open_fixture();
 	char text[LOG_LINE_MAX + 2];
-	int kinds[LOG_LINE_NOTIFICATION + 1] = {0};
+	int kinds[LOG_LINE_REJECT + 1] = {0};
 	int notifications[LOG_NOTIFY_SENDER_SUCCESS + 1] = {0};
 	int statuses[LOG_STATUS_OTHER + 1] = {0};
 	int lines = 0, long_ids = 0, submission = 0, logins = 0, reuses = 0;
@@ -153,6 +153,73 @@ test_fixture_every_line(void **state)
 	assert_true(submission > 0);
 	assert_int_equal(logins, 2);
 	assert_true(reuses > 0);
+}
+
+/* smtpd's refusals, with and without a queue file (smtpd_check.c). */
+static void
+test_reject(void **state)
+{
+	static const char noqueue[] =
+	    "Dec  2 04:00:00 relay postfix/smtpd[4242]: NOQUEUE: reject: RCPT "
+	    "from localhost[127.0.0.1]:40112: 550 5.1.1 <bob@example.net>: "
+	    "Recipient address rejected: recipient suppressed since "
+	    "2026-12-01 (bounced: 550 5.1.1 user unknown; from=<x>); "
+	    "from=<App@Example.com> to=<bob@example.net> proto=ESMTP "
+	    "helo=<client.example>";
+	static const char queued[] =
+	    "Dec  2 04:00:00 relay postfix/submission/smtpd[17]: 4A1B2C3D4E: "
+	    "reject: RCPT from app[2001:db8::1]: 450 4.7.1 <c@example.net>: "
+	    "Recipient address rejected: later; from=<> to=<c@example.net> "
+	    "proto=ESMTP helo=<h>";
+	static const char no_dsn[] =
+	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: reject: MAIL "
+	    "from app[192.0.2.1]: 554 Go away; from=<a@b.example> proto=SMTP "
+	    "helo=<h>";
+	static const char *const broken[] = {
+	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: reject: RCPT "
+	    "from app[192.0.2.1]: 554 no from field",
+	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: reject: RCPT",
+	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: reject: RCPT "
+	    "from app[192.0.2.1]: 550 x; from=<unclosed",
+	    "Dec  2 04:00:00 relay postfix/cleanup[17]: NOQUEUE: reject: RCPT "
+	    "from app[192.0.2.1]: 550 x; from=<a> to=<b>",
+	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: client=x[1.2.3.4]",
+	};
+
+	(void)state;
+	assert_int_equal(parse(noqueue), LOG_LINE_REJECT);
+	assert_inside(noqueue, strlen(noqueue));
+	assert_int_equal(line.queue_id.length, 0);
+	assert_span(line.stage, "RCPT");
+	assert_span(line.client, "localhost[127.0.0.1]:40112");
+	assert_span(line.dsn, "5.1.1");
+	assert_span(line.sender, "App@Example.com");
+	assert_span(line.recipient, "bob@example.net");
+	/* The reply runs to the last "; from=<", its own one included. */
+	assert_span(line.reply,
+	    "550 5.1.1 <bob@example.net>: Recipient address rejected: "
+	    "recipient suppressed since 2026-12-01 (bounced: 550 5.1.1 user "
+	    "unknown; from=<x>)");
+	assert_int_equal(line.pid, 4242);
+
+	assert_int_equal(parse(queued), LOG_LINE_REJECT);
+	assert_span(line.queue_id, "4A1B2C3D4E");
+	assert_span(line.client, "app[2001:db8::1]");
+	assert_span(line.dsn, "4.7.1");
+	assert_span(line.sender, "");
+	assert_span(line.recipient, "c@example.net");
+
+	assert_int_equal(parse(no_dsn), LOG_LINE_REJECT);
+	assert_span(line.stage, "MAIL");
+	assert_int_equal(line.dsn.length, 0);
+	assert_int_equal(line.recipient.length, 0);
+	assert_span(line.reply, "554 Go away");
+
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		assert_int_equal(parse(broken[i]), LOG_LINE_OTHER);
+		assert_int_equal(line.stage.length, 0);
+		assert_int_equal(line.queue_id.length, 0);
+	}
 }
 
 /* Real lines of an earlier run of make-postfix-maillog.py, field by field. */
@@ -693,6 +760,7 @@ test_garbage(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_every_line),
     cmocka_unit_test(test_delivery),
+    cmocka_unit_test(test_reject),
     cmocka_unit_test(test_message_kinds),
     cmocka_unit_test(test_formats),
     cmocka_unit_test(test_year),
