@@ -61,7 +61,7 @@
 #include "log.h"
 #include "mail_domain.h"
 #include "relay_check.h"
-#include "suppression_text.h"
+#include "tracker_words.h"
 #include "text_copy.h"
 
 #define SHOWN_MAX 330 /* bytes of a name in an answer or log line */
@@ -186,7 +186,12 @@ suspended(const struct account_check *check,
 	char reason[SHOWN_MAX + 1];
 
 	shown(reason, sizeof(reason), answer->reason);
-	text_copy(action, action_size, policy->suspension_action);
+	/* waypost-trackd's guard paused it: a deferral, by default */
+	text_copy(action, action_size,
+	    strncmp(answer->reason, GUARD_REASON_PREFIX,
+	        strlen(GUARD_REASON_PREFIX)) == 0
+	        ? policy->guard_action
+	        : policy->suspension_action);
 	log_event(LOG_LEVEL_NOTICE, queue_id,
 	    "check suspension: %s %s suspended (%s): %s",
 	    answer->by_user ? "user" : "domain",

@@ -26,7 +26,7 @@
  *	.  action: DEFER_IF_PERMIT, REJECT, HOLD, DEFER or a 4xx/5xx SMTP
  *	   code, each optionally followed by a text; printable ASCII only,
  *	   since it goes back to Postfix on one line. The same for
- *	   suspension_action and a warm-up's action.
+ *	   suspension_action, guard_action and a warm-up's action.
  *	.  local_domains: domain names, or with a leading dot every
  *	   subdomain of one; a warm-up's domains: domain names.
  *	.  schedule: 1 to WARMUP_SCHEDULE_MAX daily caps, each a number
@@ -93,6 +93,8 @@ static const struct config_key policy_keys[] = {
     POLICY_KEY("check_suspension", CONFIG_BOOL, check_suspension, "yes", 0, 0),
     POLICY_KEY("suspension_action", CONFIG_STRING, suspension_action,
         "REJECT 5.7.1 Account suspended", 0, 0),
+    POLICY_KEY("guard_action", CONFIG_STRING, guard_action,
+        "DEFER_IF_PERMIT 4.7.1 Sending paused: bounce rate too high", 0, 0),
     POLICY_KEY(
         "check_suppression", CONFIG_BOOL, check_suppression, "yes", 0, 0),
     POLICY_KEY("detect_compromise", CONFIG_BOOL, detect_compromise, "no", 0, 0),
@@ -242,6 +244,9 @@ validate_policy(void *section, struct config_report *report)
 	    !limit_action_valid(
 	        policy->suspension_action, error, sizeof(error)))
 		config_report_error(report, "suspension_action: %s", error);
+	if (policy->guard_action != NULL &&
+	    !limit_action_valid(policy->guard_action, error, sizeof(error)))
+		config_report_error(report, "guard_action: %s", error);
 }
 
 static bool

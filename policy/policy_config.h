@@ -69,6 +69,7 @@ struct policy_section {
 	char *identities_file;
 	bool check_suspension;
 	char *suspension_action;
+	char *guard_action; /* a suspension by waypost-trackd's guard */
 	bool check_suppression;
 	bool detect_compromise;
 	long long compromise_window; /* milliseconds */

@@ -55,7 +55,7 @@
 #include "mail_domain.h"
 #include "message_table.h"
 #include "record_batch.h"
-#include "suppression_text.h"
+#include "tracker_words.h"
 #include "track_lines.h"
 #include "xmalloc.h"
 
