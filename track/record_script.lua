@@ -47,8 +47,9 @@ local function note(queue_id, text)
   notes[#notes + 1] = text
 end
 
+-- HMGET gives false for a field the hash lacks.
 local function text_or_null(text)
-  if text == nil or text == '' then
+  if not text or text == '' then
     return cjson.null
   end
   return text
@@ -303,6 +304,15 @@ local function outcome_op(a)
   local type = a[O_TYPE]
   local r = recipient_of(key, address)
   local now = tonumber(a[M_TIME])
+  -- A line read again (a log read anew from an earlier point): older
+  -- than what the recipient's state says, or in the same second the
+  -- same outcome or a deferral of a recipient since done with. Nothing
+  -- changes, no event.
+  if r.last and (now < r.last or (now == r.last and
+      ((r.status == type and r.dsn == a[O_DSN]) or
+       (type == 'deferred' and r.status ~= 'deferred')))) then
+    return
+  end
   r.recipient = a[O_RECIPIENT]
   r.original = a[O_ORIGINAL] ~= '' and a[O_ORIGINAL] or r.original
   r.status = type
@@ -311,11 +321,9 @@ local function outcome_op(a)
   r.reply = a[O_REPLY]
   r.class = a[O_CLASS] ~= '' and a[O_CLASS] or nil
   r.soft = a[O_SUPPRESS] == 'soft' or nil
-  if type ~= 'suppressed' then
-    r.attempts = r.attempts + 1
-    r.first = r.first or now
-    r.last = now
-  end
+  r.attempts = r.attempts + (type ~= 'suppressed' and 1 or 0)
+  r.first = r.first or now
+  r.last = now
   if type == 'suppressed' then
     r.reason = a[O_REPLY]
     r.reply = nil
@@ -372,7 +380,10 @@ local function end_pending(a, type)
       end
     end
   end
-  if ended == 0 then
+  -- No recipient was pending (none known, or the line read again): one
+  -- event for the message, the first time it ends.
+  local first = redis.call('HSETNX', key, 'ended', type) == 1
+  if ended == 0 and first then
     local seq = redis.call('HINCRBY', key, 'events', 1)
     emit(a, message, type, 0, seq, {})
   end

@@ -459,11 +459,14 @@ read_reject(struct track_lines *lines, const struct log_line *line)
 	outcome.recipient = text_of(texts, line->recipient);
 	outcome.dsn = text_of(texts, line->dsn);
 	outcome.reply = text_of(texts, line->reply);
-	outcome.sender = text_of(texts, line->sender);
 	if (outcome.queue_id != NULL)
 		message = find(lines, line);
 	describe_message(&outcome, message, texts);
-	if (message == NULL && outcome.sender != NULL && outcome.sender[0])
+	/* smtpd's line comes before qmgr's from=: the sender is the line's */
+	if (outcome.sender == NULL)
+		outcome.sender = text_of(texts, line->sender);
+	if (outcome.tenant == NULL && !outcome.postfix_own &&
+	    outcome.sender != NULL && outcome.sender[0] != '\0')
 		outcome.tenant = address_text_of(texts, outcome.sender);
 	if (outcome.queue_id == NULL) {
 		snprintf(id, sizeof(id), "NOQUEUE.%lld.%lu.%016llx",
