@@ -9,7 +9,7 @@ top="${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}"
 build="${top_builddir:-$top}"
 pages="waypost.conf.5 waypost-dkim.8 waypost-dkim-keygen.8
   waypost-headers.8 waypost-milter-load.1 waypost-policyd.8
-  waypost-bounce-classes.5 waypost-trackd.8"
+  waypost-bounce-classes.5 waypost-trackd.8 waypost-events.7"
 schemas="dkim:milters/dkim/dkim_config.c
   headers:milters/headers/headers_config.c
   policy:policy/policy_config.c

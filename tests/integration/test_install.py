@@ -69,7 +69,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     mandir = destdir + dirs["mandir"]
     for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
                  "man8/waypost-headers.8", "man8/waypost-policyd.8",
-                 "man8/waypost-trackd.8"):
+                 "man8/waypost-trackd.8", "man7/waypost-events.7"):
         assert os.path.exists(os.path.join(mandir, page)), page
     unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
