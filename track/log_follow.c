@@ -87,6 +87,8 @@
 #include "log_lines.h"
 #include "log_resume.h"
 #include "log_source.h"
+#include "monotonic.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define WATCH_EVENTS                                                           \
@@ -106,7 +108,13 @@ struct log_follow {
 	log_follow_line_fn line;
 	void *context;
 	struct log_follow_counters counters;
+	/* The last failure to open the file at path, and when it was
+	 * logged: the same one again at most each OPEN_ERROR_EVERY_MS. */
+	char open_error[512];
+	long long open_error_ms;
 };
+
+#define OPEN_ERROR_EVERY_MS (60 * 1000)
 
 static bool
 hand_on(const char *line, size_t length, uint64_t end, void *context)
@@ -132,6 +140,22 @@ start_source(struct log_follow *follow, uint64_t offset)
 	follow->have_last_byte = false;
 }
 
+/* A file the daemon may not read (its user lacks the permission) is
+ * tried at each poll: one line, then one a minute while it lasts. */
+static void
+open_failed(struct log_follow *follow, const char *error)
+{
+	long long now = monotonic_ms();
+
+	if (strcmp(error, follow->open_error) == 0 &&
+	    now - follow->open_error_ms < OPEN_ERROR_EVERY_MS)
+		return;
+	log_warning("%s (tried again at each poll; said again each minute)",
+	    error);
+	text_copy(follow->open_error, sizeof(follow->open_error), error);
+	follow->open_error_ms = now;
+}
+
 /* Open the next file of the log: a rotated one still to read, else the
  * file at path. False if there is none yet. */
 static bool
@@ -155,9 +179,10 @@ open_next(struct log_follow *follow)
 	if (!log_source_open(&follow->source, follow->path, LOG_SOURCE_FILE,
 	        error, sizeof(error))) {
 		if (errno != ENOENT)
-			log_warning("%s", error);
+			open_failed(follow, error);
 		return false;
 	}
+	follow->open_error[0] = '\0';
 	follow->live = true;
 	start_source(follow, 0);
 	return true;

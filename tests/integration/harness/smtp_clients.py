@@ -47,6 +47,9 @@ def smtp_source_started(port, **options):
 
 
 def smtp_source_command(port, *, sessions=1, messages=1, size=1024,
-                        sender="load@example.com", to="sink@example.net"):
+                        sender="load@example.com", to="sink@example.net",
+                        recipients=1):
+    """recipients: per message; smtp-source then numbers them: 1to, 2to..."""
     return ["smtp-source", "-s", str(sessions), "-m", str(messages),
-            "-l", str(size), "-f", sender, "-t", to, f"127.0.0.1:{port}"]
+            "-l", str(size), "-f", sender, "-t", to, "-r", str(recipients),
+            f"127.0.0.1:{port}"]

@@ -24,6 +24,7 @@ class Daemon:
         self.log_path = os.path.join(directory, f"{name}.log")
         self.process = None
         self.log_file = None
+        self.prefix = []  # a command that runs the program, e.g. setpriv
         self.write_config(config_text)
 
     def write_config(self, text):
@@ -49,7 +50,8 @@ class Daemon:
 
         self.log_file = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [self.program, "-f", "-c", self.config, *arguments],
+            [*self.prefix, self.program, "-f", "-c", self.config,
+             *arguments],
             stdout=self.log_file, stderr=subprocess.STDOUT,
             preexec_fn=limit_files if file_limit else None)
         if wait:
