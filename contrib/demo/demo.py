@@ -12,14 +12,20 @@ sends mail with swaks and shows what happened: a message from an internal
 application arrives signed (python3-dkim checks both signatures against
 the records in DNS), a sloppy legacy message arrives normalized, a
 stranger may not relay, a user who logs in may not send as someone else,
-and the message one over a sender's quota waits with 4.7.1. Everything is
-stopped at the end unless --keep is given; the demo can be re-run.
+the message one over a sender's quota waits with 4.7.1, and a message to
+an unknown recipient bounces at a second next hop (a test server that
+answers 550 5.1.1 for it): waypost-trackd, following Postfix's log, puts
+its event in Redis, and the next message to that recipient is refused at
+RCPT as suppressed. Everything is stopped at the end unless --keep is
+given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
 """
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 
 from harness import ports, tempdir  # noqa: E402
+from harness.answering_server import AnsweringServer  # noqa: E402
 from harness.dns_server import DnsServer  # noqa: E402
 from harness.dovecot import Dovecot  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
@@ -48,6 +55,10 @@ DOMAIN = "app.example.com"
 USER = f"alice@{DOMAIN}"
 PASSWORD = "secret1"
 QUOTA_SENDER = f"newsletter@{DOMAIN}"
+# The second next hop, for this domain: a test server that knows no
+# "nobody" there.
+BOUNCE_DOMAIN = "customers.example.org"
+UNKNOWN = f"nobody@{BOUNCE_DOMAIN}"
 
 
 def program(relative_path):
@@ -308,7 +319,83 @@ def story_quota(postfix, redis):
     return answers == [True, True, True, False]
 
 
-def start_postfix(sink, signer, users):
+def events_of(redis, stream):
+    return [json.loads(fields[b"event"])
+            for _, fields in redis.client.xrange(stream)]
+
+
+def wait_for_event(redis, stream, kind, recipient, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in events_of(redis, stream):
+            if event["type"] == kind and \
+                    (event["recipient"] or "").lower() == recipient:
+                return event
+        time.sleep(0.05)
+    return None
+
+
+def story_bounce(postfix, tracker, redis):
+    """A bounce becomes an event and a suppression; the next message to
+    that address is refused at RCPT."""
+    sender = f"billing@{DOMAIN}"
+    stream = f"waypost:events:{sender}"
+    title(f"A message to an unknown recipient bounces, and {UNKNOWN} is "
+          f"suppressed")
+    first = swaks(postfix.port, sender=sender, to=UNKNOWN)
+    passed = time.monotonic()
+    print(f"   swaks to {UNKNOWN}: "
+          f"{'accepted' if accepted(first) else 'REFUSED'} (the next hop "
+          f"refuses it later)")
+    event = wait_for_event(redis, stream, "bounced", UNKNOWN)
+    if event is None:
+        print("   ! no bounced event; waypost-trackd says:")
+        for line in tracker.read_log().splitlines()[-10:]:
+            print("   ! " + line)
+        return False
+    print(f"   waypost-trackd put this in Redis, which the application "
+          f"reads with\n   redis-cli XREAD BLOCK 0 STREAMS {stream} $")
+    for line in json.dumps(event, indent=2, sort_keys=True).splitlines():
+        print("   | " + line)
+    key = f"waypost:suppressed:{sender}:{UNKNOWN}"
+    value = redis.client.get(key)
+    print(f"   redis-cli GET {key}\n   -> "
+          f"{value.decode() if value else '(nil)'}")
+    # waypost-policyd keeps a pass at RCPT for check_cache_time (1 s):
+    # past it, the new suppression holds.
+    time.sleep(max(0.0, passed + 1.2 - time.monotonic()))
+    second = swaks(postfix.port, sender=sender, to=UNKNOWN)
+    print(f"   the next message to {UNKNOWN}:")
+    for line in refusals(second):
+        print("   swaks: " + line)
+    refused = wait_for_event(redis, stream, "suppressed", UNKNOWN)
+    if refused:
+        print(f"   and its event: type {refused['type']}, queue_id "
+              f"{refused['queue_id']}, recipient {refused['recipient']}")
+    return (accepted(first) and event["class"] == "invalid-recipient"
+            and value is not None and not accepted(second)
+            and any("recipient suppressed since" in line
+                    for line in refusals(second))
+            and refused is not None)
+
+
+def start_tracker(postfix, directory, redis):
+    """waypost-trackd on the private Postfix's maillog_file."""
+    rules = os.path.join(directory, "bounce-classes.conf")
+    shutil.copy(os.path.join(HERE, "..", "bounce-classes.conf"), rules)
+    os.chmod(rules, 0o644)
+    tracker = Daemon(
+        program("track/waypost-trackd"), directory,
+        f"[log]\nlevel = info\n[redis]\naddress = {redis.address}\n"
+        f"[track]\nlog_file = {postfix.maillog}\nrules_file = {rules}\n"
+        f"user = {DAEMON_USER}\n", "trackd")
+    tracker.start(wait=False)
+    tracker.wait_for_log("records in Redis", or_exit=True)
+    print(f"   waypost-trackd follows {postfix.maillog} into Redis")
+    return tracker
+
+
+def start_postfix(sink, signer, users, bounce_port):
     """A private Postfix with the lines of contrib/postfix as written, but
     for the sockets' directory (the Waypost daemons' sockets are in the
     signer's), the ports and the files: (the instance, its submission
@@ -316,6 +403,8 @@ def start_postfix(sink, signer, users):
     settings, master, submission = postfix_config(
         ["smarthost", "submission"], signer.directory,
         sasl_socket=users.socket)
+    settings["transport_maps"] = (f"inline:{{ {{ {BOUNCE_DOMAIN} = "
+                                  f"smtp:[127.0.0.1]:{bounce_port} }} }}")
     postfix = PrivatePostfix(sink.port, settings, master).start()
     ports.wait_for_port(submission, timeout=20)
     return postfix, submission
@@ -361,7 +450,14 @@ def main():
         started.append(users)
         users.start()
         print(f"   Dovecot's auth service for SMTP AUTH: user {USER}")
-        postfix, submission = start_postfix(sink, signer, users)
+        bounces = AnsweringServer({"nobody": [
+            f"550 5.1.1 <{UNKNOWN}>: Recipient address rejected: User "
+            f"unknown"]}).start()
+        started.append(bounces)
+        print(f"   a second next hop for {BOUNCE_DOMAIN} on 127.0.0.1:"
+              f"{bounces.port}: knows no {UNKNOWN}")
+        postfix, submission = start_postfix(sink, signer, users,
+                                            bounces.port)
         started.append(postfix)
         version = subprocess.run(
             ["postconf", "-c", postfix.config_directory, "-h",
@@ -371,12 +467,15 @@ def main():
               f"in {postfix.directory},\n   configured with "
               f"contrib/postfix/smarthost.main.cf, submission.main.cf and "
               f"submission.master.cf")
+        tracker = start_tracker(postfix, signer.directory, redis)
+        started.append(tracker)
 
         ok = story_relay(postfix, sink, signer)
         ok = story_legacy(postfix, sink, headers) and ok
         ok = story_stranger(postfix, policy) and ok
         ok = story_spoofing(postfix, sink, signer, submission, redis) and ok
         ok = story_quota(postfix, redis) and ok
+        ok = story_bounce(postfix, tracker, redis) and ok
 
         if options.keep:
             title("Running; press Ctrl-C to stop")

@@ -1,8 +1,10 @@
 """The README's demo keeps working: demo.py runs every story (mail relayed
 and DKIM-signed, signatures checked against keys in a real DNS server; a
 legacy message normalized; a stranger refused; a user sending as someone
-else refused; the message over a quota deferred) and stops everything it
-started: its temp dir (TMPDIR, one of this test's own) is empty after."""
+else refused; the message over a quota deferred; a bounce's event from
+waypost-trackd and the next message to that address refused at RCPT as
+suppressed) and stops everything it started: its temp dir (TMPDIR, one of
+this test's own) is empty after."""
 import os
 import subprocess
 import sys
@@ -56,6 +58,13 @@ def test_demo_succeeds_and_cleans_up(demo_tmpdir):
             quota.splitlines() if line.startswith("   message ")] == \
         [True, True, True, False]
     assert "4.7.1" in quota
+    bounce = out.split("is suppressed")[1].split("\n==")[0]
+    assert '"type": "bounced"' in bounce and \
+        '"class": "invalid-recipient"' in bounce, bounce
+    assert "-> 1" in bounce and "bounced: host" in bounce, bounce
+    assert "550 5.1.1 <nobody@customers.example.org>: Recipient address " \
+        "rejected: recipient suppressed since" in bounce, bounce
+    assert "type suppressed, queue_id NOQUEUE" in bounce, bounce
     assert result.stdout.rstrip().endswith("Demo succeeded.")
     assert f"files in {demo_tmpdir}/waypost-postfix-" in result.stdout
     left = os.listdir(demo_tmpdir)
