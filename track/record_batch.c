@@ -5,8 +5,10 @@
  *	#include "record_batch.h"
  *
  *	struct record_batch *record_batch_new(settings)
+ *	void record_batch_configure(batch, settings)
  *	void record_batch_add(batch, op, outcome)
  *	void record_batch_position(batch, position)
+ *	void record_batch_start(batch, saved)
  *	size_t record_batch_ops(batch)
  *	bool record_batch_pending(batch)
  *	int record_batch_arguments(batch, &words, &lengths)
@@ -26,9 +28,16 @@
  *	client) and, for an outcome, the recipient's. Postfix's own mail
  *	has no tenant: no tenant stream, no suppression, no guard.
  *
+ *	record_batch_configure() takes new settings (a reload) for an empty
+ *	batch; the start it follows is kept.
+ *
  *	record_batch_position() sets the position saved with the batch:
- *	after its last line. record_batch_pending() is true when the
- *	batch holds operations or a position not saved yet.
+ *	after its last line. record_batch_start() sets the saved position
+ *	the batch follows (NULL: none saved yet), which the script checks
+ *	before it applies the batch; record_batch_clear(), after a batch
+ *	went through, makes its end the next one's start.
+ *	record_batch_pending() is true when the batch holds operations or a
+ *	position not saved yet.
  *
  *	record_batch_arguments() gives the whole call's arguments (the
  *	fixed ones, then the operations), valid until the batch changes.
@@ -69,7 +78,8 @@ struct record_batch {
 	size_t fixed_end; /* arguments before the operations */
 	size_t ops;
 	bool positioned;
-	char position[96];
+	char position[96]; /* after the batch's last line */
+	char start[96];    /* the saved position the batch follows; "" none */
 	/* record_batch_arguments()'s, rebuilt on each call */
 	const char **words;
 	size_t *lengths;
@@ -148,6 +158,7 @@ fixed(struct record_batch *batch)
 	number(batch, s->guard_minimum);
 	number(batch, s->guard_warn);
 	number(batch, s->guard_pause);
+	text(batch, ""); /* the start: record_batch_arguments() */
 	batch->fixed_end = batch->count;
 }
 
@@ -156,11 +167,22 @@ record_batch_new(const struct record_settings *settings)
 {
 	struct record_batch *batch = xcalloc(1, sizeof(*batch));
 
+	record_batch_configure(batch, settings);
+	return batch;
+}
+
+void
+record_batch_configure(
+    struct record_batch *batch, const struct record_settings *settings)
+{
+	free((char *)batch->settings.prefix);
+	free((char *)batch->settings.relay);
 	batch->settings = *settings;
 	batch->settings.prefix = xstrdup(settings->prefix);
 	batch->settings.relay = xstrdup(settings->relay);
+	batch->ops = 0;
+	batch->positioned = false;
 	fixed(batch);
-	return batch;
 }
 
 void
@@ -447,6 +469,8 @@ record_batch_arguments(const struct record_batch *batch, const char ***words,
 	}
 	b->words[SCRIPT_ARG_POSITION - 1] = b->position;
 	b->lengths[SCRIPT_ARG_POSITION - 1] = strlen(b->position);
+	b->words[SCRIPT_ARG_POSITION_START - 1] = b->start;
+	b->lengths[SCRIPT_ARG_POSITION_START - 1] = strlen(b->start);
 	*words = b->words;
 	*lengths = b->lengths;
 	return (int)b->count;
@@ -460,7 +484,19 @@ record_batch_clear(struct record_batch *batch)
 	                     batch->arguments[batch->fixed_end - 1].length;
 	batch->text.data[batch->text.length] = '\0';
 	batch->ops = 0;
+	if (batch->positioned)
+		memcpy(batch->start, batch->position, sizeof(batch->start));
 	batch->positioned = false;
+}
+
+void
+record_batch_start(
+    struct record_batch *batch, const struct log_position *saved)
+{
+	if (saved != NULL)
+		record_position_format(saved, batch->start, sizeof(batch->start));
+	else
+		batch->start[0] = '\0';
 }
 
 void

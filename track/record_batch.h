@@ -46,10 +46,14 @@ enum record_op {
 struct record_batch;
 
 struct record_batch *record_batch_new(const struct record_settings *settings);
+void record_batch_configure(
+    struct record_batch *batch, const struct record_settings *settings);
 void record_batch_add(struct record_batch *batch, enum record_op op,
     const struct track_outcome *outcome);
 void record_batch_position(
     struct record_batch *batch, const struct log_position *position);
+void record_batch_start(
+    struct record_batch *batch, const struct log_position *saved);
 size_t record_batch_ops(const struct record_batch *batch);
 bool record_batch_pending(const struct record_batch *batch);
 int record_batch_arguments(const struct record_batch *batch,

@@ -30,7 +30,17 @@
 #define SCRIPT_ARG_GUARD_MINIMUM   13 /* outcomes before judging */
 #define SCRIPT_ARG_GUARD_WARN      14 /* per mille */
 #define SCRIPT_ARG_GUARD_PAUSE     15 /* per mille; 0: never */
-#define SCRIPT_ARG_FIXED           15
+#define SCRIPT_ARG_POSITION_START  16 /* the saved one the batch follows */
+#define SCRIPT_ARG_FIXED           16
+
+/* The reply: an array, first a word, then queue ID and text pairs to log.
+ * A batch whose start is not the saved position is refused with an error
+ * that begins with SCRIPT_MOVED, unless the saved position is its end
+ * (the batch went through already: a call that timed out and was run
+ * after all), which is SCRIPT_KNOWN. */
+#define SCRIPT_DONE  "done"
+#define SCRIPT_KNOWN "known"
+#define SCRIPT_MOVED "MOVED"
 
 /* Operations. */
 #define SCRIPT_OP_MESSAGE    1 /* what a message's lines say of it */

@@ -21,11 +21,29 @@
 -- recipient, dsn, reply, class (null when not known); see
 -- waypost-events(7). Fields are added, never renamed or removed.
 --
--- Returns a flat list of queue ID and text pairs for the daemon to log.
+-- Returns DONE then a flat list of queue ID and text pairs for the daemon
+-- to log; KNOWN for a batch already applied; an error MOVED... for a
+-- batch that does not follow the saved position.
 
 if ARGV[ARG_VERSION] ~= tostring(VERSION) then
   return redis.error_reply('record script version ' .. VERSION ..
                            ' called as ' .. tostring(ARGV[ARG_VERSION]))
+end
+
+-- The batch follows the saved position, or it is not applied: a call
+-- that timed out may still run later (Redis had it queued), and another
+-- reader may have moved on; either would apply lines twice or out of
+-- order.
+if ARGV[ARG_POSITION_KEY] ~= '' then
+  local saved = redis.call('GET', ARGV[ARG_POSITION_KEY]) or ''
+  if saved ~= ARGV[ARG_POSITION_START] then
+    if saved == ARGV[ARG_POSITION] then
+      return {KNOWN}
+    end
+    return redis.error_reply(MOVED .. ' saved position ' .. saved ..
+                             ', the batch follows ' ..
+                             ARGV[ARG_POSITION_START])
+  end
 end
 
 local record_ttl = tonumber(ARGV[ARG_RECORD_TTL])
@@ -40,7 +58,7 @@ local guard_window = tonumber(ARGV[ARG_GUARD_WINDOW])
 local guard_minimum = tonumber(ARGV[ARG_GUARD_MINIMUM])
 local guard_warn = tonumber(ARGV[ARG_GUARD_WARN])
 local guard_pause = tonumber(ARGV[ARG_GUARD_PAUSE])
-local notes = {}
+local notes = {DONE}
 
 local function note(queue_id, text)
   notes[#notes + 1] = queue_id

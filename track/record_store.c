@@ -8,7 +8,8 @@
  *	struct record_store *record_store_new(redis, settings)
  *	enum record_lookup record_store_position(store, &position, error,
  *		error_size)
- *	bool record_store_flush(store, batch, error, error_size)
+ *	enum record_flush record_store_flush(store, batch, error,
+ *		error_size)
  *	enum record_lookup record_store_restore(store, queue_id, message,
  *		error, error_size)
  *	void record_store_free(store)
@@ -24,10 +25,15 @@
  *	record_store_flush() runs record_script.lua (record_contract.h)
  *	on the batch: EVALSHA, loading the script when Redis does not
  *	have it (a restarted Redis); the batch's operations and its log
- *	position are written together or not at all. Each note the script
- *	returns (a suppression, the guard) is logged with its queue ID. On
- *	success the batch is cleared; on failure it is kept, whole, for
- *	the next try.
+ *	position are written together or not at all, and only when the
+ *	saved position is the one the batch follows. Each note the script
+ *	returns (a suppression, the guard) is logged with its queue ID.
+ *	RECORD_FLUSHED: applied, or applied already (a call that timed
+ *	out ran after all: the saved position is the batch's end), and the
+ *	batch is cleared; RECORD_UNSAVED: kept, whole, for the next try;
+ *	RECORD_MOVED: the saved position is elsewhere (another reader of
+ *	the same relay name, or a late call of an earlier run), and the
+ *	daemon must start again from it.
  *
  *	record_store_restore() fills a message the daemon's table does
  *	not have (it was read before a restart) from its record: the
@@ -45,6 +51,7 @@
 
 #include "buffer.h"
 #include "log.h"
+#include "record_contract.h"
 #include "record_script.h"
 #include "record_store.h"
 #include "redis_keys.h"
@@ -201,31 +208,50 @@ call_script(struct record_store *store, redisContext *connection,
 	return reply;
 }
 
-bool
+static bool
+reply_word(const redisReply *reply, const char *word)
+{
+	return reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
+	       reply->element[0]->type == REDIS_REPLY_STRING &&
+	       strcmp(reply->element[0]->str, word) == 0;
+}
+
+enum record_flush
 record_store_flush(struct record_store *store, struct record_batch *batch,
     char *error, size_t error_size)
 {
 	redisContext *connection;
 	redisReply *reply;
-	bool done;
+	enum record_flush result = RECORD_UNSAVED;
 
 	if (!record_batch_pending(batch))
-		return true;
+		return RECORD_FLUSHED;
 	if ((connection = redis_pool_take(store->pool, error, error_size)) ==
 	    NULL)
-		return false;
+		return RECORD_UNSAVED;
 	reply = call_script(store, connection, batch, error, error_size);
-	done = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
-	if (done) {
+	if (reply != NULL && reply_word(reply, SCRIPT_DONE)) {
 		log_notes(reply);
-		record_batch_clear(batch);
+		result = RECORD_FLUSHED;
+	} else if (reply != NULL && reply_word(reply, SCRIPT_KNOWN)) {
+		log_info("the batch of %zu records was in Redis already (a "
+		         "call that had timed out went through)",
+		    record_batch_ops(batch));
+		result = RECORD_FLUSHED;
+	} else if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	           strncmp(reply->str, SCRIPT_MOVED, strlen(SCRIPT_MOVED)) ==
+	               0) {
+		snprintf(error, error_size, "%.300s", reply->str);
+		result = RECORD_MOVED;
 	} else if (reply != NULL)
 		snprintf(error, error_size, "record script: %.300s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str
 		                                     : "unexpected reply");
+	if (result == RECORD_FLUSHED)
+		record_batch_clear(batch);
 	redis_pool_give(store->pool, connection, reply != NULL);
 	freeReplyObject(reply);
-	return done;
+	return result;
 }
 
 /* The header fields a restore reads, in this order. */

@@ -22,13 +22,19 @@ enum record_lookup {
 	RECORD_ERROR, /* Redis did not answer */
 };
 
+enum record_flush {
+	RECORD_FLUSHED, /* applied, or found applied already */
+	RECORD_UNSAVED, /* Redis did not take it: kept, try again */
+	RECORD_MOVED,   /* the saved position is not where the batch starts */
+};
+
 struct record_store;
 
 struct record_store *record_store_new(const struct redis_settings *redis,
     const struct record_settings *settings);
 enum record_lookup record_store_position(struct record_store *store,
     struct log_position *position, char *error, size_t error_size);
-bool record_store_flush(struct record_store *store,
+enum record_flush record_store_flush(struct record_store *store,
     struct record_batch *batch, char *error, size_t error_size);
 enum record_lookup record_store_restore(struct record_store *store,
     const char *queue_id, struct message_entry *message, char *error,

@@ -11,23 +11,33 @@
  *	.  the follower's descriptor (inotify, or standard input) and a
  *	   timer each second both run log_follow_poll() (log_follow.c),
  *	   which hands each complete line to track_lines_read(); a poll
- *	   that stopped at its byte bound runs again at once, after the
+ *	   stops at its byte bound or once the batch holds
+ *	   RECORD_BATCH_OPS_MAX records, and runs again at once, after the
  *	   loop has seen its signals;
+ *	.  after each poll the batch goes to Redis with the position
+ *	   after its last line (record_store.c), in one script call; while
+ *	   Redis refuses it, no more is read (flush(), tried each second);
  *	.  SIGHUP reloads the configuration and the bounce rules (the
  *	   runtime, built by build()); a file with errors keeps the
  *	   running one, each error logged with its file and line;
- *	.  SIGTERM, SIGINT stop, after one line of every counter.
+ *	.  SIGTERM, SIGINT stop, after the last batch and one line of
+ *	   every counter.
  *
- *	The log is read from its beginning: there is no saved position
- *	yet (the Redis one comes with the records), and the daemon never
- *	seeks to the end of a file. Standard input ends the daemon at its
- *	end.
+ *	With records (the default) the daemon starts where the position
+ *	saved in Redis says, and does not start without it; otherwise, or
+ *	from standard input, at the log's beginning: it never seeks to the
+ *	end of a file. A line of a message the table lacks (read before a
+ *	restart) restores it from Redis (restore()), waiting while Redis is
+ *	away; a stop signal then abandons the batch, which the next start
+ *	reads again. Standard input ends the daemon at its end.
  * SECURITY
  *	The log is opened as root, before the switch to the configured
  *	user; after a rotation the new file is opened as that user, which
- *	must be able to read it. Every byte of the log is a peer's.
+ *	must be able to read it (contrib's unit: CAP_DAC_READ_SEARCH).
+ *	Every byte of the log is a peer's.
  * CONFIGURATION PARAMETERS
- *	[track] and [log] of waypost.conf(5); see waypost-trackd(8).
+ *	[track], [redis] and [log] of waypost.conf(5); see
+ *	waypost-trackd(8).
  */
 #include "config.h"
 
@@ -71,6 +81,9 @@ struct tracker {
 	struct record_batch *batch;
 	bool stalled; /* a batch Redis did not take: no reading meanwhile */
 	bool resumed; /* from a position saved in Redis */
+	/* Signals taken while a restore waited for Redis (restore()). */
+	bool reload_pending;
+	bool abandon;
 	char relay[256];
 	char prefix[256]; /* [redis] prefix at the start */
 	const struct bounce_rules *rules; /* during one poll */
@@ -81,6 +94,8 @@ struct tracker {
 };
 
 static struct tracker tracker;
+
+static void reload(struct tracker *state);
 
 static void
 runtime_destroy(struct swap_item *item)
@@ -142,12 +157,36 @@ on_line(const char *line, size_t length, const struct log_position *after,
 {
 	struct tracker *state = context;
 
+	if (state->abandon)
+		return false;
 	track_lines_read(state->lines, state->rules, line, length, time(NULL));
 	if (state->batch == NULL)
 		return true;
 	if (after != NULL)
 		record_batch_position(state->batch, after);
 	return record_batch_ops(state->batch) < RECORD_BATCH_OPS_MAX;
+}
+
+/* Signals that came while a restore waited for Redis: a reload is done
+ * after the poll; a stop abandons the batch being read (it holds a guess
+ * now), which the next start reads again from the saved position. */
+static bool
+signals_while_waiting(struct tracker *state)
+{
+	int number;
+
+	while ((number = daemon_signal_next()) != 0) {
+		if (number == SIGHUP)
+			state->reload_pending = true;
+		else {
+			log_info("stopping on signal %d while Redis is away: the "
+			         "lines after the saved position are read again "
+			         "at the next start",
+			    number);
+			state->abandon = true;
+		}
+	}
+	return state->abandon;
 }
 
 /* A message read before a restart: Redis has it. While Redis does not
@@ -170,6 +209,8 @@ restore(void *context, struct message_entry *message)
 			    error);
 		told = true;
 		nanosleep(&second, NULL);
+		if (signals_while_waiting(state))
+			return false; /* the batch is dropped: see abandon */
 	}
 	if (told)
 		log_event(LOG_LEVEL_INFO, message->queue_id, "Redis is back");
@@ -184,11 +225,26 @@ flush(struct tracker *state)
 
 	if (state->store == NULL)
 		return true;
-	if (record_store_flush(state->store, state->batch, error, sizeof(error))) {
+	switch (record_store_flush(
+	    state->store, state->batch, error, sizeof(error))) {
+	case RECORD_FLUSHED:
 		if (state->stalled)
 			log_info("Redis took the records again: reading on");
 		state->stalled = false;
 		return true;
+	case RECORD_MOVED:
+		log_error("Redis: %s: another reader with this relay_name, or "
+		          "a late call of an earlier run; stopping, to start "
+		          "again from the saved position",
+		    error);
+		state->abandon = true;
+		state->status = 1;
+		if (state->base != NULL)
+			event_base_loopbreak(state->base);
+		return false;
+	case RECORD_UNSAVED:
+	default:
+		break;
 	}
 	if (!state->stalled)
 		log_warning("Redis: %s; no more reading until it takes the "
@@ -214,6 +270,14 @@ poll_log(struct tracker *state)
 	more = log_follow_poll(state->follow);
 	state->rules = NULL;
 	daemon_runtime_release(item);
+	if (state->abandon) {
+		event_base_loopbreak(state->base);
+		return;
+	}
+	if (state->reload_pending) {
+		state->reload_pending = false;
+		reload(state);
+	}
 	if (!flush(state))
 		return;
 	if (more)
@@ -276,9 +340,7 @@ reload_records(struct tracker *state, const struct track_config *config)
 		return;
 	settings = record_settings_of(config, state->relay);
 	settings.prefix = state->prefix;
-	record_batch_free(state->batch);
-	state->batch = record_batch_new(&settings);
-	track_lines_set_records(state->lines, state->batch, restore, state);
+	record_batch_configure(state->batch, &settings);
 }
 
 /* A reload takes a new max_open_messages at once; a new log_file needs a
@@ -346,6 +408,7 @@ prepare_records(struct tracker *state, const struct track_config *config,
 	switch (record_store_position(state->store, saved, why, sizeof(why))) {
 	case RECORD_FOUND:
 		*found = true;
+		record_batch_start(state->batch, saved);
 		return true;
 	case RECORD_NONE:
 		return true;
@@ -456,8 +519,9 @@ run(struct daemon *daemon)
 		    tracker.store != NULL ? "in Redis" : "off (log lines only)");
 		loop(&tracker);
 		event_base_free(tracker.base);
+		tracker.base = NULL;
 	}
-	if (tracker.store != NULL && !flush(&tracker))
+	if (tracker.store != NULL && !tracker.abandon && !flush(&tracker))
 		log_warning("stopping with %zu records Redis did not take: "
 		            "they are read again at the next start",
 		    record_batch_ops(tracker.batch));

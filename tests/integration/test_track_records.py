@@ -241,3 +241,84 @@ def test_a_restart_reads_nothing_twice_and_keeps_the_tenant(
     assert recipient["attempts"] == 1
     assert 0 < client.ttl(key) <= 7 * 86400
     assert "resuming " in daemon.read_log()
+
+
+def test_redis_away_stalls_the_reader_and_loses_nothing(workdir, redis_server):
+    """Redis stopped (SIGSTOP) while lines come: the daemon stops reading
+    and says so, reads on once Redis answers; stopped again, SIGTERM
+    ends the daemon with its batch unsaved, and the next start reads it
+    again. A call that timed out but ran later never applies lines twice
+    or out of order (the script checks the batch follows the saved
+    position). The events are those of a straight read, each once."""
+    source = os.path.join(workdir, "source.log")
+    data = generate(source, 12000)
+    quarter = [data.index(b"\n", len(data) * i // 4) + 1 for i in (1, 2, 3)]
+    quarter.append(len(data))
+    client = redis_server.client
+
+    straight = os.path.join(workdir, "straight.maillog")
+    with open(straight, "wb") as f:
+        f.write(data)
+    daemon = tracker(workdir, redis_server, straight, "s:", "straight")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "s:", len(data))
+    assert daemon.stop() == 0
+
+    maillog = os.path.join(workdir, "away.maillog")
+    with open(maillog, "wb") as f:
+        f.write(data[:quarter[0]])
+    daemon = tracker(workdir, redis_server, maillog, "w:", "away")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "w:", quarter[0])
+    try:
+        redis_server.process.send_signal(signal.SIGSTOP)
+        with open(maillog, "ab") as f:
+            f.write(data[quarter[0]:quarter[1]])
+        daemon.wait_for_log("no more reading until it takes", timeout=60,
+                            or_exit=True)
+        redis_server.process.send_signal(signal.SIGCONT)
+        daemon.wait_for_log("Redis took the records again", timeout=60,
+                            or_exit=True)
+        wait_for_offset(daemon, redis_server, "w:", quarter[1])
+
+        redis_server.process.send_signal(signal.SIGSTOP)
+        with open(maillog, "ab") as f:
+            f.write(data[quarter[1]:quarter[2]])
+        daemon.wait_for_log("no more reading until it takes", count=2,
+                            timeout=60, or_exit=True)
+        assert daemon.stop(timeout=60) == 0
+        assert "Redis did not take: they are read again" in \
+            daemon.read_log()
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    with open(maillog, "ab") as f:
+        f.write(data[quarter[2]:])
+    # The calls that timed out while Redis was stopped are still in its
+    # sockets, and may run now, after the new start read the position:
+    # its first batch then does not follow the saved position, and it
+    # stops to start again from there, as systemd starts it again.
+    restarts = 0
+    while True:
+        daemon.start(wait=False)
+
+        def done_or_exited():
+            return daemon.process.poll() is not None or \
+                offset(redis_server, "w:") >= len(data)
+        wait_until(done_or_exited, 120, "the end of the log")
+        if daemon.process.poll() is None:
+            break
+        assert "MOVED saved position" in daemon.read_log(), \
+            daemon.read_log()
+        daemon.stop()
+        restarts += 1
+        assert restarts < 5
+    assert daemon.stop() == 0
+
+    streams_s, records_s, _ = dump(client, "s:")
+    streams_w, records_w, _ = dump(client, "w:")
+    for name, events in streams_s.items():
+        got = streams_w.get(name, [])
+        assert got == events, (name, [e for e in got if e not in events],
+                               [e for e in events if e not in got])
+    assert streams_w == streams_s
+    assert records_w == records_s
