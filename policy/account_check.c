@@ -248,8 +248,8 @@ suppressed(const struct account_check *check, const char *queue_id,
 	shown(reason, sizeof(reason), answer->reason);
 	if (answer->since > 0 && gmtime_r(&when, &day) != NULL)
 		strftime(since, sizeof(since), " since %Y-%m-%d", &day);
-	snprintf(action, action_size, "550 5.1.1 " SUPPRESSION_REFUSAL_WORDS "%s (%s)",
-	    since, reason);
+	snprintf(action, action_size,
+	    "550 5.1.1 " SUPPRESSION_REFUSAL_WORDS "%s (%s)", since, reason);
 	log_event(LOG_LEVEL_NOTICE, queue_id,
 	    "check suppression: <%s> suppressed for %s%s (%s): %s",
 	    check->recipient, answer->for_tenant ? "tenant " : "every tenant",

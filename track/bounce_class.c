@@ -81,16 +81,14 @@ bounce_class_from_name(
 	return false;
 }
 
-bool
-bounce_class_suppresses(enum bounce_class class)
+bool bounce_class_suppresses(enum bounce_class class)
 {
 	return class == BOUNCE_CLASS_INVALID_RECIPIENT ||
 	       class == BOUNCE_CLASS_BAD_DOMAIN ||
 	       class == BOUNCE_CLASS_INACTIVE_MAILBOX;
 }
 
-bool
-bounce_class_escalates(enum bounce_class class)
+bool bounce_class_escalates(enum bounce_class class)
 {
 	return bounce_class_suppresses(class) ||
 	       class == BOUNCE_CLASS_MAILBOX_FULL ||

@@ -150,8 +150,8 @@ open_failed(struct log_follow *follow, const char *error)
 	if (strcmp(error, follow->open_error) == 0 &&
 	    now - follow->open_error_ms < OPEN_ERROR_EVERY_MS)
 		return;
-	log_warning("%s (tried again at each poll; said again each minute)",
-	    error);
+	log_warning(
+	    "%s (tried again at each poll; said again each minute)", error);
 	text_copy(follow->open_error, sizeof(follow->open_error), error);
 	follow->open_error_ms = now;
 }

@@ -450,7 +450,8 @@ reject(const char *at, const char *end, struct log_line *line)
 	code = at;
 	if (reply_end - code > 4 && is_digit(code[0]) && is_digit(code[1]) &&
 	    is_digit(code[2]) && code[3] == ' ') {
-		const char *word = code + 4, *stop = find_byte(word, reply_end, ' ');
+		const char *word = code + 4,
+		           *stop = find_byte(word, reply_end, ' ');
 
 		if (dsn_value(word, stop))
 			line->dsn = span(word, stop);
@@ -480,7 +481,8 @@ kind_of(const char *text, const char *end, struct log_line *line)
 		return delivery(text, end, line) ? LOG_LINE_DELIVERY
 		                                 : LOG_LINE_OTHER;
 	if (daemon_is(line, "smtpd") && STARTS(text, end, "reject: "))
-		return reject(text, end, line) ? LOG_LINE_REJECT : LOG_LINE_OTHER;
+		return reject(text, end, line) ? LOG_LINE_REJECT
+		                               : LOG_LINE_OTHER;
 	if (line->queue_id.data == NULL)
 		return LOG_LINE_OTHER;
 	if ((daemon_is(line, "smtpd") || daemon_is(line, "qmqpd")) &&

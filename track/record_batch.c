@@ -462,7 +462,8 @@ record_batch_arguments(const struct record_batch *batch, const char ***words,
 	struct record_batch *b = (struct record_batch *)batch;
 
 	b->words = xreallocarray(b->words, b->count + 1, sizeof(*b->words));
-	b->lengths = xreallocarray(b->lengths, b->count + 1, sizeof(*b->lengths));
+	b->lengths =
+	    xreallocarray(b->lengths, b->count + 1, sizeof(*b->lengths));
 	for (size_t i = 0; i < b->count; i++) {
 		b->words[i] = b->text.data + b->arguments[i].offset;
 		b->lengths[i] = b->arguments[i].length;
@@ -490,11 +491,11 @@ record_batch_clear(struct record_batch *batch)
 }
 
 void
-record_batch_start(
-    struct record_batch *batch, const struct log_position *saved)
+record_batch_start(struct record_batch *batch, const struct log_position *saved)
 {
 	if (saved != NULL)
-		record_position_format(saved, batch->start, sizeof(batch->start));
+		record_position_format(
+		    saved, batch->start, sizeof(batch->start));
 	else
 		batch->start[0] = '\0';
 }
@@ -528,7 +529,8 @@ record_position_parse(const char *text, struct log_position *position)
 	char extra;
 
 	return text != NULL &&
-	       sscanf(text, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %c",
+	       sscanf(text,
+	           "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %c",
 	           &position->device, &position->inode, &position->offset,
 	           &position->hash, &extra) == 4;
 }

@@ -13,9 +13,9 @@
 
 /* What [track] and [redis] say of the records. */
 struct record_settings {
-	const char *prefix; /* [redis] prefix */
-	const char *relay;  /* this relay's name in the keys */
-	bool keep_position; /* false for standard input */
+	const char *prefix;       /* [redis] prefix */
+	const char *relay;        /* this relay's name in the keys */
+	bool keep_position;       /* false for standard input */
 	long long record_ttl;     /* seconds */
 	long long events_max;     /* entries per stream, about */
 	long long defer_interval; /* seconds */

@@ -15,23 +15,23 @@
 #define SCRIPT_VERSION 1
 
 /* The fixed arguments, ARGV[1..ARG_FIXED]. */
-#define SCRIPT_ARG_VERSION         1
-#define SCRIPT_ARG_POSITION_KEY    2  /* "" for standard input: none kept */
-#define SCRIPT_ARG_POSITION        3  /* "DEVICE INODE OFFSET HASH" */
-#define SCRIPT_ARG_RECORD_TTL      4  /* seconds */
-#define SCRIPT_ARG_EVENTS_MAX      5  /* entries of a stream, about */
-#define SCRIPT_ARG_DEFER_INTERVAL  6  /* seconds between deferred events */
-#define SCRIPT_ARG_EVENTS_KEY      7  /* the stream of every tenant */
-#define SCRIPT_ARG_SUPPRESS_TTL    8  /* seconds */
-#define SCRIPT_ARG_SUPPRESS_ANY    9  /* "1": for every tenant too */
-#define SCRIPT_ARG_SOFT_COUNT      10 /* expirations before suppression */
-#define SCRIPT_ARG_SOFT_SPAN       11 /* seconds they must span at least */
-#define SCRIPT_ARG_GUARD_WINDOW    12 /* seconds */
-#define SCRIPT_ARG_GUARD_MINIMUM   13 /* outcomes before judging */
-#define SCRIPT_ARG_GUARD_WARN      14 /* per mille */
-#define SCRIPT_ARG_GUARD_PAUSE     15 /* per mille; 0: never */
-#define SCRIPT_ARG_POSITION_START  16 /* the saved one the batch follows */
-#define SCRIPT_ARG_FIXED           16
+#define SCRIPT_ARG_VERSION        1
+#define SCRIPT_ARG_POSITION_KEY   2  /* "" for standard input: none kept */
+#define SCRIPT_ARG_POSITION       3  /* "DEVICE INODE OFFSET HASH" */
+#define SCRIPT_ARG_RECORD_TTL     4  /* seconds */
+#define SCRIPT_ARG_EVENTS_MAX     5  /* entries of a stream, about */
+#define SCRIPT_ARG_DEFER_INTERVAL 6  /* seconds between deferred events */
+#define SCRIPT_ARG_EVENTS_KEY     7  /* the stream of every tenant */
+#define SCRIPT_ARG_SUPPRESS_TTL   8  /* seconds */
+#define SCRIPT_ARG_SUPPRESS_ANY   9  /* "1": for every tenant too */
+#define SCRIPT_ARG_SOFT_COUNT     10 /* expirations before suppression */
+#define SCRIPT_ARG_SOFT_SPAN      11 /* seconds they must span at least */
+#define SCRIPT_ARG_GUARD_WINDOW   12 /* seconds */
+#define SCRIPT_ARG_GUARD_MINIMUM  13 /* outcomes before judging */
+#define SCRIPT_ARG_GUARD_WARN     14 /* per mille */
+#define SCRIPT_ARG_GUARD_PAUSE    15 /* per mille; 0: never */
+#define SCRIPT_ARG_POSITION_START 16 /* the saved one the batch follows */
+#define SCRIPT_ARG_FIXED          16
 
 /* The reply: an array, first a word, then queue ID and text pairs to log.
  * A batch whose start is not the saved position is refused with an error
@@ -51,28 +51,28 @@
 #define SCRIPT_OP_SUPPRESSED 6 /* refused at RCPT as suppressed */
 
 /* Arguments every operation starts with, 1-based within its group. */
-#define SCRIPT_M_RECORD       1 /* the record's key; "" for NOQUEUE */
-#define SCRIPT_M_QUEUE_INDEX  2 /* queue-id:RELAY:ID, to the record */
-#define SCRIPT_M_TENANT_EVENTS 3 /* "" when no tenant */
-#define SCRIPT_M_TIME         4 /* Unix seconds of the line */
-#define SCRIPT_M_ISO_TIME     5 /* the same, RFC 3339 UTC */
-#define SCRIPT_M_QUEUE_ID     6
-#define SCRIPT_M_FIRST_SEEN   7 /* Unix seconds */
-#define SCRIPT_M_MESSAGE_ID   8 /* "" when not known */
-#define SCRIPT_M_SENDER       9 /* "" for <>, or not known */
-#define SCRIPT_M_TENANT       10
-#define SCRIPT_M_ORIGIN       11 /* "postfix" for its own mail, else "" */
+#define SCRIPT_M_RECORD          1 /* the record's key; "" for NOQUEUE */
+#define SCRIPT_M_QUEUE_INDEX     2 /* queue-id:RELAY:ID, to the record */
+#define SCRIPT_M_TENANT_EVENTS   3 /* "" when no tenant */
+#define SCRIPT_M_TIME            4 /* Unix seconds of the line */
+#define SCRIPT_M_ISO_TIME        5 /* the same, RFC 3339 UTC */
+#define SCRIPT_M_QUEUE_ID        6
+#define SCRIPT_M_FIRST_SEEN      7 /* Unix seconds */
+#define SCRIPT_M_MESSAGE_ID      8 /* "" when not known */
+#define SCRIPT_M_SENDER          9 /* "" for <>, or not known */
+#define SCRIPT_M_TENANT          10
+#define SCRIPT_M_ORIGIN          11 /* "postfix" for its own mail, else "" */
 #define SCRIPT_M_NOTIFICATION_OF 12
-#define SCRIPT_M_COMMON       12
+#define SCRIPT_M_COMMON          12
 
 /* OP_MESSAGE, after the common ones. */
 #define SCRIPT_M_MESSAGE_ID_INDEX 13 /* "" when no Message-ID */
-#define SCRIPT_M_ACCEPTED     14 /* "1": qmgr took it: the accepted event */
-#define SCRIPT_M_USER         15 /* sasl_username */
-#define SCRIPT_M_CLIENT       16
-#define SCRIPT_M_SIZE         17
-#define SCRIPT_M_RECIPIENTS   18 /* nrcpt */
-#define SCRIPT_M_MESSAGE_COUNT 18
+#define SCRIPT_M_ACCEPTED         14 /* "1": qmgr took it: the accepted event */
+#define SCRIPT_M_USER             15 /* sasl_username */
+#define SCRIPT_M_CLIENT           16
+#define SCRIPT_M_SIZE             17
+#define SCRIPT_M_RECIPIENTS       18 /* nrcpt */
+#define SCRIPT_M_MESSAGE_COUNT    18
 
 /* OP_OUTCOME, OP_SUPPRESSED, after the common ones. */
 #define SCRIPT_O_SUPPRESS_PREFIX     13 /* + address; "" for no tenant */

@@ -98,8 +98,7 @@ static redisReply *
 command(redisContext *connection, int count, const char **words,
     const size_t *lengths, char *error, size_t error_size)
 {
-	redisReply *reply =
-	    redisCommandArgv(connection, count, words, lengths);
+	redisReply *reply = redisCommandArgv(connection, count, words, lengths);
 
 	if (reply == NULL)
 		snprintf(error, error_size, "%s: %s", words[0],
@@ -108,8 +107,8 @@ command(redisContext *connection, int count, const char **words,
 }
 
 enum record_lookup
-record_store_position(struct record_store *store,
-    struct log_position *position, char *error, size_t error_size)
+record_store_position(struct record_store *store, struct log_position *position,
+    char *error, size_t error_size)
 {
 	struct buffer key = {0};
 	redisContext *connection =
@@ -119,8 +118,8 @@ record_store_position(struct record_store *store,
 
 	if (connection == NULL)
 		return RECORD_ERROR;
-	redis_key_append(&key, store->settings.prefix,
-	    REDIS_KEY_TRACK_POSITION, store->settings.relay, NULL);
+	redis_key_append(&key, store->settings.prefix, REDIS_KEY_TRACK_POSITION,
+	    store->settings.relay, NULL);
 	reply = command(connection, 2, (const char *[]){"GET", key.data},
 	    (const size_t[]){3, key.length}, error, error_size);
 	if (reply != NULL && reply->type == REDIS_REPLY_NIL)
@@ -129,8 +128,8 @@ record_store_position(struct record_store *store,
 	         record_position_parse(reply->str, position))
 		found = RECORD_FOUND;
 	else if (reply != NULL)
-		snprintf(error, error_size, "%s holds no log position",
-		    key.data);
+		snprintf(
+		    error, error_size, "%s holds no log position", key.data);
 	redis_pool_give(store->pool, connection, reply != NULL);
 	freeReplyObject(reply);
 	buffer_free(&key);
@@ -138,8 +137,8 @@ record_store_position(struct record_store *store,
 }
 
 static bool
-load_script(struct record_store *store, redisContext *connection,
-    char *error, size_t error_size)
+load_script(struct record_store *store, redisContext *connection, char *error,
+    size_t error_size)
 {
 	redisReply *reply = command(connection, 3,
 	    (const char *[]){"SCRIPT", "LOAD", record_script}, NULL, error,
@@ -165,8 +164,8 @@ log_notes(const redisReply *reply)
 
 		if (queue_id->type == REDIS_REPLY_STRING &&
 		    text->type == REDIS_REPLY_STRING)
-			log_event(LOG_LEVEL_NOTICE, queue_id->str, "%s",
-			    text->str);
+			log_event(
+			    LOG_LEVEL_NOTICE, queue_id->str, "%s", text->str);
 	}
 }
 
@@ -276,7 +275,8 @@ set_text(char **field, const redisReply *reply)
 static enum record_lookup
 fill(struct message_entry *message, const redisReply *reply)
 {
-	const redisReply *const *got = (const redisReply *const *)reply->element;
+	const redisReply *const *got =
+	    (const redisReply *const *)reply->element;
 	const char *origin, *notification_of;
 
 	if (reply->type != REDIS_REPLY_ARRAY ||

@@ -30,8 +30,8 @@ enum record_flush {
 
 struct record_store;
 
-struct record_store *record_store_new(const struct redis_settings *redis,
-    const struct record_settings *settings);
+struct record_store *record_store_new(
+    const struct redis_settings *redis, const struct record_settings *settings);
 enum record_lookup record_store_position(struct record_store *store,
     struct log_position *position, char *error, size_t error_size);
 enum record_flush record_store_flush(struct record_store *store,

@@ -235,8 +235,8 @@ add(struct track_lines *lines, struct log_span queue_id, time_t time)
  * so its later lines name the same record. NULL without records when
  * the table lacks it. */
 static struct message_entry *
-find_restoring(struct track_lines *lines, const struct log_line *line,
-    bool *known)
+find_restoring(
+    struct track_lines *lines, const struct log_line *line, bool *known)
 {
 	struct message_entry *message = find(lines, line);
 
@@ -392,8 +392,8 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 
 /* qmgr's "removed" (done), postsuper's (dropped by an admin). */
 static void
-read_removed(struct track_lines *lines, const struct log_line *line,
-    enum record_op op)
+read_removed(
+    struct track_lines *lines, const struct log_line *line, enum record_op op)
 {
 	bool known;
 	const struct message_entry *message =

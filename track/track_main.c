@@ -85,7 +85,7 @@ struct tracker {
 	bool reload_pending;
 	bool abandon;
 	char relay[256];
-	char prefix[256]; /* [redis] prefix at the start */
+	char prefix[256];                 /* [redis] prefix at the start */
 	const struct bounce_rules *rules; /* during one poll */
 	struct event_base *base;
 	struct event *again; /* a poll stopped at its bound: at once */
@@ -179,9 +179,10 @@ signals_while_waiting(struct tracker *state)
 		if (number == SIGHUP)
 			state->reload_pending = true;
 		else {
-			log_info("stopping on signal %d while Redis is away: the "
-			         "lines after the saved position are read again "
-			         "at the next start",
+			log_info(
+			    "stopping on signal %d while Redis is away: the "
+			    "lines after the saved position are read again "
+			    "at the next start",
 			    number);
 			state->abandon = true;
 		}
@@ -516,7 +517,8 @@ run(struct daemon *daemon)
 		    strcmp(tracker.log_file, "-") == 0 ? "standard input"
 		                                       : tracker.log_file,
 		    tracker.resumed ? "" : " from its beginning",
-		    tracker.store != NULL ? "in Redis" : "off (log lines only)");
+		    tracker.store != NULL ? "in Redis"
+		                          : "off (log lines only)");
 		loop(&tracker);
 		event_base_free(tracker.base);
 		tracker.base = NULL;

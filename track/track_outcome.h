@@ -39,7 +39,7 @@ struct track_outcome {
 	unsigned long long size;
 	unsigned long long recipient_count;
 	time_t first_seen; /* of the message; the line's time when unknown */
-	bool postfix_own;   /* mail Postfix made: a bounce, a delay notice */
+	bool postfix_own;  /* mail Postfix made: a bounce, a delay notice */
 	/* Postfix's own notification about this queue ID's message. */
 	const char *notification_of;
 	bool message_known; /* the table had the message */
