@@ -3,7 +3,9 @@
 Filter starts a milter or daemon in the foreground and waits for its unix
 socket or loopback port; load() drives a milter with waypost-milter-load
 and returns messages per second; RedisServer is a private redis-server on
-loopback; start_opendkim() is the anchor of DKIM signing as the team's
+loopback; Sink is Postfix's smtp-sink on loopback, the relay's
+destination; run_measured() runs a program to its end and gives its CPU
+time and peak RSS; start_opendkim() is the anchor of DKIM signing as the team's
 ANCHORS.md configures it; alternate() runs the sides of a comparison in
 turns, so that a machine whose speed drifts slows all alike.
 """
@@ -141,6 +143,25 @@ class RedisServer(Filter):
         return result.stdout.strip()
 
 
+class Sink(Filter):
+    """Postfix's smtp-sink on a loopback port: it discards what it is
+    given and writes its running counts (-c) to its log."""
+
+    def __init__(self, work):
+        self.port = free_port()
+        self.log_path = os.path.join(work, "smtp-sink.log")
+        super().__init__("smtp-sink", [
+            "smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{self.port}",
+            "1000"], ("127.0.0.1", self.port), self.log_path)
+
+    def messages(self):
+        """Messages received so far: the last "mesg=N" it wrote."""
+        with open(self.log_path, "rb") as f:
+            f.seek(max(0, os.path.getsize(self.log_path) - 256))
+            counts = re.findall(rb"mesg=(\d+)", f.read())
+        return int(counts[-1]) if counts else 0
+
+
 def start_opendkim(work, name, key_file, selector, algorithm):
     """Debian's OpenDKIM in the foreground as ANCHORS.md configures it
     (Mode s, one key for example.com, relaxed/relaxed), its config, log
@@ -172,6 +193,27 @@ def process_cpu_seconds(pids):
             continue
         ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_measured(command, stdin=None, stdout=None):
+    """command to its end under GNU time (/usr/bin/time, Debian's time
+    package), its stderr with its stdout: (wall seconds, CPU seconds,
+    peak RSS in KiB, exit status). Not os.wait4() on a child of this
+    script: the kernel carries the larger of the old and the new
+    resident high-water marks across exec into ru_maxrss, so a child of
+    this script would show at least this script's own size. GNU time's
+    child is forked from a small process."""
+    with tempfile.NamedTemporaryFile("r", prefix="waypost-time-") as report:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%U %S %M %x", "-o", report.name,
+             *command], stdin=stdin, stdout=stdout,
+            stderr=subprocess.STDOUT)
+        process.wait()
+        elapsed = time.monotonic() - started
+        fields = report.read().split("\n")[-2].split()
+    user, system, peak, status = fields
+    return elapsed, float(user) + float(system), int(peak), int(status)
 
 
 def children_cpu_seconds():

@@ -78,8 +78,8 @@ import subprocess
 import sys
 import time
 
-from bench_common import (Filter, RedisServer, alternate,
-                          children_cpu_seconds, cpu_times, free_port,
+from bench_common import (Filter, RedisServer, Sink, alternate,
+                          children_cpu_seconds, cpu_times,
                           process_cpu_seconds, process_groups,
                           report_left, run, start_opendkim, steal_share,
                           stop_all, work_directory)
@@ -131,25 +131,6 @@ def smarthost_config(directory, policy_service=None):
     settings, master, _ = postfix_config(["smarthost"], directory,
                                          policy_service)
     return settings, master
-
-
-class Sink(Filter):
-    """Postfix's smtp-sink on a loopback port: it discards what it is
-    given and writes its running counts (-c) to its log."""
-
-    def __init__(self, work):
-        self.port = free_port()
-        self.log_path = os.path.join(work, "smtp-sink.log")
-        super().__init__("smtp-sink", [
-            "smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{self.port}",
-            "1000"], ("127.0.0.1", self.port), self.log_path)
-
-    def messages(self):
-        """Messages received so far: the last "mesg=N" it wrote."""
-        with open(self.log_path, "rb") as f:
-            f.seek(max(0, os.path.getsize(self.log_path) - 256))
-            counts = re.findall(rb"mesg=(\d+)", f.read())
-        return int(counts[-1]) if counts else 0
 
 
 class Setup:

@@ -41,7 +41,9 @@ Timestamp forms (--format): maillog (Postfix's own maillog_file:
     make-postfix-log.py [--lines N] [--seed S] [--format F]
         [--queue-ids short|long] [--rate MSGS_PER_S] [--output FILE]
 
-A summary (lines by kind, recipients by outcome) goes to standard error.
+A summary (lines by kind, recipients by outcome, and the messages: the
+queue IDs with a qmgr from= line, Postfix's notifications included) goes
+to standard error.
 """
 import argparse
 import calendar
@@ -220,6 +222,7 @@ class Generator:
         self.last = 0.0
         self.kinds = {}
         self.outcomes = {}
+        self.messages = 0
         rng = self.rng
         self.provider = weighted(rng, PROVIDERS)
         self.bounce = weighted(rng, BOUNCES)
@@ -316,6 +319,8 @@ class Generator:
     def queued(self, when, m, session=None):
         self.emit(when, "qmgr", f"{m.qid}: from=<{m.sender}>, size={m.size}, "
                   f"nrcpt={m.nrcpt} (queue active)", "qmgr-from")
+        if m.attempt == 0 and self.count <= self.options.lines:
+            self.messages += 1  # a queue ID's first from= in the file
         if session:
             client, commands, smtpd = session
             self.emit(when + 0.002, "smtpd",
@@ -574,7 +579,8 @@ def main():
     outcomes = ", ".join(f"{k} {v}" for k, v in
                          sorted(generator.outcomes.items()))
     print(f"make-postfix-log: {options.lines} lines; by kind: {kinds}; "
-          f"recipients by outcome: {outcomes}", file=sys.stderr)
+          f"recipients by outcome: {outcomes}; messages (queue IDs with a "
+          f"qmgr from= line) {generator.messages}", file=sys.stderr)
 
 
 if __name__ == "__main__":
