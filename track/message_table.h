@@ -24,6 +24,8 @@ struct message_entry {
 	/* Postfix's own notification (bounce, delay, success) about the
 	 * message with this queue ID; "" for any other message. */
 	char notification_of[MESSAGE_QUEUE_ID_MAX + 1];
+	/* waypost-trackd's record of it is in a batch, or in Redis. */
+	bool recorded;
 
 	/* The table's own. */
 	struct message_entry *hash_next;

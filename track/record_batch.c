@@ -247,6 +247,7 @@ common(struct record_batch *batch, const struct track_outcome *outcome)
 	text(batch, outcome->tenant);
 	text(batch, outcome->postfix_own ? "postfix" : "");
 	text(batch, outcome->notification_of);
+	text(batch, outcome->record_new ? "1" : "");
 }
 
 static void

@@ -12,7 +12,7 @@
 #ifndef WAYPOST_RECORD_CONTRACT_H
 #define WAYPOST_RECORD_CONTRACT_H
 
-#define SCRIPT_VERSION 1
+#define SCRIPT_VERSION 2
 
 /* The fixed arguments, ARGV[1..ARG_FIXED]. */
 #define SCRIPT_ARG_VERSION        1
@@ -63,38 +63,39 @@
 #define SCRIPT_M_TENANT          10
 #define SCRIPT_M_ORIGIN          11 /* "postfix" for its own mail, else "" */
 #define SCRIPT_M_NOTIFICATION_OF 12
-#define SCRIPT_M_COMMON          12
+#define SCRIPT_M_NEW             13 /* "1": the record is made here */
+#define SCRIPT_M_COMMON          13
 
 /* OP_MESSAGE, after the common ones. */
-#define SCRIPT_M_MESSAGE_ID_INDEX 13 /* "" when no Message-ID */
-#define SCRIPT_M_ACCEPTED         14 /* "1": qmgr took it: the accepted event */
-#define SCRIPT_M_USER             15 /* sasl_username */
-#define SCRIPT_M_CLIENT           16
-#define SCRIPT_M_SIZE             17
-#define SCRIPT_M_RECIPIENTS       18 /* nrcpt */
-#define SCRIPT_M_MESSAGE_COUNT    18
+#define SCRIPT_M_MESSAGE_ID_INDEX 14 /* "" when no Message-ID */
+#define SCRIPT_M_ACCEPTED         15 /* "1": qmgr took it: the accepted event */
+#define SCRIPT_M_USER             16 /* sasl_username */
+#define SCRIPT_M_CLIENT           17
+#define SCRIPT_M_SIZE             18
+#define SCRIPT_M_RECIPIENTS       19 /* nrcpt */
+#define SCRIPT_M_MESSAGE_COUNT    19
 
 /* OP_OUTCOME, OP_SUPPRESSED, after the common ones. */
-#define SCRIPT_O_SUPPRESS_PREFIX     13 /* + address; "" for no tenant */
-#define SCRIPT_O_SUPPRESS_ANY_PREFIX 14 /* + address */
-#define SCRIPT_O_EXPIRATIONS_PREFIX  15 /* + address; "" for no tenant */
-#define SCRIPT_O_GUARD               16 /* bounce-rate:TENANT, or "" */
-#define SCRIPT_O_SUSPEND             17 /* the key the guard sets, or "" */
-#define SCRIPT_O_TYPE                18 /* an event type, below */
-#define SCRIPT_O_RECIPIENT           19 /* as logged */
-#define SCRIPT_O_ADDRESS             20 /* lower case: the keys' part */
-#define SCRIPT_O_ORIGINAL            21 /* orig_to, or "" */
-#define SCRIPT_O_RELAY               22
-#define SCRIPT_O_DSN                 23
-#define SCRIPT_O_REPLY               24
-#define SCRIPT_O_CLASS               25
-#define SCRIPT_O_SUPPRESS            26 /* "hard", "soft" or "" */
-#define SCRIPT_O_BOUNCE              27 /* "1": counts as a bounce */
-#define SCRIPT_O_EVENT_ID            28 /* "" but for a refusal (NOQUEUE) */
-#define SCRIPT_O_COUNT               28
+#define SCRIPT_O_SUPPRESS_PREFIX     14 /* + address; "" for no tenant */
+#define SCRIPT_O_SUPPRESS_ANY_PREFIX 15 /* + address */
+#define SCRIPT_O_EXPIRATIONS_PREFIX  16 /* + address; "" for no tenant */
+#define SCRIPT_O_GUARD               17 /* bounce-rate:TENANT, or "" */
+#define SCRIPT_O_SUSPEND             18 /* the key the guard sets, or "" */
+#define SCRIPT_O_TYPE                19 /* an event type, below */
+#define SCRIPT_O_RECIPIENT           20 /* as logged */
+#define SCRIPT_O_ADDRESS             21 /* lower case: the keys' part */
+#define SCRIPT_O_ORIGINAL            22 /* orig_to, or "" */
+#define SCRIPT_O_RELAY               23
+#define SCRIPT_O_DSN                 24
+#define SCRIPT_O_REPLY               25
+#define SCRIPT_O_CLASS               26
+#define SCRIPT_O_SUPPRESS            27 /* "hard", "soft" or "" */
+#define SCRIPT_O_BOUNCE              28 /* "1": counts as a bounce */
+#define SCRIPT_O_EVENT_ID            29 /* "" but for a refusal (NOQUEUE) */
+#define SCRIPT_O_COUNT               29
 
 /* OP_EXPIRED, OP_DROPPED, OP_REMOVED take the common ones and, for the
- * first two, the outcome's keys (13 to 17). */
-#define SCRIPT_X_COUNT 17
+ * first two, the outcome's keys (14 to 18). */
+#define SCRIPT_X_COUNT 18
 
 #endif

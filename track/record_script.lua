@@ -9,11 +9,18 @@
 --
 -- A message's record is a hash: its header fields (queue_id, first_seen,
 -- message_id, sender, tenant, user, client, size, recipients, origin,
--- notification_of, accepted, removed) and per recipient a field
+-- notification_of, accepted, removed, ended) and per recipient a field
 -- "r:ADDRESS" holding JSON: i (its number in the message, from 1),
 -- seq (its events so far), status, attempts, first, last (Unix seconds),
 -- relay, dsn, reply, class, soft, deferred_event (when the last deferred
--- event was written). "events" counts the message's own events (i 0).
+-- event was written). "rcpts" counts the recipients, "events" the
+-- message's own events after accepted (i 0). The daemon says which
+-- operation makes the record (M_NEW): the header, its expiry and the
+-- queue ID's index are written then, once, and every operation brings
+-- the message's sender, tenant and Message-ID, so no call reads them.
+-- Expiries of the streams and of the guard's counts are set once per
+-- batch. Each redis.call costs a few microseconds: the script makes as
+-- few as it can.
 --
 -- An event's id is QUEUEID.FIRSTSEEN.I.SEQ: derived from what it
 -- describes, so the same log read twice gives the same ids. Its JSON
@@ -82,43 +89,41 @@ local function op_args(first, count, names)
   return a
 end
 
--- The record's key, made if the message has none yet: the header
--- fields it knows, and the queue ID's index.
-local function ensure_record(a, fields)
-  local key = a[M_RECORD]
-  local set = {}
-  for name, value in pairs(fields) do
+-- Field and value pairs of the texts that are not empty, for HSET.
+local function pairs_of(list, names, values)
+  for i = 1, #names do
+    local value = values[i]
     if value ~= nil and value ~= '' then
-      set[#set + 1] = name
-      set[#set + 1] = value
+      list[#list + 1] = names[i]
+      list[#list + 1] = value
     end
   end
-  if #set > 0 then
-    redis.call('HSET', key, unpack(set))
+  return list
+end
+
+-- The record's key; made by the operation the daemon says: its header,
+-- its expiry and the queue ID's index, once.
+local function ensure_record(a)
+  local key = a[M_RECORD]
+  if a[M_NEW] == '1' then
+    redis.call('HSET', key, unpack(pairs_of({}, {'queue_id', 'first_seen',
+        'message_id', 'sender', 'tenant', 'origin', 'notification_of'},
+        {a[M_QUEUE_ID], a[M_FIRST_SEEN], a[M_MESSAGE_ID], a[M_SENDER],
+         a[M_TENANT], a[M_ORIGIN], a[M_NOTIFICATION_OF]})))
+    redis.call('EXPIRE', key, record_ttl)
+    redis.call('SET', a[M_QUEUE_INDEX], key, 'EX', record_ttl)
   end
-  redis.call('EXPIRE', key, record_ttl)
-  redis.call('SET', a[M_QUEUE_INDEX], key, 'EX', record_ttl)
   return key
 end
 
-local function header_of(a)
-  return {
-    queue_id = a[M_QUEUE_ID], first_seen = a[M_FIRST_SEEN],
-    message_id = a[M_MESSAGE_ID], sender = a[M_SENDER],
-    tenant = a[M_TENANT], origin = a[M_ORIGIN],
-    notification_of = a[M_NOTIFICATION_OF],
-  }
+-- The message as the daemon knows it (from its lines, or restored).
+local function known(a)
+  return {message_id = a[M_MESSAGE_ID], sender = a[M_SENDER],
+          tenant = a[M_TENANT]}
 end
 
--- What the record knows fills what this line's message did not.
-local function known(a, key)
-  local got = redis.call('HMGET', key, 'message_id', 'sender', 'tenant')
-  return {
-    message_id = a[M_MESSAGE_ID] ~= '' and a[M_MESSAGE_ID] or got[1],
-    sender = a[M_SENDER] ~= '' and a[M_SENDER] or got[2],
-    tenant = a[M_TENANT] ~= '' and a[M_TENANT] or got[3],
-  }
-end
+-- Keys whose expiry is set once, at the end of the batch.
+local touched = {}
 
 local function append_event(stream, json)
   redis.call('XADD', stream, 'MAXLEN', '~', events_max, '*', 'event', json)
@@ -126,19 +131,19 @@ end
 
 -- One event to the stream of every tenant and to the tenant's own.
 local function emit(a, message, type, number, seq, fields)
+  -- The fields every event has (null when not known); the others only
+  -- when they have a value.
   local event = {
     id = a[M_QUEUE_ID] .. '.' .. a[M_FIRST_SEEN] .. '.' .. number .. '.' ..
          seq,
     type = type,
     time = a[M_ISO_TIME],
-    timestamp = tonumber(a[M_TIME]),
     queue_id = a[M_QUEUE_ID],
     message_id = text_or_null(message.message_id),
     sender = text_or_null(message.sender),
     tenant = text_or_null(message.tenant),
-    recipient = cjson.null, original_recipient = cjson.null,
-    dsn = cjson.null, reply = cjson.null, class = cjson.null,
-    relay = cjson.null, seq = seq,
+    recipient = cjson.null, dsn = cjson.null, reply = cjson.null,
+    class = cjson.null, seq = seq,
   }
   if a[M_ORIGIN] ~= '' then
     event.origin = a[M_ORIGIN]
@@ -151,32 +156,36 @@ local function emit(a, message, type, number, seq, fields)
   append_event(events_key, json)
   if a[M_TENANT_EVENTS] ~= '' then
     append_event(a[M_TENANT_EVENTS], json)
-    redis.call('EXPIRE', a[M_TENANT_EVENTS], record_ttl)
+    touched[a[M_TENANT_EVENTS]] = record_ttl
   end
 end
 
+-- A header line: smtpd's client (it makes the record), cleanup's
+-- Message-ID, qmgr's from= (the accepted event, once: qmgr logs it again
+-- each time it takes the message from the deferred queue).
 local function message_op(a)
-  local key = ensure_record(a, header_of(a))
-  local set = {}
-  local fields = {user = a[M_USER], client = a[M_CLIENT], size = a[M_SIZE],
-                  recipients = a[M_RECIPIENTS]}
-  for name, value in pairs(fields) do
-    if value ~= '' then
-      set[#set + 1] = name
-      set[#set + 1] = value
+  local key = ensure_record(a)
+  if a[M_ACCEPTED] == '1' then
+    if redis.call('HSETNX', key, 'accepted', a[M_TIME]) == 0 then
+      return
     end
+    redis.call('HSET', key, unpack(pairs_of({'size', a[M_SIZE]},
+        {'recipients', 'sender', 'tenant', 'origin', 'notification_of',
+         'message_id'},
+        {a[M_RECIPIENTS], a[M_SENDER], a[M_TENANT], a[M_ORIGIN],
+         a[M_NOTIFICATION_OF], a[M_MESSAGE_ID]})))
+    emit(a, known(a), 'accepted', 0, 1, {})
+    return
   end
-  if #set > 0 then
+  local set = pairs_of({}, {'user', 'client', 'message_id'},
+                       {a[M_USER], a[M_CLIENT], a[M_MESSAGE_ID]})
+  if #set > 0 and (a[M_NEW] ~= '1' or a[M_USER] ~= '' or
+                   a[M_CLIENT] ~= '') then
     redis.call('HSET', key, unpack(set))
   end
   if a[M_MESSAGE_ID_INDEX] ~= '' then
     redis.call('SADD', a[M_MESSAGE_ID_INDEX], key)
-    redis.call('EXPIRE', a[M_MESSAGE_ID_INDEX], record_ttl)
-  end
-  if a[M_ACCEPTED] == '1' and
-     redis.call('HSETNX', key, 'accepted', a[M_TIME]) == 1 then
-    local seq = redis.call('HINCRBY', key, 'events', 1)
-    emit(a, known(a, key), 'accepted', 0, seq, {})
+    touched[a[M_MESSAGE_ID_INDEX]] = record_ttl
   end
 end
 
@@ -234,7 +243,7 @@ local function guard(a, message, bounce)
   if bounce then
     redis.call('HINCRBY', key, 'b' .. hour, 1)
   end
-  redis.call('EXPIRE', key, guard_window + 3600)
+  touched[key] = guard_window + 3600
   if not bounce then
     return
   end
@@ -273,7 +282,7 @@ local function guard(a, message, bounce)
   end
   note(a[M_QUEUE_ID], 'tenant ' .. (message.tenant or '') .. ': ' .. text ..
        (level == 'pause' and ': suspended' or ': over the warning level'))
-  local seq = redis.call('HINCRBY', a[M_RECORD], 'events', 1)
+  local seq = 1 + redis.call('HINCRBY', a[M_RECORD], 'events', 1)
   emit(a, message, 'guard', 0, seq,
        {level = level, rate = bounces / outcomes, bounces = bounces,
         outcomes = outcomes, window = window,
@@ -295,11 +304,17 @@ end
 
 local function recipient_event(a, message, type, r)
   r.seq = r.seq + 1
-  emit(a, message, type, r.i, r.seq, {
-    recipient = r.recipient, original_recipient = text_or_null(r.original),
-    dsn = text_or_null(r.dsn), reply = text_or_null(r.reply),
-    class = text_or_null(r.class), relay = text_or_null(r.relay),
-    attempts = r.attempts, reason = r.reason})
+  local fields = {
+    recipient = r.recipient, dsn = text_or_null(r.dsn),
+    reply = text_or_null(r.reply), class = text_or_null(r.class),
+    attempts = r.attempts, reason = r.reason}
+  if r.original and r.original ~= '' then
+    fields.original_recipient = r.original
+  end
+  if r.relay and r.relay ~= '' then
+    fields.relay = r.relay
+  end
+  emit(a, message, type, r.i, r.seq, fields)
 end
 
 -- A recipient refused as suppressed before any queue file: its event,
@@ -316,8 +331,8 @@ local function outcome_op(a)
   if a[M_RECORD] == '' then
     return refused_op(a)
   end
-  local key = ensure_record(a, header_of(a))
-  local message = known(a, key)
+  local key = ensure_record(a)
+  local message = known(a)
   local address = a[O_ADDRESS]
   local type = a[O_TYPE]
   local r = recipient_of(key, address)
@@ -373,8 +388,8 @@ end
 
 -- Every recipient still deferred (or never tried) ends as type.
 local function end_pending(a, type)
-  local key = ensure_record(a, header_of(a))
-  local message = known(a, key)
+  local key = ensure_record(a)
+  local message = known(a)
   local all = redis.call('HGETALL', key)
   local now = tonumber(a[M_TIME])
   local ended = 0
@@ -402,7 +417,7 @@ local function end_pending(a, type)
   -- event for the message, the first time it ends.
   local first = redis.call('HSETNX', key, 'ended', type) == 1
   if ended == 0 and first then
-    local seq = redis.call('HINCRBY', key, 'events', 1)
+    local seq = 1 + redis.call('HINCRBY', key, 'events', 1)
     emit(a, message, type, 0, seq, {})
   end
   if type == 'dropped' then
@@ -410,11 +425,9 @@ local function end_pending(a, type)
   end
 end
 
+-- The daemon sends it only for a message it recorded.
 local function removed_op(a)
-  local key = a[M_RECORD]
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('HSET', key, 'removed', a[M_TIME])
-  end
+  redis.call('HSET', ensure_record(a), 'removed', a[M_TIME])
 end
 
 local i = ARG_FIXED + 1
@@ -436,6 +449,9 @@ while i <= #ARGV do
   i = i + 2 + count
 end
 
+for key, ttl in pairs(touched) do
+  redis.call('EXPIRE', key, ttl)
+end
 local now = redis.call('TIME')
 redis.call('XTRIM', events_key, 'MINID', '~',
            (tonumber(now[1]) - record_ttl) * 1000)

@@ -251,7 +251,7 @@ find_restoring(
 
 /* One operation on the message's record, when records are kept. */
 static void
-record_message(struct track_lines *lines, const struct message_entry *message,
+record_message(struct track_lines *lines, struct message_entry *message,
     enum record_op op, const struct log_line *line)
 {
 	struct outcome_texts texts_of_line, *texts = &texts_of_line;
@@ -264,6 +264,8 @@ record_message(struct track_lines *lines, const struct message_entry *message,
 	outcome.time = line->time;
 	outcome.queue_id = message->queue_id;
 	describe_message(&outcome, message, texts);
+	outcome.record_new = !message->recorded;
+	message->recorded = true;
 	record_batch_add(lines->batch, op, &outcome);
 }
 
@@ -354,8 +356,7 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 	struct track_outcome outcome;
 	struct bounce_outcome classify;
 	bool known;
-	const struct message_entry *message =
-	    find_restoring(lines, line, &known);
+	struct message_entry *message = find_restoring(lines, line, &known);
 
 	memset(&outcome, 0, sizeof(outcome));
 	texts->used = 0;
@@ -383,6 +384,9 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 		lines->counters.unknown_messages++;
 	lines->counters.outcomes[type]++;
 	track_outcome_record(&outcome);
+	outcome.record_new = message == NULL || !message->recorded;
+	if (message != NULL)
+		message->recorded = true;
 	if (lines->batch != NULL && outcome.queue_id != NULL)
 		record_batch_add(lines->batch,
 		    type == TRACK_OUTCOME_EXPIRED ? RECORD_OP_EXPIRED
@@ -396,10 +400,12 @@ read_removed(
     struct track_lines *lines, const struct log_line *line, enum record_op op)
 {
 	bool known;
-	const struct message_entry *message =
+	struct message_entry *message =
 	    lines->batch != NULL ? find_restoring(lines, line, &known) : NULL;
 
-	record_message(lines, message, op, line);
+	/* No record to mark done for a message never recorded. */
+	if (message != NULL && (message->recorded || op != RECORD_OP_REMOVED))
+		record_message(lines, message, op, line);
 	message_table_remove(
 	    lines->table, line->queue_id.data, line->queue_id.length);
 }
@@ -443,7 +449,7 @@ read_reject(struct track_lines *lines, const struct log_line *line)
 {
 	struct outcome_texts texts_of_line, *texts = &texts_of_line;
 	struct track_outcome outcome;
-	const struct message_entry *message = NULL;
+	struct message_entry *message = NULL;
 	char id[128];
 
 	if (!span_is(line->stage, "RCPT") ||
@@ -476,6 +482,9 @@ read_reject(struct track_lines *lines, const struct log_line *line)
 		outcome.event_id = id;
 	}
 	track_refusal_record(&outcome);
+	outcome.record_new = message == NULL || !message->recorded;
+	if (message != NULL)
+		message->recorded = true;
 	if (lines->batch != NULL && outcome.recipient != NULL)
 		record_batch_add(lines->batch, RECORD_OP_SUPPRESSED, &outcome);
 }

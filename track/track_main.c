@@ -215,6 +215,7 @@ restore(void *context, struct message_entry *message)
 	}
 	if (told)
 		log_event(LOG_LEVEL_INFO, message->queue_id, "Redis is back");
+	message->recorded = found == RECORD_FOUND;
 	return found == RECORD_FOUND;
 }
 

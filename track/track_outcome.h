@@ -45,6 +45,7 @@ struct track_outcome {
 	bool message_known; /* the table had the message */
 	/* A refusal before any queue file (NOQUEUE): the event's id. */
 	const char *event_id;
+	bool record_new; /* no record in Redis yet: made with this one */
 };
 
 struct track_counters {
