@@ -26,6 +26,10 @@ struct message_entry {
 	char notification_of[MESSAGE_QUEUE_ID_MAX + 1];
 	/* waypost-trackd's record of it is in a batch, or in Redis. */
 	bool recorded;
+	/* Header lines read (client, Message-ID) not in the batch yet: they
+	 * go with the next operation, or at the batch's end. */
+	bool header_pending;
+	time_t header_time;
 
 	/* The table's own. */
 	struct message_entry *hash_next;

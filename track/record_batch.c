@@ -9,6 +9,7 @@
  *	void record_batch_add(batch, op, outcome)
  *	void record_batch_position(batch, position)
  *	void record_batch_start(batch, saved)
+ *	void record_batch_follow(batch, sent)
  *	size_t record_batch_ops(batch)
  *	bool record_batch_pending(batch)
  *	int record_batch_arguments(batch, &words, &lengths)
@@ -35,7 +36,9 @@
  *	after its last line. record_batch_start() sets the saved position
  *	the batch follows (NULL: none saved yet), which the script checks
  *	before it applies the batch; record_batch_clear(), after a batch
- *	went through, makes its end the next one's start.
+ *	went through, makes its end the next one's start;
+ *	record_batch_follow() makes the end of a batch sent (its reply not
+ *	read yet) the start of the next.
  *	record_batch_pending() is true when the batch holds operations or a
  *	position not saved yet.
  *
@@ -489,6 +492,13 @@ record_batch_clear(struct record_batch *batch)
 	if (batch->positioned)
 		memcpy(batch->start, batch->position, sizeof(batch->start));
 	batch->positioned = false;
+}
+
+void
+record_batch_follow(struct record_batch *batch, const struct record_batch *sent)
+{
+	memcpy(batch->start, sent->positioned ? sent->position : sent->start,
+	    sizeof(batch->start));
 }
 
 void

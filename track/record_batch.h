@@ -54,6 +54,8 @@ void record_batch_position(
     struct record_batch *batch, const struct log_position *position);
 void record_batch_start(
     struct record_batch *batch, const struct log_position *saved);
+void record_batch_follow(
+    struct record_batch *batch, const struct record_batch *sent);
 size_t record_batch_ops(const struct record_batch *batch);
 bool record_batch_pending(const struct record_batch *batch);
 int record_batch_arguments(const struct record_batch *batch,

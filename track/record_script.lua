@@ -165,15 +165,19 @@ end
 -- each time it takes the message from the deferred queue).
 local function message_op(a)
   local key = ensure_record(a)
+  if a[M_MESSAGE_ID_INDEX] ~= '' then
+    redis.call('SADD', a[M_MESSAGE_ID_INDEX], key)
+    touched[a[M_MESSAGE_ID_INDEX]] = record_ttl
+  end
   if a[M_ACCEPTED] == '1' then
     if redis.call('HSETNX', key, 'accepted', a[M_TIME]) == 0 then
       return
     end
     redis.call('HSET', key, unpack(pairs_of({'size', a[M_SIZE]},
         {'recipients', 'sender', 'tenant', 'origin', 'notification_of',
-         'message_id'},
+         'message_id', 'user', 'client'},
         {a[M_RECIPIENTS], a[M_SENDER], a[M_TENANT], a[M_ORIGIN],
-         a[M_NOTIFICATION_OF], a[M_MESSAGE_ID]})))
+         a[M_NOTIFICATION_OF], a[M_MESSAGE_ID], a[M_USER], a[M_CLIENT]})))
     emit(a, known(a), 'accepted', 0, 1, {})
     return
   end
@@ -182,10 +186,6 @@ local function message_op(a)
   if #set > 0 and (a[M_NEW] ~= '1' or a[M_USER] ~= '' or
                    a[M_CLIENT] ~= '') then
     redis.call('HSET', key, unpack(set))
-  end
-  if a[M_MESSAGE_ID_INDEX] ~= '' then
-    redis.call('SADD', a[M_MESSAGE_ID_INDEX], key)
-    touched[a[M_MESSAGE_ID_INDEX]] = record_ttl
   end
 end
 

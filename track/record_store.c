@@ -10,6 +10,10 @@
  *		error_size)
  *	enum record_flush record_store_flush(store, batch, error,
  *		error_size)
+ *	bool record_store_send(store, batch, error, error_size)
+ *	bool record_store_in_flight(store)
+ *	enum record_flush record_store_receive(store, batch, error,
+ *		error_size)
  *	enum record_lookup record_store_restore(store, queue_id, message,
  *		error, error_size)
  *	void record_store_free(store)
@@ -34,6 +38,12 @@
  *	RECORD_MOVED: the saved position is elsewhere (another reader of
  *	the same relay name, or a late call of an earlier run), and the
  *	daemon must start again from it.
+ *
+ *	record_store_send() and record_store_receive() are the two halves
+ *	of record_store_flush(), for a daemon that reads the next lines
+ *	while Redis runs the script: one batch in flight at most
+ *	(record_store_in_flight()), on a connection of its own, whose
+ *	reply must be read before any other question to Redis.
  *
  *	record_store_restore() fills a message the daemon's table does
  *	not have (it was read before a restart) from its record: the
@@ -63,6 +73,7 @@ struct record_store {
 	struct redis_pool *pool;
 	struct record_settings settings; /* prefix and relay copied */
 	char sha[41];                    /* "" until loaded */
+	redisContext *sending; /* a batch sent, its reply not read yet */
 };
 
 struct record_store *
@@ -169,42 +180,43 @@ log_notes(const redisReply *reply)
 	}
 }
 
-/* EVALSHA of the batch; NOSCRIPT loads the script and tries once more. */
-static redisReply *
-call_script(struct record_store *store, redisContext *connection,
+/* The EVALSHA of the batch, written out on the connection; the reply
+ * is read by receive(). */
+static bool
+send_script(struct record_store *store, redisContext *connection,
     struct record_batch *batch, char *error, size_t error_size)
 {
 	const char **words;
 	const size_t *lengths;
 	int count = record_batch_arguments(batch, &words, &lengths);
-	const char **call = xmalloc((size_t)(count + 3) * sizeof(*call));
-	size_t *sizes = xmalloc((size_t)(count + 3) * sizeof(*sizes));
-	redisReply *reply = NULL;
+	const char **call;
+	size_t *sizes;
+	int done = 0;
+	bool sent;
 
+	if (store->sha[0] == '\0' &&
+	    !load_script(store, connection, error, error_size))
+		return false;
+	call = xmalloc((size_t)(count + 3) * sizeof(*call));
+	sizes = xmalloc((size_t)(count + 3) * sizeof(*sizes));
 	call[0] = "EVALSHA";
+	call[1] = store->sha;
 	call[2] = "0";
 	memcpy(call + 3, words, (size_t)count * sizeof(*call));
 	memcpy(sizes + 3, lengths, (size_t)count * sizeof(*sizes));
 	sizes[0] = 7;
+	sizes[1] = 40;
 	sizes[2] = 1;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (store->sha[0] == '\0' &&
-		    !load_script(store, connection, error, error_size))
-			break;
-		call[1] = store->sha;
-		sizes[1] = 40;
-		reply = command(
-		    connection, count + 3, call, sizes, error, error_size);
-		if (reply == NULL || reply->type != REDIS_REPLY_ERROR ||
-		    strncmp(reply->str, "NOSCRIPT", 8) != 0)
-			break;
-		freeReplyObject(reply);
-		reply = NULL;
-		store->sha[0] = '\0';
-	}
+	sent = redisAppendCommandArgv(connection, count + 3, call, sizes) ==
+	       REDIS_OK;
+	while (sent && !done)
+		sent = redisBufferWrite(connection, &done) == REDIS_OK;
+	if (!sent)
+		snprintf(error, error_size, "EVALSHA: %s",
+		    connection->errstr[0] ? connection->errstr : "not sent");
 	free(call);
 	free(sizes);
-	return reply;
+	return sent;
 }
 
 static bool
@@ -215,20 +227,57 @@ reply_word(const redisReply *reply, const char *word)
 	       strcmp(reply->element[0]->str, word) == 0;
 }
 
-enum record_flush
-record_store_flush(struct record_store *store, struct record_batch *batch,
+bool
+record_store_send(struct record_store *store, struct record_batch *batch,
     char *error, size_t error_size)
 {
-	redisContext *connection;
-	redisReply *reply;
-	enum record_flush result = RECORD_UNSAVED;
+	if (store->sending != NULL)
+		log_panic("record_store_send: a batch is in flight already");
+	if ((store->sending =
+	            redis_pool_take(store->pool, error, error_size)) == NULL)
+		return false;
+	if (!send_script(store, store->sending, batch, error, error_size)) {
+		redis_pool_give(store->pool, store->sending, false);
+		store->sending = NULL;
+		return false;
+	}
+	return true;
+}
 
-	if (!record_batch_pending(batch))
-		return RECORD_FLUSHED;
-	if ((connection = redis_pool_take(store->pool, error, error_size)) ==
-	    NULL)
+bool
+record_store_in_flight(const struct record_store *store)
+{
+	return store->sending != NULL;
+}
+
+/* The reply of the batch sent; a Redis that lost the script (NOSCRIPT)
+ * gets it and the batch again. */
+enum record_flush
+record_store_receive(struct record_store *store, struct record_batch *batch,
+    char *error, size_t error_size)
+{
+	redisContext *connection = store->sending;
+	redisReply *reply = NULL;
+	enum record_flush result = RECORD_UNSAVED;
+	void *got = NULL;
+
+	store->sending = NULL;
+	if (connection == NULL)
 		return RECORD_UNSAVED;
-	reply = call_script(store, connection, batch, error, error_size);
+	if (redisGetReply(connection, &got) == REDIS_OK)
+		reply = got;
+	else
+		snprintf(error, error_size, "EVALSHA: %s",
+		    connection->errstr[0] ? connection->errstr : "no reply");
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(reply);
+		reply = NULL;
+		store->sha[0] = '\0';
+		if (send_script(store, connection, batch, error, error_size) &&
+		    redisGetReply(connection, &got) == REDIS_OK)
+			reply = got;
+	}
 	if (reply != NULL && reply_word(reply, SCRIPT_DONE)) {
 		log_notes(reply);
 		result = RECORD_FLUSHED;
@@ -251,6 +300,17 @@ record_store_flush(struct record_store *store, struct record_batch *batch,
 	redis_pool_give(store->pool, connection, reply != NULL);
 	freeReplyObject(reply);
 	return result;
+}
+
+enum record_flush
+record_store_flush(struct record_store *store, struct record_batch *batch,
+    char *error, size_t error_size)
+{
+	if (!record_batch_pending(batch))
+		return RECORD_FLUSHED;
+	if (!record_store_send(store, batch, error, error_size))
+		return RECORD_UNSAVED;
+	return record_store_receive(store, batch, error, error_size);
 }
 
 /* The header fields a restore reads, in this order. */

@@ -36,6 +36,11 @@ enum record_lookup record_store_position(struct record_store *store,
     struct log_position *position, char *error, size_t error_size);
 enum record_flush record_store_flush(struct record_store *store,
     struct record_batch *batch, char *error, size_t error_size);
+bool record_store_send(struct record_store *store, struct record_batch *batch,
+    char *error, size_t error_size);
+bool record_store_in_flight(const struct record_store *store);
+enum record_flush record_store_receive(struct record_store *store,
+    struct record_batch *batch, char *error, size_t error_size);
 enum record_lookup record_store_restore(struct record_store *store,
     const char *queue_id, struct message_entry *message, char *error,
     size_t error_size);

@@ -59,9 +59,16 @@
 #include "track_lines.h"
 #include "xmalloc.h"
 
+struct pending_header {
+	char queue_id[MESSAGE_QUEUE_ID_MAX + 1];
+};
+
 struct track_lines {
 	struct message_table *table;
 	struct record_batch *batch; /* NULL: no records, log lines only */
+	/* Messages whose header lines wait for their next operation. */
+	struct pending_header *pending;
+	size_t pending_count, pending_size;
 	track_restore_fn restore;
 	void *restore_context;
 	size_t max_open_messages;
@@ -121,6 +128,7 @@ track_lines_free(struct track_lines *lines)
 	if (lines == NULL)
 		return;
 	message_table_free(lines->table);
+	free(lines->pending);
 	free(lines);
 }
 
@@ -249,7 +257,11 @@ find_restoring(
 	return message;
 }
 
-/* One operation on the message's record, when records are kept. */
+static void header_now(struct track_lines *lines, struct message_entry *message,
+    enum record_op op);
+
+/* One operation on the message's record, when records are kept; line
+ * NULL for a header kept for later (header_later()). */
 static void
 record_message(struct track_lines *lines, struct message_entry *message,
     enum record_op op, const struct log_line *line)
@@ -259,14 +271,63 @@ record_message(struct track_lines *lines, struct message_entry *message,
 
 	if (lines->batch == NULL || message == NULL)
 		return;
+	header_now(lines, message, op);
 	memset(&outcome, 0, sizeof(outcome));
 	texts->used = 0;
-	outcome.time = line->time;
+	outcome.time = line != NULL ? line->time : message->header_time;
 	outcome.queue_id = message->queue_id;
 	describe_message(&outcome, message, texts);
 	outcome.record_new = !message->recorded;
 	message->recorded = true;
 	record_batch_add(lines->batch, op, &outcome);
+}
+
+/* A header line (client, Message-ID): kept for the message's next
+ * operation, so one operation carries them all (the record script's
+ * calls are what limits the speed), or for the batch's end. */
+static void
+header_later(struct track_lines *lines, struct message_entry *message,
+    const struct log_line *line)
+{
+	if (lines->batch == NULL || message->header_pending)
+		return;
+	message->header_pending = true;
+	message->header_time = line->time;
+	if (lines->pending_count == lines->pending_size) {
+		lines->pending_size =
+		    lines->pending_size ? 2 * lines->pending_size : 256;
+		lines->pending = xreallocarray(lines->pending,
+		    lines->pending_size, sizeof(*lines->pending));
+	}
+	memcpy(lines->pending[lines->pending_count++].queue_id,
+	    message->queue_id, sizeof(message->queue_id));
+}
+
+/* Before another operation of the message: its header, unless that
+ * operation (qmgr's from=, the accepted one) carries it. */
+static void
+header_now(
+    struct track_lines *lines, struct message_entry *message, enum record_op op)
+{
+	if (!message->header_pending)
+		return;
+	message->header_pending = false;
+	if (op != RECORD_OP_ACCEPTED)
+		record_message(lines, message, RECORD_OP_MESSAGE, NULL);
+}
+
+void
+track_lines_settle(struct track_lines *lines)
+{
+	for (size_t i = 0; i < lines->pending_count; i++) {
+		const char *id = lines->pending[i].queue_id;
+		struct message_entry *message =
+		    message_table_find(lines->table, id, strlen(id));
+
+		if (message != NULL && message->header_pending)
+			header_now(lines, message, RECORD_OP_MESSAGE);
+	}
+	lines->pending_count = 0;
 }
 
 static struct message_entry *
@@ -290,7 +351,7 @@ read_client(struct track_lines *lines, const struct log_line *line)
 	if (line->sasl_username.data != NULL)
 		message_set_text(&message->sasl_username,
 		    line->sasl_username.data, line->sasl_username.length);
-	record_message(lines, message, RECORD_OP_MESSAGE, line);
+	header_later(lines, message, line);
 }
 
 static void
@@ -384,6 +445,8 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 		lines->counters.unknown_messages++;
 	lines->counters.outcomes[type]++;
 	track_outcome_record(&outcome);
+	if (message != NULL && lines->batch != NULL)
+		header_now(lines, message, RECORD_OP_OUTCOME);
 	outcome.record_new = message == NULL || !message->recorded;
 	if (message != NULL)
 		message->recorded = true;
@@ -482,6 +545,8 @@ read_reject(struct track_lines *lines, const struct log_line *line)
 		outcome.event_id = id;
 	}
 	track_refusal_record(&outcome);
+	if (message != NULL && lines->batch != NULL)
+		header_now(lines, message, RECORD_OP_SUPPRESSED);
 	outcome.record_new = message == NULL || !message->recorded;
 	if (message != NULL)
 		message->recorded = true;
@@ -503,7 +568,7 @@ read_line(struct track_lines *lines, const struct bounce_rules *rules,
 		if ((message = find_or_add(lines, line)) != NULL) {
 			message_set_text(&message->message_id,
 			    line->message_id.data, line->message_id.length);
-			record_message(lines, message, RECORD_OP_MESSAGE, line);
+			header_later(lines, message, line);
 		}
 		break;
 	case LOG_LINE_QUEUED:

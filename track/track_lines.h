@@ -25,6 +25,7 @@ void track_lines_set_records(struct track_lines *lines,
 void track_lines_read(struct track_lines *lines,
     const struct bounce_rules *rules, const char *data, size_t length,
     time_t now);
+void track_lines_settle(struct track_lines *lines);
 const struct track_counters *track_lines_counters(
     const struct track_lines *lines);
 size_t track_lines_open_messages(const struct track_lines *lines);

@@ -15,7 +15,9 @@
  *	   RECORD_BATCH_OPS_MAX records, and runs again at once, after the
  *	   loop has seen its signals;
  *	.  after each poll the batch goes to Redis with the position
- *	   after its last line (record_store.c), in one script call; while
+ *	   after its last line (record_store.c), in one script call that
+ *	   Redis runs while the next lines are read (flush_soon(): its
+ *	   reply is read after them, before the next batch goes); while
  *	   Redis refuses it, no more is read (flush(), tried each second);
  *	.  SIGHUP reloads the configuration and the bounce rules (the
  *	   runtime, built by build()); a file with errors keeps the
@@ -78,7 +80,8 @@ struct tracker {
 	struct log_follow *follow;
 	struct track_lines *lines;
 	struct record_store *store; /* NULL: records = no */
-	struct record_batch *batch;
+	struct record_batch *batch; /* being read */
+	struct record_batch *sent;  /* sent, or waiting to be (stalled) */
 	bool stalled; /* a batch Redis did not take: no reading meanwhile */
 	bool resumed; /* from a position saved in Redis */
 	/* Signals taken while a restore waited for Redis (restore()). */
@@ -96,6 +99,7 @@ struct tracker {
 static struct tracker tracker;
 
 static void reload(struct tracker *state);
+static bool settle_in_flight(struct tracker *state);
 
 static void
 runtime_destroy(struct swap_item *item)
@@ -201,6 +205,9 @@ restore(void *context, struct message_entry *message)
 	bool told = false;
 	const struct timespec second = {1, 0};
 
+	/* Its reply first: the connection is the batch's until then. */
+	(void)settle_in_flight(state);
+
 	while ((found = record_store_restore(state->store, message->queue_id,
 	            message, error, sizeof(error))) == RECORD_ERROR) {
 		if (!told)
@@ -219,16 +226,13 @@ restore(void *context, struct message_entry *message)
 	return found == RECORD_FOUND;
 }
 
-/* The batch to Redis; false (and no more reading) while it is refused. */
+/* One answer of Redis to a batch: true to go on; false while Redis does
+ * not take it (the batch kept, no more reading), or to stop (MOVED). */
 static bool
-flush(struct tracker *state)
+settled(struct tracker *state, enum record_flush result, const char *error,
+    size_t waiting)
 {
-	char error[512];
-
-	if (state->store == NULL)
-		return true;
-	switch (record_store_flush(
-	    state->store, state->batch, error, sizeof(error))) {
+	switch (result) {
 	case RECORD_FLUSHED:
 		if (state->stalled)
 			log_info("Redis took the records again: reading on");
@@ -251,9 +255,75 @@ flush(struct tracker *state)
 	if (!state->stalled)
 		log_warning("Redis: %s; no more reading until it takes the "
 		            "%zu records waiting (tried again each second)",
-		    error, record_batch_ops(state->batch));
+		    error, waiting);
 	state->stalled = true;
 	return false;
+}
+
+/* The reply to the batch in flight, if one is. */
+static bool
+settle_in_flight(struct tracker *state)
+{
+	char error[512];
+
+	if (state->store == NULL || !record_store_in_flight(state->store))
+		return true;
+	return settled(state,
+	    record_store_receive(
+	        state->store, state->sent, error, sizeof(error)),
+	    error, record_batch_ops(state->sent));
+}
+
+/* Every batch to Redis, in order, waiting for each reply. */
+static bool
+flush(struct tracker *state)
+{
+	char error[512];
+
+	if (state->store == NULL)
+		return true;
+	track_lines_settle(state->lines);
+	return settle_in_flight(state) &&
+	       settled(state,
+	           record_store_flush(
+	               state->store, state->sent, error, sizeof(error)),
+	           error, record_batch_ops(state->sent)) &&
+	       settled(state,
+	           record_store_flush(
+	               state->store, state->batch, error, sizeof(error)),
+	           error,
+	           record_batch_ops(state->sent) +
+	               record_batch_ops(state->batch));
+}
+
+/* The batch read to Redis without waiting: Redis runs it while the next
+ * lines are read, and its reply is read after them (settle_in_flight()).
+ * The next batch follows the position this one saves. */
+static bool
+flush_soon(struct tracker *state)
+{
+	struct record_batch *sent;
+	char error[512];
+
+	if (state->store == NULL)
+		return true;
+	if (!settle_in_flight(state))
+		return false;
+	if (record_batch_pending(state->sent))
+		return flush(state);
+	track_lines_settle(state->lines);
+	if (!record_batch_pending(state->batch))
+		return true;
+	if (!record_store_send(
+	        state->store, state->batch, error, sizeof(error)))
+		return settled(state, RECORD_UNSAVED, error,
+		    record_batch_ops(state->batch));
+	sent = state->batch;
+	state->batch = state->sent;
+	state->sent = sent;
+	record_batch_follow(state->batch, state->sent);
+	track_lines_set_records(state->lines, state->batch, restore, state);
+	return true;
 }
 
 /* One poll with the current rules; at once again if it stopped at its
@@ -280,7 +350,7 @@ poll_log(struct tracker *state)
 		state->reload_pending = false;
 		reload(state);
 	}
-	if (!flush(state))
+	if (!flush_soon(state))
 		return;
 	if (more)
 		event_add(state->again, &now);
@@ -338,11 +408,14 @@ reload_records(struct tracker *state, const struct track_config *config)
 	        strcmp(config->track.relay_name, state->relay) != 0))
 		log_warning("[track] records, relay_name or [redis] changed: "
 		            "restart to apply them");
-	if (state->batch == NULL || record_batch_pending(state->batch))
+	if (state->batch == NULL || record_batch_pending(state->batch) ||
+	    record_batch_pending(state->sent) ||
+	    record_store_in_flight(state->store))
 		return;
 	settings = record_settings_of(config, state->relay);
 	settings.prefix = state->prefix;
 	record_batch_configure(state->batch, &settings);
+	record_batch_configure(state->sent, &settings);
 }
 
 /* A reload takes a new max_open_messages at once; a new log_file needs a
@@ -404,6 +477,7 @@ prepare_records(struct tracker *state, const struct track_config *config,
 	settings = record_settings_of(config, state->relay);
 	state->store = record_store_new(&config->redis, &settings);
 	state->batch = record_batch_new(&settings);
+	state->sent = record_batch_new(&settings);
 	track_lines_set_records(state->lines, state->batch, restore, state);
 	if (!settings.keep_position)
 		return true;
@@ -411,6 +485,7 @@ prepare_records(struct tracker *state, const struct track_config *config,
 	case RECORD_FOUND:
 		*found = true;
 		record_batch_start(state->batch, saved);
+		record_batch_start(state->sent, saved);
 		return true;
 	case RECORD_NONE:
 		return true;
@@ -425,8 +500,10 @@ static void
 release_records(struct tracker *state)
 {
 	record_batch_free(state->batch);
+	record_batch_free(state->sent);
 	record_store_free(state->store);
 	state->batch = NULL;
+	state->sent = NULL;
 	state->store = NULL;
 }
 
@@ -527,7 +604,8 @@ run(struct daemon *daemon)
 	if (tracker.store != NULL && !tracker.abandon && !flush(&tracker))
 		log_warning("stopping with %zu records Redis did not take: "
 		            "they are read again at the next start",
-		    record_batch_ops(tracker.batch));
+		    record_batch_ops(tracker.sent) +
+		        record_batch_ops(tracker.batch));
 	follow_counters = log_follow_counters(tracker.follow);
 	track_counters_report(track_lines_counters(tracker.lines),
 	    follow_counters.long_lines, "summary");
