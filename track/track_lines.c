@@ -6,7 +6,9 @@
  *
  *	struct track_lines *track_lines_new(max_open_messages)
  *	void track_lines_set_max(lines, max_open_messages)
+ *	void track_lines_set_records(lines, batch, restore, context)
  *	void track_lines_read(lines, rules, data, length, now)
+ *	void track_lines_settle(lines)
  *	const struct track_counters *track_lines_counters(lines)
  *	size_t track_lines_open_messages(lines)
  *	void track_lines_free(lines)
@@ -31,6 +33,23 @@
  *	case as waypost-policyd's subjects. A message with the null
  *	sender and no client (one Postfix made), or one marked by a
  *	notification line, is Postfix's own: it has no tenant.
+ *
+ *	smtpd's refusal of a recipient at RCPT with waypost-policyd's
+ *	words for a suppressed one (lib/tracker_words.h) is a suppressed
+ *	outcome (track_refusal_record()).
+ *
+ *	With records (track_lines_set_records(): the batch to fill, and
+ *	restore, which fills a message the table lacks from its record in
+ *	Redis), every outcome and every end of a message is also an
+ *	operation of the batch (record_batch.c). A message's header lines
+ *	(client, Message-ID) wait in it for its next operation, which
+ *	carries them (qmgr's from=, the accepted event), so one operation
+ *	does what three would; track_lines_settle() adds those still
+ *	waiting when the batch goes to Redis. The first operation of a
+ *	message not yet in Redis makes its record (recorded). A line of a
+ *	message the table lacks (read before a restart, or evicted) is
+ *	restored first, or starts a blank message, so its later lines
+ *	name one record.
  *
  *	Every line is counted: garbage (not a log line), lines of no
  *	kind read here, lines cut on their way to the log (still read
