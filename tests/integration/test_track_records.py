@@ -11,6 +11,8 @@ stream (their JSON, ids included), the same records, suppressions and
 expiration counts, and no event id twice. A restarted daemon resumes
 at the position saved with its last batch and restores the messages it
 read before from their records, so their tenant and record stay one.
+Bad input (garbage, NULs, a line over 64 KiB, a cut line, a file that
+shrinks) is counted and skipped around good messages, in little memory.
 A reader whose saved position is lost reads the log again from its
 beginning and changes nothing: a line older than a recipient's state,
 or the same outcome in the same second, is known. The test waits for the
@@ -19,6 +21,7 @@ position the daemon saves, never a fixed time.
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -322,3 +325,63 @@ def test_redis_away_stalls_the_reader_and_loses_nothing(workdir, redis_server):
                                [e for e in events if e not in got])
     assert streams_w == streams_s
     assert records_w == records_s
+
+
+def message_lines(queue_id, second, recipient="bob@example.net"):
+    return (
+        f"Dec 01 10:00:{second:02d} relay postfix/smtpd[10]: {queue_id}: "
+        f"client=app.example[192.0.2.1]\n"
+        f"Dec 01 10:00:{second:02d} relay postfix/qmgr[12]: {queue_id}: "
+        f"from=<news@app.example>, size=900, nrcpt=1 (queue active)\n"
+        f"Dec 01 10:00:{second:02d} relay postfix/smtp[13]: {queue_id}: "
+        f"to=<{recipient}>, relay=mx.example.net[198.51.100.1]:25, "
+        f"delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent "
+        f"(250 2.0.0 Ok)\n"
+        f"Dec 01 10:00:{second:02d} relay postfix/qmgr[12]: {queue_id}: "
+        f"removed\n").encode()
+
+
+def test_bad_input_is_counted_and_skipped(workdir, redis_server):
+    """Garbage, NULs, a line over 64 KiB, a delivery line cut before its
+    reply ends, then the file shrinks: the daemon goes on, counts each,
+    keeps a small memory, and records the good messages around them."""
+    log_file = os.path.join(workdir, "bad.maillog")
+    data = (message_lines("1A2B3C4D5E", 1)
+            + b"\x00\xff garbage \x01 not a log line\n"
+            + b"Dec 01 10:00:02 relay postfix/smtp[13]: " + b"x" * 70000
+            + b"\n"
+            + b"Dec 01 10:00:02 relay postfix/smtp[13]: 1A2B3C4D5F: "
+              b"to=<cut@example.net>, relay=none, delay=1, delays=0/0/0/1,"
+              b" dsn=4.4.1, status=deferred (connect to mx.example.net[19\n"
+            + os.urandom(4096).replace(b"\n", b" ") + b"\n"
+            + message_lines("2A2B3C4D5E", 3))
+    with open(log_file, "wb") as f:
+        f.write(data)
+    daemon = tracker(workdir, redis_server, log_file, "g:", "bad")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, "g:", len(data))
+    # The file shrinks (written over from its start): read from its start.
+    shrunk = message_lines("3A2B3C4D5E", 5)
+    with open(log_file, "wb") as f:
+        f.write(shrunk)
+    daemon.wait_for_log("reading it again from its start", or_exit=True)
+    wait_until(lambda: any(
+        json.loads(fields[b"event"])["queue_id"] == "3A2B3C4D5E"
+        for _, fields in redis_server.client.xrange("g:events")), 60,
+        "the message after the shrink")
+    with open(f"/proc/{daemon.process.pid}/status") as f:
+        rss = int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
+    assert rss < 64 * 1024, f"{rss} kB resident"
+    assert daemon.stop() == 0
+    (summary,) = re.findall(r"summary: (.*)", daemon.read_log())
+    counters = dict(pair.split("=") for pair in summary.split())
+    assert int(counters["garbage"]) >= 2, summary
+    assert int(counters["long"]) == 1, summary
+    assert int(counters["cut"]) >= 1, summary
+    events = [json.loads(fields[b"event"])
+              for _, fields in redis_server.client.xrange("g:events")]
+    delivered = sorted(e["queue_id"] for e in events
+                       if e["type"] == "delivered")
+    assert delivered == ["1A2B3C4D5E", "2A2B3C4D5E", "3A2B3C4D5E"]
+    cut = [e for e in events if e["queue_id"] == "1A2B3C4D5F"]
+    assert [e["type"] for e in cut] == ["deferred"], cut
