@@ -80,8 +80,8 @@ local function text_or_null(text)
   return text
 end
 
--- The arguments of one operation, by name.
-local function op_args(first, count, names)
+-- The arguments of one operation, numbered as record_contract.h does.
+local function op_args(first, count)
   local a = {}
   for i = 1, count do
     a[i] = ARGV[first + i - 1]

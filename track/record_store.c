@@ -103,8 +103,7 @@ record_store_free(struct record_store *store)
 	free(store);
 }
 
-/* One command's reply, or NULL with the reason; *healthy false when the
- * connection must go. */
+/* One command's reply, or NULL with the reason in error. */
 static redisReply *
 command(redisContext *connection, int count, const char **words,
     const size_t *lengths, char *error, size_t error_size)

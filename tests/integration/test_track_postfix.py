@@ -25,20 +25,12 @@ import pytest
 
 from conftest import SOURCE_DIR, program
 from harness import ports
-from harness.answering_server import AnsweringServer
+from harness.answering_server import MIXED_ANSWERS, AnsweringServer
 from harness.smtp_clients import accepted, swaks
 from harness.waiting import wait_until
 from harness.waypost import Daemon
 
-ANSWERS = {
-    "unknown": ["550 5.1.1 <unknown@example.net>: Recipient address "
-                "rejected: User unknown"],
-    "blocked": ["550 5.7.1 Service unavailable; client [127.0.0.1] "
-                "blocked using zen.example"],
-    "later": ["450 4.2.1 <later@example.net>: mailbox busy, try again "
-              "later", "250 2.1.5 Ok"],
-    "full": ["552 5.2.2 <full@example.net>: mailbox full"],
-}
+ANSWERS = dict(MIXED_ANSWERS)
 ANSWERS.update({f"bad{i}": [f"550 5.1.1 <bad{i}@example.net>: no such user"]
                 for i in range(6)})
 

@@ -67,6 +67,19 @@ def wait_for_offset(daemon, redis_server, prefix, at_least):
     wait_until(reached, 120, f"the saved position at {at_least}")
 
 
+def read_straight(workdir, redis_server, data, prefix):
+    """data as one whole file, read into prefix to its end: the reference
+    a run with kills or outages must equal; the file's path."""
+    path = os.path.join(workdir, "straight.maillog")
+    with open(path, "wb") as f:
+        f.write(data)
+    daemon = tracker(workdir, redis_server, path, prefix, "straight")
+    daemon.start(wait=False)
+    wait_for_offset(daemon, redis_server, prefix, len(data))
+    assert daemon.stop() == 0
+    return path
+
+
 def dump(client, prefix):
     """Everything the tracker wrote under prefix, without the parts that
     name when Redis took it (stream entry ids) or where the log was."""
@@ -109,13 +122,7 @@ def test_kill_9_and_restarts_record_every_outcome_exactly_once(
     data = generate(source, 60000)
     client = redis_server.client
 
-    straight = os.path.join(workdir, "straight.maillog")
-    with open(straight, "wb") as f:
-        f.write(data)
-    daemon = tracker(workdir, redis_server, straight, "a:", "straight")
-    daemon.start(wait=False)
-    wait_for_offset(daemon, redis_server, "a:", len(data))
-    assert daemon.stop() == 0
+    straight = read_straight(workdir, redis_server, data, "a:")
 
     # The same bytes, appended in chunks at line ends; SIGKILL once the
     # daemon has saved a position inside the chunk (while it is still
@@ -259,13 +266,7 @@ def test_redis_away_stalls_the_reader_and_loses_nothing(workdir, redis_server):
     quarter.append(len(data))
     client = redis_server.client
 
-    straight = os.path.join(workdir, "straight.maillog")
-    with open(straight, "wb") as f:
-        f.write(data)
-    daemon = tracker(workdir, redis_server, straight, "s:", "straight")
-    daemon.start(wait=False)
-    wait_for_offset(daemon, redis_server, "s:", len(data))
-    assert daemon.stop() == 0
+    read_straight(workdir, redis_server, data, "s:")
 
     maillog = os.path.join(workdir, "away.maillog")
     with open(maillog, "wb") as f:

@@ -14,6 +14,18 @@ from . import ports
 
 ACCEPT = "250 2.1.5 Ok"
 
+# The delivery tracker's tests' recipients at example.net, each answered
+# as its name says: a user unknown, a reputation block, busy once, full.
+MIXED_ANSWERS = {
+    "unknown": ["550 5.1.1 <unknown@example.net>: Recipient address "
+                "rejected: User unknown"],
+    "blocked": ["550 5.7.1 Service unavailable; client [127.0.0.1] "
+                "blocked using zen.example"],
+    "later": ["450 4.2.1 <later@example.net>: mailbox busy, try again "
+              "later", ACCEPT],
+    "full": ["552 5.2.2 <full@example.net>: mailbox full"],
+}
+
 
 class _Handler:
     def __init__(self, server):
