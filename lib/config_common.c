@@ -36,6 +36,8 @@ const char *const config_suite_sections[] = {
     "limit",
     "warmup",
     "track",
+    "hooks",
+    "webhook",
     NULL,
 };
 

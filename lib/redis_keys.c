@@ -41,6 +41,12 @@
  *	the key of an empty last part, to which it appends the recipient's
  *	address (lower case), as this module would.
  *
+ *	waypost-hookd's keys (hook/hook_stream.c): per webhook the stream
+ *	of events it gave up on (dead letters); per message (the part of an
+ *	event's id before its recipient: QUEUEID.FIRSTSEEN) the list of the
+ *	attempts to deliver its events. It reads the event streams above
+ *	through a consumer group per webhook.
+ *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
  * SECURITY
@@ -77,6 +83,8 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_TENANT_EVENTS] = {"events:", 1},
     [REDIS_KEY_EXPIRATIONS] = {"expirations:", 2},
     [REDIS_KEY_BOUNCE_RATE] = {"bounce-rate:", 1},
+    [REDIS_KEY_HOOK_DEAD] = {"hook-dead:", 1},
+    [REDIS_KEY_HOOK_ATTEMPTS] = {"hook-attempts:", 1},
 };
 
 /* The first of two parts: ":" and "%" escaped, so it ends where the

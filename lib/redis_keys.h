@@ -30,6 +30,8 @@ enum redis_key {
 	REDIS_KEY_TENANT_EVENTS,    /* events:TENANT */
 	REDIS_KEY_EXPIRATIONS,      /* expirations:TENANT:ADDRESS */
 	REDIS_KEY_BOUNCE_RATE,      /* bounce-rate:TENANT */
+	REDIS_KEY_HOOK_DEAD,        /* hook-dead:WEBHOOK */
+	REDIS_KEY_HOOK_ATTEMPTS,    /* hook-attempts:QUEUEID.FIRSTSEEN */
 	REDIS_KEY_COUNT
 };
 

@@ -8,7 +8,8 @@ set -u
 top="${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}"
 libraries="milter:libmilter-dev opendkim:libopendkim-dev
   libcrypto:libssl-dev hiredis:libhiredis-dev libevent_core:libevent-dev
-  cmocka:libcmocka-dev zlib:zlib1g-dev"
+  cmocka:libcmocka-dev zlib:zlib1g-dev libcurl:libcurl4-openssl-dev
+  jansson:libjansson-dev"
 
 set -- $libraries
 echo "1..$#"

@@ -1,24 +1,30 @@
 /*
  * NAME
- *	redis_link - waypost-policyd's one Redis connection, in the event loop
+ *	redis_link - a daemon's Redis connection, in its event loop
  * SYNOPSIS
  *	#include "redis_link.h"
  *
  *	struct redis_link *redis_link_new(base, settings, script)
  *	struct redis_call *redis_link_eval(link, text, lengths, count, done,
  *		context)
+ *	struct redis_call *redis_link_command(link, text, lengths, count,
+ *		done, context)
  *	void redis_link_free(link)
  * DESCRIPTION
  *	One hiredis asynchronous connection on the daemon's libevent loop
- *	(redis_events.c), shared by every Postfix
- *	connection: commands are pipelined on it, and Redis answers them in
- *	order. It connects as [redis] says: address, then AUTH (password,
- *	or username and password), SELECT database, and SCRIPT LOAD of
- *	script. Commands may be sent as soon as the connection is being
+ *	(redis_events.c), shared by all its users (waypost-policyd's
+ *	Postfix connections, waypost-hookd's endpoints): commands are
+ *	pipelined on it, and Redis answers them in order. It connects as
+ *	[redis] says: address, then AUTH (password, or username and
+ *	password), SELECT database, and SCRIPT LOAD of script (PING when
+ *	script is NULL: a link for plain commands only). Commands may be sent as soon as the connection is being
  *	made: hiredis sends them in order once it is up, and the script's
  *	SHA1 is computed here, so the first EVALSHA follows SCRIPT LOAD on
  *	the wire. A request that comes while Redis is still connecting
  *	waits for it (within timeout) rather than failing.
+ *
+ *	redis_link_command() sends the count words as one command, as they
+ *	are; everything else is as for redis_link_eval().
  *
  *	redis_link_eval() runs the script: EVALSHA with count words (numkeys,
  *	keys, arguments), written one after the other in text, of lengths;
@@ -91,6 +97,7 @@ struct redis_call {
 	bool in_flight; /* hiredis holds a callback for it */
 	bool finished;
 	bool tried_eval;
+	bool plain;         /* a command of its own, no script */
 	int count;          /* words, EVALSHA and the SHA first */
 	struct buffer text; /* the words after those two, one after another */
 	const char **words; /* count pointers, then count lengths: */
@@ -210,9 +217,11 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 	(void)privdata;
 	if (link == NULL || reply == NULL)
 		return;
-	if (reply->type != REDIS_REPLY_STRING ||
-	    strncmp(reply->str, link->sha, reply->len) != 0 ||
-	    reply->len != strlen(link->sha)) {
+	if (link->script == NULL
+	        ? reply->type != REDIS_REPLY_STATUS
+	        : reply->type != REDIS_REPLY_STRING ||
+	              strncmp(reply->str, link->sha, reply->len) != 0 ||
+	              reply->len != strlen(link->sha)) {
 		snprintf(why, sizeof(why), "SCRIPT LOAD failed: %.200s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str
 		                                     : "unexpected reply");
@@ -269,8 +278,12 @@ link_connect(struct redis_link *link)
 		redisAsyncCommandArgv(context, on_setup_reply, NULL, 2,
 		    (const char *[]){"SELECT", database}, NULL);
 	}
-	redisAsyncCommandArgv(context, on_script_loaded, NULL, 3,
-	    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
+	if (link->script == NULL)
+		redisAsyncCommandArgv(context, on_script_loaded, NULL, 1,
+		    (const char *[]){"PING"}, NULL);
+	else
+		redisAsyncCommandArgv(context, on_script_loaded, NULL, 3,
+		    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
 }
 
 /* SHA1 of the script in hex, as Redis names it for EVALSHA. */
@@ -282,7 +295,7 @@ script_sha(const char *script, char sha[SHA_MAX + 1])
 
 	if (EVP_Digest(
 	        script, strlen(script), digest, &length, EVP_sha1(), NULL) != 1)
-		log_fatal("cannot compute SHA1 of the limit script");
+		log_fatal("cannot compute SHA1 of the script");
 	for (unsigned i = 0; i < length && 2 * i + 2 <= SHA_MAX; i++)
 		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
 }
@@ -308,7 +321,8 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	link->settings.prefix = copy(settings->prefix);
 	link->script = script;
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
-	script_sha(script, link->sha);
+	if (script != NULL)
+		script_sha(script, link->sha);
 	link->retry_timer = evtimer_new(base, on_retry, link);
 	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
 	link_connect(link);
@@ -351,7 +365,7 @@ on_reply(redisAsyncContext *context, void *r, void *privdata)
 		call_free(call);
 		return;
 	}
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && !call->plain &&
 	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && !call->tried_eval) {
 		call->tried_eval = true;
 		if (send_call(call))
@@ -382,6 +396,14 @@ send_call(struct redis_call *call)
 
 	if (link->context == NULL)
 		return false;
+	if (call->plain) {
+		if (redisAsyncCommandArgv(link->context, on_reply, call,
+		        call->count - 2, call->words + 2,
+		        call->lengths + 2) != REDIS_OK)
+			return false;
+		call->in_flight = true;
+		return true;
+	}
 	call->words[0] = call->tried_eval ? "EVAL" : "EVALSHA";
 	call->words[1] = call->tried_eval ? link->script : link->sha;
 	call->lengths[0] = strlen(call->words[0]);
@@ -393,8 +415,8 @@ send_call(struct redis_call *call)
 	return true;
 }
 
-struct redis_call *
-redis_link_eval(struct redis_link *link, struct buffer *text,
+static struct redis_call *
+start_call(struct redis_link *link, bool plain, struct buffer *text,
     const size_t *lengths, int count, redis_link_done done, void *context)
 {
 	struct redis_call *call;
@@ -405,6 +427,7 @@ redis_link_eval(struct redis_link *link, struct buffer *text,
 		return NULL;
 	call = xcalloc(1, sizeof(*call));
 	call->link = link;
+	call->plain = plain;
 	call->done = done;
 	call->context = context;
 	call->count = count + 2;
@@ -425,6 +448,20 @@ redis_link_eval(struct redis_link *link, struct buffer *text,
 	}
 	evtimer_add(call->timer, &timeout);
 	return call;
+}
+
+struct redis_call *
+redis_link_eval(struct redis_link *link, struct buffer *text,
+    const size_t *lengths, int count, redis_link_done done, void *context)
+{
+	return start_call(link, false, text, lengths, count, done, context);
+}
+
+struct redis_call *
+redis_link_command(struct redis_link *link, struct buffer *text,
+    const size_t *lengths, int count, redis_link_done done, void *context)
+{
+	return start_call(link, true, text, lengths, count, done, context);
 }
 
 void

@@ -1,5 +1,5 @@
 /*
- * redis_link.h - waypost-policyd's one Redis connection, in the event loop
+ * redis_link.h - a daemon's Redis connection, in its event loop
  */
 #ifndef WAYPOST_REDIS_LINK_H
 #define WAYPOST_REDIS_LINK_H
@@ -29,6 +29,9 @@ struct redis_link *redis_link_new(struct event_base *base,
     const struct redis_settings *settings, const char *script);
 struct redis_call *redis_link_eval(struct redis_link *link, struct buffer *text,
     const size_t *lengths, int count, redis_link_done done, void *context);
+struct redis_call *redis_link_command(struct redis_link *link,
+    struct buffer *text, const size_t *lengths, int count,
+    redis_link_done done, void *context);
 void redis_link_free(struct redis_link *link);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * script_words.h - the keys and arguments of one script call, in one text
+ * script_words.h - the words of one Redis call, in one text
  */
 #ifndef WAYPOST_SCRIPT_WORDS_H
 #define WAYPOST_SCRIPT_WORDS_H

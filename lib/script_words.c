@@ -1,6 +1,6 @@
 /*
  * NAME
- *	script_words - the keys and arguments of one script call, in one text
+ *	script_words - the words of one Redis call (a script's or a command), in one text
  * SYNOPSIS
  *	#include "script_words.h"
  *
@@ -12,7 +12,8 @@
  * DESCRIPTION
  *	script_word() appends one word, made as printf() makes it, to the
  *	text of words and its length to their lengths: what
- *	redis_link_eval() sends, with no allocation per word.
+ *	redis_link_eval() or redis_link_command() sends, with no allocation
+ *	per word.
  *	script_word_text() appends a word that is one string (most of
  *	them) as it is, without printf(), which perf showed among
  *	waypost-policyd's costs per request. A word that its maker appends
