@@ -38,7 +38,8 @@ SOURCE_DIR = os.environ.get("top_srcdir") or os.path.abspath(
 BUILD_DIR = os.environ.get("top_builddir") or SOURCE_DIR
 
 AS_ANY_USER = {"test_dkim_corpus.py", "test_dkim_keygen.py",
-               "test_harness_dkim.py", "test_harness_redis.py"}
+               "test_harness_dkim.py", "test_harness_redis.py",
+               "test_harness_webhook.py"}
 
 
 def pytest_configure(config):
