@@ -30,8 +30,8 @@ struct redis_link *redis_link_new(struct event_base *base,
 struct redis_call *redis_link_eval(struct redis_link *link, struct buffer *text,
     const size_t *lengths, int count, redis_link_done done, void *context);
 struct redis_call *redis_link_command(struct redis_link *link,
-    struct buffer *text, const size_t *lengths, int count,
-    redis_link_done done, void *context);
+    struct buffer *text, const size_t *lengths, int count, redis_link_done done,
+    void *context);
 void redis_link_free(struct redis_link *link);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-format.sh - fail when any C file differs from what clang-format makes
 #
-# One TAP test over every .c and .h file of lib/, milters/, policy/,
+# One TAP test over every .c and .h file of lib/, milters/, policy/, hook/,
 # track/ and tests/; the diagnostics name each unformatted file. Fix with:
 #   clang-format -i $(git ls-files '*.[ch]')
 set -u
@@ -14,7 +14,7 @@ if [ -z "$format" ] || ! [ -x "$format" ]; then
 	exit 0
 fi
 cd "$top" || exit 1
-files=$(find lib milters policy track tests -name '*.[ch]' 2>/dev/null | sort)
+files=$(find lib milters policy track hook tests -name '*.[ch]' 2>/dev/null | sort)
 bad=""
 for file in $files; do
 	if ! "$format" --style=file --dry-run -Werror "$file" >/dev/null 2>&1; then

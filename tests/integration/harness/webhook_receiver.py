@@ -233,6 +233,7 @@ class WebhookReceiver:
         secrets: those a signature may match (whsec_<base64>, text or
         bytes)."""
         self.directory = directory
+        os.makedirs(directory, exist_ok=True)
         self.host = host
         self.port = ports.free_port()
         self.tls = tls

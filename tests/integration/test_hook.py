@@ -1,0 +1,319 @@
+"""waypost-hookd: events from Redis streams to a real HTTP(S) receiver.
+
+A real redis-server, the daemon (`waypost-hookd -f -c FILE`, user
+nobody) and the harness's receiver (harness/webhook_receiver.py), which
+checks every Standard Webhooks signature with its own code. Events are
+written to the streams as waypost-trackd writes them (XADD of an
+"event" field holding the JSON; test_hook_postfix.py does it through a
+real Postfix and the tracker). Every wait is for an event (a request
+received, a log line, a Redis state), never a fixed time.
+"""
+import base64
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import program
+from harness.waiting import wait_until
+from harness.waypost import Daemon
+from harness.webhook_receiver import WebhookReceiver
+
+HOOKD = "hook/waypost-hookd"
+SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+NEW_SECRET = "whsec_" + base64.b64encode(b"n" * 32).decode()
+PREFIX = "waypost:"
+
+
+def event(number, tenant="app@example.com", kind="delivered",
+          recipient=None):
+    queue_id = f"4Q{number:08X}"
+    return {"id": f"{queue_id}.1764600000.1.1", "type": kind,
+            "time": "2026-12-01T10:00:00Z", "queue_id": queue_id,
+            "message_id": f"m{number}@example.com",
+            "sender": tenant, "tenant": tenant,
+            "recipient": recipient or f"user{number}@example.net",
+            "dsn": "2.0.0", "reply": "250 2.0.0 OK", "class": None,
+            "seq": 1}
+
+
+def publish(redis_server, events, all_stream=True):
+    """As the tracker: the all-tenant stream and the tenant's."""
+    client = redis_server.client
+    for one in events:
+        text = json.dumps(one, separators=(",", ":"))
+        if all_stream:
+            client.xadd(f"{PREFIX}events", {"event": text})
+        client.xadd(f"{PREFIX}events:{one['tenant'].lower()}",
+                    {"event": text})
+
+
+def config(redis_server, webhooks, hooks=""):
+    text = (f"[log]\nlevel = info\n"
+            f"[redis]\naddress = 127.0.0.1:{redis_server.port}\n"
+            f"prefix = {PREFIX}\n"
+            f"[hooks]\nuser = nobody\nconsumer = test\n"
+            f"poll_interval = 50ms\n{hooks}")
+    for name, keys in webhooks.items():
+        text += f'[webhook "{name}"]\n'
+        for key, value in keys.items():
+            text += f"{key} = {value}\n"
+    return text
+
+
+def hookd(workdir, redis_server, webhooks, hooks="", name="hookd"):
+    return Daemon(program(HOOKD), workdir,
+                  config(redis_server, webhooks, hooks), name)
+
+
+def started(daemon, redis_server, groups):
+    """Started, with its consumer groups made: events from then on are
+    its."""
+    daemon.start(wait=False)
+    daemon.wait_for_log("starting: no socket", or_exit=True)
+
+    def made():
+        if daemon.process.poll() is not None:
+            raise RuntimeError(f"waypost-hookd exited:\n{daemon.read_log()}")
+        for stream, group in groups:
+            try:
+                names = [g["name"].decode() for g in
+                         redis_server.client.xinfo_groups(stream)]
+            except Exception:
+                return False
+            if group not in names:
+                return False
+        return True
+    wait_until(made, 20, f"consumer groups {groups}")
+    return daemon
+
+
+@pytest.fixture
+def receiver(workdir):
+    with WebhookReceiver(os.path.join(workdir, "receiver"),
+                         [SECRET]) as server:
+        yield server
+
+
+def test_delivers_signed_events_once_each(workdir, redis_server, receiver):
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    sent = [event(n) for n in range(20)]
+    publish(redis_server, sent)
+    got = receiver.wait_for_events(20, timeout=30)
+    assert sorted(e["id"] for e in got) == sorted(e["id"] for e in sent)
+    assert all(r.valid and r.signature_count == 1
+               for r in receiver.requests())
+    # The body is the stored JSON, byte for byte.
+    stored = {json.loads(v[b"event"])["id"]: v[b"event"] for _, v in
+              redis_server.client.xrange(f"{PREFIX}events")}
+    for request in receiver.requests():
+        assert request.body == stored[request.webhook_id]
+    # Acknowledged: nothing pending in the group.
+    wait_until(lambda: redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "no pending entry")
+    # Every attempt recorded under its message.
+    attempts = redis_server.client.lrange(
+        f"{PREFIX}hook-attempts:{sent[0]['id'].rsplit('.', 2)[0]}", 0, -1)
+    assert [json.loads(a)["status"] for a in attempts] == [200]
+    assert daemon.stop() == 0
+    assert "delivered=20 " in daemon.read_log()
+    assert receiver.duplicates() == {}
+
+
+def test_each_tenant_gets_only_its_own(workdir, redis_server, receiver):
+    other = WebhookReceiver(os.path.join(workdir, "other"), [SECRET]).start()
+    try:
+        daemon = started(hookd(workdir, redis_server, {
+            "a": {"url": receiver.url(), "secret": SECRET,
+                  "tenants": "A@example.com"},
+            "b": {"url": other.url(), "secret": SECRET,
+                  "tenants": "b@example.com", "events": "bounced"}}),
+            redis_server,
+            [(f"{PREFIX}events:a@example.com", "waypost-hookd:a"),
+             (f"{PREFIX}events:b@example.com", "waypost-hookd:b")])
+        publish(redis_server, [event(1, "a@example.com"),
+                               event(2, "b@example.com"),
+                               event(3, "b@example.com", kind="bounced"),
+                               event(4, "c@example.com")])
+        assert [e["id"] for e in receiver.wait_for_events(1)] == \
+            [event(1)["id"]]
+        assert [e["id"] for e in other.wait_for_events(1)] == \
+            [event(3)["id"]]
+        # The delivered event of b was skipped and acknowledged.
+        wait_until(lambda: redis_server.client.xpending(
+            f"{PREFIX}events:b@example.com",
+            "waypost-hookd:b")["pending"] == 0, 10, "b's events settled")
+        assert daemon.stop() == 0
+        assert len(receiver.events()) == 1 and len(other.events()) == 1
+        assert "skipped=1 " in daemon.read_log()
+    finally:
+        other.stop()
+
+
+def test_failures_are_retried_until_the_endpoint_answers(
+        workdir, redis_server, receiver):
+    receiver.answer_until(500, 3.0)
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET, "retry_min": "100ms",
+        "retry_max": "500ms"}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    sent = [event(n) for n in range(50)]
+    publish(redis_server, sent)
+    receiver.wait_for_events(50, timeout=60)
+    assert set(receiver.event_ids()) == {e["id"] for e in sent}
+    assert any(r.status == 500 for r in receiver.requests())
+    # Repeats only as at least once allows: after a 500, never after a
+    # 2xx (nothing is lost on the way here), each with its own id.
+    assert receiver.duplicates() == {}
+    assert daemon.stop() == 0
+
+
+def test_kill_and_restart_loses_nothing(workdir, redis_server, receiver):
+    webhooks = {"app": {"url": receiver.url(), "secret": SECRET,
+                        "concurrency": "16"}}
+    daemon = started(hookd(workdir, redis_server, webhooks), redis_server,
+                     [(f"{PREFIX}events", "waypost-hookd:app")])
+    total = 5000
+    publish(redis_server, [event(n) for n in range(total)])
+    for _ in range(2):
+        count = len(receiver.event_ids())
+        receiver.wait_for_events(count + 300, timeout=60)
+        daemon.signal(signal.SIGKILL)
+        daemon.process.wait()
+        daemon.stop()
+        daemon = hookd(workdir, redis_server, webhooks, name="again")
+        daemon.start(wait=False)
+        daemon.wait_for_log("starting: no socket", or_exit=True)
+    receiver.wait_for_events(total, timeout=120)
+    wait_until(lambda: len(set(receiver.event_ids())) == total, 120,
+               "every event")
+    duplicates = sum(n - 1 for n in receiver.duplicates().values())
+    print(f"{total} events, 2 kills: {duplicates} delivered twice")
+    assert daemon.stop() == 0
+    assert set(receiver.event_ids()) == {event(n)["id"]
+                                          for n in range(total)}
+
+
+def test_bad_events_are_dead_lettered(workdir, redis_server, receiver):
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    redis_server.client.xadd(f"{PREFIX}events", {"event": "{not json"})
+    missing = event(1)
+    del missing["recipient"]
+    redis_server.client.xadd(f"{PREFIX}events",
+                             {"event": json.dumps(missing)})
+    publish(redis_server, [event(2)])
+    receiver.wait_for_events(1)
+    wait_until(lambda: redis_server.client.xlen(
+        f"{PREFIX}hook-dead:app") == 2, 20, "two dead letters")
+    letters = [v for _, v in redis_server.client.xrange(
+        f"{PREFIX}hook-dead:app")]
+    assert letters[0][b"error"].startswith(b"invalid event: not JSON")
+    assert letters[1][b"error"] == b"invalid event: missing field: recipient"
+    assert letters[0][b"event"] == b"{not json"
+    assert receiver.event_ids() == [event(2)["id"]]
+    assert "given up after 0 attempts (invalid event" in daemon.read_log()
+    wait_until(lambda: redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "all acknowledged")
+    assert daemon.stop() == 0
+
+
+def test_stop_status_disables_the_endpoint(workdir, redis_server, receiver):
+    receiver.answer_with(lambda request: 410 if request.path == "/hook"
+                         else 200)
+    daemon = started(hookd(workdir, redis_server, {
+        "app": {"url": receiver.url(), "secret": SECRET},
+        "canary": {"url": receiver.url("/canary"), "secret": SECRET}}),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app"),
+                       (f"{PREFIX}events", "waypost-hookd:canary")])
+    publish(redis_server, [event(1)])
+    daemon.wait_for_log("webhook app: the endpoint answered 410: disabled",
+                        or_exit=True)
+    publish(redis_server, [event(2)])
+    # The canary got both: the daemon read past event 2 meanwhile.
+    wait_until(lambda: len([r for r in receiver.requests()
+                            if r.path == "/canary"]) == 2, 20,
+               "the canary's two events")
+    assert [r.status for r in receiver.requests() if r.path == "/hook"] \
+        == [410]
+    # Event 1 waits in Redis, read and not acknowledged; 2 unread.
+    assert redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 1
+    assert daemon.stop() == 0
+
+
+def test_rotation_sends_both_signatures(workdir, redis_server, receiver):
+    receiver.set_secrets([NEW_SECRET])
+    secret_file = os.path.join(workdir, "secret")
+    with open(secret_file, "w") as f:
+        f.write(f"# the new one first\n{NEW_SECRET}\n{SECRET}\n")
+    os.chmod(secret_file, 0o640)
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret_file": secret_file}}),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(1)])
+    receiver.wait_for_events(1)
+    assert receiver.requests()[0].signature_count == 2
+    assert daemon.stop() == 0
+
+
+def test_https_with_its_ca_and_refused_without(workdir, redis_server):
+    with WebhookReceiver(os.path.join(workdir, "tls"), [SECRET],
+                         tls=True) as server:
+        daemon = started(hookd(workdir, redis_server, {
+            "good": {"url": server.url("/good"), "secret": SECRET,
+                     "ca_file": server.ca_file},
+            "bad": {"url": server.url("/bad"), "secret": SECRET,
+                    "ca_file": server.other_ca_file(),
+                    "retry_min": "100ms", "retry_max": "200ms"}}),
+            redis_server, [(f"{PREFIX}events", "waypost-hookd:good"),
+                           (f"{PREFIX}events", "waypost-hookd:bad")])
+        publish(redis_server, [event(1)])
+        got = server.wait_for_events(1)
+        assert got[0]["id"] == event(1)["id"]
+        daemon.wait_for_log("webhook bad: 5 failures in a row", or_exit=True)
+        assert all(r.path == "/good" for r in server.requests())
+        assert server.tls_failures() >= 5
+        assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("keys, error", [
+    ({"url": "http://example.com/", "secret": SECRET},
+     "neither https:// nor http:// to this machine"),
+    ({"url": "https://example.com/"}, "no secret"),
+    ({"url": "https://example.com/", "secret": "plain"},
+     "a secret must be whsec_"),
+    ({"url": "https://example.com/", "secret": "whsec_" +
+      base64.b64encode(b"short").decode()}, "is 5 bytes"),
+    ({"url": "https://example.com/", "secret": SECRET, "events": "sent"},
+     'unknown type "sent"'),
+    ({"url": "https://example.com/", "secret": SECRET, "batch": "1"},
+     "neither off nor a number"),
+    ({"url": "https://example.com/", "secret": SECRET,
+      "stop_status": "200"}, "not an HTTP status from 300"),
+])
+def test_bad_configuration_is_refused(workdir, redis_server, keys, error):
+    status, _, errors = hookd(workdir, redis_server, {"app": keys}).check()
+    assert status != 0
+    assert error in errors
+
+
+def test_secret_file_readable_by_others_is_refused(workdir, redis_server):
+    secret_file = os.path.join(workdir, "secret")
+    with open(secret_file, "w") as f:
+        f.write(SECRET + "\n")
+    os.chmod(secret_file, 0o644)
+    status, _, errors = hookd(workdir, redis_server, {"app": {
+        "url": "https://example.com/", "secret_file": secret_file}}).check()
+    assert status != 0 and "others may read it" in errors
+    os.chmod(secret_file, 0o640)
+    status, _, errors = hookd(workdir, redis_server, {"app": {
+        "url": "https://example.com/", "secret_file": secret_file}}).check()
+    assert status == 0, errors
