@@ -64,6 +64,7 @@ static const struct config_key hooks_keys[] = {
         "attempts_max", CONFIG_INTEGER, attempts_max, "100", 0, 1, 100000),
     HOOKS_KEY(
         "dead_max", CONFIG_INTEGER, dead_max, "100000", 0, 100, 1000000000LL),
+    HOOKS_KEY("claim_idle", CONFIG_DURATION, claim_idle, "5m", 0, 0, DAY_MS),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -94,6 +95,8 @@ static const struct config_key webhook_keys[] = {
         HOOK_CONCURRENCY_MAX),
     WEBHOOK_KEY("breaker_failures", CONFIG_INTEGER, breaker_failures, "5", 0, 0,
         1000000),
+    WEBHOOK_KEY("backlog_max", CONFIG_INTEGER, backlog_max, "100000", 0, 100,
+        1000000000LL),
     WEBHOOK_KEY(
         "response_max", CONFIG_SIZE, response_max, "4K", 0, 0, 1024 * 1024),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},

@@ -21,6 +21,7 @@ struct hooks_section {
 	long long attempts_ttl;        /* milliseconds */
 	long long attempts_max;        /* kept per message */
 	long long dead_max;            /* entries of each dead-letter stream */
+	long long claim_idle;          /* milliseconds; 0: never claims */
 };
 
 struct webhook_section {
@@ -40,6 +41,7 @@ struct webhook_section {
 	char *ca_file;
 	long long concurrency;
 	long long breaker_failures;
+	long long backlog_max;  /* unread events kept per stream */
 	long long response_max; /* bytes of an answer kept for the log */
 	/* Filled in by the check of the section: */
 	int batch_size; /* 1: off */

@@ -11,6 +11,7 @@
  *	void hook_endpoint_stop(endpoint)
  *	bool hook_endpoint_busy(endpoint)
  *	struct hook_endpoint_counters hook_endpoint_counters(endpoint)
+ *	void hook_endpoint_report(endpoint)
  *	void hook_endpoint_free(endpoint)
  * DESCRIPTION
  *	The life of a webhook's events, at least once: each event is read
@@ -45,6 +46,19 @@
  *	doubling on each failed probe up to retry_max, then one request
  *	probes the endpoint.
  *
+ *	hook_endpoint_check(), every few seconds: when a stream holds more
+ *	than backlog_max events the webhook has not read (its group's lag:
+ *	an endpoint down for long, or disabled), the oldest are read and
+ *	acknowledged unsent, up to HOOK_DROP_MAX at a time, counted and
+ *	logged: so a dead endpoint never makes waypost-trackd's trimming
+ *	(events_max) take events silently, and its Redis state stays
+ *	bounded. Then, once its own pending entries were read, up to the
+ *	window's room of the entries pending longer than [hooks]
+ *	claim_idle with any consumer of the group are claimed (XAUTOCLAIM):
+ *	a consumer that died (another relay's waypost-hookd, or this one
+ *	under another consumer name) leaves nothing behind. Those it holds
+ *	already are not taken twice.
+ *
  *	Every attempt is recorded under its message (hook_stream.c) as a
  *	JSON line: time, webhook, event id, type, status, latency, error.
  *	Log lines about one event start with its queue ID.
@@ -52,6 +66,7 @@
  *	hook_endpoint_retire() stops reading and sending (a reload made a
  *	new endpoint for the webhook); what is in flight still finishes,
  *	and hook_endpoint_busy() says when that is over.
+ *	hook_endpoint_report() logs its counters in one line.
  *	hook_endpoint_stop() retires it as the daemon stops: the Redis link
  *	is freed next, and ends the calls in flight without news.
  */
@@ -77,6 +92,7 @@
 #define HOOK_WINDOW_MIN 64
 #define HOOK_WINDOW_MAX 4096
 #define CURSOR_NEW      ">"
+#define HOOK_DROP_MAX   10000 /* dropped per read over backlog_max */
 
 struct entry {
 	struct entry *next;
@@ -109,6 +125,9 @@ struct hook_endpoint {
 	int in_flight;
 	char **cursors;
 	bool groups_made, reading, disabled, retired;
+	bool claiming, dropping;
+	int lag_checks; /* XINFO calls in flight */
+	size_t claim_next;
 	long long failures_in_row;
 	long long open_until_ms, cooldown_ms;
 	bool open;
@@ -216,10 +235,9 @@ id_time_ms(const char *id)
 }
 
 static void
-on_entry(void *context, size_t stream, const char *id, const char *body,
-    size_t length)
+add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
+    const char *body, size_t length)
 {
-	struct hook_endpoint *endpoint = context;
 	struct entry *entry = xcalloc(1, sizeof(*entry));
 	char why[256];
 
@@ -228,10 +246,6 @@ on_entry(void *context, size_t stream, const char *id, const char *body,
 	entry->written_ms = id_time_ms(id);
 	entry->ready_ms = monotonic_ms();
 	entry->due_ms = 0;
-	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) != 0) {
-		free(endpoint->cursors[stream]);
-		endpoint->cursors[stream] = xstrdup(id);
-	}
 	if (endpoint->tail != NULL)
 		endpoint->tail->next = entry;
 	else
@@ -265,6 +279,114 @@ on_entry(void *context, size_t stream, const char *id, const char *body,
 		if (hook_streams_ack(endpoint->streams, stream, id))
 			unlink_entry(endpoint, entry);
 	}
+}
+
+/* An entry read: its own pending ones move the stream's cursor. */
+static void
+on_entry(void *context, size_t stream, const char *id, const char *body,
+    size_t length)
+{
+	struct hook_endpoint *endpoint = context;
+
+	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) != 0) {
+		free(endpoint->cursors[stream]);
+		endpoint->cursors[stream] = xstrdup(id);
+	}
+	add_entry(endpoint, stream, id, body, length);
+}
+
+static bool
+held(const struct hook_endpoint *endpoint, size_t stream, const char *id)
+{
+	for (const struct entry *entry = endpoint->head; entry != NULL;
+	     entry = entry->next)
+		if (entry->stream == stream && strcmp(entry->id, id) == 0)
+			return true;
+	return false;
+}
+
+/* A claimed entry: a dead consumer's, or one of ours already held. */
+static void
+on_claimed_entry(void *context, size_t stream, const char *id, const char *body,
+    size_t length)
+{
+	struct hook_endpoint *endpoint = context;
+
+	if (held(endpoint, stream, id))
+		return;
+	endpoint->counters.claimed++;
+	add_entry(endpoint, stream, id, body, length);
+}
+
+static void
+on_claim_done(void *context, bool ok, const size_t *counts, const char *why)
+{
+	struct hook_endpoint *endpoint = context;
+
+	(void)counts;
+	endpoint->claiming = false;
+	if (!ok && why != NULL)
+		log_warning("webhook %s: claiming pending events: %.200s",
+		    endpoint->target->name, why);
+	if (ok && !endpoint->retired)
+		tick_soon(endpoint);
+}
+
+/* Over the backlog cap: the oldest unread go, counted. */
+static void
+on_dropped_entry(void *context, size_t stream, const char *id, const char *body,
+    size_t length)
+{
+	struct hook_endpoint *endpoint = context;
+
+	(void)body;
+	(void)length;
+	if (hook_streams_ack(endpoint->streams, stream, id))
+		endpoint->counters.dropped++;
+}
+
+static void
+on_drop_done(void *context, bool ok, const size_t *counts, const char *why)
+{
+	struct hook_endpoint *endpoint = context;
+
+	endpoint->dropping = false;
+	if (!ok) {
+		if (why != NULL)
+			log_warning("webhook %s: dropping events over "
+			            "backlog_max: %.200s",
+			    endpoint->target->name, why);
+		return;
+	}
+	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+		if (counts[i] > 0)
+			log_warning("webhook %s: %zu events over backlog_max "
+			            "(%lld) unread on %s: the oldest dropped "
+			            "(%llu dropped so far)",
+			    endpoint->target->name, counts[i],
+			    endpoint->target->backlog_max,
+			    hook_streams_key(endpoint->streams, i),
+			    endpoint->counters.dropped);
+}
+
+static void
+on_lag(void *context, size_t stream, long long lag)
+{
+	struct hook_endpoint *endpoint = context;
+	const char *cursors[1] = {CURSOR_NEW};
+	long long over = lag - endpoint->target->backlog_max;
+	const char **all;
+
+	endpoint->lag_checks--;
+	if (lag < 0 || over <= 0 || endpoint->dropping)
+		return;
+	if (over > HOOK_DROP_MAX)
+		over = HOOK_DROP_MAX; /* the rest at the next check */
+	all = xcalloc(hook_streams_count(endpoint->streams), sizeof(*all));
+	all[stream] = cursors[0];
+	endpoint->dropping = hook_streams_read_some(endpoint->streams, stream,
+	    all, (size_t)over, on_dropped_entry, on_drop_done, endpoint);
+	free(all);
 }
 
 static void
@@ -574,16 +696,56 @@ hook_endpoint_stop(struct hook_endpoint *endpoint)
 	hook_streams_closing(endpoint->streams);
 }
 
+/* Every few seconds: the backlog cap, then a dead consumer's events. */
+void
+hook_endpoint_check(struct hook_endpoint *endpoint)
+{
+	size_t streams = hook_streams_count(endpoint->streams);
+
+	if (endpoint->retired || !endpoint->groups_made)
+		return;
+	for (size_t i = 0;
+	     i < streams && endpoint->lag_checks == 0 && !endpoint->dropping;
+	     i++)
+		if (hook_streams_lag(endpoint->streams, i, on_lag, endpoint))
+			endpoint->lag_checks++;
+	if (endpoint->disabled || endpoint->claiming ||
+	    endpoint->settings.claim_idle == 0 ||
+	    endpoint->held >= endpoint->window)
+		return;
+	for (size_t i = 0; i < streams; i++)
+		if (strcmp(endpoint->cursors[i], CURSOR_NEW) != 0)
+			return; /* its own pending first */
+	endpoint->claim_next = (endpoint->claim_next + 1) % streams;
+	endpoint->claiming = hook_streams_claim(endpoint->streams,
+	    endpoint->claim_next, endpoint->settings.claim_idle,
+	    endpoint->window - endpoint->held, on_claimed_entry, on_claim_done,
+	    endpoint);
+}
+
 bool
 hook_endpoint_busy(const struct hook_endpoint *endpoint)
 {
-	return endpoint->in_flight > 0 || endpoint->reading;
+	return endpoint->in_flight > 0 || endpoint->reading ||
+	       endpoint->claiming || endpoint->dropping ||
+	       endpoint->lag_checks > 0;
 }
 
 struct hook_endpoint_counters
 hook_endpoint_counters(const struct hook_endpoint *endpoint)
 {
 	return endpoint->counters;
+}
+
+void
+hook_endpoint_report(const struct hook_endpoint *endpoint)
+{
+	const struct hook_endpoint_counters *c = &endpoint->counters;
+
+	log_info("webhook %s: delivered=%llu failed_attempts=%llu dead=%llu "
+	         "skipped=%llu lost=%llu dropped=%llu claimed=%llu",
+	    endpoint->target->name, c->delivered, c->failed, c->dead,
+	    c->skipped, c->lost, c->dropped, c->claimed);
 }
 
 void

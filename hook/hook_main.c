@@ -11,7 +11,11 @@
  *	(hook_endpoint.c):
  *
  *	.  a timer each [hooks] poll_interval ticks every endpoint (reads
- *	   what the streams hold beyond what it has, sends what is due);
+ *	   what the streams hold beyond what it has, sends what is due),
+ *	   and every CHECK_INTERVAL_MS checks its backlog and claims a
+ *	   dead consumer's events (hook_endpoint_check());
+ *	.  the same timer polls the webhooks set in Redis
+ *	   (hook_tenants.c) every CHECK_INTERVAL_MS and ticks them;
  *	.  SIGHUP reloads the configuration: every webhook gets a new
  *	   endpoint from the new runtime (its secrets read again), and the
  *	   old endpoints finish what they have in flight and are freed; a
@@ -47,10 +51,14 @@
 #include "hook_endpoint.h"
 #include "hook_http.h"
 #include "hook_target.h"
+#include "hook_tenants.h"
 #include "log.h"
+#include "monotonic.h"
 #include "redis_link.h"
 #include "text_copy.h"
 #include "xmalloc.h"
+
+#define CHECK_INTERVAL_MS 5000 /* backlog caps and claims */
 
 /* What a configuration makes: the webhooks, secrets decoded. */
 struct hook_runtime {
@@ -74,7 +82,9 @@ struct hooker {
 	struct hook_http *http;
 	struct endpoint_set *current;
 	struct endpoint_set *retired;
+	struct hook_tenants *tenants; /* the webhooks set in Redis */
 	char consumer[256];
+	long long last_check_ms;
 	int status;
 };
 
@@ -134,19 +144,28 @@ installed(const struct swap_item *item)
 		                                     : "its tenants");
 }
 
-static struct endpoint_set *
-set_new(struct hooker *state)
+static struct hook_endpoint_settings
+settings_of(const struct hooker *state)
 {
 	const struct hook_config *config = daemon_config(state->daemon);
-	struct endpoint_set *set = xcalloc(1, sizeof(*set));
-	const struct hook_runtime *runtime;
 	struct hook_endpoint_settings settings = {
 	    .prefix = config->redis.prefix,
 	    .consumer = state->consumer,
 	    .attempts_ttl = config->hooks.attempts_ttl,
 	    .attempts_max = config->hooks.attempts_max,
 	    .dead_max = config->hooks.dead_max,
+	    .claim_idle = config->hooks.claim_idle,
 	};
+
+	return settings;
+}
+
+static struct endpoint_set *
+set_new(struct hooker *state)
+{
+	struct endpoint_set *set = xcalloc(1, sizeof(*set));
+	const struct hook_runtime *runtime;
+	struct hook_endpoint_settings settings = settings_of(state);
 
 	set->runtime = daemon_runtime_acquire();
 	runtime = (const struct hook_runtime *)set->runtime;
@@ -160,17 +179,8 @@ set_new(struct hooker *state)
 static void
 set_report(const struct endpoint_set *set)
 {
-	for (size_t i = 0; i < set->count; i++) {
-		struct hook_endpoint_counters c =
-		    hook_endpoint_counters(set->endpoints[i]);
-		const struct hook_runtime *runtime =
-		    (const struct hook_runtime *)set->runtime;
-
-		log_info("webhook %s: delivered=%llu failed_attempts=%llu "
-		         "dead=%llu skipped=%llu lost=%llu",
-		    runtime->targets[i]->name, c.delivered, c.failed, c.dead,
-		    c.skipped, c.lost);
-	}
+	for (size_t i = 0; i < set->count; i++)
+		hook_endpoint_report(set->endpoints[i]);
 }
 
 static void
@@ -214,11 +224,21 @@ static void
 on_tick(evutil_socket_t fd, short what, void *argument)
 {
 	struct hooker *state = argument;
+	long long now = monotonic_ms();
+	bool check = now - state->last_check_ms >= CHECK_INTERVAL_MS;
 
 	(void)fd;
 	(void)what;
-	for (size_t i = 0; i < state->current->count; i++)
+	if (check)
+		state->last_check_ms = now;
+	for (size_t i = 0; i < state->current->count; i++) {
+		if (check)
+			hook_endpoint_check(state->current->endpoints[i]);
 		hook_endpoint_tick(state->current->endpoints[i]);
+	}
+	if (check)
+		hook_tenants_poll(state->tenants);
+	hook_tenants_tick(state->tenants, check);
 	sweep(state);
 }
 
@@ -293,9 +313,18 @@ run(struct daemon *daemon)
 	hooker.link = redis_link_new(hooker.base, &config->redis, NULL);
 	hooker.http = hook_http_new(hooker.base);
 	hooker.current = set_new(&hooker);
+	{
+		struct hook_endpoint_settings settings = settings_of(&hooker);
+
+		hooker.tenants = hook_tenants_new(
+		    hooker.base, hooker.link, &settings, hooker.http);
+	}
+	hook_tenants_poll(hooker.tenants);
 	log_info("delivering events as consumer %s", hooker.consumer);
 	loop(&hooker, config->hooks.poll_interval);
 	set_report(hooker.current);
+	hook_tenants_report(hooker.tenants);
+	hook_tenants_stop(hooker.tenants);
 	/* What is in flight is dropped, unacknowledged: sent again after
 	 * the next start. The link ends its calls with the endpoints
 	 * still there to hear it. */
@@ -307,6 +336,7 @@ run(struct daemon *daemon)
 			hook_endpoint_stop(set->endpoints[i]);
 	hook_http_free(hooker.http);
 	redis_link_free(hooker.link);
+	hook_tenants_free(hooker.tenants);
 	while (hooker.retired != NULL) {
 		struct endpoint_set *next = hooker.retired->next;
 

@@ -8,6 +8,11 @@
  *		consumer, tenants, tenant_count)
  *	bool hook_streams_create_groups(streams)
  *	bool hook_streams_read(streams, cursors, count, entry, done, context)
+ *	bool hook_streams_read_some(streams, only, cursors, count, entry,
+ *		done, context)
+ *	bool hook_streams_claim(streams, stream, min_idle_ms, count, entry,
+ *		done, context)
+ *	bool hook_streams_lag(streams, stream, done, context)
  *	bool hook_streams_ack(streams, stream, id)
  *	bool hook_streams_dead(streams, dead_max, body, body_length, status,
  *		error, attempts)
@@ -30,6 +35,15 @@
  *	   own pending entries (those read before a restart and never
  *	   acknowledged), ">" new ones; entry() is called for each entry
  *	   (body: its "event" field), then done() with the counts;
+ *	   hook_streams_read_some() reads the stream only alone (its
+ *	   cursor still at cursors[only]), or all with SIZE_MAX;
+ *	.  hook_streams_claim(): XAUTOCLAIM of up to count entries of a
+ *	   stream pending longer than min_idle_ms with any consumer of the
+ *	   group (one that died, or this one: the caller keeps each entry
+ *	   once), delivered to entry() as a read's; entries gone from the
+ *	   stream come with a NULL body;
+ *	.  hook_streams_lag(): XINFO GROUPS, for the group's lag on a
+ *	   stream (entries not yet read by it; -1 when Redis cannot tell);
  *	.  hook_streams_ack(): XACK once the endpoint took the event, or it
  *	   was dead-lettered or not for this webhook;
  *	.  hook_streams_dead(): XADD to hook-dead:NAME (MAXLEN ~ dead_max)
@@ -46,6 +60,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +90,18 @@ struct read_call {
 	struct hook_streams *streams;
 	hook_stream_entry entry;
 	hook_stream_read_done done;
+	void *context;
+};
+
+struct claim_call {
+	struct read_call read;
+	size_t stream;
+};
+
+struct lag_call {
+	struct hook_streams *streams;
+	size_t stream;
+	hook_stream_lag_done done;
 	void *context;
 };
 
@@ -209,6 +236,34 @@ stream_index(const struct hook_streams *streams, const redisReply *name)
 	return streams->count;
 }
 
+/* Each entry of an XRANGE-shaped array: [id, [field, value...]]. */
+static size_t
+each_entry(struct read_call *call, size_t index, const redisReply *entries)
+{
+	size_t count = 0;
+
+	for (size_t e = 0; e < entries->elements; e++) {
+		const redisReply *entry = entries->element[e];
+		const char *body = NULL;
+		size_t length = 0;
+		char id[HOOK_STREAM_ID_MAX];
+
+		if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+		    entry->element[0]->type != REDIS_REPLY_STRING ||
+		    entry->element[0]->len >= sizeof(id))
+			continue;
+		memcpy(id, entry->element[0]->str, entry->element[0]->len);
+		id[entry->element[0]->len] = '\0';
+		if (!event_field(entry->element[1], &body, &length)) {
+			body = NULL;
+			length = 0;
+		}
+		count++;
+		call->entry(call->context, index, id, body, length);
+	}
+	return count;
+}
+
 static void
 on_read(void *context, const redisReply *reply, const char *why)
 {
@@ -234,27 +289,7 @@ on_read(void *context, const redisReply *reply, const char *why)
 		index = stream_index(streams, pair->element[0]);
 		if (index == streams->count)
 			continue;
-		for (size_t e = 0; e < pair->element[1]->elements; e++) {
-			const redisReply *entry = pair->element[1]->element[e];
-			const char *body = NULL;
-			size_t length = 0;
-			char id[HOOK_STREAM_ID_MAX];
-
-			if (entry->type != REDIS_REPLY_ARRAY ||
-			    entry->elements != 2 ||
-			    entry->element[0]->type != REDIS_REPLY_STRING ||
-			    entry->element[0]->len >= sizeof(id))
-				continue;
-			memcpy(
-			    id, entry->element[0]->str, entry->element[0]->len);
-			id[entry->element[0]->len] = '\0';
-			if (!event_field(entry->element[1], &body, &length)) {
-				body = NULL;
-				length = 0;
-			}
-			counts[index]++;
-			call->entry(call->context, index, id, body, length);
-		}
+		counts[index] += each_entry(call, index, pair->element[1]);
 	}
 	call->done(call->context, true, counts, NULL);
 out:
@@ -266,6 +301,15 @@ bool
 hook_streams_read(struct hook_streams *streams, const char *const *cursors,
     size_t count, hook_stream_entry entry, hook_stream_read_done done,
     void *context)
+{
+	return hook_streams_read_some(
+	    streams, SIZE_MAX, cursors, count, entry, done, context);
+}
+
+bool
+hook_streams_read_some(struct hook_streams *streams, size_t only,
+    const char *const *cursors, size_t count, hook_stream_entry entry,
+    hook_stream_read_done done, void *context)
 {
 	struct script_words words = {0};
 	struct read_call *call = xcalloc(1, sizeof(*call));
@@ -282,10 +326,136 @@ hook_streams_read(struct hook_streams *streams, const char *const *cursors,
 	script_word(&words, "%zu", count);
 	script_word_text(&words, "STREAMS");
 	for (size_t i = 0; i < streams->count; i++)
-		script_word_text(&words, streams->keys[i]);
+		if (only == SIZE_MAX || only == i)
+			script_word_text(&words, streams->keys[i]);
 	for (size_t i = 0; i < streams->count; i++)
-		script_word_text(&words, cursors[i]);
+		if (only == SIZE_MAX || only == i)
+			script_word_text(&words, cursors[i]);
 	if (!send_words(streams, &words, on_read, call)) {
+		free(call);
+		return false;
+	}
+	return true;
+}
+
+/* XAUTOCLAIM's reply: [next cursor, [entries], [deleted ids]]; a
+ * deleted id is an entry gone from the stream (body NULL). */
+static void
+on_claimed(void *context, const redisReply *reply, const char *why)
+{
+	struct claim_call *claim = context;
+	struct read_call *call = &claim->read;
+	size_t *counts = xcalloc(call->streams->count + 1, sizeof(*counts));
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 2 ||
+	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+		call->done(call->context, false, counts,
+		    call->streams->closing ? NULL
+		    : reply == NULL        ? why
+		    : reply->type == REDIS_REPLY_ERROR
+		        ? reply->str
+		        : "unexpected reply to XAUTOCLAIM");
+		goto out;
+	}
+	counts[claim->stream] =
+	    each_entry(call, claim->stream, reply->element[1]);
+	for (size_t i = 0; reply->elements > 2 &&
+	                   reply->element[2]->type == REDIS_REPLY_ARRAY &&
+	                   i < reply->element[2]->elements;
+	     i++) {
+		const redisReply *id = reply->element[2]->element[i];
+		char text[HOOK_STREAM_ID_MAX];
+
+		if (id->type != REDIS_REPLY_STRING || id->len >= sizeof(text))
+			continue;
+		memcpy(text, id->str, id->len);
+		text[id->len] = '\0';
+		counts[claim->stream]++;
+		call->entry(call->context, claim->stream, text, NULL, 0);
+	}
+	call->done(call->context, true, counts, NULL);
+out:
+	free(counts);
+	free(claim);
+}
+
+bool
+hook_streams_claim(struct hook_streams *streams, size_t stream,
+    long long min_idle_ms, size_t count, hook_stream_entry entry,
+    hook_stream_read_done done, void *context)
+{
+	struct script_words words = {0};
+	struct claim_call *claim = xcalloc(1, sizeof(*claim));
+
+	claim->read = (struct read_call){streams, entry, done, context};
+	claim->stream = stream;
+	script_word_text(&words, "XAUTOCLAIM");
+	script_word_text(&words, streams->keys[stream]);
+	script_word_text(&words, streams->group);
+	script_word_text(&words, streams->consumer);
+	script_word(&words, "%lld", min_idle_ms);
+	script_word_text(&words, "0-0");
+	script_word_text(&words, "COUNT");
+	script_word(&words, "%zu", count);
+	if (!send_words(streams, &words, on_claimed, claim)) {
+		free(claim);
+		return false;
+	}
+	return true;
+}
+
+/* XINFO GROUPS: per group a flat list of names and values; "lag" may
+ * be null (Redis cannot tell after entries were deleted). */
+static void
+on_groups(void *context, const redisReply *reply, const char *why)
+{
+	struct lag_call *call = context;
+	long long lag = -1;
+
+	(void)why;
+	for (size_t g = 0; reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	                   g < reply->elements;
+	     g++) {
+		const redisReply *group = reply->element[g];
+		bool ours = false;
+		long long value = -1;
+
+		for (size_t i = 0; group->type == REDIS_REPLY_ARRAY &&
+		                   i + 1 < group->elements;
+		     i += 2) {
+			const redisReply *name = group->element[i];
+			const redisReply *field = group->element[i + 1];
+
+			if (name->type != REDIS_REPLY_STRING)
+				continue;
+			if (strcmp(name->str, "name") == 0 &&
+			    field->type == REDIS_REPLY_STRING &&
+			    strcmp(field->str, call->streams->group) == 0)
+				ours = true;
+			if (strcmp(name->str, "lag") == 0 &&
+			    field->type == REDIS_REPLY_INTEGER)
+				value = field->integer;
+		}
+		if (ours)
+			lag = value;
+	}
+	call->done(call->context, call->stream, lag);
+	free(call);
+}
+
+bool
+hook_streams_lag(struct hook_streams *streams, size_t stream,
+    hook_stream_lag_done done, void *context)
+{
+	struct script_words words = {0};
+	struct lag_call *call = xcalloc(1, sizeof(*call));
+
+	*call = (struct lag_call){streams, stream, done, context};
+	script_word_text(&words, "XINFO");
+	script_word_text(&words, "GROUPS");
+	script_word_text(&words, streams->keys[stream]);
+	if (!send_words(streams, &words, on_groups, call)) {
 		free(call);
 		return false;
 	}

@@ -31,6 +31,17 @@ bool hook_streams_create_groups(struct hook_streams *streams);
 bool hook_streams_read(struct hook_streams *streams, const char *const *cursors,
     size_t count, hook_stream_entry entry, hook_stream_read_done done,
     void *context);
+bool hook_streams_claim(struct hook_streams *streams, size_t stream,
+    long long min_idle_ms, size_t count, hook_stream_entry entry,
+    hook_stream_read_done done, void *context);
+/* lag -1: Redis could not tell, or did not answer. */
+typedef void (*hook_stream_lag_done)(
+    void *context, size_t stream, long long lag);
+bool hook_streams_lag(struct hook_streams *streams, size_t stream,
+    hook_stream_lag_done done, void *context);
+bool hook_streams_read_some(struct hook_streams *streams, size_t only,
+    const char *const *cursors, size_t count, hook_stream_entry entry,
+    hook_stream_read_done done, void *context);
 bool hook_streams_ack(
     struct hook_streams *streams, size_t stream, const char *id);
 bool hook_streams_dead(struct hook_streams *streams, long long dead_max,

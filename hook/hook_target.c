@@ -82,6 +82,7 @@ hook_target_new(
 	target->stop_status_count = webhook->stop_status_count;
 	target->concurrency = (int)webhook->concurrency;
 	target->breaker_failures = webhook->breaker_failures;
+	target->backlog_max = webhook->backlog_max;
 	target->response_max = (size_t)webhook->response_max;
 	return target;
 }

@@ -27,6 +27,7 @@ struct hook_target {
 	int stop_status_count;
 	int concurrency;
 	long long breaker_failures;
+	long long backlog_max;
 	size_t response_max;
 };
 

@@ -44,8 +44,9 @@
  *	waypost-hookd's keys (hook/hook_stream.c): per webhook the stream
  *	of events it gave up on (dead letters); per message (the part of an
  *	event's id before its recipient: QUEUEID.FIRSTSEEN) the list of the
- *	attempts to deliver its events. It reads the event streams above
- *	through a consumer group per webhook.
+ *	attempts to deliver its events; the set of the tenants whose webhook
+ *	an operator set in Redis, and each one's settings (a hash). It reads
+ *	the event streams above through a consumer group per webhook.
  *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
@@ -85,6 +86,8 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_BOUNCE_RATE] = {"bounce-rate:", 1},
     [REDIS_KEY_HOOK_DEAD] = {"hook-dead:", 1},
     [REDIS_KEY_HOOK_ATTEMPTS] = {"hook-attempts:", 1},
+    [REDIS_KEY_WEBHOOKS] = {"webhooks", 1},
+    [REDIS_KEY_WEBHOOK] = {"webhook:", 1},
 };
 
 /* The first of two parts: ":" and "%" escaped, so it ends where the

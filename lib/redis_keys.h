@@ -32,6 +32,8 @@ enum redis_key {
 	REDIS_KEY_BOUNCE_RATE,      /* bounce-rate:TENANT */
 	REDIS_KEY_HOOK_DEAD,        /* hook-dead:WEBHOOK */
 	REDIS_KEY_HOOK_ATTEMPTS,    /* hook-attempts:QUEUEID.FIRSTSEEN */
+	REDIS_KEY_WEBHOOKS,         /* webhooks (NAME "") */
+	REDIS_KEY_WEBHOOK,          /* webhook:TENANT */
 	REDIS_KEY_COUNT
 };
 

@@ -11,12 +11,14 @@ received, a log line, a Redis state), never a fixed time.
 import base64
 import json
 import os
+import re
 import signal
 import time
 
 import pytest
 
 from conftest import program
+from harness.ports import free_port
 from harness.waiting import wait_until
 from harness.waypost import Daemon
 from harness.webhook_receiver import WebhookReceiver
@@ -317,3 +319,88 @@ def test_secret_file_readable_by_others_is_refused(workdir, redis_server):
     status, _, errors = hookd(workdir, redis_server, {"app": {
         "url": "https://example.com/", "secret_file": secret_file}}).check()
     assert status == 0, errors
+
+
+def test_backlog_cap_drops_the_oldest_unread_counted(workdir, redis_server):
+    dead_port = free_port()  # nothing listens: every attempt fails
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": f"http://127.0.0.1:{dead_port}/", "secret": SECRET,
+        "backlog_max": "100", "retry_min": "1s"}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(n) for n in range(350)], all_stream=True)
+
+    def group():
+        return [g for g in redis_server.client.xinfo_groups(
+            f"{PREFIX}events") if g["name"] == b"waypost-hookd:app"][0]
+    wait_until(lambda: group()["lag"] == 100, 30, "the lag down to 100")
+    daemon.wait_for_log("events over backlog_max (100) unread", or_exit=True)
+    pending = group()["pending"]
+    assert daemon.stop() == 0
+    dropped = int(re.search(r"webhook app: .* dropped=(\d+)",
+                            daemon.read_log()).group(1))
+    assert dropped == 350 - 100 - pending
+    assert pending <= 64  # the window held, the rest waited in Redis
+
+
+def test_a_dead_consumers_pending_events_are_claimed(
+        workdir, redis_server, receiver):
+    client = redis_server.client
+    client.xgroup_create(f"{PREFIX}events", "waypost-hookd:app", id="$",
+                         mkstream=True)
+    sent = [event(n) for n in range(10)]
+    publish(redis_server, sent)
+    taken = client.xreadgroup("waypost-hookd:app", "dead-relay",
+                              {f"{PREFIX}events": ">"}, count=100)
+    assert len(taken[0][1]) == 10
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}},
+        hooks="claim_idle = 1s\n"), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    receiver.wait_for_events(10, timeout=30)
+    assert set(receiver.event_ids()) == {e["id"] for e in sent}
+    wait_until(lambda: client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "all acknowledged")
+    assert daemon.stop() == 0
+    assert "claimed=10\n" in daemon.read_log()
+
+
+def test_webhooks_set_in_redis_apply_without_a_reload(
+        workdir, redis_server, receiver):
+    client = redis_server.client
+    tenant = "app@example.com"
+    key = f"{PREFIX}webhook:{tenant}"
+    group = f"waypost-hookd:tenant:{tenant}"
+    client.hset(key, mapping={"url": receiver.url("/first"),
+                              "secret": SECRET, "events": "bounced"})
+    client.sadd(f"{PREFIX}webhooks", "App@Example.com")
+    daemon = started(hookd(workdir, redis_server, {}), redis_server,
+                     [(f"{PREFIX}events:{tenant}", group)])
+    publish(redis_server, [event(1, tenant, kind="bounced"),
+                           event(2, tenant), event(3, "other@example.com",
+                                                   kind="bounced")])
+    assert receiver.wait_for_events(1)[0]["id"] == event(1)["id"]
+    # Changed in Redis: the next poll applies it.
+    client.hset(key, "url", receiver.url("/second"))
+    daemon.wait_for_log(f"webhook of tenant {tenant} from Redis: "
+                        f"{receiver.url('/second')}", or_exit=True)
+    publish(redis_server, [event(4, tenant, kind="bounced")])
+    receiver.wait_for_events(2)
+    assert [r.path for r in receiver.requests()] == ["/first", "/second"]
+    # A field it does not know: refused, logged once, the old one stops.
+    client.hset(key, "colour", "blue")
+    daemon.wait_for_log(f"webhook of tenant {tenant} in Redis refused: "
+                        f"unknown field \"colour\"", or_exit=True)
+    client.hdel(key, "colour")
+    client.hset(key, "url", "http://example.com/")
+    daemon.wait_for_log("is neither https:// nor http:// to this machine",
+                        or_exit=True)
+    client.hset(key, "url", receiver.url("/third"))
+    daemon.wait_for_log(f"from Redis: {receiver.url('/third')}",
+                        or_exit=True)
+    client.srem(f"{PREFIX}webhooks", "App@Example.com")
+    daemon.wait_for_log(f"webhook of tenant {tenant} removed from Redis",
+                        or_exit=True)
+    assert daemon.stop() == 0
+    assert daemon.read_log().count("refused: unknown field") == 1
+    assert len(receiver.events()) == 2
