@@ -393,6 +393,7 @@ static void
 on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 {
 	struct hook_endpoint *endpoint = context;
+	bool more = false;
 
 	endpoint->reading = false;
 	if (!ok && why == NULL)
@@ -402,13 +403,19 @@ on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 		    endpoint->target->name, why);
 		return;
 	}
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+	/* Read again at once only after a read that brought something:
+	 * an empty stream waits for the next tick. */
+	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++) {
+		more |= counts[i] > 0;
 		if (counts[i] == 0 &&
 		    strcmp(endpoint->cursors[i], CURSOR_NEW) != 0) {
 			free(endpoint->cursors[i]);
 			endpoint->cursors[i] = xstrdup(CURSOR_NEW);
+			more = true;
 		}
-	tick_soon(endpoint);
+	}
+	if (more)
+		tick_soon(endpoint);
 }
 
 static long long

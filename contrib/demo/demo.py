@@ -15,13 +15,15 @@ stranger may not relay, a user who logs in may not send as someone else,
 the message one over a sender's quota waits with 4.7.1, and a message to
 an unknown recipient bounces at a second next hop (a test server that
 answers 550 5.1.1 for it): waypost-trackd, following Postfix's log, puts
-its event in Redis, and the next message to that recipient is refused at
-RCPT as suppressed. Everything is stopped at the end unless --keep is
+its event in Redis, waypost-hookd POSTs it, signed, to the sender's
+webhook (a test receiver that checks the signature), and the next
+message to that recipient is refused at RCPT as suppressed. Everything is stopped at the end unless --keep is
 given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
 """
 import argparse
+import base64
 import json
 import os
 import re
@@ -48,6 +50,7 @@ from harness.sink import Sink  # noqa: E402
 from harness.smtp_clients import accepted, swaks  # noqa: E402
 from harness.waypost import (DAEMON_USER, Daemon,  # noqa: E402
                              HeadersSetup, PolicySetup)
+from harness.webhook_receiver import WebhookReceiver  # noqa: E402
 
 BUILD_DIR = os.environ.get("top_builddir") or os.path.join(
     HERE, "..", "..", "build", "demo")
@@ -59,6 +62,10 @@ QUOTA_SENDER = f"newsletter@{DOMAIN}"
 # "nobody" there.
 BOUNCE_DOMAIN = "customers.example.org"
 UNKNOWN = f"nobody@{BOUNCE_DOMAIN}"
+# The tenant whose mail bounces, and its webhook's secret.
+BILLING = f"billing@{DOMAIN}"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(
+    b"demo webhook key 0123456789").decode()
 
 
 def program(relative_path):
@@ -335,10 +342,32 @@ def wait_for_event(redis, stream, kind, recipient, timeout=60):
     return None
 
 
-def story_bounce(postfix, tracker, redis):
-    """A bounce becomes an event and a suppression; the next message to
-    that address is refused at RCPT."""
-    sender = f"billing@{DOMAIN}"
+def show_webhook(webhook, event_id, timeout=30):
+    """The request waypost-hookd made of an event, as the receiver got
+    it; whether its signature checked."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for request in webhook.requests():
+            if request.webhook_id == event_id:
+                print(f"   waypost-hookd POSTed it to the tenant's webhook "
+                      f"{webhook.url()}:")
+                for name in ("webhook-id", "webhook-timestamp",
+                             "webhook-signature"):
+                    print(f"   | {name}: {request.headers[name]}")
+                print(f"   | ({len(request.body)} bytes: the event's JSON "
+                      f"as stored) -> signature "
+                      f"{'checked' if request.valid else 'WRONG'}, "
+                      f"answered {request.status}")
+                return request.valid
+        time.sleep(0.05)
+    print("   ! no webhook request for the bounce")
+    return False
+
+
+def story_bounce(postfix, tracker, redis, webhook):
+    """A bounce becomes an event, a webhook and a suppression; the next
+    message to that address is refused at RCPT."""
+    sender = BILLING
     stream = f"waypost:events:{sender}"
     title(f"A message to an unknown recipient bounces, and {UNKNOWN} is "
           f"suppressed")
@@ -357,6 +386,7 @@ def story_bounce(postfix, tracker, redis):
           f"reads with\n   redis-cli XREAD BLOCK 0 STREAMS {stream} $")
     for line in json.dumps(event, indent=2, sort_keys=True).splitlines():
         print("   | " + line)
+    pushed = show_webhook(webhook, event["id"])
     key = f"waypost:suppressed:{sender}:{UNKNOWN}"
     value = redis.client.get(key)
     print(f"   redis-cli GET {key}\n   -> "
@@ -373,7 +403,7 @@ def story_bounce(postfix, tracker, redis):
         print(f"   and its event: type {refused['type']}, queue_id "
               f"{refused['queue_id']}, recipient {refused['recipient']}")
     return (accepted(first) and event["class"] == "invalid-recipient"
-            and value is not None and not accepted(second)
+            and pushed and value is not None and not accepted(second)
             and any("recipient suppressed since" in line
                     for line in refusals(second))
             and refused is not None)
@@ -393,6 +423,32 @@ def start_tracker(postfix, directory, redis):
     tracker.wait_for_log("records in Redis", or_exit=True)
     print(f"   waypost-trackd follows {postfix.maillog} into Redis")
     return tracker
+
+
+def start_hooks(directory, redis, webhook):
+    """waypost-hookd, with one webhook: the billing tenant's bounces and
+    suppressions, to the test receiver."""
+    hooks = Daemon(
+        program("hook/waypost-hookd"), directory,
+        f"[log]\nlevel = info\n[redis]\naddress = {redis.address}\n"
+        f"[hooks]\nuser = {DAEMON_USER}\npoll_interval = 50ms\n"
+        f"[webhook \"billing\"]\nurl = {webhook.url()}\n"
+        f"secret = {WEBHOOK_SECRET}\ntenants = {BILLING}\n"
+        f"events = bounced, suppressed\n", "hookd")
+    hooks.start(wait=False)
+    hooks.wait_for_log("delivering events", or_exit=True)
+    group = b"waypost-hookd:billing"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if any(g["name"] == group for g in redis.client.xinfo_groups(
+                    f"waypost:events:{BILLING}")):
+                break
+        except Exception:
+            pass
+        time.sleep(0.05)
+    print(f"   waypost-hookd sends {BILLING}'s bounces to {webhook.url()}")
+    return hooks
 
 
 def start_postfix(sink, signer, users, bounce_port):
@@ -469,13 +525,20 @@ def main():
               f"submission.master.cf")
         tracker = start_tracker(postfix, signer.directory, redis)
         started.append(tracker)
+        webhook = WebhookReceiver(
+            os.path.join(signer.directory, "webhook"), [WEBHOOK_SECRET])
+        started.append(webhook)
+        webhook.start()
+        print(f"   a webhook receiver for {BILLING} on {webhook.url()}")
+        hooks = start_hooks(signer.directory, redis, webhook)
+        started.append(hooks)
 
         ok = story_relay(postfix, sink, signer)
         ok = story_legacy(postfix, sink, headers) and ok
         ok = story_stranger(postfix, policy) and ok
         ok = story_spoofing(postfix, sink, signer, submission, redis) and ok
         ok = story_quota(postfix, redis) and ok
-        ok = story_bounce(postfix, tracker, redis) and ok
+        ok = story_bounce(postfix, tracker, redis, webhook) and ok
 
         if options.keep:
             title("Running; press Ctrl-C to stop")

@@ -2,7 +2,8 @@
 and DKIM-signed, signatures checked against keys in a real DNS server; a
 legacy message normalized; a stranger refused; a user sending as someone
 else refused; the message over a quota deferred; a bounce's event from
-waypost-trackd and the next message to that address refused at RCPT as
+waypost-trackd, its webhook from waypost-hookd with the signature
+checked, and the next message to that address refused at RCPT as
 suppressed) and stops everything it started: its temp dir (TMPDIR, one of
 this test's own) is empty after."""
 import os
@@ -62,6 +63,8 @@ def test_demo_succeeds_and_cleans_up(demo_tmpdir):
     assert '"type": "bounced"' in bounce and \
         '"class": "invalid-recipient"' in bounce, bounce
     assert "-> 1" in bounce and "bounced: host" in bounce, bounce
+    assert "waypost-hookd POSTed it to the tenant's webhook" in bounce and \
+        "-> signature checked, answered 200" in bounce, bounce
     assert "550 5.1.1 <nobody@customers.example.org>: Recipient address " \
         "rejected: recipient suppressed since" in bounce, bounce
     assert "type suppressed, queue_id NOQUEUE" in bounce, bounce

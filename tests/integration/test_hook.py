@@ -13,11 +13,13 @@ import json
 import os
 import re
 import signal
+import subprocess
+import textwrap
 import time
 
 import pytest
 
-from conftest import program
+from conftest import BUILD_DIR, program
 from harness.ports import free_port
 from harness.waiting import wait_until
 from harness.waypost import Daemon
@@ -159,14 +161,16 @@ def test_each_tenant_gets_only_its_own(workdir, redis_server, receiver):
 
 def test_failures_are_retried_until_the_endpoint_answers(
         workdir, redis_server, receiver):
-    receiver.answer_until(500, 3.0)
+    receiver.answer_until(500, 30.0)
     daemon = started(hookd(workdir, redis_server, {"app": {
-        "url": receiver.url(), "secret": SECRET, "retry_min": "100ms",
-        "retry_max": "500ms"}}), redis_server,
-        [(f"{PREFIX}events", "waypost-hookd:app")])
+        "url": receiver.url(), "secret": SECRET, "retry_max": "5s"}}),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
     sent = [event(n) for n in range(50)]
     publish(redis_server, sent)
-    receiver.wait_for_events(50, timeout=60)
+    receiver.wait_for_events(50, timeout=120)
+    daemon.wait_for_log("webhook app: 5 failures in a row", or_exit=True)
+    daemon.wait_for_log("webhook app: the endpoint answers again",
+                        or_exit=True)
     assert set(receiver.event_ids()) == {e["id"] for e in sent}
     assert any(r.status == 500 for r in receiver.requests())
     # Repeats only as at least once allows: after a 500, never after a
@@ -404,3 +408,90 @@ def test_webhooks_set_in_redis_apply_without_a_reload(
     assert daemon.stop() == 0
     assert daemon.read_log().count("refused: unknown field") == 1
     assert len(receiver.events()) == 2
+
+
+def test_a_dead_endpoint_does_not_hold_back_another(
+        workdir, redis_server, receiver):
+    """The fast endpoint's delays are printed twice: while the other
+    endpoint answers, then while it never does."""
+    slow = WebhookReceiver(os.path.join(workdir, "slow"), [SECRET]).start()
+    try:
+        daemon = started(hookd(workdir, redis_server, {
+            "slow": {"url": slow.url(), "secret": SECRET,
+                     "timeout": "60s"},
+            "fast": {"url": receiver.url(), "secret": SECRET}}),
+            redis_server, [(f"{PREFIX}events", "waypost-hookd:slow"),
+                           (f"{PREFIX}events", "waypost-hookd:fast")])
+        written = {}
+
+        def run(numbers):
+            for n in numbers:
+                written[event(n)["id"]] = time.time()
+                publish(redis_server, [event(n)])
+            receiver.wait_for_events(numbers[-1] + 1, timeout=60)
+            delays = sorted(r.received - written[r.webhook_id]
+                            for r in receiver.requests()
+                            if int(r.webhook_id[2:10], 16) in numbers)
+            return (delays[len(delays) // 2] * 1000,
+                    delays[len(delays) * 99 // 100] * 1000)
+
+        answering = run(range(0, 200))
+        slow.wait_for_events(200)
+        slow.hang()
+        hanging = run(range(200, 400))
+        # The slow one holds 8 requests (its concurrency), none answered,
+        # all the while the fast one got its 200.
+        held = [r for r in slow.requests() if r.status is None]
+        assert len(held) == 8
+        print(f"fast endpoint, 200 events each: p50/p99 "
+              f"{answering[0]:.0f}/{answering[1]:.0f} ms beside an "
+              f"answering one, {hanging[0]:.0f}/{hanging[1]:.0f} ms "
+              f"beside one that never answers")
+        assert daemon.stop() == 0
+    finally:
+        slow.stop()
+
+
+def manual_examples():
+    """The Python verifier and the shell command of waypost-hookd(8), as
+    a reader sees them."""
+    text = subprocess.run(
+        ["groff", "-t", "-man", "-Tutf8", "-P-cbou",
+         os.path.join(BUILD_DIR, "man", "waypost-hookd.8")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout.decode()
+    section = text.split("Checking a signature")[1]
+    python = section.split("received:")[1].split("With the shell")[0]
+    shell = section.split("$secret:")[1].split("prints the signature")[0]
+    return textwrap.dedent(python), textwrap.dedent(shell)
+
+
+def test_the_manuals_verifiers_accept_a_real_request(
+        workdir, redis_server, receiver):
+    receiver.set_secrets([NEW_SECRET])
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": f"{NEW_SECRET}, {SECRET}"}}),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(7)])
+    receiver.wait_for_events(1)
+    assert daemon.stop() == 0
+    request = receiver.requests()[0]
+    python, shell = manual_examples()
+    scope = {}
+    exec(python, scope)
+    for secret in (NEW_SECRET, SECRET):
+        assert scope["verified"](secret, request.headers, request.body)
+    assert not scope["verified"](NEW_SECRET, request.headers,
+                                 request.body + b" ")
+    body = os.path.join(workdir, "body.json")
+    with open(body, "wb") as f:
+        f.write(request.body)
+    for secret in (NEW_SECRET, SECRET):
+        result = subprocess.run(
+            ["bash", "-c", shell], cwd=workdir, check=True,
+            stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "id": request.headers["webhook-id"],
+                 "timestamp": request.headers["webhook-timestamp"],
+                 "secret": secret})
+        assert "v1," + result.stdout.strip() in \
+            request.headers["webhook-signature"].split()

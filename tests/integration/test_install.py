@@ -22,11 +22,12 @@ import pytest
 from conftest import BUILD_DIR, program
 from harness import tempdir
 
-UNITS = ("waypost-dkim", "waypost-headers", "waypost-policyd",
-         "waypost-trackd")
+UNITS = ("waypost-dkim", "waypost-headers", "waypost-hookd",
+         "waypost-policyd", "waypost-trackd")
 # The group of each unit: postfix, to reach the sockets, but for
-# waypost-trackd, which has none and reads the log through adm.
-UNIT_GROUPS = {"waypost-trackd": "adm"}
+# waypost-trackd, which has none and reads the log through adm, and
+# waypost-hookd, which has none and reads its secrets through waypost.
+UNIT_GROUPS = {"waypost-trackd": "adm", "waypost-hookd": "waypost"}
 
 
 def make(*arguments):
@@ -69,7 +70,8 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     mandir = destdir + dirs["mandir"]
     for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
                  "man8/waypost-headers.8", "man8/waypost-policyd.8",
-                 "man8/waypost-trackd.8", "man7/waypost-events.7"):
+                 "man8/waypost-trackd.8", "man8/waypost-hookd.8",
+                 "man7/waypost-events.7"):
         assert os.path.exists(os.path.join(mandir, page)), page
     unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
@@ -90,7 +92,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     os.mkdir(runtime)
     with open(config) as f:
         text = f.read()
-    assert text.count("\nuser = waypost\n") == 4
+    assert text.count("\nuser = waypost\n") == 5
     text = text.replace(dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
         "/run/waypost/", runtime + "/").replace(
         "\nuser = waypost\n", "\nuser = nobody\n")
@@ -144,7 +146,7 @@ def test_units_pass_systemd_analyze_verify(workdir):
     os.mkdir(sbindir)
     for path in ("milters/dkim/waypost-dkim",
                  "milters/headers/waypost-headers", "policy/waypost-policyd",
-                 "track/waypost-trackd"):
+                 "track/waypost-trackd", "hook/waypost-hookd"):
         os.symlink(program(path), os.path.join(sbindir,
                                                os.path.basename(path)))
     for name in UNITS:
