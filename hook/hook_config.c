@@ -24,6 +24,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,19 +119,72 @@ is_star(const struct config_list *list)
 	return list->count == 1 && strcmp(list->items[0], "*") == 0;
 }
 
-/* http:// only to this machine: 127.0.0.0/8, [::1], localhost. */
+/*
+ * http:// only to this machine: the host is localhost, a 127.0.0.0/8
+ * address in four decimal parts or an IPv6 loopback address in brackets,
+ * with nothing before it (no "user@", after which the host would be
+ * another) and nothing after it but a port, before the path. Comparing
+ * prefixes is not enough: http://127.0.0.1.example.net/ is a name in the
+ * DNS, and http://localhost:80@example.net/ goes to example.net.
+ */
+static bool
+http_host_is_loopback(const char *authority, size_t length)
+{
+	char host[64];
+	const char *port;
+	size_t host_length;
+	struct in_addr ipv4;
+	struct in6_addr ipv6;
+	bool loopback;
+
+	if (memchr(authority, '@', length) != NULL)
+		return false;
+	if (authority[0] == '[') {
+		const char *close = memchr(authority, ']', length);
+
+		if (close == NULL)
+			return false;
+		host_length = (size_t)(close - authority) - 1;
+		if (host_length >= sizeof(host))
+			return false;
+		memcpy(host, authority + 1, host_length);
+		host[host_length] = '\0';
+		loopback = inet_pton(AF_INET6, host, &ipv6) == 1 &&
+		           IN6_IS_ADDR_LOOPBACK(&ipv6);
+		port = close + 1;
+	} else {
+		const char *colon = memchr(authority, ':', length);
+
+		host_length =
+		    colon != NULL ? (size_t)(colon - authority) : length;
+		if (host_length >= sizeof(host))
+			return false;
+		memcpy(host, authority, host_length);
+		host[host_length] = '\0';
+		loopback = strcmp(host, "localhost") == 0 ||
+		           (inet_pton(AF_INET, host, &ipv4) == 1 &&
+		               (ntohl(ipv4.s_addr) >> 24) == 127);
+		port = authority + host_length;
+	}
+	if (!loopback)
+		return false;
+	if (port == authority + length)
+		return true;
+	return *port == ':' && strspn(port + 1, "0123456789") ==
+	                           (size_t)(authority + length - port - 1);
+}
+
 static bool
 url_allowed(const char *url)
 {
-	static const char *const loopback[] = {"http://127.", "http://[::1]",
-	    "http://localhost:", "http://localhost/", NULL};
+	const char *authority;
 
 	if (strncmp(url, "https://", 8) == 0)
 		return url[8] != '\0';
-	for (size_t i = 0; loopback[i] != NULL; i++)
-		if (strncmp(url, loopback[i], strlen(loopback[i])) == 0)
-			return true;
-	return false;
+	if (strncmp(url, "http://", 7) != 0)
+		return false;
+	authority = url + 7;
+	return http_host_is_loopback(authority, strcspn(authority, "/?#"));
 }
 
 static void
@@ -139,6 +194,13 @@ check_batch(struct webhook_section *webhook, struct config_report *report)
 	long size;
 
 	webhook->batch_size = 1;
+	if (webhook->batch == NULL) {
+		/* "batch =": the empty value unsets the key, default and all */
+		config_report_error(report,
+		    "batch: empty (off, or a number of events from 2 to %d)",
+		    HOOK_BATCH_MAX);
+		return;
+	}
 	if (strcmp(webhook->batch, "off") == 0)
 		return;
 	size = strtol(webhook->batch, &end, 10);
