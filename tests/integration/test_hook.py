@@ -124,7 +124,7 @@ def test_delivers_signed_events_once_each(workdir, redis_server, receiver):
     attempts = redis_server.client.lrange(
         f"{PREFIX}hook-attempts:{sent[0]['id'].rsplit('.', 2)[0]}", 0, -1)
     assert [json.loads(a)["status"] for a in attempts] == [200]
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     assert "delivered=20 " in daemon.read_log()
     assert receiver.duplicates() == {}
 
@@ -152,7 +152,7 @@ def test_each_tenant_gets_only_its_own(workdir, redis_server, receiver):
         wait_until(lambda: redis_server.client.xpending(
             f"{PREFIX}events:b@example.com",
             "waypost-hookd:b")["pending"] == 0, 10, "b's events settled")
-        assert daemon.stop() == 0
+        assert daemon.stop() == 0, daemon.read_log()
         assert len(receiver.events()) == 1 and len(other.events()) == 1
         assert "skipped=1 " in daemon.read_log()
     finally:
@@ -176,7 +176,7 @@ def test_failures_are_retried_until_the_endpoint_answers(
     # Repeats only as at least once allows: after a 500, never after a
     # 2xx (nothing is lost on the way here), each with its own id.
     assert receiver.duplicates() == {}
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
 
 
 def test_kill_and_restart_loses_nothing(workdir, redis_server, receiver):
@@ -200,7 +200,7 @@ def test_kill_and_restart_loses_nothing(workdir, redis_server, receiver):
                "every event")
     duplicates = sum(n - 1 for n in receiver.duplicates().values())
     print(f"{total} events, 2 kills: {duplicates} delivered twice")
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     assert set(receiver.event_ids()) == {event(n)["id"]
                                           for n in range(total)}
 
@@ -228,7 +228,7 @@ def test_bad_events_are_dead_lettered(workdir, redis_server, receiver):
     wait_until(lambda: redis_server.client.xpending(
         f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
         "all acknowledged")
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
 
 
 def test_stop_status_disables_the_endpoint(workdir, redis_server, receiver):
@@ -252,7 +252,7 @@ def test_stop_status_disables_the_endpoint(workdir, redis_server, receiver):
     # Event 1 waits in Redis, read and not acknowledged; 2 unread.
     assert redis_server.client.xpending(
         f"{PREFIX}events", "waypost-hookd:app")["pending"] == 1
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
 
 
 def test_rotation_sends_both_signatures(workdir, redis_server, receiver):
@@ -267,7 +267,7 @@ def test_rotation_sends_both_signatures(workdir, redis_server, receiver):
     publish(redis_server, [event(1)])
     receiver.wait_for_events(1)
     assert receiver.requests()[0].signature_count == 2
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
 
 
 def test_https_with_its_ca_and_refused_without(workdir, redis_server):
@@ -285,9 +285,12 @@ def test_https_with_its_ca_and_refused_without(workdir, redis_server):
         got = server.wait_for_events(1)
         assert got[0]["id"] == event(1)["id"]
         daemon.wait_for_log("webhook bad: 5 failures in a row", or_exit=True)
+        line = [line for line in daemon.read_log().splitlines()
+                if "webhook bad: 5 failures in a row" in line][0]
+        assert "certificate" in line, line
         assert all(r.path == "/good" for r in server.requests())
         assert server.tls_failures() >= 5
-        assert daemon.stop() == 0
+        assert daemon.stop() == 0, daemon.read_log()
 
 
 @pytest.mark.parametrize("keys, error", [
@@ -339,7 +342,7 @@ def test_backlog_cap_drops_the_oldest_unread_counted(workdir, redis_server):
     wait_until(lambda: group()["lag"] == 100, 30, "the lag down to 100")
     daemon.wait_for_log("events over backlog_max (100) unread", or_exit=True)
     pending = group()["pending"]
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     dropped = int(re.search(r"webhook app: .* dropped=(\d+)",
                             daemon.read_log()).group(1))
     assert dropped == 350 - 100 - pending
@@ -365,7 +368,7 @@ def test_a_dead_consumers_pending_events_are_claimed(
     wait_until(lambda: client.xpending(
         f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
         "all acknowledged")
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     assert "claimed=10\n" in daemon.read_log()
 
 
@@ -405,7 +408,7 @@ def test_webhooks_set_in_redis_apply_without_a_reload(
     client.srem(f"{PREFIX}webhooks", "App@Example.com")
     daemon.wait_for_log(f"webhook of tenant {tenant} removed from Redis",
                         or_exit=True)
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     assert daemon.read_log().count("refused: unknown field") == 1
     assert len(receiver.events()) == 2
 
@@ -447,7 +450,7 @@ def test_a_dead_endpoint_does_not_hold_back_another(
               f"{answering[0]:.0f}/{answering[1]:.0f} ms beside an "
               f"answering one, {hanging[0]:.0f}/{hanging[1]:.0f} ms "
               f"beside one that never answers")
-        assert daemon.stop() == 0
+        assert daemon.stop() == 0, daemon.read_log()
     finally:
         slow.stop()
 
@@ -460,9 +463,13 @@ def manual_examples():
          os.path.join(BUILD_DIR, "man", "waypost-hookd.8")],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
         env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout.decode()
-    section = text.split("Checking a signature")[1]
-    python = section.split("received:")[1].split("With the shell")[0]
-    shell = section.split("$secret:")[1].split("prints the signature")[0]
+    # Split where the words are, whatever spaces justification put
+    # between them.
+    section = re.split(r"Checking\s+a\s+signature", text)[1]
+    python = re.split(r"With\s+the\s+shell",
+                      re.split(r"received:", section)[1])[0]
+    shell = re.split(r"prints\s+the\s+signature",
+                     section.split("$secret:")[1])[0]
     return textwrap.dedent(python), textwrap.dedent(shell)
 
 
@@ -474,7 +481,7 @@ def test_the_manuals_verifiers_accept_a_real_request(
         redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
     publish(redis_server, [event(7)])
     receiver.wait_for_events(1)
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.read_log()
     request = receiver.requests()[0]
     python, shell = manual_examples()
     scope = {}
