@@ -22,8 +22,10 @@
  *	are read first, so what was read and not acknowledged is sent
  *	again; the receiver tells repeats by webhook-id (the event's id).
  *
- *	hook_endpoint_tick(), from the daemon's timer and after each
- *	answer: the groups made once; more entries read while fewer than
+ *	hook_endpoint_tick(), from the daemon's timer, after each answer
+ *	and after a read that brought entries (after one that brought none
+ *	the timer reads again: an idle daemon does not poll Redis in a
+ *	loop): the groups made once; more entries read while fewer than
  *	the window (HOOK_WINDOW_MIN, or 4 x concurrency x batch) are held,
  *	so memory stays bounded and the rest waits in Redis; then every
  *	event due is sent, up to concurrency requests at once, one event
@@ -403,17 +405,17 @@ on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 		    endpoint->target->name, why);
 		return;
 	}
-	/* Read again at once only after a read that brought something:
-	 * an empty stream waits for the next tick. */
 	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++) {
-		more |= counts[i] > 0;
-		if (counts[i] == 0 &&
-		    strcmp(endpoint->cursors[i], CURSOR_NEW) != 0) {
+		if (counts[i] > 0)
+			more = true;
+		else if (strcmp(endpoint->cursors[i], CURSOR_NEW) != 0) {
 			free(endpoint->cursors[i]);
 			endpoint->cursors[i] = xstrdup(CURSOR_NEW);
-			more = true;
+			more = true; /* its own pending read: now the new */
 		}
 	}
+	/* Nothing new: the next read waits for the timer or an answer,
+	 * or an idle daemon would send XREADGROUP after XREADGROUP. */
 	if (more)
 		tick_soon(endpoint);
 }
