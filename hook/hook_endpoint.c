@@ -21,6 +21,11 @@
  *	webhook takes. After a restart the consumer's own pending entries
  *	are read first, so what was read and not acknowledged is sent
  *	again; the receiver tells repeats by webhook-id (the event's id).
+ *	So are they after a read that failed (no reply within [redis]
+ *	timeout, a lost connection): Redis may have delivered its entries
+ *	all the same, and no read of new entries would get them again.
+ *	Those it holds are not taken twice, nor those acknowledged while
+ *	that read was out (kept until it ends).
  *
  *	hook_endpoint_tick(), from the daemon's timer, after each answer
  *	and after a read that brought entries (after one that brought none
@@ -94,6 +99,7 @@
 #define HOOK_WINDOW_MIN 64
 #define HOOK_WINDOW_MAX 4096
 #define CURSOR_NEW      ">"
+#define CURSOR_PENDING  "0"   /* its own pending entries, from the first */
 #define HOOK_DROP_MAX   10000 /* dropped per read over backlog_max */
 
 struct entry {
@@ -108,6 +114,7 @@ struct entry {
 	long long due_ms;
 	int attempts;
 	bool in_flight;
+	bool acked; /* while its own pending entries were being read */
 };
 
 struct request {
@@ -127,6 +134,7 @@ struct hook_endpoint {
 	int in_flight;
 	char **cursors;
 	bool groups_made, reading, disabled, retired;
+	bool reading_pending; /* a read of its own pending entries is out */
 	bool claiming, dropping;
 	int lag_checks; /* XINFO calls in flight */
 	size_t claim_next;
@@ -185,6 +193,42 @@ unlink_entry(struct hook_endpoint *endpoint, struct entry *gone)
 		}
 }
 
+/*
+ * An entry acknowledged is forgotten, but not while a read of the
+ * consumer's own pending entries is out: Redis may have run that read
+ * before the XACK, and the entry would come back and be sent again. It
+ * is kept, marked, until the read ends (forget_acked()).
+ */
+static void
+forget(struct hook_endpoint *endpoint, struct entry *entry)
+{
+	if (endpoint->reading_pending)
+		entry->acked = true;
+	else
+		unlink_entry(endpoint, entry);
+}
+
+static void
+forget_acked(struct hook_endpoint *endpoint)
+{
+	struct entry **at = &endpoint->head, *previous = NULL;
+
+	while (*at != NULL) {
+		struct entry *entry = *at;
+
+		if (!entry->acked) {
+			previous = entry;
+			at = &entry->next;
+			continue;
+		}
+		*at = entry->next;
+		if (endpoint->tail == entry)
+			endpoint->tail = previous;
+		endpoint->held--;
+		entry_free(entry);
+	}
+}
+
 static void
 record_attempt(struct hook_endpoint *endpoint, const struct entry *entry,
     long status, long long latency_ms, const char *error)
@@ -226,7 +270,7 @@ dead_letter(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	    entry->event.id[0] ? entry->event.id : entry->id, entry->attempts,
 	    error);
 	endpoint->counters.dead++;
-	unlink_entry(endpoint, entry);
+	forget(endpoint, entry);
 }
 
 /* Stream ids are MILLISECONDS-SEQUENCE. */
@@ -283,7 +327,19 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 	}
 }
 
-/* An entry read: its own pending ones move the stream's cursor. */
+static bool
+held(const struct hook_endpoint *endpoint, size_t stream, const char *id)
+{
+	for (const struct entry *entry = endpoint->head; entry != NULL;
+	     entry = entry->next)
+		if (entry->stream == stream && strcmp(entry->id, id) == 0)
+			return true;
+	return false;
+}
+
+/* An entry read: its own pending ones move the stream's cursor, and
+ * those it holds already (read again after a failed read) are kept
+ * once. */
 static void
 on_entry(void *context, size_t stream, const char *id, const char *body,
     size_t length)
@@ -293,18 +349,10 @@ on_entry(void *context, size_t stream, const char *id, const char *body,
 	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) != 0) {
 		free(endpoint->cursors[stream]);
 		endpoint->cursors[stream] = xstrdup(id);
+		if (held(endpoint, stream, id))
+			return;
 	}
 	add_entry(endpoint, stream, id, body, length);
-}
-
-static bool
-held(const struct hook_endpoint *endpoint, size_t stream, const char *id)
-{
-	for (const struct entry *entry = endpoint->head; entry != NULL;
-	     entry = entry->next)
-		if (entry->stream == stream && strcmp(entry->id, id) == 0)
-			return true;
-	return false;
 }
 
 /* A claimed entry: a dead consumer's, or one of ours already held. */
@@ -398,11 +446,24 @@ on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 	bool more = false;
 
 	endpoint->reading = false;
+	if (endpoint->reading_pending) {
+		endpoint->reading_pending = false;
+		forget_acked(endpoint);
+	}
 	if (!ok && why == NULL)
 		return; /* stopping */
 	if (!ok) {
+		/* Redis may have delivered the entries all the same (a reply
+		 * after [redis] timeout is dropped): they are pending with
+		 * this consumer, where only a read of its own pending entries
+		 * finds them. So that read first, again. */
 		log_warning("webhook %s: reading its events: %.200s",
 		    endpoint->target->name, why);
+		for (size_t i = 0; i < hook_streams_count(endpoint->streams);
+		     i++) {
+			free(endpoint->cursors[i]);
+			endpoint->cursors[i] = xstrdup(CURSOR_PENDING);
+		}
 		return;
 	}
 	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++) {
@@ -521,7 +582,7 @@ on_answer(void *context, const struct hook_answer *answer)
 			 * pending there, and is sent again after a restart. */
 			(void)hook_streams_ack(
 			    endpoint->streams, entry->stream, entry->id);
-			unlink_entry(endpoint, entry);
+			forget(endpoint, entry);
 		} else if (!hook_target_stops(target, answer->status))
 			failed(endpoint, entry, answer->status, what);
 	}
@@ -620,7 +681,7 @@ send_due(struct hook_endpoint *endpoint)
 		if (endpoint->in_flight >= target->concurrency ||
 		    !breaker_allows(endpoint, now))
 			return;
-		if (entry->in_flight || entry->due_ms > now ||
+		if (entry->in_flight || entry->acked || entry->due_ms > now ||
 		    entry->body == NULL || entry->event.id[0] == '\0')
 			continue;
 		batch[count++] = entry;
@@ -659,6 +720,9 @@ hook_endpoint_tick(struct hook_endpoint *endpoint)
 		endpoint->reading = hook_streams_read(endpoint->streams,
 		    (const char *const *)endpoint->cursors, per_stream,
 		    on_entry, on_read_done, endpoint);
+		for (size_t i = 0; endpoint->reading && i < streams; i++)
+			if (strcmp(endpoint->cursors[i], CURSOR_NEW) != 0)
+				endpoint->reading_pending = true;
 	}
 	send_due(endpoint);
 }
@@ -687,7 +751,7 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 	endpoint->cursors = xcalloc(
 	    hook_streams_count(endpoint->streams), sizeof(*endpoint->cursors));
 	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
-		endpoint->cursors[i] = xstrdup("0"); /* own pending first */
+		endpoint->cursors[i] = xstrdup(CURSOR_PENDING); /* first */
 	endpoint->soon = event_new(base, -1, 0, on_soon, endpoint);
 	return endpoint;
 }

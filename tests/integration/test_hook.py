@@ -205,6 +205,43 @@ def test_kill_and_restart_loses_nothing(workdir, redis_server, receiver):
                                           for n in range(total)}
 
 
+# The events written, then Redis held busy for ARGV[1] ms, in one script:
+# no read comes between, and the daemon's next read is answered late.
+WRITE_THEN_BUSY = """
+for i = 2, #ARGV do redis.call('XADD', KEYS[1], '*', 'event', ARGV[i]) end
+local start = redis.call('TIME')
+repeat
+  local now = redis.call('TIME')
+until (now[1] - start[1]) * 1000000 + (now[2] - start[2]) >=
+  tonumber(ARGV[1]) * 1000
+return 1
+"""
+
+
+def test_a_read_answered_late_loses_nothing(workdir, redis_server,
+                                            receiver):
+    """A read answered after [redis] timeout (100 ms): Redis delivered its
+    entries all the same, so they are read again from the consumer's own
+    pending entries at once, each sent once; not left pending until
+    claim_idle (claims off here)."""
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}}, hooks="claim_idle = 0\n"),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
+    sent = [event(n) for n in range(20)]
+    redis_server.client.eval(
+        WRITE_THEN_BUSY, 1, f"{PREFIX}events", 500,
+        *[json.dumps(e, separators=(",", ":")) for e in sent])
+    daemon.wait_for_log("reading its events: no reply within timeout",
+                        or_exit=True)
+    got = receiver.wait_for_events(20, timeout=30)
+    assert sorted(e["id"] for e in got) == sorted(e["id"] for e in sent)
+    wait_until(lambda: redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "all acknowledged")
+    assert receiver.duplicates() == {}
+    assert daemon.stop() == 0
+
+
 def test_bad_events_are_dead_lettered(workdir, redis_server, receiver):
     daemon = started(hookd(workdir, redis_server, {"app": {
         "url": receiver.url(), "secret": SECRET}}), redis_server,
