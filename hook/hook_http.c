@@ -13,7 +13,8 @@
  *	driven by the daemon's event loop (libcurl's socket and timer
  *	callbacks become libevent events), so any number of endpoints are
  *	in flight at once and a slow one holds back no other; libcurl keeps
- *	the connections to each endpoint open between requests.
+ *	the connections to each endpoint open between requests, up to
+ *	HOOK_HTTP_CONNECTIONS_KEPT idle ones in all.
  *
  *	hook_http_post() starts one POST of post->body with the given
  *	headers (and Content-Type: application/json) and calls done once
@@ -44,6 +45,12 @@
 #include "log.h"
 #include "monotonic.h"
 #include "xmalloc.h"
+
+/* Idle connections kept, to all endpoints: libcurl's default, 4 x the
+ * requests in flight at the moment one ends, closes most of them as soon
+ * as fewer requests are out, and the next burst connects again. An idle
+ * one is closed after CURLOPT_MAXAGE_CONN (118 s) anyway. */
+#define HOOK_HTTP_CONNECTIONS_KEPT 256
 
 struct hook_http {
 	struct event_base *base;
@@ -229,6 +236,8 @@ hook_http_new(struct event_base *base)
 	curl_multi_setopt(http->multi, CURLMOPT_SOCKETDATA, http);
 	curl_multi_setopt(http->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
 	curl_multi_setopt(http->multi, CURLMOPT_TIMERDATA, http);
+	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS,
+	    (long)HOOK_HTTP_CONNECTIONS_KEPT);
 	return http;
 }
 
