@@ -565,6 +565,11 @@ on_answer(void *context, const struct hook_answer *answer)
 	char what[300];
 
 	endpoint->in_flight--;
+	if (answer->dropped) { /* stopping: it stays pending in Redis */
+		free(request->entries);
+		free(request);
+		return;
+	}
 	if (answer->status != 0)
 		snprintf(what, sizeof(what), "HTTP %ld", answer->status);
 	else

@@ -19,8 +19,9 @@
  *	hook_http_post() starts one POST of post->body with the given
  *	headers (and Content-Type: application/json) and calls done once
  *	with the status or the reason there was none: from the loop, or
- *	at once when libcurl refuses the request. hook_http_free() drops
- *	the requests in flight without calling their done. Within
+ *	at once when libcurl refuses the request. hook_http_free() ends
+ *	the requests in flight, each done called with answer->dropped: the
+ *	caller then only frees what it passed as context. Within
  *	post->timeout_ms in all (connecting included); at most
  *	post->response_max bytes of the answer are kept, the rest read and
  *	dropped. The post's strings are copied: the caller may free them on
@@ -196,7 +197,7 @@ check_done(struct hook_http *http)
 
 	while ((message = curl_multi_info_read(http->multi, &left)) != NULL) {
 		struct request *request = NULL;
-		struct hook_answer answer = {0, "", "", 0};
+		struct hook_answer answer = {0, "", "", 0, false};
 		CURL *easy = message->easy_handle;
 
 		if (message->msg != CURLMSG_DONE)
@@ -246,7 +247,7 @@ hook_http_new(struct event_base *base)
 static void
 fail_now(struct request *request, const char *why)
 {
-	struct hook_answer answer = {0, why, "", 0};
+	struct hook_answer answer = {0, why, "", 0, false};
 
 	request->done(request->context, &answer);
 	request_free(request);
@@ -323,8 +324,14 @@ hook_http_free(struct hook_http *http)
 {
 	if (http == NULL)
 		return;
-	while (http->requests != NULL)
-		request_free(http->requests); /* no answer: never called */
+	while (http->requests != NULL) {
+		struct request *request = http->requests;
+		struct hook_answer answer = {0, "stopping", "", 0, true};
+
+		/* Its caller frees what it gave as context, nothing more. */
+		request->done(request->context, &answer);
+		request_free(request);
+	}
 	curl_multi_cleanup(http->multi);
 	event_free(http->timer);
 	free(http);

@@ -4,6 +4,7 @@
 #ifndef WAYPOST_HOOK_HTTP_H
 #define WAYPOST_HOOK_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/event.h>
@@ -25,6 +26,7 @@ struct hook_answer {
 	const char *error;    /* "" with an answer, else why */
 	const char *response; /* up to response_max bytes */
 	long long latency_ms;
+	bool dropped; /* hook_http_free() ended it unanswered: only free */
 };
 
 typedef void (*hook_http_done)(void *context, const struct hook_answer *answer);
