@@ -283,6 +283,15 @@ def report(sides, lines):
               f"{lines / statistics.median(map(all_cpu, runs)):12.0f} "
               f"{median(runs, 'rss_kb') / 1024:7.1f} MB")
     print()
+    if OURS in sides:
+        runs = sides[OURS]
+        script = median(runs, "script_seconds")
+        inner = median(runs, "script_command_seconds")
+        print(f"Redis's time in the record script (INFO commandstats, "
+              f"medians): {script:.2f} s, of which the commands it called "
+              f"{inner:.2f} s ({inner / script:.0%}) and the script's own "
+              f"work (Lua, JSON, arguments, dispatch) {script - inner:.2f} "
+              f"s\n")
     for name, runs in sides.items():
         redis = (f", Redis CPU {[round(r['redis_cpu'], 2) for r in runs]} s"
                  if name == OURS else "")

@@ -127,11 +127,34 @@ def wait_for_offset(client, process, size, log_path):
         time.sleep(POLL_SECONDS)
 
 
+# Commands this bench sends itself, not the daemon's script.
+OWN_COMMANDS = ("cmdstat_info", "cmdstat_get", "cmdstat_script|load",
+                "cmdstat_config|resetstat", "cmdstat_memory|usage",
+                "cmdstat_scan", "cmdstat_type", "cmdstat_xrange",
+                "cmdstat_dbsize")
+
+
+def script_split(client):
+    """Redis's time in the record script (EVALSHA, its commands
+    included) and in the commands the script called, from INFO
+    commandstats: {"script_seconds", "script_command_seconds"}. What is
+    left is the script's own work (Lua, its JSON, argument handling,
+    each redis.call's dispatch)."""
+    stats = client.info("commandstats")
+    script = sum(stats.get(name, {}).get("usec", 0)
+                 for name in ("cmdstat_evalsha", "cmdstat_eval"))
+    inner = sum(value.get("usec", 0) for name, value in stats.items()
+                if name not in ("cmdstat_evalsha", "cmdstat_eval") and
+                name not in OWN_COMMANDS)
+    return {"script_seconds": script / 1e6,
+            "script_command_seconds": inner / 1e6}
+
+
 def with_records(files, path, lines, messages, name, analyse=False):
     """One run with records in a fresh Redis: {"rate", "seconds", "cpu"
     (the daemon's), "redis_cpu", "rss_kb", "redis_bytes" (used_memory
     after less before), "bytes_per_message", "warnings" (the lines it
-    logged, at level warning)}; with analyse also
+    logged, at level warning), script_split()'s two}; with analyse also
     "by_kind" (memory_by_kind()) and "events" (event_types())."""
     directory = os.path.join(files.directory, name)
     os.mkdir(directory)
@@ -156,6 +179,7 @@ def with_records(files, path, lines, messages, name, analyse=False):
             "rss_kb": peak_rss_kb(daemon.pid)}
         used = client.info("memory")["used_memory"] - empty
         result["redis_bytes"] = used
+        result.update(script_split(client))
         result["bytes_per_message"] = used / messages
         if stop(daemon) != 0:
             raise RuntimeError(f"waypost-trackd exited {daemon.returncode}"
