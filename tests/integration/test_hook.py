@@ -67,9 +67,22 @@ def config(redis_server, webhooks, hooks=""):
     return text
 
 
+# Every daemon a test made, stopped after it whatever happened.
+_daemons = []
+
+
+@pytest.fixture(autouse=True)
+def stop_daemons():
+    yield
+    while _daemons:
+        _daemons.pop().stop()
+
+
 def hookd(workdir, redis_server, webhooks, hooks="", name="hookd"):
-    return Daemon(program(HOOKD), workdir,
-                  config(redis_server, webhooks, hooks), name)
+    daemon = Daemon(program(HOOKD), workdir,
+                    config(redis_server, webhooks, hooks), name)
+    _daemons.append(daemon)
+    return daemon
 
 
 def started(daemon, redis_server, groups):
