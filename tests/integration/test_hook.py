@@ -552,3 +552,74 @@ def test_the_manuals_verifiers_accept_a_real_request(
                  "secret": secret})
         assert "v1," + result.stdout.strip() in \
             request.headers["webhook-signature"].split()
+
+
+def test_given_up_after_retry_for_into_the_dead_letters(
+        workdir, redis_server, receiver):
+    receiver.answer(503)
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET, "retry_for": "2s",
+        "retry_min": "200ms", "retry_max": "400ms",
+        "breaker_failures": "0"}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(1)])
+    wait_until(lambda: redis_server.client.xlen(
+        f"{PREFIX}hook-dead:app") == 1, 30, "the dead letter")
+    letter = redis_server.client.xrange(f"{PREFIX}hook-dead:app")[0][1]
+    assert json.loads(letter[b"event"])["id"] == event(1)["id"]
+    assert letter[b"status"] == b"503" and letter[b"error"] == b"HTTP 503"
+    attempts = int(letter[b"attempts"])
+    assert attempts >= 3 and len(receiver.requests()) == attempts
+    assert redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0
+    daemon.wait_for_log(f"{event(1)['queue_id']}: warning: webhook app: "
+                        f"event {event(1)['id']} given up after {attempts} "
+                        f"attempts (HTTP 503)", or_exit=True)
+    assert daemon.stop() == 0, daemon.read_log()
+
+
+def test_a_redirect_is_not_followed(workdir, redis_server, receiver):
+    receiver.answer_with(lambda request: (302, {"Location": "/elsewhere"})
+                         if request.path == "/hook" else 200)
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET, "retry_min": "10s"}}),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(1)])
+    receiver.wait_for_requests(1)
+    wait_until(lambda: redis_server.client.lrange(
+        f"{PREFIX}hook-attempts:{event(1)['id'].rsplit('.', 2)[0]}", 0, -1),
+        10, "the attempt recorded")
+    attempt = json.loads(redis_server.client.lrange(
+        f"{PREFIX}hook-attempts:{event(1)['id'].rsplit('.', 2)[0]}",
+        0, -1)[0])
+    assert attempt["status"] == 302 and attempt["error"] == "HTTP 302"
+    assert [r.path for r in receiver.requests()] == ["/hook"]
+    assert redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 1
+    assert daemon.stop() == 0, daemon.read_log()
+
+
+def test_a_reload_applies_a_new_url_and_secret(
+        workdir, redis_server, receiver):
+    webhooks = {"app": {"url": receiver.url("/old"), "secret": SECRET}}
+    daemon = started(hookd(workdir, redis_server, webhooks), redis_server,
+                     [(f"{PREFIX}events", "waypost-hookd:app")])
+    publish(redis_server, [event(1)])
+    receiver.wait_for_events(1)
+    receiver.set_secrets([NEW_SECRET])
+    daemon.write_config(config(redis_server, {"app": {
+        "url": receiver.url("/new"), "secret": NEW_SECRET}}))
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_for_log("reloaded", or_exit=True)
+    publish(redis_server, [event(2)])
+    receiver.wait_for_events(2)
+    assert [(r.path, r.valid) for r in receiver.requests()] == \
+        [("/old", True), ("/new", True)]
+    # A file with an error keeps the running configuration.
+    daemon.write_config(config(redis_server, {"app": {
+        "url": receiver.url("/new"), "secret": "wrong"}}))
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_for_log("a secret must be whsec_", or_exit=True)
+    publish(redis_server, [event(3)])
+    receiver.wait_for_events(3)
+    assert daemon.stop() == 0, daemon.read_log()
