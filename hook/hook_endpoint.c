@@ -125,7 +125,7 @@ struct request {
 
 struct hook_endpoint {
 	const struct hook_target *target;
-	struct hook_endpoint_settings settings; /* strings: own copies */
+	struct hook_endpoint_settings settings; /* its numbers; no strings */
 	struct hook_http *http;
 	struct hook_streams *streams;
 	struct event *soon;
@@ -194,8 +194,9 @@ unlink_entry(struct hook_endpoint *endpoint, struct entry *gone)
 }
 
 /*
- * An entry acknowledged is forgotten, but not while a read of the
- * consumer's own pending entries is out: Redis may have run that read
+ * An entry acknowledged is forgotten, whether Redis took the XACK or not
+ * (not taken, it stays pending there and comes back after a restart),
+ * but not while a read of the consumer's own pending entries is out: Redis may have run that read
  * before the XACK, and the entry would come back and be sent again. It
  * is kept, marked, until the read ends (forget_acked()).
  */
@@ -305,8 +306,8 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 		    endpoint->target->name, id,
 		    hook_streams_key(endpoint->streams, stream));
 		endpoint->counters.lost++;
-		if (hook_streams_ack(endpoint->streams, stream, id))
-			unlink_entry(endpoint, entry);
+		(void)hook_streams_ack(endpoint->streams, stream, id);
+		forget(endpoint, entry);
 		return;
 	}
 	entry->body = xmalloc(length + 1);
@@ -322,8 +323,8 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 	}
 	if (!hook_target_wants(endpoint->target, entry->event.type)) {
 		endpoint->counters.skipped++;
-		if (hook_streams_ack(endpoint->streams, stream, id))
-			unlink_entry(endpoint, entry);
+		(void)hook_streams_ack(endpoint->streams, stream, id);
+		forget(endpoint, entry);
 	}
 }
 
@@ -423,7 +424,6 @@ static void
 on_lag(void *context, size_t stream, long long lag)
 {
 	struct hook_endpoint *endpoint = context;
-	const char *cursors[1] = {CURSOR_NEW};
 	long long over = lag - endpoint->target->backlog_max;
 	const char **all;
 
@@ -433,7 +433,7 @@ on_lag(void *context, size_t stream, long long lag)
 	if (over > HOOK_DROP_MAX)
 		over = HOOK_DROP_MAX; /* the rest at the next check */
 	all = xcalloc(hook_streams_count(endpoint->streams), sizeof(*all));
-	all[stream] = cursors[0];
+	all[stream] = CURSOR_NEW; /* the others are not read */
 	endpoint->dropping = hook_streams_read_some(endpoint->streams, stream,
 	    all, (size_t)over, on_dropped_entry, on_drop_done, endpoint);
 	free(all);
@@ -528,9 +528,11 @@ breaker_succeeded(struct hook_endpoint *endpoint)
 	endpoint->failures_in_row = 0;
 }
 
+/* A failure of one event: why is the answer's status or error, as
+ * on_answer() wrote it. */
 static void
 failed(struct hook_endpoint *endpoint, struct entry *entry, long status,
-    const char *error)
+    const char *why)
 {
 	const struct hook_target *target = endpoint->target;
 	long long now = monotonic_ms();
@@ -538,12 +540,7 @@ failed(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	    entry->written_ms + target->retry_for -
 	    (long long)time(NULL) * 1000 +
 	    now; /* the stream's wall clock, on the monotonic one */
-	char why[300];
 
-	if (status != 0)
-		snprintf(why, sizeof(why), "HTTP %ld", status);
-	else
-		snprintf(why, sizeof(why), "%s", error);
 	endpoint->counters.failed++;
 	if (now >= deadline_ms) {
 		dead_letter(endpoint, entry, status, why);
@@ -743,8 +740,8 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 
 	endpoint->target = target;
 	endpoint->settings = *settings;
-	endpoint->settings.prefix = xstrdup(settings->prefix);
-	endpoint->settings.consumer = xstrdup(settings->consumer);
+	/* Its streams keep their own copies of these. */
+	endpoint->settings.prefix = endpoint->settings.consumer = NULL;
 	endpoint->http = http;
 	endpoint->window = window < HOOK_WINDOW_MIN   ? HOOK_WINDOW_MIN
 	                   : window > HOOK_WINDOW_MAX ? HOOK_WINDOW_MAX
@@ -842,7 +839,5 @@ hook_endpoint_free(struct hook_endpoint *endpoint)
 	free(endpoint->cursors);
 	hook_streams_free(endpoint->streams);
 	event_free(endpoint->soon);
-	free((char *)endpoint->settings.prefix);
-	free((char *)endpoint->settings.consumer);
 	free(endpoint);
 }

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -305,6 +306,8 @@ run(struct daemon *daemon)
 		text_copy(
 		    hooker.consumer, sizeof(hooker.consumer), "localhost");
 	event_log_route();
+	/* The retries' jitter: not the same sequence on every relay. */
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	hooker.base = event_base_new();
 	if (hooker.base == NULL) {
 		log_error("cannot make an event loop");

@@ -192,14 +192,24 @@ hook_secrets_load(const struct webhook_section *webhook,
 	return true;
 }
 
+/* OpenSSL's HMAC, fetched from its provider once for the process. */
+static EVP_MAC *
+hmac_algorithm(void)
+{
+	static EVP_MAC *hmac;
+
+	if (hmac == NULL && (hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		log_fatal("HMAC is not available in OpenSSL");
+	return hmac;
+}
+
 /* HMAC-SHA256 of id "." timestamp "." body under one secret. */
 static void
 sign_one(const struct hook_secret *secret, const char *id,
     const char *timestamp, const char *body, size_t body_length,
     unsigned char mac[EVP_MAX_MD_SIZE], size_t *mac_length)
 {
-	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *context = hmac != NULL ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_CTX *context = EVP_MAC_CTX_new(hmac_algorithm());
 	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
 	                           OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 	    OSSL_PARAM_construct_end()};
@@ -217,7 +227,6 @@ sign_one(const struct hook_secret *secret, const char *id,
 	    EVP_MAC_final(context, mac, mac_length, EVP_MAX_MD_SIZE) != 1)
 		log_fatal("HMAC-SHA256 failed in OpenSSL");
 	EVP_MAC_CTX_free(context);
-	EVP_MAC_free(hmac);
 }
 
 void

@@ -132,14 +132,17 @@ section_text(
 	struct buffer text = {0};
 	char **lines;
 	size_t count = 0;
+	bool ok = true;
 
 	if (hash->type != REDIS_REPLY_ARRAY || hash->elements == 0 ||
-	    hash->elements % 2 != 0) {
-		snprintf(why, why_size, "no hash, or an empty one");
+	    hash->elements % 2 != 0 ||
+	    hash->elements / 2 > sizeof(fields) / sizeof(*fields) - 1) {
+		snprintf(why, why_size,
+		    "no hash, an empty one, or more fields than a webhook has");
 		return NULL;
 	}
 	lines = xcalloc(hash->elements / 2 + 1, sizeof(*lines));
-	for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+	for (size_t i = 0; ok && i + 1 < hash->elements; i += 2) {
 		const redisReply *name = hash->element[i];
 		const redisReply *value = hash->element[i + 1];
 		struct buffer line = {0};
@@ -150,7 +153,8 @@ section_text(
 		    !field_known(name->str, name->len)) {
 			snprintf(why, why_size, "unknown field \"%.40s\"",
 			    name->type == REDIS_REPLY_STRING ? name->str : "");
-			goto refused;
+			ok = false;
+			continue;
 		}
 		for (size_t k = 0; k < value->len; k++)
 			control |= iscntrl((unsigned char)value->str[k]) != 0;
@@ -159,25 +163,24 @@ section_text(
 			    "%.40s: empty, over %d characters, or holding "
 			    "control characters",
 			    name->str, VALUE_MAX);
-			goto refused;
+			ok = false;
+			continue;
 		}
 		buffer_printf(&line, "%.*s = %.*s\n", (int)name->len, name->str,
 		    (int)value->len, value->str);
 		lines[count++] = line.data;
 	}
-	qsort(lines, count, sizeof(*lines), compare_lines);
-	buffer_printf(&text, "[webhook \"tenant\"]\ntenants = %s\n", tenant);
-	for (size_t i = 0; i < count; i++)
-		buffer_append_text(&text, lines[i]);
-	for (size_t i = 0; i < count; i++)
-		free(lines[i]);
-	free(lines);
-	return text.data;
-refused:
+	if (ok) {
+		qsort(lines, count, sizeof(*lines), compare_lines);
+		buffer_printf(
+		    &text, "[webhook \"tenant\"]\ntenants = %s\n", tenant);
+		for (size_t i = 0; i < count; i++)
+			buffer_append_text(&text, lines[i]);
+	}
 	for (size_t i = 0; i < count; i++)
 		free(lines[i]);
 	free(lines);
-	return NULL;
+	return ok ? text.data : NULL;
 }
 
 /* The section text loaded as the file's would be: the target, or NULL

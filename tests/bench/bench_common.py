@@ -7,21 +7,59 @@ loopback; Sink is Postfix's smtp-sink on loopback, the relay's
 destination; run_measured() runs a program to its end and gives its CPU
 time and peak RSS; start_opendkim() is the anchor of DKIM signing as the team's
 ANCHORS.md configures it; alternate() runs the sides of a comparison in
-turns, so that a machine whose speed drifts slows all alike.
+turns, so that a machine whose speed drifts slows all alike;
+install_anchors() apt-gets the anchors a bench compares with;
+read_text() is the end of a daemon's log for an error message.
 """
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
 SUMMARY = re.compile(r"([0-9.]+) msgs/s.*continue (\d+), accept (\d+), "
                      r"tempfail (\d+), reject (\d+), discard (\d+), "
                      r"error (\d+); headers added (\d+)")
+
+
+def install_anchors(packages, bench):
+    """apt-get install those of packages ({command: Debian package}) whose
+    command is missing; exit, naming bench, if we cannot."""
+    missing = [p for c, p in packages.items() if not shutil.which(c)]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"{bench}: {', '.join(missing)} missing; run as root "
+                 f"to have them installed")
+    print(f"installing {', '.join(missing)}", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for update in (False, True):  # package lists may be missing or old
+        if update:
+            subprocess.run(["apt-get", "update", "-q"], env=env,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        result = subprocess.run(["apt-get", "install", "-y", "-q", *missing],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env=env)
+        if result.returncode == 0:
+            break
+    if result.returncode != 0 or not all(map(shutil.which, packages)):
+        sys.exit(f"{bench}: apt-get install failed:\n{result.stdout}")
+
+
+def read_text(path, limit=4000):
+    """The last limit characters of a file, or "(no log)"."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()[-limit:]
+    except OSError:
+        return "(no log)"
 
 
 def run(command, **options):

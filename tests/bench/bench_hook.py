@@ -102,7 +102,8 @@ import urllib.request
 import redis as redis_client
 
 from bench_common import (Filter, RedisServer, cpu_times, free_port,
-                          process_cpu_seconds, process_groups, report_left,
+                          install_anchors, process_cpu_seconds,
+                          process_groups, read_text, report_left,
                           steal_share, write)
 
 PACKAGES = {"wrk": "wrk"}
@@ -127,28 +128,7 @@ NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 SOCKET_ERRORS = re.compile(r"Socket errors: (.*)")
 
 
-def install_anchors():
-    """apt-get install the anchors that are missing; exit if we cannot."""
-    missing = [p for c, p in PACKAGES.items() if not shutil.which(c)]
-    if not missing:
-        return
-    if os.geteuid() != 0:
-        sys.exit(f"bench_hook: {', '.join(missing)} missing; run as root "
-                 f"to have them installed")
-    print(f"installing {', '.join(missing)}", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for update in (False, True):  # package lists may be missing or old
-        if update:
-            subprocess.run(["apt-get", "update", "-q"], env=env,
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        result = subprocess.run(["apt-get", "install", "-y", "-q", *missing],
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=env)
-        if result.returncode == 0:
-            break
-    if result.returncode != 0 or not all(map(shutil.which, PACKAGES)):
-        sys.exit(f"bench_hook: apt-get install failed:\n{result.stdout}")
+
 
 
 def event(number, tag):
@@ -520,12 +500,7 @@ def groups(client):
         return []  # no stream yet
 
 
-def read_text(path, limit=4000):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()[-limit:]
-    except OSError:
-        return "(no log)"
+
 
 
 def percentile(values, share):
@@ -634,7 +609,7 @@ def parse_options():
 
 def main():
     options = parse_options()
-    install_anchors()
+    install_anchors(PACKAGES, "bench_hook")
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
     work = tempfile.mkdtemp(prefix="waypost-bench-hook-")
     os.chmod(work, 0o755)  # the daemon, as nobody, reads its config

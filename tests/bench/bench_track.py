@@ -100,8 +100,8 @@ import tempfile
 import time
 import urllib.request
 
-from bench_common import (Filter, alternate, free_port, process_cpu_seconds,
-                          report_left, run_measured)
+from bench_common import (Filter, alternate, free_port, install_anchors,
+                          process_cpu_seconds, report_left, run_measured)
 from trackd_latency import measure as measure_latency, percentile
 from trackd_run import TrackdFiles, lines_only, with_records
 
@@ -122,28 +122,7 @@ OURS = "waypost-trackd + Redis"
 LINES_ONLY = "waypost-trackd, records = no"
 
 
-def install_anchors():
-    """apt-get install the anchors that are missing; exit if we cannot."""
-    missing = [p for c, p in PACKAGES.items() if not shutil.which(c)]
-    if not missing:
-        return
-    if os.geteuid() != 0:
-        sys.exit(f"bench_track: {', '.join(missing)} missing; run as root "
-                 f"to have them installed")
-    print(f"installing {', '.join(missing)}", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for update in (False, True):  # package lists may be missing or old
-        if update:
-            subprocess.run(["apt-get", "update", "-q"], env=env,
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        result = subprocess.run(["apt-get", "install", "-y", "-q", *missing],
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=env)
-        if result.returncode == 0:
-            break
-    if result.returncode != 0 or not all(map(shutil.which, PACKAGES)):
-        sys.exit(f"bench_track: apt-get install failed:\n{result.stdout}")
+
 
 
 def make_log(options, work):
@@ -452,7 +431,7 @@ def parse_options():
 
 def main():
     options = parse_options()
-    install_anchors()
+    install_anchors(PACKAGES, "bench_track")
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
     work = tempfile.mkdtemp(prefix="waypost-bench-track-")
     left = []

@@ -50,8 +50,8 @@ import time
 import redis as redis_client
 
 from bench_common import (RedisServer, Sink, cpu_times, process_cpu_seconds,
-                          process_groups, steal_share)
-from trackd_run import EVENTS_KEY, read_text, stop
+                          process_groups, read_text, steal_share)
+from trackd_run import EVENTS_KEY, stop
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))

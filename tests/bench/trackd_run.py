@@ -36,7 +36,7 @@ import time
 import redis as redis_client
 
 from bench_common import (RedisServer, peak_rss_kb, process_cpu_seconds,
-                          run_measured, write)
+                          read_text, run_measured, write)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES = os.path.join(HERE, "..", "..", "contrib", "bounce-classes.conf")
@@ -96,12 +96,7 @@ def stop(process, timeout=20):
     return process.returncode
 
 
-def read_text(path, limit=4000):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()[-limit:]
-    except OSError:
-        return "(no log)"
+
 
 
 def saved_offset(client):
