@@ -53,15 +53,19 @@ class Follower:
 
 
 def log_lines(maillog):
-    """The whole log: the rotated files, oldest first, then the current."""
+    """The whole log: the rotated files, oldest first, then the current,
+    which does not exist between a rotation and postlogd's next line."""
     rotated = sorted(glob.glob(maillog + ".*"), key=os.path.getmtime)
     lines = []
     for path in rotated:
         assert path.endswith(".gz"), f"{path}: a rotated file left plain"
         with gzip.open(path, "rb") as f:
             lines += f.read().splitlines()
-    with open(maillog, "rb") as f:
-        lines += f.read().splitlines()
+    try:
+        with open(maillog, "rb") as f:
+            lines += f.read().splitlines()
+    except FileNotFoundError:
+        pass  # just rotated: postlogd makes it with its next line
     return lines
 
 
