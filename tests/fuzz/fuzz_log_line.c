@@ -87,6 +87,10 @@ check_kind(const struct log_line *line)
 		    line->notification_queue_id.length == 0)
 			__builtin_trap();
 		break;
+	case LOG_LINE_REJECT: /* its reply is always there; NOQUEUE: no ID */
+		if (line->reply.length == 0)
+			__builtin_trap();
+		return;
 	case LOG_LINE_MESSAGE_ID:
 	case LOG_LINE_QUEUED:
 	case LOG_LINE_REMOVED:
