@@ -45,7 +45,9 @@
  *	control bytes are refused. A regex may hold at most
  *	BOUNCE_RULE_REGEX_PLUS_MAX "+" and no interval {n,m}: glibc's
  *	regcomp() copies what they repeat, so nested they cost memory as
- *	a power of their count.
+ *	a power of their count. Back-references (\1 to \9) are refused:
+ *	regexec() backtracks on them, in time exponential in the length of
+ *	a reply the remote server wrote.
  */
 #include "config.h"
 
@@ -201,10 +203,13 @@ parse_stage(struct rule_line *line, struct bounce_rule *rule, const char *value)
 	}
 }
 
-/* Why a regex would cost regcomp() too much, or NULL. glibc compiles
- * "x+" as "xx*", a copy of x, and "x{n}" as n copies: nested, that grows
- * as a power (26 "+" in a row took over 2 GB in the fuzzer). So interval
- * expressions are refused and "+" outside brackets is bounded. */
+/* Why a regex would cost regcomp() or regexec() too much, or NULL. glibc
+ * compiles "x+" as "xx*", a copy of x, and "x{n}" as n copies: nested,
+ * that grows as a power (26 "+" in a row took over 2 GB in the fuzzer).
+ * So interval expressions are refused and "+" outside brackets is
+ * bounded. A back-reference makes regexec() backtrack: "(a*)*\1b" took
+ * 2.2 s on 160 "a" and grows as a power of the length, and the reply is
+ * the remote server's, so those are refused too. */
 static const char *
 regex_too_costly(const char *value)
 {
@@ -215,6 +220,10 @@ regex_too_costly(const char *value)
 		if (in_bracket) {
 			if (*c == ']')
 				in_bracket = false;
+		} else if (*c == '\\' && c[1] >= '1' && c[1] <= '9') {
+			return "back-references are not allowed: matching "
+			       "them takes time exponential in the reply's "
+			       "length";
 		} else if (*c == '\\' && c[1] != '\0') {
 			c++;
 		} else if (*c == '[') {

@@ -508,6 +508,21 @@ test_rules_errors(void **state)
 	    "allowed");
 	assert_refused("spam-block regex=\"((((a+)+)+)+)+b+c+d+e+\"\n",
 	    "t.conf:1: regex=\"((((a+)+)+)+)+b+c+d+e+\": too many \"+\"");
+	/* A back-reference backtracks in regexec(), exponential in the
+	 * reply's length; an escaped backslash before a digit, or a
+	 * backslash in brackets, is none. */
+	assert_refused("spam-block regex=\"(a*)*\\1b\"\n",
+	    "t.conf:1: regex=\"(a*)*\\1b\": back-references are not "
+	    "allowed: matching them takes time exponential in the reply's "
+	    "length");
+	{
+		struct config_errors errors;
+		struct bounce_rules *rules =
+		    parse_text("spam-block regex=\"a\\\\1[\\1]\"\n", &errors);
+
+		assert_non_null(rules);
+		bounce_rules_free(rules);
+	}
 	{
 		struct config_errors errors;
 		struct bounce_rules *rules = parse_text(
