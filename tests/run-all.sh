@@ -31,7 +31,7 @@ run_stage() {
 	if CC=$compiler sh "$top/contrib/build.sh" "$dir" "$@"; then
 		echo "== $name: make check"
 		(cd "$dir" && make -j"$jobs" check >check.out 2>&1) ||
-		    tail -30 "$dir/check.out"
+		    tail -8 "$dir/check.out"
 	fi
 }
 

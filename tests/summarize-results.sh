@@ -5,12 +5,19 @@
 # For a build directory, reads BUILDDIR/test-suite.log (counts of every TAP
 # test case); a missing log counts as one failure of that stage. A stage
 # given as pass or fail counts as one test. Prints one line per stage, the
-# names of failed tests, and last the line CI reads: "N passed, N failed".
+# names of failed tests with a few lines on why, and last the line CI reads: "N passed, N failed".
 # Exits 1 if anything failed.
 set -u
 passed=0
 failed=0
 skipped=0
+# Why a test log failed, in a few lines, since CI shows only the end of
+# what was printed: pytest's assertion lines and errors, a sanitizer's or
+# libFuzzer's summary, a crashing input's first bytes.
+why() {
+	grep -E '^(E  |[A-Za-z_.]+Error|FAILED )|SUMMARY|^# (input|  )|^not ok|Assertion|error:' \
+	    "$1" | cut -c1-300 | head -12 | sed 's/^/    | /'
+}
 count() {
 	sed -n "s/^# $1: *\([0-9]*\).*/\1/p" "$2" | head -1
 }
@@ -34,8 +41,11 @@ for stage in "$@"; do
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	echo "$name: $p passed, $f failed, $s skipped"
-	grep -hE '^(FAIL|ERROR|XPASS):' "$what"/tests/*.log "$what"/tests/*/*.log \
-	    2>/dev/null | sed 's/^/  /'
+	for test_log in $(grep -lE '^(FAIL|ERROR|XPASS):' "$what"/tests/*.log \
+	    "$what"/tests/*/*.log 2>/dev/null); do
+		grep -hE '^(FAIL|ERROR|XPASS):' "$test_log" | sed 's/^/  /'
+		why "$test_log"
+	done
 done
 [ "$skipped" -eq 0 ] || echo "$skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
