@@ -10,6 +10,7 @@
  *	bool log_follow_poll(follow)
  *	bool log_follow_ended(follow)
  *	struct log_follow_counters log_follow_counters(follow)
+ *	void log_follow_set_quiet(follow, quiet_ms)
  *	void log_follow_close(follow)
  * DESCRIPTION
  *	log_follow_open() follows the log file at path, or standard input
@@ -55,9 +56,15 @@
  *	its first line, and a syslog daemon after logrotate's "create"
  *	still writes to the renamed file until it is told to reopen, so an
  *	empty new file says nothing about the writer. Once it has bytes, the
- *	old descriptor is read to its end once more, after that check, so
- *	a line written to the old file just before the writer moved is not
- *	lost. Then the new file is read from its start.
+ *	old descriptor is read on until it has had nothing new for
+ *	LOG_FOLLOW_QUIET_MS: a new file with bytes does not mean the old
+ *	writer is done, since Postfix's reload lets the old postlogd finish
+ *	the datagrams it holds while a new one already writes to the new
+ *	file (seen: a line in the old file after the new one had lines).
+ *	Then the new file is read from its start. An old file still written
+ *	to LOG_FOLLOW_SWITCH_WAIT_MS after the new one appeared is left with
+ *	a warning: two writers for good, and the new file must not wait for
+ *	ever. log_follow_set_quiet() changes the quiet time (tests).
  *
  *	A last line without a newline waits for the rest; when its file
  *	ends for good (rotation, truncation, the end of a rotated file or
@@ -99,7 +106,11 @@ struct log_follow {
 	int watch_fd;
 	struct log_source source;
 	bool live;           /* source is, or was, the file at path */
-	bool switch_pending; /* a new file is there: one last read first */
+	bool switch_pending; /* a new file is there: the old one ends first */
+	long long switch_seen_ms;  /* when the new file was seen */
+	long long switch_quiet_ms; /* when the old file last grew, after */
+	uint64_t switch_offset;    /* its offset then */
+	int quiet_ms;              /* LOG_FOLLOW_QUIET_MS but in tests */
 	bool have_last_byte;
 	char last_byte;                 /* the byte before source.offset */
 	struct log_rotated_file *newer; /* still to read, after source */
@@ -239,6 +250,36 @@ check_truncated(struct log_follow *follow)
 	return false;
 }
 
+/* A new file is at path, with bytes: move on once the old file has been
+ * quiet long enough. True if reading goes on at once. */
+static bool
+switch_when_quiet(struct log_follow *follow)
+{
+	long long now = monotonic_ms();
+
+	if (!follow->switch_pending) {
+		follow->switch_pending = true;
+		follow->switch_seen_ms = now;
+		follow->switch_quiet_ms = now;
+		follow->switch_offset = follow->source.offset;
+		return true; /* read the old file once more at once */
+	}
+	if (follow->source.offset != follow->switch_offset) {
+		follow->switch_offset = follow->source.offset;
+		follow->switch_quiet_ms = now;
+	}
+	if (now - follow->switch_quiet_ms < follow->quiet_ms) {
+		if (now - follow->switch_seen_ms < LOG_FOLLOW_SWITCH_WAIT_MS)
+			return false;
+		log_warning("%s: still written to %d s after %s appeared: "
+		            "what is written to it from now on is not read",
+		    follow->source.name, LOG_FOLLOW_SWITCH_WAIT_MS / 1000,
+		    follow->path);
+	}
+	move_on(follow, follow->live ? "rotated" : "rotated file");
+	return open_next(follow);
+}
+
 /* Nothing more to read now. True if reading goes on at once, in the
  * same or in the next file. */
 static bool
@@ -268,12 +309,7 @@ at_end(struct log_follow *follow)
 		follow->switch_pending = false;
 		return false;
 	}
-	if (!follow->switch_pending) {
-		follow->switch_pending = true;
-		return true;
-	}
-	move_on(follow, follow->live ? "rotated" : "rotated file");
-	return open_next(follow);
+	return switch_when_quiet(follow);
 }
 
 static ssize_t
@@ -430,6 +466,7 @@ log_follow_open(const char *path, const struct log_position *saved,
 	struct log_follow *follow = xcalloc(1, sizeof(*follow));
 
 	log_lines_init(&follow->lines, hand_on, follow);
+	follow->quiet_ms = LOG_FOLLOW_QUIET_MS;
 	follow->line = line;
 	follow->context = context;
 	follow->source.fd = -1;
@@ -462,6 +499,12 @@ log_follow_ended(const struct log_follow *follow)
 {
 	return follow->source.kind == LOG_SOURCE_STREAM &&
 	       follow->source.ended && follow->lines.used == 0;
+}
+
+void
+log_follow_set_quiet(struct log_follow *follow, int quiet_ms)
+{
+	follow->quiet_ms = quiet_ms;
 }
 
 struct log_follow_counters

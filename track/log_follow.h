@@ -14,6 +14,11 @@
  * loop back (it then returns true: call again soon). */
 #define LOG_FOLLOW_POLL_BYTES (1024 * 1024)
 
+/* After a rotation, how long the old file must have had nothing new
+ * before the new one is read; and the most the new one waits. */
+#define LOG_FOLLOW_QUIET_MS       1000
+#define LOG_FOLLOW_SWITCH_WAIT_MS (30 * 1000)
+
 struct log_follow;
 
 struct log_follow_counters {
@@ -43,6 +48,7 @@ int log_follow_fd(const struct log_follow *follow);
 bool log_follow_poll(struct log_follow *follow);
 bool log_follow_ended(const struct log_follow *follow);
 struct log_follow_counters log_follow_counters(const struct log_follow *follow);
+void log_follow_set_quiet(struct log_follow *follow, int quiet_ms);
 void log_follow_close(struct log_follow *follow);
 
 #endif

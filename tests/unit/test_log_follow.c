@@ -106,6 +106,9 @@ follow_from(const struct log_position *saved)
 	    LOG_FOLLOW_FROM_BEGINNING, remember, &seen, error, sizeof(error));
 
 	assert_non_null(follow);
+	/* No quiet time after a rotation unless a test asks for one: the
+	 * tests write the old file before they poll. */
+	log_follow_set_quiet(follow, 0);
 	return follow;
 }
 
@@ -217,6 +220,37 @@ test_rotation_drains_the_old_file(void **state)
 	append_to(path, "6\n");
 	poll_all(follow);
 	EXPECT("1", "2", "3", "4", "5", "6");
+	assert_int_equal(log_follow_counters(follow).rotations, 1);
+	log_follow_close(follow);
+}
+
+/* Postfix's reload: the old postlogd still writes a line to the renamed
+ * file after the new one has written to the new file. The new file waits
+ * until the old one has been quiet for the quiet time. */
+static void
+test_rotation_waits_for_the_old_writer(void **state)
+{
+	char rotated[256];
+	struct log_follow *follow;
+
+	(void)state;
+	named(rotated, sizeof(rotated), ".1");
+	append_to(path, "1\n");
+	follow = follow_from(NULL);
+	log_follow_set_quiet(follow, 60 * 1000);
+	poll_all(follow);
+	assert_int_equal(rename(path, rotated), 0);
+	append_to(path, "new\n");
+	append_to(rotated, "2\n");
+	poll_all(follow);
+	EXPECT("1", "2");
+	append_to(rotated, "late\n");
+	poll_all(follow);
+	EXPECT("1", "2", "late");
+	assert_int_equal(log_follow_counters(follow).rotations, 0);
+	log_follow_set_quiet(follow, 0);
+	poll_all(follow);
+	EXPECT("1", "2", "late", "new");
 	assert_int_equal(log_follow_counters(follow).rotations, 1);
 	log_follow_close(follow);
 }
@@ -549,6 +583,8 @@ main(void)
 	        test_pause_keeps_the_rest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_rotation_drains_the_old_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_rotation_waits_for_the_old_writer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_rotation_hands_on_a_partial_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
