@@ -53,6 +53,15 @@ def install_anchors(packages, bench):
         sys.exit(f"{bench}: apt-get install failed:\n{result.stdout}")
 
 
+def resp(*words):
+    """One command in Redis's protocol, as redis-cli --pipe reads it."""
+    out = [f"*{len(words)}\r\n".encode()]
+    for word in words:
+        data = word.encode() if isinstance(word, str) else word
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
 def read_text(path, limit=4000):
     """The last limit characters of a file, or "(no log)"."""
     try:

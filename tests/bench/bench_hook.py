@@ -11,7 +11,7 @@ does not check signatures (tests/integration/test_hook.py does). The
 same ~400-byte "delivered" event (the fields of waypost-events(7),
 compact JSON, a new id for each event) is what every side sends.
 
---rounds rounds (default 3) alternate the three sides below, each with a
+--rounds rounds (default 3) alternate the four sides below, each with a
 receiver of its own, started fresh:
 
 - wrk (Debian's; the ceiling): `wrk -t 1 -c CONCURRENCY -d
@@ -22,6 +22,13 @@ receiver of its own, started fresh:
   receiver's count (no non-2xx answer, no socket error). One thread, as
   waypost-hookd has: wrk with two threads on this two-core machine is
   slower, its threads taking the receiver's CPU.
+- libcurl alone (the floor of the library issue 22 names):
+  waypost-curl-post (curl_post.c, built by make bench), libcurl's multi
+  interface driven by curl_multi_poll() and nothing else, CONCURRENCY
+  keep-alive handles posting the same body with the same headers as wrk
+  until --events requests are answered: requests/s over its own clock,
+  checked against the receiver's count. What no client built on libcurl
+  can beat here, whatever else it does.
 - waypost-hookd, unbatched: a fresh private redis-server (loopback, no
   persistence), the daemon (`waypost-hookd -f -c FILE`, user nobody,
   [log] level = warning, [hooks] defaults: poll_interval 200ms) with one
@@ -65,14 +72,16 @@ the daemon and of Redis, the receiver's CPU milliseconds per request
 (the inverse of the rate it could take on one CPU: well above wrk's,
 it is not the limit) and requests per connection; each round's figures;
 the ratio of waypost-hookd unbatched to wrk (target of issue 22: at
-least 0.70) and of batched to unbatched events/s (target: at least
+least 0.70), of libcurl alone to wrk and of waypost-hookd to libcurl
+alone, and of batched to unbatched events/s (target: at least
 10x); the latency (target: p99 under 1 s at 500 events/s); and the
 lines the daemon logged. Targets are printed, never judged. The machine
 is shared: quote medians and ratios.
 
 Run as root (it installs Debian's wrk if it is missing; the daemon needs
 root to become nobody), after `make -C build all
-tests/bench/waypost-webhook-sink`: /usr/bin/python3
+tests/bench/waypost-webhook-sink tests/bench/waypost-curl-post`:
+/usr/bin/python3
 tests/bench/bench_hook.py --build build [--rounds 3] [--events 50000]
 [--concurrency 8] [--batch 100] [--wrk-seconds 10] [--latency-rate 500]
 [--latency-seconds 20] [--idle-seconds 3] [--poll-interval DURATION]
@@ -103,7 +112,7 @@ import redis as redis_client
 
 from bench_common import (Filter, RedisServer, cpu_times, free_port,
                           install_anchors, process_cpu_seconds,
-                          process_groups, read_text, report_left,
+                          process_groups, read_text, report_left, resp,
                           steal_share, write)
 
 PACKAGES = {"wrk": "wrk"}
@@ -120,6 +129,8 @@ BATCH_TARGET = 10.0
 LATENCY_RATE = 500
 LATENCY_TARGET_MS = 1000
 WRK = "wrk"
+CURL = "libcurl alone"
+CURL_DONE = re.compile(r"requests (\d+) seconds ([0-9.]+) non-2xx 0 errors 0")
 UNBATCHED = "waypost-hookd"
 BATCHED = "waypost-hookd, batch"
 REQUESTS_PER_SECOND = re.compile(r"Requests/sec:\s+([0-9.]+)")
@@ -158,15 +169,6 @@ def signature(webhook_id, timestamp, body):
     return "v1," + base64.b64encode(mac).decode()
 
 
-def resp(*words):
-    """One command in Redis's protocol, as redis-cli --pipe reads it."""
-    out = [f"*{len(words)}\r\n".encode()]
-    for word in words:
-        data = word.encode() if isinstance(word, str) else word
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
-
-
 class Sink(Filter):
     """waypost-webhook-sink on a free loopback port."""
 
@@ -202,6 +204,8 @@ class Bench:
         self.hookd = os.path.join(options.build, "hook", "waypost-hookd")
         self.sink = os.path.join(options.build, "tests", "bench",
                                  "waypost-webhook-sink")
+        self.curl_post = os.path.join(options.build, "tests", "bench",
+                                      "waypost-curl-post")
         self.started = []  # every Filter, in order
         self.runs = 0
         self.pipe_file = os.path.join(work, "events.resp")
@@ -223,21 +227,25 @@ class Bench:
 
     # wrk, the ceiling
 
+    def request_headers(self):
+        """The headers waypost-hookd sends, signed, for self.body."""
+        timestamp = int(time.time())
+        webhook_id = json.loads(self.body)["id"]
+        return {
+            "Content-Type": "application/json",
+            "webhook-id": webhook_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(webhook_id, timestamp,
+                                           self.body),
+            "User-Agent": "waypost-hookd/bench", "Accept": "*/*"}
+
     def wrk(self):
         self.runs += 1
         options = self.options
         sink = self.start(Sink, self.sink, self.work, f"wrk-{self.runs}")
         try:
-            timestamp = int(time.time())
-            webhook_id = json.loads(self.body)["id"]
             script = os.path.join(self.work, "post.lua")
-            headers = {
-                "Content-Type": "application/json",
-                "webhook-id": webhook_id,
-                "webhook-timestamp": str(timestamp),
-                "webhook-signature": signature(webhook_id, timestamp,
-                                               self.body),
-                "User-Agent": "waypost-hookd/bench", "Accept": "*/*"}
+            headers = self.request_headers()
             write(script, "wrk.method = \"POST\"\n"
                           f"wrk.body = [==[{self.body}]==]\n" +
                   "".join(f"wrk.headers[\"{k}\"] = \"{v}\"\n"
@@ -267,6 +275,40 @@ class Bench:
             return {"rate": float(rate.group(1)),
                     "requests": int(done.group(1)),
                     "sink_cpu": sink.cpu() - sink_cpu,
+                    "connections": counts["connections"], "steal": steal}
+        finally:
+            self.stop(sink)
+
+    # libcurl alone, the floor of the library the daemon uses
+
+    def curl_alone(self):
+        self.runs += 1
+        options = self.options
+        sink = self.start(Sink, self.sink, self.work, f"curl-{self.runs}")
+        try:
+            body = os.path.join(self.work, "body.json")
+            write(body, self.body)
+            command = [self.curl_post, "-c", str(options.concurrency),
+                       "-n", str(options.events)]
+            for name, value in self.request_headers().items():
+                command += ["-H", f"{name}: {value}"]
+            sink_cpu = sink.cpu()
+            machine = cpu_times()
+            result = subprocess.run(
+                command + [sink.url, body], stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, timeout=STALL_SECONDS)
+            steal = steal_share(machine, cpu_times())
+            done = CURL_DONE.search(result.stdout)
+            if result.returncode != 0 or not done:
+                raise RuntimeError(f"waypost-curl-post failed:\n"
+                                   f"{result.stdout}")
+            requests, seconds = int(done.group(1)), float(done.group(2))
+            counts = sink.counts()
+            if counts["requests"] != requests:
+                raise RuntimeError(f"the receiver counted {counts} against "
+                                   f"waypost-curl-post's {requests}")
+            return {"rate": requests / seconds, "requests": requests,
+                    "seconds": seconds, "sink_cpu": sink.cpu() - sink_cpu,
                     "connections": counts["connections"], "steal": steal}
         finally:
             self.stop(sink)
@@ -514,21 +556,23 @@ def median(runs, key):
 
 
 def report(sides, options, xadd):
-    wrk_runs, ours, batched = (sides[WRK], sides[UNBATCHED],
-                               sides[BATCHED])
+    wrk_runs, curl_runs, ours, batched = (
+        sides[WRK], sides[CURL], sides[UNBATCHED], sides[BATCHED])
     events = options.events
     print(f"{'side':26} {'req/s':>9} {'events/s':>9} {'s':>6} "
           f"{'XADDs s':>7} {'CPU busy':>8} {'CPU ms/event':>12} "
           f"{'Redis ms/event':>14} {'receiver ms/req':>15} "
           f"{'req/conn':>9}")
-    for name, runs in ((WRK, wrk_runs), (UNBATCHED, ours),
+    for name, runs in ((WRK, wrk_runs), (CURL, curl_runs), (UNBATCHED, ours),
                        (f"{BATCHED} {options.batch}", batched)):
         requests = median(runs, "requests")
         receiver = median(runs, "sink_cpu") / requests * 1000
         per_connection = requests / median(runs, "connections")
-        if name == WRK:
+        if name in (WRK, CURL):
+            seconds = (options.wrk_seconds if name == WRK
+                       else median(runs, "seconds"))
             print(f"{name:26} {median(runs, 'rate'):9.0f} {'':9} "
-                  f"{options.wrk_seconds:6.1f} {'':7} {'':8} {'':12} "
+                  f"{seconds:6.2f} {'':7} {'':8} {'':12} "
                   f"{'':14} {receiver:15.4f} {per_connection:9.0f}")
             continue
         busy = statistics.median(r["cpu"] / r["seconds"] for r in runs)
@@ -541,11 +585,12 @@ def report(sides, options, xadd):
     print()
     for name, runs in sides.items():
         extra = ""
-        if name != WRK:
+        if name not in (WRK, CURL):
             extra = (f", CPU {[round(r['cpu'], 2) for r in runs]} s, Redis "
                      f"{[round(r['redis_cpu'], 2) for r in runs]} s")
         print(f"runs, {name}: {[round(r['rate']) for r in runs]} "
-              f"{'requests' if name == WRK else 'events'}/s{extra}, steal "
+              f"{'requests' if name in (WRK, CURL) else 'events'}/s{extra}, "
+              f"steal "
               f"{', '.join(format(r['steal'], '.0%') for r in runs)}")
     xadd_cpu, xadd_seconds = xadd
     print(f"the {events} XADDs alone (redis-cli --pipe into a Redis nothing "
@@ -555,8 +600,13 @@ def report(sides, options, xadd):
     ceiling = median(wrk_runs, "rate")
     unbatched = median(ours, "rate")
     with_batch = median(batched, "rate")
+    floor = median(curl_runs, "rate")
     print(f"\n{UNBATCHED} / wrk: {unbatched / ceiling:.3f} of the ceiling's "
           f"requests/s (target of issue 22: at least {RATIO_TARGET:.2f})")
+    print(f"{CURL} / wrk: {floor / ceiling:.3f} (the most any client built "
+          f"on libcurl's multi interface can reach here)")
+    print(f"{UNBATCHED} / {CURL}: {unbatched / floor:.3f} (what the "
+          f"daemon's own work leaves of the library's rate)")
     print(f"{BATCHED} {options.batch} / unbatched: "
           f"{with_batch / unbatched:.2f}x the events/s (target: at least "
           f"{BATCH_TARGET:.0f}x)")
@@ -617,18 +667,20 @@ def main():
     left = []
     try:
         bench = Bench(options, work)
-        for program in (bench.hookd, bench.sink):
+        for program in (bench.hookd, bench.sink, bench.curl_post):
             if not os.access(program, os.X_OK):
                 sys.exit(f"bench_hook: {program} is not built (make -C "
-                         f"BUILD all tests/bench/waypost-webhook-sink)")
+                         f"BUILD all tests/bench/waypost-webhook-sink "
+                         f"tests/bench/waypost-curl-post)")
         print(f"waypost-hookd's webhooks: {options.events} events of "
               f"{len(bench.body)} bytes, concurrency {options.concurrency}, "
               f"{options.rounds} rounds alternating, medians; the receiver "
               f"waypost-webhook-sink; group "
               f"{grp.getgrgid(pwd.getpwnam(USER).pw_gid).gr_name} reads the "
               f"configuration\n", flush=True)
-        sides = dict(zip((WRK, UNBATCHED, BATCHED), alternate_rounds(
-            options.rounds, bench.wrk, bench.unbatched, bench.batched)))
+        sides = dict(zip((WRK, CURL, UNBATCHED, BATCHED), alternate_rounds(
+            options.rounds, bench.wrk, bench.curl_alone, bench.unbatched,
+            bench.batched)))
         xadd = bench.xadd_cost()
         report(sides, options, xadd)
         if options.latency_seconds > 0:

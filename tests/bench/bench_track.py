@@ -279,7 +279,7 @@ def report(sides, lines):
               f"{[round(r['rss_kb'] / 1024, 1) for r in runs]} MB")
 
 
-def report_ratios(sides, kinds):
+def report_ratios(sides, kinds, lines):
     theirs = sides["pflogsumm"]
     exported = sides["prometheus-postfix-exporter"]
     ratio = median(exported, "rate") / median(theirs, "rate")
@@ -316,6 +316,17 @@ def report_ratios(sides, kinds):
               f"anchor and at least {RATE_TARGET} lines/s, here "
               f"{target:.0f} lines/s: {mine:.0f} lines/s, "
               f"{mine / target:.2f}x that")
+        floor = sides[OURS][-1].get("floor")
+        if floor:
+            rate = lines / floor["seconds"]
+            print(f"Redis's floor for this log (trackd_run.redis_floor(), "
+                  f"last round: the data it stored written again with the "
+                  f"fewest commands, {floor['commands']} of them, by one "
+                  f"redis-cli --pipe into a fresh Redis): "
+                  f"{floor['seconds']:.2f} s, Redis CPU "
+                  f"{floor['redis_cpu']:.2f} s, so {rate:.0f} lines/s at "
+                  f"most, {rate / target:.2f}x the target; {OURS} reached "
+                  f"{mine / rate:.2f} of it")
     else:
         print(f"waypost-trackd: no figure (not built); its target (issue "
               f"21): {RATIO_TARGET:.0f}x the faster anchor, here "
@@ -459,7 +470,7 @@ def main():
                                             *runners.values())))
         print()
         report(sides, lines)
-        report_ratios(sides, kinds)
+        report_ratios(sides, kinds, lines)
         if not files.built():
             return
         report_memory(sides[OURS], messages)

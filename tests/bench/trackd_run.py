@@ -24,6 +24,15 @@ logs at exit).
 memory_by_kind() splits Redis's memory by key kind (the word after
 PREFIX); event_types() counts the events of the all-tenant stream by
 type.
+
+redis_floor() measures what no design storing the same data can beat:
+every key the daemon left in Redis (each stream entry, each hash whole,
+each set, string and sorted set, with its expiry) written again into a
+fresh Redis with the fewest commands (one XADD per stream entry with its
+id, one HSET per hash with all its fields, ...), all in one `redis-cli
+--pipe`, the fastest client there is (no round trip waits). Its time is
+Redis's own floor for this log: the daemon must also parse the log,
+and it builds its records step by step, as the lines come.
 """
 import os
 import random
@@ -36,7 +45,7 @@ import time
 import redis as redis_client
 
 from bench_common import (RedisServer, peak_rss_kb, process_cpu_seconds,
-                          read_text, run_measured, write)
+                          read_text, resp, run_measured, write)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES = os.path.join(HERE, "..", "..", "contrib", "bounce-classes.conf")
@@ -183,6 +192,7 @@ def with_records(files, path, lines, messages, name, analyse=False):
         if analyse:
             result["by_kind"] = memory_by_kind(client)
             result["events"] = event_types(client)
+            result["floor"] = redis_floor(client, files.directory)
         client.close()
     finally:
         if daemon is not None:
@@ -250,6 +260,75 @@ def memory_by_kind(client, seed=21):
         sizes = [size or 0 for size in pipe.execute()]
         result[kind] = (counts[kind], sum(sizes) / len(sizes) * counts[kind])
     return result
+
+
+def write_again(client, out, chunk=10000):
+    """Every key under PREFIX as the fewest commands that make it again,
+    in Redis's protocol, to out; the number of commands."""
+    commands = 0
+    for key in client.scan_iter(match=PREFIX + "*", count=1000):
+        kind = client.type(key)
+        if kind == b"stream":
+            start = b"-"
+            while True:
+                entries = client.xrange(key, start, "+", count=chunk)
+                if not entries:
+                    break
+                for entry_id, fields in entries:
+                    words = [w for pair in fields.items() for w in pair]
+                    out.write(resp("XADD", key, entry_id, *words))
+                    commands += 1
+                start = b"(" + entries[-1][0]
+        elif kind == b"hash":
+            words = [w for pair in client.hgetall(key).items() for w in pair]
+            out.write(resp("HSET", key, *words))
+        elif kind == b"string":
+            out.write(resp("SET", key, client.get(key)))
+        elif kind == b"set":
+            out.write(resp("SADD", key, *client.smembers(key)))
+        elif kind == b"zset":
+            words = [w for member, score in client.zrange(
+                key, 0, -1, withscores=True) for w in (repr(score), member)]
+            out.write(resp("ZADD", key, *words))
+        elif kind == b"list":
+            out.write(resp("RPUSH", key, *client.lrange(key, 0, -1)))
+        else:
+            continue
+        commands += kind != b"stream"
+        ttl = client.pttl(key)
+        if ttl > 0:
+            out.write(resp("PEXPIRE", key, str(ttl)))
+            commands += 1
+    return commands
+
+
+def redis_floor(client, directory):
+    """{"seconds", "redis_cpu", "commands"}: the daemon's data written
+    again into a fresh Redis by one redis-cli --pipe (see above)."""
+    path = os.path.join(directory, "floor.resp")
+    with open(path, "wb") as out:
+        commands = write_again(client, out)
+    floor_directory = os.path.join(directory, "floor")
+    os.mkdir(floor_directory)
+    redis = RedisServer(floor_directory)
+    try:
+        redis_cpu = process_cpu_seconds([redis.process.pid])
+        started = time.monotonic()
+        with open(path, "rb") as source:
+            result = subprocess.run(
+                ["redis-cli", "-h", "127.0.0.1", "-p", str(redis.port),
+                 "--pipe"], stdin=source, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_SECONDS)
+        seconds = time.monotonic() - started
+        if result.returncode != 0 or "errors: 0," not in result.stdout:
+            raise RuntimeError(f"redis-cli --pipe:\n{result.stdout}")
+        return {"seconds": seconds, "commands": commands,
+                "redis_cpu": process_cpu_seconds([redis.process.pid]) -
+                redis_cpu}
+    finally:
+        redis.stop()
+        shutil.rmtree(floor_directory, ignore_errors=True)
+        os.unlink(path)
 
 
 def event_types(client, chunk=10000):
