@@ -12,7 +12,7 @@
 #ifndef WAYPOST_RECORD_CONTRACT_H
 #define WAYPOST_RECORD_CONTRACT_H
 
-#define SCRIPT_VERSION 2
+#define SCRIPT_VERSION 3
 
 /* The fixed arguments, ARGV[1..ARG_FIXED]. */
 #define SCRIPT_ARG_VERSION        1
@@ -32,6 +32,13 @@
 #define SCRIPT_ARG_GUARD_PAUSE    15 /* per mille; 0: never */
 #define SCRIPT_ARG_POSITION_START 16 /* the saved one the batch follows */
 #define SCRIPT_ARG_FIXED          16
+
+/* A Message-ID's index (message-id:MESSAGEID) is a string: the keys of
+ * the records with that Message-ID, oldest first, separated by a space,
+ * the newest SCRIPT_MESSAGE_ID_KEYS_MAX of them. A string, not a set:
+ * Redis 7.0 keeps even a one-member set as a hash table (248 bytes
+ * against 120). Version 2 made a set; one is replaced when next met. */
+#define SCRIPT_MESSAGE_ID_KEYS_MAX 16
 
 /* The reply: an array, first a word, then queue ID and text pairs to log.
  * A batch whose start is not the saved position is refused with an error

@@ -160,14 +160,39 @@ local function emit(a, message, type, number, seq, fields)
   end
 end
 
+-- The record's key in its Message-ID's index (record_contract.h): one
+-- SET NX for a Message-ID first seen, else the key added at the end,
+-- the oldest dropped beyond MESSAGE_ID_KEYS_MAX (an application that
+-- gives every message the same Message-ID must not grow one key without
+-- bound). A set left by version 2 is replaced.
+local function index_message_id(index, key)
+  if redis.call('SET', index, key, 'NX', 'EX', record_ttl) then
+    return
+  end
+  local got = redis.pcall('GET', index)
+  local keys = {}
+  if type(got) == 'string' then
+    for known in string.gmatch(got, '%S+') do
+      if known == key then
+        return
+      end
+      keys[#keys + 1] = known
+    end
+  end
+  keys[#keys + 1] = key
+  while #keys > MESSAGE_ID_KEYS_MAX do
+    table.remove(keys, 1)
+  end
+  redis.call('SET', index, table.concat(keys, ' '), 'EX', record_ttl)
+end
+
 -- A header line: smtpd's client (it makes the record), cleanup's
 -- Message-ID, qmgr's from= (the accepted event, once: qmgr logs it again
 -- each time it takes the message from the deferred queue).
 local function message_op(a)
   local key = ensure_record(a)
   if a[M_MESSAGE_ID_INDEX] ~= '' then
-    redis.call('SADD', a[M_MESSAGE_ID_INDEX], key)
-    touched[a[M_MESSAGE_ID_INDEX]] = record_ttl
+    index_message_id(a[M_MESSAGE_ID_INDEX], key)
   end
   if a[M_ACCEPTED] == '1' then
     if redis.call('HSETNX', key, 'accepted', a[M_TIME]) == 0 then

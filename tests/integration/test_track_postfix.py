@@ -167,7 +167,7 @@ def test_each_outcome_recorded_and_a_bounced_address_refused_next_time(
     assert "User unknown" in by_recipient["unknown@example.net"][0]["reply"]
 
     # The record, found by Message-ID.
-    (key,) = client.smembers("waypost:message-id:mixed@app.example.com")
+    (key,) = client.get("waypost:message-id:mixed@app.example.com").split()
     record = client.hgetall(key)
     assert record[b"tenant"] == b"app@example.com"
     assert record[b"recipients"] == b"6"

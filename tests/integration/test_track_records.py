@@ -240,7 +240,7 @@ def test_a_restart_reads_nothing_twice_and_keeps_the_tenant(
     assert delivered["id"].startswith("4A1B2C3D4E.")
     assert [json.loads(fields[b"event"])["type"] for _, fields in
             client.xrange("c:events:alice")] == ["accepted", "delivered"]
-    (key,) = client.smembers("c:message-id:m1@app.example")
+    (key,) = client.get("c:message-id:m1@app.example").split()
     assert client.get(f"c:queue-id:{RELAY}:4A1B2C3D4E") == key
     record = client.hgetall(key)
     assert record[b"tenant"] == b"alice"
@@ -326,6 +326,33 @@ def test_redis_away_stalls_the_reader_and_loses_nothing(workdir, redis_server):
                                [e for e in events if e not in got])
     assert streams_w == streams_s
     assert records_w == records_s
+
+
+def test_a_message_id_index_names_the_newest_records(workdir, redis_server):
+    """Nineteen messages with one Message-ID: its index is a string naming
+    the newest 16 records, oldest first; an index a version 2 daemon left
+    as a set is replaced by a string."""
+    client = redis_server.client
+    client.sadd("c:message-id:old@app.example", "c:message:gone")
+    lines = []
+    for number in range(20):
+        queue_id = f"4A1B2C3D{number:02X}"
+        message_id = "old@app.example" if number == 0 else "same@app.example"
+        lines.append(
+            f"Dec 01 10:00:{number:02d} relay postfix/cleanup[11]: "
+            f"{queue_id}: message-id=<{message_id}>\n"
+            f"Dec 01 10:00:{number:02d} relay postfix/qmgr[12]: {queue_id}: "
+            f"from=<news@app.example>, size=900, nrcpt=1 (queue active)\n")
+    read_straight(workdir, redis_server, "".join(lines).encode(), "c:")
+
+    keys = client.get("c:message-id:same@app.example").split()
+    assert [key.split(b":")[-1].split(b".")[0] for key in keys] == \
+        [f"4A1B2C3D{number:02X}".encode() for number in range(4, 20)]
+    for key in keys:
+        assert client.hget(key, "message_id") == b"same@app.example"
+    assert 0 < client.ttl("c:message-id:same@app.example") <= 7 * 86400
+    (key,) = client.get("c:message-id:old@app.example").split()
+    assert key.startswith(f"c:message:{RELAY}:4A1B2C3D00.".encode())
 
 
 def message_lines(queue_id, second, recipient="bob@example.net"):
