@@ -48,6 +48,9 @@
  *	an operator set in Redis, and each one's settings (a hash). It reads
  *	the event streams above through a consumer group per webhook.
  *
+ *	waypostctl's key (ctl/ctl_audit.c): the stream of every change an
+ *	operator made with it, REDIS_KEY_AUDIT with the name "": "audit".
+ *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
  * SECURITY
@@ -88,6 +91,7 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_HOOK_ATTEMPTS] = {"hook-attempts:", 1},
     [REDIS_KEY_WEBHOOKS] = {"webhooks", 1},
     [REDIS_KEY_WEBHOOK] = {"webhook:", 1},
+    [REDIS_KEY_AUDIT] = {"audit", 1},
 };
 
 /* The first of two parts: ":" and "%" escaped, so it ends where the

@@ -34,6 +34,7 @@ enum redis_key {
 	REDIS_KEY_HOOK_ATTEMPTS,    /* hook-attempts:QUEUEID.FIRSTSEEN */
 	REDIS_KEY_WEBHOOKS,         /* webhooks (NAME "") */
 	REDIS_KEY_WEBHOOK,          /* webhook:TENANT */
+	REDIS_KEY_AUDIT,            /* audit (NAME "") */
 	REDIS_KEY_COUNT
 };
 

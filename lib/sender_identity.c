@@ -6,6 +6,7 @@
  *
  *	bool sender_identity_user(user, out, size)
  *	bool sender_identity_key(prefix, user, key)
+ *	bool sender_identity_grant(grant, out, size)
  *	bool sender_identity_members(address, length, members)
  *
  *	bool identity_file_parse(file, data, size, table, errors)
@@ -32,7 +33,9 @@
  *	lower case), false when it cannot be one; sender_identity_key()
  *	makes the key; sender_identity_members() the two members that grant
  *	an address (the address and "@" its domain), so one SMISMEMBER
- *	answers.
+ *	answers. sender_identity_grant() writes a grant (an address or
+ *	"@domain") as the set holds it, false when it is neither: what the
+ *	file's grants become, and what waypostctl(8) adds.
  *
  *	In a file: lines "user grant, grant ...", comma or space separated;
  *	a user may have several lines. identity_file_parse() refuses the
@@ -131,6 +134,20 @@ valid_grant(const char *word, size_t length)
 	return plain_name(word, length, IDENTITY_ADDRESS_MAX) && at != NULL &&
 	       at < word + length - 1 &&
 	       memchr(at + 1, '@', (size_t)(word + length - at - 1)) == NULL;
+}
+
+bool
+sender_identity_grant(const char *grant, char *out, size_t size)
+{
+	size_t length = strlen(grant);
+
+	if (!valid_grant(grant, length) || length >= size)
+		return false;
+	memcpy(out, grant, length + 1);
+	lowercase(out);
+	length = mail_address_normalize(out, length);
+	/* "@." and "x@.y" name no domain Postfix delivers to */
+	return out[length - 1] != '@' && strrchr(out, '@')[1] != '.';
 }
 
 static int

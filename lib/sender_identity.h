@@ -36,6 +36,7 @@ struct identity_file {
 bool sender_identity_user(const char *user, char *out, size_t size);
 bool sender_identity_key(
     const char *prefix, const char *user, struct buffer *key);
+bool sender_identity_grant(const char *grant, char *out, size_t size);
 bool sender_identity_members(
     const char *address, size_t length, struct identity_members *members);
 bool identity_file_parse(const char *file, const char *data, size_t size,

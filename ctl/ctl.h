@@ -1,0 +1,102 @@
+/*
+ * ctl.h - waypostctl's private interfaces: arguments, Redis, output
+ */
+#ifndef WAYPOST_CTL_H
+#define WAYPOST_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sysexits.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "buffer.h"
+#include "config_common.h"
+#include "redis_keys.h"
+#include "sender_identity.h"
+
+#define CTL_REASON_MAX      500    /* bytes of a suspension's reason */
+#define CTL_FOR_MIN_MS      1000LL /* --for: at least a second */
+#define CTL_FOR_MAX_MS      (3660LL * 24 * 3600 * 1000) /* about 10 years */
+#define CTL_AUDIT_COUNT     20       /* audit entries shown by default */
+#define CTL_AUDIT_COUNT_MAX 10000    /* audit --count */
+#define CTL_AUDIT_KEEP      "100000" /* entries the stream keeps, about */
+#define CTL_GRANTS_MAX      100      /* grants in one command */
+#define CTL_SCAN_MAX        1000000  /* suspensions listed */
+#define CTL_WATCH_TRIES     5        /* a key changed while we wrote it */
+#define CTL_ERROR_MAX       512
+
+/* A suspension's subject: a user, or (written "@DOMAIN") a domain. */
+struct ctl_subject {
+	bool domain;
+	char name[IDENTITY_ADDRESS_MAX + 1]; /* normalized, without "@" */
+};
+
+struct ctl {
+	const struct redis_settings *redis;
+	struct redis_pool *pool;
+	redisContext *connection;
+	int queued; /* commands of the transaction being written */
+	bool json;
+	const char *who; /* the invoking login name */
+};
+
+/* One change, as the audit stream records it. */
+struct ctl_change {
+	const char *command;
+	const char *subject;
+	const char *before;
+	const char *after;
+};
+
+/* ctl_args.c: what the command line may hold, normalized. */
+bool ctl_parse_user(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_subject(const char *text, struct ctl_subject *subject,
+    char *error, size_t error_size);
+bool ctl_parse_grant(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_for(
+    const char *text, long long *milliseconds, char *error, size_t error_size);
+bool ctl_parse_reason(const char *text, char *error, size_t error_size);
+bool ctl_parse_count(
+    const char *text, long long *count, char *error, size_t error_size);
+
+/* ctl_redis.c: one blocking connection and the transaction of a change. */
+int ctl_fail(int code, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+int ctl_connect(struct ctl *ctl);
+void ctl_key(const struct ctl *ctl, struct buffer *out, enum redis_key key,
+    const char *name);
+int ctl_command(struct ctl *ctl, redisReply **reply, int count,
+    const char **words, const size_t *lengths);
+#define CTL_NOTHING (-1) /* a prepare's answer: nothing to change */
+typedef int (*ctl_prepare)(
+    struct ctl *ctl, void *context, struct ctl_change *change);
+typedef void (*ctl_writes)(struct ctl *ctl, void *context);
+void ctl_append(
+    struct ctl *ctl, int count, const char **words, const size_t *lengths);
+int ctl_change_run(struct ctl *ctl, const char *key, const char *type,
+    ctl_prepare prepare, ctl_writes writes, void *context);
+void ctl_disconnect(struct ctl *ctl);
+
+/* ctl_output.c: human tables, or JSON. */
+struct ctl_list;
+struct ctl_list *ctl_list_new(
+    const struct ctl *ctl, size_t columns, const char *const *headers);
+void ctl_list_add(
+    struct ctl_list *list, json_t *object, const char *const *cells);
+void ctl_list_end(struct ctl_list *list);
+void ctl_result(const struct ctl *ctl, json_t *object, const char *human);
+void ctl_format_remaining(long long milliseconds, char *out, size_t size);
+
+/* The commands: each returns an exit code (sysexits.h). */
+int ctl_senders(struct ctl *ctl, int argc, char **argv);
+int ctl_suspend(struct ctl *ctl, int argc, char **argv);
+int ctl_lift(struct ctl *ctl, int argc, char **argv);
+int ctl_suspended(struct ctl *ctl, int argc, char **argv);
+int ctl_audit(struct ctl *ctl, int argc, char **argv);
+void ctl_audit_append(struct ctl *ctl, const struct ctl_change *change);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * NAME
+ *	waypostctl - the everyday tasks of running Waypost, on its Redis
+ * SYNOPSIS
+ *	waypostctl [-c FILE] [--json] COMMAND [ARGUMENT...]
+ * DESCRIPTION
+ *	Reads [redis] from waypost.conf (-c, else the daemons' default
+ *	file), finds the command and runs it (ctl_senders.c,
+ *	ctl_suspend.c, ctl_suspended.c, ctl_audit.c); waypostctl(8) is
+ *	the manual. Every key is named by lib/redis_keys.c, so waypostctl
+ *	writes exactly what the daemons read.
+ *
+ *	The exit status is from sysexits.h: EX_USAGE for a command line
+ *	that is wrong, EX_DATAERR for an argument that is no user,
+ *	address, domain or duration, EX_CONFIG for a configuration that
+ *	does not load, EX_UNAVAILABLE when Redis cannot be reached,
+ *	EX_TEMPFAIL when it fails to answer; each with one line on stderr.
+ * SECURITY
+ *	Runs as whoever starts it, with the rights the configuration file
+ *	gives (its password). Nothing is written before every argument is
+ *	checked, and every change is one transaction with its audit
+ *	entry.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_file.h"
+#include "ctl.h"
+#include "ctl_config.h"
+#include "log.h"
+
+#ifndef WAYPOST_CONFIG_FILE
+#define WAYPOST_CONFIG_FILE "/etc/waypost/waypost.conf"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+} commands[] = {
+    {"senders", ctl_senders},
+    {"suspend", ctl_suspend},
+    {"lift", ctl_lift},
+    {"suspended", ctl_suspended},
+    {"audit", ctl_audit},
+};
+
+static int
+usage(void)
+{
+	return ctl_fail(EX_USAGE,
+	    "usage: waypostctl [-c FILE] [--json] senders|suspend|lift|"
+	    "suspended|audit ...");
+}
+
+static const char *
+login_name(char *fallback, size_t size)
+{
+	struct passwd *user = getpwuid(getuid());
+
+	if (user != NULL && user->pw_name != NULL)
+		return user->pw_name;
+	snprintf(fallback, size, "uid %lu", (unsigned long)getuid());
+	return fallback;
+}
+
+static int
+load_config(const char *path, struct ctl_config **config)
+{
+	struct config_errors *errors = calloc(1, sizeof(*errors));
+	int status = EX_OK;
+
+	if (errors == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	*config = config_load_file(&ctl_schema, path, errors);
+	if (*config == NULL)
+		status = ctl_fail(EX_CONFIG, "%s%s",
+		    errors->count ? errors->text[0] : path,
+		    errors->count + errors->dropped > 1 ? " (and more errors)"
+		                                        : "");
+	free(errors);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = WAYPOST_CONFIG_FILE;
+	struct ctl ctl = {0};
+	struct ctl_config *config;
+	char fallback[32];
+	size_t found = sizeof(commands) / sizeof(commands[0]);
+	int option, status;
+
+	log_open("waypostctl", LOG_TO_STDERR, 0);
+	while ((option = getopt_long(argc, argv, "+c:h", long_options, NULL)) !=
+	       -1) {
+		if (option == 'c')
+			path = optarg;
+		else if (option == 'j')
+			ctl.json = true;
+		else
+			return usage();
+	}
+	if (optind >= argc)
+		return usage();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			found = i;
+	if (found == sizeof(commands) / sizeof(commands[0]))
+		return ctl_fail(EX_USAGE,
+		    "unknown command \"%.100s\" (senders, suspend, lift, "
+		    "suspended, audit)",
+		    argv[optind]);
+	if ((status = load_config(path, &config)) != EX_OK)
+		return status;
+	ctl.redis = &config->redis;
+	ctl.who = login_name(fallback, sizeof(fallback));
+	status =
+	    commands[found].run(&ctl, argc - optind - 1, argv + optind + 1);
+	ctl_disconnect(&ctl);
+	config_free(&ctl_schema, config);
+	return status;
+}

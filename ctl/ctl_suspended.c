@@ -1,0 +1,198 @@
+/*
+ * NAME
+ *	ctl_suspended - waypostctl suspended: every suspension, its reason
+ *	and the time left
+ * SYNOPSIS
+ *	#include "ctl.h"
+ *
+ *	int ctl_suspended(ctl, argc, argv)
+ * DESCRIPTION
+ *	Finds the keys "suspended:user:*" and "suspended:domain:*" with
+ *	SCAN (never KEYS, which stops Redis while it runs), reads each
+ *	one's reason and time left, and lists them sorted by kind and
+ *	subject: in JSON, remaining is seconds, or null until lifted. A key
+ *	that expires between the SCAN and the GET is left out.
+ * SECURITY
+ *	At most CTL_SCAN_MAX suspensions are listed. The [redis] prefix is
+ *	escaped in the SCAN pattern, so a prefix holding "*" or "?"
+ *	matches itself only.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "xmalloc.h"
+
+struct entry {
+	const char *kind;
+	char *subject;
+	char *reason;
+	long long remaining_ms; /* -1: until lifted */
+};
+
+struct entries {
+	struct entry *items;
+	size_t count;
+};
+
+static int
+compare_entries(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int order = strcmp(x->kind, y->kind);
+
+	return order != 0 ? order : strcmp(x->subject, y->subject);
+}
+
+/* The reason and time left of one key; false when it is gone. */
+static int
+read_entry(struct ctl *ctl, const char *key, struct entry *entry, bool *found)
+{
+	redisReply *reason, *ttl;
+	int status =
+	    ctl_command(ctl, &reason, 2, (const char *[]){"GET", key}, NULL);
+
+	*found = false;
+	if (status != EX_OK)
+		return status;
+	status = ctl_command(ctl, &ttl, 2, (const char *[]){"PTTL", key}, NULL);
+	if (status == EX_OK && reason->type == REDIS_REPLY_STRING) {
+		*found = true;
+		entry->reason = xstrdup(reason->str);
+		entry->remaining_ms =
+		    ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1;
+	}
+	freeReplyObject(ttl);
+	freeReplyObject(reason);
+	return status;
+}
+
+static void
+escape_glob(const char *text, struct buffer *out)
+{
+	for (; *text != '\0'; text++) {
+		if (strchr("*?[]\\", *text) != NULL)
+			buffer_append_char(out, '\\');
+		buffer_append_char(out, *text);
+	}
+}
+
+/* Every key of one kind, into entries. */
+static int
+scan_kind(struct ctl *ctl, enum redis_key key, const char *kind,
+    struct entries *entries)
+{
+	struct buffer base = {0}, pattern = {0};
+	char cursor[32] = "0";
+	int status = EX_OK;
+
+	ctl_key(ctl, &base, key, "");
+	escape_glob(buffer_text(&base), &pattern);
+	buffer_append_char(&pattern, '*');
+	do {
+		redisReply *reply;
+		const char *words[] = {"SCAN", cursor, "MATCH",
+		    buffer_text(&pattern), "COUNT", "1000"};
+
+		status = ctl_command(ctl, &reply, 6, words, NULL);
+		if (status != EX_OK)
+			break;
+		if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+		    reply->element[0]->type != REDIS_REPLY_STRING ||
+		    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(reply);
+			status =
+			    ctl_fail(EX_TEMPFAIL, "SCAN: unexpected reply");
+			break;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+		for (size_t i = 0;
+		     status == EX_OK && i < reply->element[1]->elements &&
+		     entries->count < CTL_SCAN_MAX;
+		     i++) {
+			const redisReply *found_key =
+			    reply->element[1]->element[i];
+			const char *name = found_key->str;
+			struct entry entry = {kind, NULL, NULL, -1};
+			bool found;
+
+			if (found_key->type != REDIS_REPLY_STRING ||
+			    found_key->len < base.length)
+				continue;
+			status = read_entry(ctl, name, &entry, &found);
+			if (!found)
+				continue;
+			entry.subject = xstrdup(name + base.length);
+			entries->items = xreallocarray(entries->items,
+			    entries->count + 1, sizeof(*entries->items));
+			entries->items[entries->count++] = entry;
+		}
+		freeReplyObject(reply);
+	} while (status == EX_OK && strcmp(cursor, "0") != 0);
+	buffer_free(&base);
+	buffer_free(&pattern);
+	return status;
+}
+
+static void
+show(const struct ctl *ctl, const struct entries *entries)
+{
+	static const char *const headers[] = {
+	    "KIND", "SUBJECT", "REMAINING", "REASON"};
+	struct ctl_list *list = ctl_list_new(ctl, 4, headers);
+
+	for (size_t i = 0; i < entries->count; i++) {
+		const struct entry *entry = &entries->items[i];
+		char remaining[32] = "until lifted";
+		const char *cells[] = {
+		    entry->kind, entry->subject, remaining, entry->reason};
+		json_t *object = json_object();
+
+		if (entry->remaining_ms >= 0)
+			ctl_format_remaining(
+			    entry->remaining_ms, remaining, sizeof(remaining));
+		json_object_set_new(object, "kind", json_string(entry->kind));
+		json_object_set_new(
+		    object, "subject", json_string(entry->subject));
+		json_object_set_new(
+		    object, "reason", json_string(entry->reason));
+		json_object_set_new(object, "remaining",
+		    entry->remaining_ms >= 0
+		        ? json_integer((entry->remaining_ms + 999) / 1000)
+		        : json_null());
+		ctl_list_add(list, object, cells);
+	}
+	ctl_list_end(list);
+}
+
+int
+ctl_suspended(struct ctl *ctl, int argc, char **argv)
+{
+	struct entries entries = {NULL, 0};
+	int status;
+
+	(void)argv;
+	if (argc != 0)
+		return ctl_fail(EX_USAGE, "usage: waypostctl suspended");
+	status = ctl_connect(ctl);
+	if (status == EX_OK)
+		status =
+		    scan_kind(ctl, REDIS_KEY_SUSPENDED_USER, "user", &entries);
+	if (status == EX_OK)
+		status = scan_kind(
+		    ctl, REDIS_KEY_SUSPENDED_DOMAIN, "domain", &entries);
+	if (status == EX_OK) {
+		qsort(entries.items, entries.count, sizeof(*entries.items),
+		    compare_entries);
+		show(ctl, &entries);
+	}
+	for (size_t i = 0; i < entries.count; i++) {
+		free(entries.items[i].subject);
+		free(entries.items[i].reason);
+	}
+	free(entries.items);
+	return status;
+}

@@ -1,0 +1,182 @@
+/*
+ * test_ctl_args.c - waypostctl's argument checks: users, @DOMAIN
+ * subjects and grants come out in the form waypost-policyd reads (lower
+ * case, no final dot); durations, reasons and counts within their bounds
+ * are taken, everything else refused with a reason; the remaining time
+ * is shown in its two largest units
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ctl.h"
+#include "unit_test.h"
+
+static char error[CTL_ERROR_MAX];
+
+static void
+test_user(void **state)
+{
+	char out[IDENTITY_USER_MAX + 1];
+	char long_user[IDENTITY_USER_MAX + 2];
+
+	(void)state;
+	assert_true(ctl_parse_user(
+	    "Alice@Example.COM", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "alice@example.com");
+	assert_true(
+	    ctl_parse_user("bob", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_user("", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_user("a b", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_user("a\nb", out, sizeof(out), error, sizeof(error)));
+	assert_false(ctl_parse_user(
+	    "@example.com", out, sizeof(out), error, sizeof(error)));
+	assert_non_null(strstr(error, "not a user name"));
+	memset(long_user, 'a', sizeof(long_user) - 1);
+	long_user[sizeof(long_user) - 1] = '\0';
+	assert_false(
+	    ctl_parse_user(long_user, out, sizeof(out), error, sizeof(error)));
+	long_user[IDENTITY_USER_MAX] = '\0';
+	assert_true(
+	    ctl_parse_user(long_user, out, sizeof(out), error, sizeof(error)));
+}
+
+static void
+test_subject(void **state)
+{
+	struct ctl_subject subject;
+
+	(void)state;
+	assert_true(ctl_parse_subject(
+	    "@News.Example.", &subject, error, sizeof(error)));
+	assert_true(subject.domain);
+	assert_string_equal(subject.name, "news.example");
+	assert_true(ctl_parse_subject(
+	    "Carol@Example.com", &subject, error, sizeof(error)));
+	assert_false(subject.domain);
+	assert_string_equal(subject.name, "carol@example.com");
+	assert_false(ctl_parse_subject("@", &subject, error, sizeof(error)));
+	assert_false(ctl_parse_subject("@.", &subject, error, sizeof(error)));
+	assert_false(ctl_parse_subject("@a@b", &subject, error, sizeof(error)));
+	assert_false(ctl_parse_subject("@a b", &subject, error, sizeof(error)));
+	assert_false(ctl_parse_subject("", &subject, error, sizeof(error)));
+}
+
+static void
+test_grant(void **state)
+{
+	char out[IDENTITY_ADDRESS_MAX + 1];
+
+	(void)state;
+	assert_true(ctl_parse_grant(
+	    "Alice@Shop.Example.", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "alice@shop.example");
+	assert_true(ctl_parse_grant(
+	    "@Shop.Example", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "@shop.example");
+	assert_false(ctl_parse_grant(
+	    "no-at-sign", out, sizeof(out), error, sizeof(error)));
+	assert_non_null(strstr(error, "neither an address nor @DOMAIN"));
+	assert_false(
+	    ctl_parse_grant("a@", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_grant("@.", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_grant("a@b@c", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_grant("a @b", out, sizeof(out), error, sizeof(error)));
+}
+
+static void
+test_for(void **state)
+{
+	long long ms;
+
+	(void)state;
+	assert_true(ctl_parse_for("30m", &ms, error, sizeof(error)));
+	assert_int_equal(ms, 30 * 60 * 1000LL);
+	assert_true(ctl_parse_for("24h", &ms, error, sizeof(error)));
+	assert_int_equal(ms, 24 * 3600 * 1000LL);
+	assert_true(ctl_parse_for("7d", &ms, error, sizeof(error)));
+	assert_int_equal(ms, 7 * 86400 * 1000LL);
+	assert_true(ctl_parse_for("1s", &ms, error, sizeof(error)));
+	assert_false(ctl_parse_for("999ms", &ms, error, sizeof(error)));
+	assert_false(ctl_parse_for("0s", &ms, error, sizeof(error)));
+	assert_false(ctl_parse_for("tomorrow", &ms, error, sizeof(error)));
+	assert_non_null(strstr(error, "bad duration \"tomorrow\""));
+	assert_false(ctl_parse_for("-1h", &ms, error, sizeof(error)));
+	assert_false(ctl_parse_for("", &ms, error, sizeof(error)));
+	assert_false(ctl_parse_for("99999999d", &ms, error, sizeof(error)));
+}
+
+static void
+test_reason(void **state)
+{
+	char reason[CTL_REASON_MAX + 2];
+
+	(void)state;
+	assert_true(
+	    ctl_parse_reason("spam complaint 4711", error, sizeof(error)));
+	assert_false(ctl_parse_reason("", error, sizeof(error)));
+	assert_false(ctl_parse_reason("two\nlines", error, sizeof(error)));
+	assert_non_null(strstr(error, "control character"));
+	memset(reason, 'x', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_false(ctl_parse_reason(reason, error, sizeof(error)));
+	reason[CTL_REASON_MAX] = '\0';
+	assert_true(ctl_parse_reason(reason, error, sizeof(error)));
+}
+
+static void
+test_count(void **state)
+{
+	long long count;
+
+	(void)state;
+	assert_true(ctl_parse_count("1", &count, error, sizeof(error)));
+	assert_int_equal(count, 1);
+	assert_true(ctl_parse_count("10000", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("10001", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("0", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("-5", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("+5", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("5x", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("", &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "99999999999999999999", &count, error, sizeof(error)));
+}
+
+static void
+test_remaining(void **state)
+{
+	char out[32];
+
+	(void)state;
+	ctl_format_remaining(4000, out, sizeof(out));
+	assert_string_equal(out, "4s");
+	ctl_format_remaining(3599 * 1000LL, out, sizeof(out));
+	assert_string_equal(out, "59m 59s");
+	ctl_format_remaining(7 * 86400 * 1000LL - 1000, out, sizeof(out));
+	assert_string_equal(out, "6d 23h");
+	ctl_format_remaining(86400 * 1000LL + 60000, out, sizeof(out));
+	assert_string_equal(out, "1d");
+	ctl_format_remaining(1, out, sizeof(out));
+	assert_string_equal(out, "1s");
+	ctl_format_remaining(0, out, sizeof(out));
+	assert_string_equal(out, "0s");
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_user),
+    cmocka_unit_test(test_subject),
+    cmocka_unit_test(test_grant),
+    cmocka_unit_test(test_for),
+    cmocka_unit_test(test_reason),
+    cmocka_unit_test(test_count),
+    cmocka_unit_test(test_remaining),
+};
+
+UNIT_TEST_MAIN(tests)
