@@ -81,7 +81,7 @@ test_fixed_arguments(void **state)
 	(void)state;
 	assert_false(record_batch_pending(batch));
 	assert_int_equal(arguments(batch), SCRIPT_ARG_FIXED);
-	assert_word(SCRIPT_ARG_VERSION, "2");
+	assert_word(SCRIPT_ARG_VERSION, "3");
 	assert_word(SCRIPT_ARG_POSITION_KEY, "wp:track-position:relay-1");
 	assert_word(SCRIPT_ARG_POSITION, "");
 	assert_word(SCRIPT_ARG_POSITION_START, "");
