@@ -26,6 +26,7 @@
 #define CTL_SCAN_MAX        1000000  /* suspensions listed */
 #define CTL_WATCH_TRIES     5        /* a key changed while we wrote it */
 #define CTL_ERROR_MAX       512
+#define CTL_ATTEMPTS_MAX    1000 /* webhook attempts listed */
 
 /* A suspension's subject: a user, or (written "@DOMAIN") a domain. */
 struct ctl_subject {
@@ -62,6 +63,10 @@ bool ctl_parse_for(
 bool ctl_parse_reason(const char *text, char *error, size_t error_size);
 bool ctl_parse_count(
     const char *text, long long *count, char *error, size_t error_size);
+bool ctl_parse_address(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_message(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
 
 /* ctl_redis.c: one blocking connection and the transaction of a change. */
 int ctl_fail(int code, const char *format, ...)
@@ -69,6 +74,8 @@ int ctl_fail(int code, const char *format, ...)
 int ctl_connect(struct ctl *ctl);
 void ctl_key(const struct ctl *ctl, struct buffer *out, enum redis_key key,
     const char *name);
+void ctl_key_pair(const struct ctl *ctl, struct buffer *out, enum redis_key key,
+    const char *name, const char *subject);
 int ctl_command(struct ctl *ctl, redisReply **reply, int count,
     const char **words, const size_t *lengths);
 #define CTL_NOTHING (-1) /* a prepare's answer: nothing to change */
@@ -77,9 +84,16 @@ typedef int (*ctl_prepare)(
 typedef void (*ctl_writes)(struct ctl *ctl, void *context);
 void ctl_append(
     struct ctl *ctl, int count, const char **words, const size_t *lengths);
+int ctl_watch(struct ctl *ctl, const char *key, const char *type);
 int ctl_change_run(struct ctl *ctl, const char *key, const char *type,
     ctl_prepare prepare, ctl_writes writes, void *context);
 void ctl_disconnect(struct ctl *ctl);
+
+/* ctl_scan.c: every key matching a pattern, with SCAN. */
+typedef int (*ctl_scan_each)(struct ctl *ctl, const char *key, void *context);
+void ctl_glob_escape(const char *text, struct buffer *out);
+int ctl_scan(
+    struct ctl *ctl, const char *pattern, ctl_scan_each each, void *context);
 
 /* ctl_output.c: human tables, or JSON. */
 struct ctl_list;
@@ -90,6 +104,7 @@ void ctl_list_add(
 void ctl_list_end(struct ctl_list *list);
 void ctl_result(const struct ctl *ctl, json_t *object, const char *human);
 void ctl_format_remaining(long long milliseconds, char *out, size_t size);
+void ctl_format_time(long long seconds, char *out, size_t size);
 
 /* The commands: each returns an exit code (sysexits.h). */
 int ctl_senders(struct ctl *ctl, int argc, char **argv);
@@ -97,6 +112,16 @@ int ctl_suspend(struct ctl *ctl, int argc, char **argv);
 int ctl_lift(struct ctl *ctl, int argc, char **argv);
 int ctl_suspended(struct ctl *ctl, int argc, char **argv);
 int ctl_audit(struct ctl *ctl, int argc, char **argv);
+int ctl_suppression(struct ctl *ctl, int argc, char **argv);
+int ctl_suppression_list(struct ctl *ctl, int argc, char **argv);
+int ctl_suppression_why(struct ctl *ctl, int argc, char **argv);
+const char *ctl_suppression_split(const char *entry, long long *since);
+int ctl_webhook(struct ctl *ctl, int argc, char **argv);
+int ctl_webhook_list(struct ctl *ctl, int argc, char **argv);
+int ctl_webhook_attempts(struct ctl *ctl, int argc, char **argv);
+struct hook_tenant_field;
+size_t ctl_webhook_fields(
+    const redisReply *hash, struct hook_tenant_field *fields);
 void ctl_audit_append(struct ctl *ctl, const struct ctl_change *change);
 
 #endif

@@ -10,6 +10,8 @@
  *	bool ctl_parse_for(text, milliseconds, error, error_size)
  *	bool ctl_parse_reason(text, error, error_size)
  *	bool ctl_parse_count(text, count, error, error_size)
+ *	bool ctl_parse_address(text, out, size, error, error_size)
+ *	bool ctl_parse_message(text, out, size, error, error_size)
  * DESCRIPTION
  *	Each turns one argument into the form waypost-policyd reads, or
  *	says in error why it cannot (false), before anything is written:
@@ -23,13 +25,20 @@
  *	   from CTL_FOR_MIN_MS to CTL_FOR_MAX_MS;
  *	.  --reason: 1 to CTL_REASON_MAX bytes without control characters
  *	   (it goes back to Postfix on one line);
- *	.  --count: 1 to CTL_AUDIT_COUNT_MAX, in decimal.
+ *	.  --count: 1 to CTL_AUDIT_COUNT_MAX, in decimal;
+ *	.  a recipient's address as waypost-policyd's suppression check
+ *	   and waypost-trackd write it (sender_identity_members(): lower
+ *	   case, the domain without its final dot);
+ *	.  a message as waypost-hookd names its attempts: QUEUEID.FIRSTSEEN
+ *	   (an event's id, whose last two parts are cut), letters and
+ *	   digits then "." and the Unix second.
  * SECURITY
  *	Arguments are an operator's, but end up in Redis and in answers
  *	to SMTP clients: every bound is checked here.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,5 +157,74 @@ ctl_parse_count(
 		    CTL_AUDIT_COUNT_MAX);
 		return false;
 	}
+	return true;
+}
+
+bool
+ctl_parse_address(
+    const char *text, char *out, size_t size, char *error, size_t error_size)
+{
+	struct identity_members members;
+
+	if (text[0] == '@' ||
+	    !sender_identity_members(text, strlen(text), &members) ||
+	    strlen(members.address) >= size) {
+		snprintf(error, error_size,
+		    "\"%.*s\" is not an address (local@domain, at most %d "
+		    "bytes, no white space)",
+		    SHOWN_MAX, text, IDENTITY_ADDRESS_MAX);
+		return false;
+	}
+	snprintf(out, size, "%s", members.address);
+	return true;
+}
+
+/* QUEUEID.FIRSTSEEN, at the start of text; its length, or 0. */
+static size_t
+message_length(const char *text)
+{
+	size_t letters = 0, digits = 0;
+
+	while (isalnum((unsigned char)text[letters]))
+		letters++;
+	if (letters == 0 || text[letters] != '.')
+		return 0;
+	while (isdigit((unsigned char)text[letters + 1 + digits]))
+		digits++;
+	if (digits == 0 || digits > 19)
+		return 0;
+	return letters + 1 + digits;
+}
+
+bool
+ctl_parse_message(
+    const char *text, char *out, size_t size, char *error, size_t error_size)
+{
+	size_t length = message_length(text);
+	const char *rest = text + length;
+
+	/* An event's id: QUEUEID.FIRSTSEEN.I.SEQ. */
+	if (length > 0 && rest[0] == '.') {
+		size_t i = 1, dots = 0;
+
+		for (; rest[i] != '\0'; i++) {
+			if (rest[i] == '.')
+				dots++;
+			else if (!isdigit((unsigned char)rest[i]))
+				break;
+		}
+		if (rest[i] == '\0' && dots == 1 && rest[1] != '.' &&
+		    rest[i - 1] != '.')
+			rest += i;
+	}
+	if (length == 0 || *rest != '\0' || length >= size) {
+		snprintf(error, error_size,
+		    "\"%.*s\" is not QUEUEID.FIRSTSEEN (an event id's first "
+		    "two parts)",
+		    SHOWN_MAX, text);
+		return false;
+	}
+	memcpy(out, text, length);
+	out[length] = '\0';
 	return true;
 }

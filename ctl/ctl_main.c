@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Reads [redis] from waypost.conf (-c, else the daemons' default
  *	file), finds the command and runs it (ctl_senders.c,
- *	ctl_suspend.c, ctl_suspended.c, ctl_audit.c); waypostctl(8) is
+ *	ctl_suspend.c, ctl_suspended.c, ctl_audit.c, ctl_suppression.c,
+ *	ctl_webhook.c); waypostctl(8) is
  *	the manual. Every key is named by lib/redis_keys.c, so waypostctl
  *	writes exactly what the daemons read.
  *
@@ -48,6 +49,8 @@ static const struct {
     {"lift", ctl_lift},
     {"suspended", ctl_suspended},
     {"audit", ctl_audit},
+    {"suppression", ctl_suppression},
+    {"webhook", ctl_webhook},
 };
 
 static int
@@ -55,7 +58,7 @@ usage(void)
 {
 	return ctl_fail(EX_USAGE,
 	    "usage: waypostctl [-c FILE] [--json] senders|suspend|lift|"
-	    "suspended|audit ...");
+	    "suspended|audit|suppression|webhook ...");
 }
 
 static const char *
@@ -120,7 +123,7 @@ main(int argc, char **argv)
 	if (found == sizeof(commands) / sizeof(commands[0]))
 		return ctl_fail(EX_USAGE,
 		    "unknown command \"%.100s\" (senders, suspend, lift, "
-		    "suspended, audit)",
+		    "suspended, audit, suppression, webhook)",
 		    argv[optind]);
 	if ((status = load_config(path, &config)) != EX_OK)
 		return status;

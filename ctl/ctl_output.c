@@ -10,6 +10,7 @@
  *	void ctl_list_end(list)
  *	void ctl_result(ctl, object, human)
  *	void ctl_format_remaining(milliseconds, out, size)
+ *	void ctl_format_time(seconds, out, size)
  * DESCRIPTION
  *	A list is printed, without --json, as a table: a line of headers,
  *	then a line per row, the columns padded to their widest cell;
@@ -22,7 +23,8 @@
  *	line human. It takes object.
  *
  *	ctl_format_remaining() writes a time left as its two largest units
- *	("6d 23h", "59m 58s", "4s").
+ *	("6d 23h", "59m 58s", "4s"); ctl_format_time() a Unix time in
+ *	ISO 8601, UTC ("2025-12-01T00:00:00Z").
  * SECURITY
  *	Cells are printed as Redis holds them, after a control character
  *	became "?", so a value cannot move the terminal's cursor.
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "xmalloc.h"
@@ -84,13 +87,13 @@ ctl_list_add(struct ctl_list *list, json_t *object, const char *const *cells)
 		print_json(object);
 		return;
 	}
-	json_decref(object);
 	list->cells = xreallocarray(list->cells,
 	    (list->rows + 1) * list->columns, sizeof(*list->cells));
 	for (size_t i = 0; i < list->columns; i++)
 		list->cells[list->rows * list->columns + i] =
 		    printable(cells[i]);
 	list->rows++;
+	json_decref(object); /* after the copies: cells may be its own */
 }
 
 static void
@@ -170,4 +173,15 @@ ctl_format_remaining(long long milliseconds, char *out, size_t size)
 	}
 	if (shown == 0)
 		snprintf(out, size, "0s");
+}
+
+void
+ctl_format_time(long long seconds, char *out, size_t size)
+{
+	time_t when = (time_t)seconds;
+	struct tm utc;
+
+	if (gmtime_r(&when, &utc) == NULL ||
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+		snprintf(out, size, "%lld", seconds);
 }

@@ -9,7 +9,9 @@
  *	int ctl_connect(ctl)
  *	void ctl_disconnect(ctl)
  *	void ctl_key(ctl, out, key, name)
+ *	void ctl_key_pair(ctl, out, key, name, subject)
  *	int ctl_command(ctl, reply, count, words, lengths)
+ *	int ctl_watch(ctl, key, type)
  *	int ctl_change_run(ctl, key, type, prepare, writes, context)
  *	void ctl_append(ctl, count, words, lengths)
  * DESCRIPTION
@@ -19,7 +21,8 @@
  *	ctl_connect() opens one blocking connection as [redis] says
  *	(lib/redis_pool.c: address, timeouts, AUTH, SELECT): EX_UNAVAILABLE
  *	when Redis cannot be reached. ctl_key() writes a key's name with
- *	the [redis] prefix (lib/redis_keys.c, never by hand). ctl_command()
+ *	the [redis] prefix (lib/redis_keys.c, never by hand), ctl_key_pair()
+ *	that of a key of two parts (a suppression's). ctl_command()
  *	sends one command; a reply that is missing (timeout, connection
  *	lost) or an error is EX_TEMPFAIL.
  *
@@ -32,7 +35,8 @@
  *	change and its audit entry are written together or not at all:
  *	a command that would fail inside EXEC (a key of the wrong type)
  *	is refused before MULTI, and one refused while queued makes Redis
- *	discard the whole transaction.
+ *	discard the whole transaction. A change of two keys WATCHes the
+ *	second in prepare with ctl_watch(), which checks its type as well.
  * SECURITY
  *	Every key and value goes as a binary-safe argument. The password
  *	is never printed.
@@ -91,6 +95,14 @@ ctl_key(const struct ctl *ctl, struct buffer *out, enum redis_key key,
 	redis_key_append(out, ctl->redis->prefix, key, name, NULL);
 }
 
+void
+ctl_key_pair(const struct ctl *ctl, struct buffer *out, enum redis_key key,
+    const char *name, const char *subject)
+{
+	buffer_reset(out);
+	redis_key_append(out, ctl->redis->prefix, key, name, subject);
+}
+
 /* EX_OK for a reply that is there and no error; else says why. */
 static int
 check_reply(struct ctl *ctl, const redisReply *reply, const char *command)
@@ -146,6 +158,17 @@ check_type(struct ctl *ctl, const char *key, const char *type)
 	return status;
 }
 
+int
+ctl_watch(struct ctl *ctl, const char *key, const char *type)
+{
+	const char *watch[] = {"WATCH", key};
+	redisReply *reply;
+	int status = ctl_command(ctl, &reply, 2, watch, NULL);
+
+	freeReplyObject(reply);
+	return status == EX_OK ? check_type(ctl, key, type) : status;
+}
+
 /* MULTI, the writes, the audit entry, EXEC; *done false when a watched
  * key changed and nothing was written. */
 static int
@@ -197,14 +220,9 @@ ctl_change_run(struct ctl *ctl, const char *key, const char *type,
 	for (int tries = 0; status == EX_OK && tries < CTL_WATCH_TRIES;
 	     tries++) {
 		struct ctl_change change = {0};
-		const char *watch[] = {"WATCH", key};
-		redisReply *reply;
 		bool done = false;
 
-		status = ctl_command(ctl, &reply, 2, watch, NULL);
-		freeReplyObject(reply);
-		if (status == EX_OK)
-			status = check_type(ctl, key, type);
+		status = ctl_watch(ctl, key, type);
 		if (status == EX_OK)
 			status = prepare(ctl, context, &change);
 		if (status == CTL_NOTHING)

@@ -14,8 +14,8 @@
  *	that expires between the SCAN and the GET is left out.
  * SECURITY
  *	At most CTL_SCAN_MAX suspensions are listed. The [redis] prefix is
- *	escaped in the SCAN pattern, so a prefix holding "*" or "?"
- *	matches itself only.
+ *	escaped in the SCAN pattern (ctl_scan.c), so a prefix holding "*"
+ *	or "?" matches itself only.
  */
 #include "config.h"
 
@@ -70,14 +70,31 @@ read_entry(struct ctl *ctl, const char *key, struct entry *entry, bool *found)
 	return status;
 }
 
-static void
-escape_glob(const char *text, struct buffer *out)
+struct scan {
+	const char *kind;
+	size_t base_length; /* of the key before the subject */
+	struct entries *entries;
+};
+
+static int
+each_key(struct ctl *ctl, const char *key, void *context)
 {
-	for (; *text != '\0'; text++) {
-		if (strchr("*?[]\\", *text) != NULL)
-			buffer_append_char(out, '\\');
-		buffer_append_char(out, *text);
-	}
+	struct scan *scan = context;
+	struct entries *entries = scan->entries;
+	struct entry entry = {scan->kind, NULL, NULL, -1};
+	bool found;
+	int status;
+
+	if (strlen(key) < scan->base_length || entries->count >= CTL_SCAN_MAX)
+		return EX_OK;
+	status = read_entry(ctl, key, &entry, &found);
+	if (!found)
+		return status;
+	entry.subject = xstrdup(key + scan->base_length);
+	entries->items = xreallocarray(
+	    entries->items, entries->count + 1, sizeof(*entries->items));
+	entries->items[entries->count++] = entry;
+	return status;
 }
 
 /* Every key of one kind, into entries. */
@@ -86,52 +103,14 @@ scan_kind(struct ctl *ctl, enum redis_key key, const char *kind,
     struct entries *entries)
 {
 	struct buffer base = {0}, pattern = {0};
-	char cursor[32] = "0";
-	int status = EX_OK;
+	struct scan scan = {kind, 0, entries};
+	int status;
 
 	ctl_key(ctl, &base, key, "");
-	escape_glob(buffer_text(&base), &pattern);
+	scan.base_length = base.length;
+	ctl_glob_escape(buffer_text(&base), &pattern);
 	buffer_append_char(&pattern, '*');
-	do {
-		redisReply *reply;
-		const char *words[] = {"SCAN", cursor, "MATCH",
-		    buffer_text(&pattern), "COUNT", "1000"};
-
-		status = ctl_command(ctl, &reply, 6, words, NULL);
-		if (status != EX_OK)
-			break;
-		if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-		    reply->element[0]->type != REDIS_REPLY_STRING ||
-		    reply->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(reply);
-			status =
-			    ctl_fail(EX_TEMPFAIL, "SCAN: unexpected reply");
-			break;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
-		for (size_t i = 0;
-		     status == EX_OK && i < reply->element[1]->elements &&
-		     entries->count < CTL_SCAN_MAX;
-		     i++) {
-			const redisReply *found_key =
-			    reply->element[1]->element[i];
-			const char *name = found_key->str;
-			struct entry entry = {kind, NULL, NULL, -1};
-			bool found;
-
-			if (found_key->type != REDIS_REPLY_STRING ||
-			    found_key->len < base.length)
-				continue;
-			status = read_entry(ctl, name, &entry, &found);
-			if (!found)
-				continue;
-			entry.subject = xstrdup(name + base.length);
-			entries->items = xreallocarray(entries->items,
-			    entries->count + 1, sizeof(*entries->items));
-			entries->items[entries->count++] = entry;
-		}
-		freeReplyObject(reply);
-	} while (status == EX_OK && strcmp(cursor, "0") != 0);
+	status = ctl_scan(ctl, buffer_text(&pattern), each_key, &scan);
 	buffer_free(&base);
 	buffer_free(&pattern);
 	return status;

@@ -25,7 +25,8 @@
  *	a new tenant's endpoint starts, a changed one is replaced (the old
  *	finishes what is in flight), a removed one stops. The hash is made
  *	into the text of a [webhook] section and loaded with the file's
- *	schema (hook_config.c), so it is refused for the same reasons, and
+ *	schema (hook_config.c), so it is refused for the same reasons
+ *	(hook_tenant_section.c, which waypostctl(8) runs too), and
  *	the refusal is logged once per change. Each such webhook is named
  *	"tenant:TENANT" (file sections cannot hold ":"), its consumer
  *	group "waypost-hookd:tenant:TENANT".
@@ -55,16 +56,11 @@
 #include "hook_config.h"
 #include "hook_tenants.h"
 #include "hook_target.h"
+#include "hook_tenant_section.h"
 #include "log.h"
 #include "redis_keys.h"
 #include "script_words.h"
 #include "xmalloc.h"
-
-#define VALUE_MAX 180 /* one line of the configuration's 198 */
-
-static const char *const fields[] = {"url", "secret", "events", "batch",
-    "batch_wait", "timeout", "retry_for", "retry_min", "retry_max",
-    "stop_status", "concurrency", "breaker_failures", "backlog_max", NULL};
 
 struct tenant_hook {
 	struct tenant_hook *next;
@@ -95,120 +91,40 @@ struct hook_tenants {
 	time_t last_error_log;
 };
 
-static bool
-name_valid(const char *name, size_t length)
-{
-	if (length == 0 || length > HOOK_TENANT_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < length; i++)
-		if (iscntrl((unsigned char)name[i]) || name[i] == ' ' ||
-		    name[i] == ',' || name[i] == '"')
-			return false;
-	return true;
-}
-
-static bool
-field_known(const char *name, size_t length)
-{
-	for (size_t i = 0; fields[i] != NULL; i++)
-		if (strlen(fields[i]) == length &&
-		    memcmp(fields[i], name, length) == 0)
-			return true;
-	return false;
-}
-
-static int
-compare_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The hash as a [webhook] section, its lines sorted (the same hash
- * makes the same text); NULL with why when a field is refused. */
+/* The hash as a [webhook] section (hook_tenant_section.c); NULL with
+ * why when a field is refused. */
 static char *
 section_text(
     const char *tenant, const redisReply *hash, char *why, size_t why_size)
 {
-	struct buffer text = {0};
-	char **lines;
-	size_t count = 0;
-	bool ok = true;
+	struct hook_tenant_field *fields;
+	size_t count;
+	char *text;
 
-	if (hash->type != REDIS_REPLY_ARRAY || hash->elements == 0 ||
-	    hash->elements % 2 != 0 ||
-	    hash->elements / 2 > sizeof(fields) / sizeof(*fields) - 1) {
+	if (hash->type != REDIS_REPLY_ARRAY || hash->elements % 2 != 0 ||
+	    hash->elements / 2 > HOOK_TENANT_FIELDS_MAX) {
 		snprintf(why, why_size,
 		    "no hash, an empty one, or more fields than a webhook has");
 		return NULL;
 	}
-	lines = xcalloc(hash->elements / 2 + 1, sizeof(*lines));
-	for (size_t i = 0; ok && i + 1 < hash->elements; i += 2) {
-		const redisReply *name = hash->element[i];
-		const redisReply *value = hash->element[i + 1];
-		struct buffer line = {0};
-		bool control = false;
+	count = hash->elements / 2;
+	fields = xcalloc(count + 1, sizeof(*fields));
+	for (size_t i = 0; i < count; i++) {
+		const redisReply *name = hash->element[2 * i];
+		const redisReply *value = hash->element[2 * i + 1];
 
 		if (name->type != REDIS_REPLY_STRING ||
-		    value->type != REDIS_REPLY_STRING ||
-		    !field_known(name->str, name->len)) {
-			snprintf(why, why_size, "unknown field \"%.40s\"",
-			    name->type == REDIS_REPLY_STRING ? name->str : "");
-			ok = false;
-			continue;
+		    value->type != REDIS_REPLY_STRING) {
+			free(fields);
+			snprintf(why, why_size, "a field that is no string");
+			return NULL;
 		}
-		for (size_t k = 0; k < value->len; k++)
-			control |= iscntrl((unsigned char)value->str[k]) != 0;
-		if (control || value->len == 0 || value->len > VALUE_MAX) {
-			snprintf(why, why_size,
-			    "%.40s: empty, over %d characters, or holding "
-			    "control characters",
-			    name->str, VALUE_MAX);
-			ok = false;
-			continue;
-		}
-		buffer_printf(&line, "%.*s = %.*s\n", (int)name->len, name->str,
-		    (int)value->len, value->str);
-		lines[count++] = line.data;
+		fields[i] = (struct hook_tenant_field){
+		    name->str, name->len, value->str, value->len};
 	}
-	if (ok) {
-		qsort(lines, count, sizeof(*lines), compare_lines);
-		buffer_printf(
-		    &text, "[webhook \"tenant\"]\ntenants = %s\n", tenant);
-		for (size_t i = 0; i < count; i++)
-			buffer_append_text(&text, lines[i]);
-	}
-	for (size_t i = 0; i < count; i++)
-		free(lines[i]);
-	free(lines);
-	return ok ? text.data : NULL;
-}
-
-/* The section text loaded as the file's would be: the target, or NULL
- * with the first error in why. */
-static struct hook_target *
-target_of(const char *tenant, const char *text, char *why, size_t why_size)
-{
-	struct config_errors errors = {0};
-	struct hook_config *config = config_load_buffer(
-	    &hook_schema, "Redis", text, strlen(text), &errors);
-	struct hook_target *target = NULL;
-	struct buffer name = {0};
-
-	if (config == NULL || config->webhooks.count != 1) {
-		snprintf(why, why_size, "%s",
-		    errors.count > 0 ? errors.text[0] : "not a webhook");
-		if (config != NULL)
-			config_free(&hook_schema, config);
-		return NULL;
-	}
-	target = hook_target_new(config->webhooks.items[0], why, why_size);
-	config_free(&hook_schema, config);
-	if (target == NULL)
-		return NULL;
-	buffer_printf(&name, "tenant:%s", tenant);
-	free(target->name);
-	target->name = name.data;
-	return target;
+	text = hook_tenant_section(tenant, fields, count, why, why_size);
+	free(fields);
+	return text;
 }
 
 static void
@@ -238,7 +154,7 @@ start(struct hook_tenants *tenants, const char *tenant, const char *text)
 
 	hook->tenant = xstrdup(tenant);
 	hook->text = xstrdup(text);
-	hook->target = target_of(tenant, text, why, sizeof(why));
+	hook->target = hook_tenant_target(tenant, text, why, sizeof(why));
 	if (hook->target == NULL) {
 		log_error(
 		    "webhook of tenant %s in Redis refused: %s", tenant, why);
@@ -389,7 +305,7 @@ on_members(void *context, const redisReply *reply, const char *why)
 		char *lower;
 
 		if (name->type != REDIS_REPLY_STRING ||
-		    !name_valid(name->str, name->len))
+		    !hook_tenant_name_valid(name->str, name->len))
 			continue;
 		lower = xmalloc(name->len + 1);
 		for (size_t k = 0; k < name->len; k++)

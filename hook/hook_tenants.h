@@ -10,10 +10,8 @@
 
 #include "hook_endpoint.h"
 #include "hook_http.h"
+#include "hook_tenant_section.h"
 #include "redis_link.h"
-
-#define HOOK_TENANTS_MAX     10000
-#define HOOK_TENANT_NAME_MAX 200
 
 struct hook_tenants;
 
