@@ -279,8 +279,9 @@ ctl_suppression_list(struct ctl *ctl, int argc, char **argv)
 	if (status == EX_OK)
 		status = scan_kind(ctl, true, NULL, NULL, &entries);
 	if (status == EX_OK) {
-		qsort(entries.items, entries.count, sizeof(*entries.items),
-		    compare_entries);
+		if (entries.count > 0)
+			qsort(entries.items, entries.count,
+			    sizeof(*entries.items), compare_entries);
 		show(ctl, &entries);
 	}
 	entries_free(&entries);
@@ -353,8 +354,9 @@ ctl_suppression_why(struct ctl *ctl, int argc, char **argv)
 	if (status == EX_OK)
 		status = scan_kind(ctl, true, NULL, address, &entries);
 	if (status == EX_OK) {
-		qsort(entries.items, entries.count, sizeof(*entries.items),
-		    compare_entries);
+		if (entries.count > 0)
+			qsort(entries.items, entries.count,
+			    sizeof(*entries.items), compare_entries);
 		show_why(ctl, address, &entries);
 	}
 	entries_free(&entries);

@@ -164,8 +164,9 @@ ctl_suspended(struct ctl *ctl, int argc, char **argv)
 		status = scan_kind(
 		    ctl, REDIS_KEY_SUSPENDED_DOMAIN, "domain", &entries);
 	if (status == EX_OK) {
-		qsort(entries.items, entries.count, sizeof(*entries.items),
-		    compare_entries);
+		if (entries.count > 0)
+			qsort(entries.items, entries.count,
+			    sizeof(*entries.items), compare_entries);
 		show(ctl, &entries);
 	}
 	for (size_t i = 0; i < entries.count; i++) {
