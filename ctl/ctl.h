@@ -78,6 +78,8 @@ void ctl_key_pair(const struct ctl *ctl, struct buffer *out, enum redis_key key,
     const char *name, const char *subject);
 int ctl_command(struct ctl *ctl, redisReply **reply, int count,
     const char **words, const size_t *lengths);
+int ctl_get_string(
+    struct ctl *ctl, const char *key, char **value, long long *ttl_ms);
 #define CTL_NOTHING (-1) /* a prepare's answer: nothing to change */
 typedef int (*ctl_prepare)(
     struct ctl *ctl, void *context, struct ctl_change *change);

@@ -11,6 +11,7 @@
  *	void ctl_key(ctl, out, key, name)
  *	void ctl_key_pair(ctl, out, key, name, subject)
  *	int ctl_command(ctl, reply, count, words, lengths)
+ *	int ctl_get_string(ctl, key, value, ttl_ms)
  *	int ctl_watch(ctl, key, type)
  *	int ctl_change_run(ctl, key, type, prepare, writes, context)
  *	void ctl_append(ctl, count, words, lengths)
@@ -24,7 +25,10 @@
  *	the [redis] prefix (lib/redis_keys.c, never by hand), ctl_key_pair()
  *	that of a key of two parts (a suppression's). ctl_command()
  *	sends one command; a reply that is missing (timeout, connection
- *	lost) or an error is EX_TEMPFAIL.
+ *	lost) or an error is EX_TEMPFAIL. ctl_get_string() reads a string
+ *	key and its time left (GET and PTTL in one round trip): *value a
+ *	copy to free(), NULL when the key holds no string, *ttl_ms what
+ *	PTTL said (-1: no expiry, -2: no key).
  *
  *	ctl_change_run() makes one change: it WATCHes key, refuses it
  *	(EX_DATAERR) when it holds another type than type, calls prepare
@@ -50,6 +54,7 @@
 
 #include "ctl.h"
 #include "redis_pool.h"
+#include "xmalloc.h"
 
 int
 ctl_fail(int code, const char *format, ...)
@@ -128,6 +133,39 @@ ctl_command(struct ctl *ctl, redisReply **reply, int count, const char **words,
 		freeReplyObject(*reply);
 		*reply = NULL;
 	}
+	return status;
+}
+
+int
+ctl_get_string(
+    struct ctl *ctl, const char *key, char **value, long long *ttl_ms)
+{
+	const char *get[] = {"GET", key}, *pttl[] = {"PTTL", key};
+	redisReply *replies[2] = {NULL, NULL};
+	int status = EX_OK;
+
+	*value = NULL;
+	*ttl_ms = -2;
+	redisAppendCommandArgv(ctl->connection, 2, get, NULL);
+	redisAppendCommandArgv(ctl->connection, 2, pttl, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (redisGetReply(ctl->connection, (void **)&replies[i]) !=
+		    REDIS_OK)
+			replies[i] = NULL;
+		if (status == EX_OK)
+			status =
+			    check_reply(ctl, replies[i], i ? "PTTL" : "GET");
+		if (replies[i] == NULL)
+			break;
+	}
+	if (status == EX_OK) {
+		if (replies[0]->type == REDIS_REPLY_STRING)
+			*value = xstrdup(replies[0]->str);
+		if (replies[1]->type == REDIS_REPLY_INTEGER)
+			*ttl_ms = replies[1]->integer;
+	}
+	freeReplyObject(replies[0]);
+	freeReplyObject(replies[1]);
 	return status;
 }
 

@@ -77,24 +77,19 @@ describe(char *out, size_t size, const char *entry, long long milliseconds)
 static int
 read_before(struct ctl *ctl, struct suppression *suppression)
 {
-	const char *key = buffer_text(&suppression->key);
-	redisReply *entry, *ttl;
-	int status =
-	    ctl_command(ctl, &entry, 2, (const char *[]){"GET", key}, NULL);
+	char *entry;
+	long long ttl_ms;
+	int status = ctl_get_string(
+	    ctl, buffer_text(&suppression->key), &entry, &ttl_ms);
 
-	if (status != EX_OK)
-		return status;
-	status = ctl_command(ctl, &ttl, 2, (const char *[]){"PTTL", key}, NULL);
 	if (status == EX_OK) {
-		suppression->was = entry->type == REDIS_REPLY_STRING;
+		suppression->was = entry != NULL;
 		describe(suppression->before, sizeof(suppression->before),
-		    suppression->was ? entry->str : "",
-		    ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1);
+		    suppression->was ? entry : "", ttl_ms);
 		if (!suppression->was)
 			suppression->before[0] = '\0';
-		freeReplyObject(ttl);
 	}
-	freeReplyObject(entry);
+	free(entry);
 	return status;
 }
 

@@ -98,23 +98,17 @@ split_key(const char *parts, struct buffer *tenant)
 static int
 read_entry(struct ctl *ctl, const char *key, struct entry *entry, bool *found)
 {
-	redisReply *value, *ttl;
-	int status =
-	    ctl_command(ctl, &value, 2, (const char *[]){"GET", key}, NULL);
+	char *value;
+	long long ttl_ms;
+	int status = ctl_get_string(ctl, key, &value, &ttl_ms);
 
-	*found = false;
-	if (status != EX_OK)
-		return status;
-	status = ctl_command(ctl, &ttl, 2, (const char *[]){"PTTL", key}, NULL);
-	if (status == EX_OK && value->type == REDIS_REPLY_STRING) {
-		*found = true;
+	*found = status == EX_OK && value != NULL;
+	if (*found) {
 		entry->reason =
-		    xstrdup(ctl_suppression_split(value->str, &entry->since));
-		entry->remaining_ms =
-		    ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1;
+		    xstrdup(ctl_suppression_split(value, &entry->since));
+		entry->remaining_ms = ttl_ms;
 	}
-	freeReplyObject(ttl);
-	freeReplyObject(value);
+	free(value);
 	return status;
 }
 

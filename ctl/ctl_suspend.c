@@ -69,22 +69,17 @@ describe(char *out, size_t size, const char *reason, long long milliseconds)
 static int
 read_before(struct ctl *ctl, struct suspension *suspension)
 {
-	const char *key = buffer_text(&suspension->key);
-	redisReply *reason, *ttl;
-	int status =
-	    ctl_command(ctl, &reason, 2, (const char *[]){"GET", key}, NULL);
+	char *reason;
+	long long ttl_ms;
+	int status = ctl_get_string(
+	    ctl, buffer_text(&suspension->key), &reason, &ttl_ms);
 
-	if (status != EX_OK)
-		return status;
-	status = ctl_command(ctl, &ttl, 2, (const char *[]){"PTTL", key}, NULL);
 	if (status == EX_OK) {
-		suspension->was = reason->type == REDIS_REPLY_STRING;
+		suspension->was = reason != NULL;
 		describe(suspension->before, sizeof(suspension->before),
-		    suspension->was ? reason->str : "",
-		    ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1);
-		freeReplyObject(ttl);
+		    suspension->was ? reason : "", ttl_ms);
 	}
-	freeReplyObject(reason);
+	free(reason);
 	return status;
 }
 

@@ -51,22 +51,16 @@ compare_entries(const void *a, const void *b)
 static int
 read_entry(struct ctl *ctl, const char *key, struct entry *entry, bool *found)
 {
-	redisReply *reason, *ttl;
-	int status =
-	    ctl_command(ctl, &reason, 2, (const char *[]){"GET", key}, NULL);
+	char *reason;
+	long long ttl_ms;
+	int status = ctl_get_string(ctl, key, &reason, &ttl_ms);
 
-	*found = false;
-	if (status != EX_OK)
-		return status;
-	status = ctl_command(ctl, &ttl, 2, (const char *[]){"PTTL", key}, NULL);
-	if (status == EX_OK && reason->type == REDIS_REPLY_STRING) {
-		*found = true;
-		entry->reason = xstrdup(reason->str);
-		entry->remaining_ms =
-		    ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1;
-	}
-	freeReplyObject(ttl);
-	freeReplyObject(reason);
+	*found = status == EX_OK && reason != NULL;
+	if (*found) {
+		entry->reason = reason;
+		entry->remaining_ms = ttl_ms;
+	} else
+		free(reason);
 	return status;
 }
 
