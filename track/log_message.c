@@ -443,7 +443,9 @@ reject(const char *at, const char *end, struct log_line *line)
 		return false;
 	line->client = span(at, client_end);
 	at = client_end + 2;
-	if ((reply_end = find_last(at, end, "; from=<")) == NULL)
+	/* smtpd always gives a reply: a line without one is not its */
+	if ((reply_end = find_last(at, end, "; from=<")) == NULL ||
+	    reply_end == at)
 		return false;
 	line->reply = span(at, reply_end);
 	/* "550 5.1.1 ...": the DSN after the code, when there is one */
