@@ -15,7 +15,7 @@ skipped=0
 # what was printed: pytest's assertion lines and errors, a sanitizer's or
 # libFuzzer's summary, a crashing input's first bytes.
 why() {
-	grep -E '^(E  |[A-Za-z_.]+Error|FAILED )|SUMMARY|^# (input|  )|^not ok|Assertion|error:' \
+	grep -E '^(E  |[A-Za-z_.]+Error|FAILED )|SUMMARY|^# input|^#  ( [0-9a-f]{2})+$|^not ok|Assertion|error:' \
 	    "$1" | cut -c1-300 | head -12 | sed 's/^/    | /'
 }
 count() {
