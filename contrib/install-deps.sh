@@ -13,8 +13,8 @@ set -eu
 
 build="autoconf automake libtool pkg-config make gcc clang clang-format groff-base"
 libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
-  libevent-dev libcmocka-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev"
-peers="postfix redis-server swaks python3 python3-pytest python3-dkim
+  libevent-dev libcmocka-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev"
+peers="postfix redis-server swaks python3 python3-pytest prometheus python3-dkim
   python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl"
 
 case "${1:-}" in
@@ -46,6 +46,16 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections
 apt-get update -qq
+# Packages such as redis-server and prometheus start a system service on
+# install; the tests run their own, so none is started here (invoke-rc.d
+# and deb-systemd-invoke ask policy-rc.d). An admin's own policy-rc.d is
+# left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# install-deps.sh: no service starts during its install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 echo "install-deps.sh: done"

@@ -6,7 +6,9 @@
  *	keys they share are declared once, here:
  *
  *	.  daemon_config_keys: socket, socket_mode, socket_group, user,
- *	   pidfile and stop_timeout, which each daemon takes in its own
+ *	   pidfile, stop_timeout, metrics and metrics_allow (the
+ *	   Prometheus endpoint, lib/metrics_http.c), which each daemon
+ *	   takes in its own
  *	   section (a key group of that section, see config_file.h);
  *	   daemon_socketless_config_keys, the same without the socket
  *	   keys, for a daemon that serves no socket (waypost-trackd; its
@@ -51,6 +53,10 @@ const char *const config_suite_sections[] = {
 #define STOP_TIMEOUT_KEY                                                       \
 	DAEMON_KEY("stop_timeout", CONFIG_DURATION, stop_timeout, "10s", 0, 0, \
 	    HOUR_MS)
+#define METRICS_KEY DAEMON_KEY("metrics", CONFIG_SOCKET, metrics, NULL, 0, 0, 0)
+#define METRICS_ALLOW_KEY                                                      \
+	DAEMON_KEY(                                                            \
+	    "metrics_allow", CONFIG_CIDR_LIST, metrics_allow, NULL, 0, 0, 0)
 
 const struct config_key daemon_config_keys[] = {
     DAEMON_KEY("socket", CONFIG_SOCKET, socket, NULL, CONFIG_REQUIRED, 0, 0),
@@ -59,6 +65,8 @@ const struct config_key daemon_config_keys[] = {
     USER_KEY,
     PIDFILE_KEY,
     STOP_TIMEOUT_KEY,
+    METRICS_KEY,
+    METRICS_ALLOW_KEY,
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -67,6 +75,8 @@ const struct config_key daemon_socketless_config_keys[] = {
     USER_KEY,
     PIDFILE_KEY,
     STOP_TIMEOUT_KEY,
+    METRICS_KEY,
+    METRICS_ALLOW_KEY,
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -4,6 +4,7 @@
 #ifndef WAYPOST_CONFIG_COMMON_H
 #define WAYPOST_CONFIG_COMMON_H
 
+#include "cidr.h"
 #include "config_file.h"
 #include "socket_spec.h"
 
@@ -14,7 +15,9 @@ struct daemon_settings {
 	char *socket_group;
 	char *user;
 	char *pidfile;
-	long long stop_timeout; /* milliseconds */
+	long long stop_timeout;         /* milliseconds */
+	struct socket_spec metrics;     /* SOCKET_NONE: no metrics served */
+	struct cidr_list metrics_allow; /* empty: loopback only */
 };
 
 struct log_settings {

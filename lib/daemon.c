@@ -25,7 +25,9 @@
  *	6. write the pidfile, if one is configured;
  *	7. run the program's prepare() (what needs root, such as keys), then
  *	   switch to the configured user;
- *	8. call the program's run(), which owns the main loop, and clean
+ *	8. start the metrics endpoint's thread, if metrics is set (its
+ *	   socket was bound in step 3, lib/metrics_http.c);
+ *	9. call the program's run(), which owns the main loop, and clean
  *	   up (pidfile, unix socket) when it returns.
  *
  *	The runtime: a program that has work in flight across a reload
@@ -73,6 +75,8 @@
 #include "daemon_signal.h"
 #include "listen_socket.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "pidfile.h"
 #include "privileges.h"
 #include "swap_slot.h"
@@ -88,6 +92,8 @@ struct daemon {
 	struct daemon_options options;
 	void *config;
 	int listen_fd;
+	int metrics_fd;
+	struct metrics_http *metrics;
 	int log_destinations;
 	bool remove_socket;
 };
@@ -144,6 +150,18 @@ check_directory(const char *file, const char *section, const char *key,
 		    key, directory);
 }
 
+static void
+check_metrics(const char *file, const char *section,
+    const struct daemon_settings *settings, struct config_errors *errors)
+{
+	char error[512];
+
+	if (!metrics_http_check(&settings->metrics,
+	        settings->metrics_allow.count > 0, section, error,
+	        sizeof(error)))
+		config_errors_add(errors, "%s: %s", file, error);
+}
+
 static bool
 check_environment(const struct daemon *daemon, const void *config,
     struct config_errors *errors)
@@ -159,6 +177,7 @@ check_environment(const struct daemon *daemon, const void *config,
 	if (settings->pidfile)
 		check_directory(file, program->section, "pidfile",
 		    settings->pidfile, errors);
+	check_metrics(file, program->section, settings, errors);
 	if (program->check && errors->count + errors->dropped == before)
 		program->check(config, errors);
 	return errors->count + errors->dropped == before;
@@ -314,6 +333,14 @@ same_text(const char *a, const char *b)
 	       (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+static bool
+same_networks(const struct cidr_list *a, const struct cidr_list *b)
+{
+	return a->count == b->count &&
+	       (a->count == 0 || memcmp(a->networks, b->networks,
+	                             a->count * sizeof(*a->networks)) == 0);
+}
+
 static void
 warn_restart_needed(const struct daemon_settings *old,
     const struct daemon_settings *new, const char *section)
@@ -329,6 +356,11 @@ warn_restart_needed(const struct daemon_settings *old,
 	if (!same_text(old->pidfile, new->pidfile))
 		log_warning(
 		    "[%s] pidfile changed: restart to apply it", section);
+	if (memcmp(&old->metrics, &new->metrics, sizeof(old->metrics)) != 0 ||
+	    !same_networks(&old->metrics_allow, &new->metrics_allow))
+		log_warning("[%s] metrics settings changed: restart to apply "
+		            "them",
+		    section);
 }
 
 bool
@@ -338,6 +370,7 @@ daemon_reload(struct daemon *daemon)
 	void *fresh = load_config(daemon, report_to_log, &runtime);
 	void *replaced;
 
+	metrics_count_reload(fresh != NULL);
 	if (fresh == NULL) {
 		log_error("reload of %s failed: keeping the running "
 		          "configuration",
@@ -455,7 +488,34 @@ check_reload_access(
 		    target->name, path);
 }
 
-/* Steps 2 to 7 of the life cycle; false with the reason in error. */
+/* Step 8: the metrics thread, unprivileged, in the detached process. */
+static bool
+start_metrics(struct daemon *daemon, char *error, size_t error_size)
+{
+	const struct daemon_settings *settings = daemon_settings(daemon);
+	struct cidr_list loopback = {0, NULL};
+	const struct cidr_list *allow = &settings->metrics_allow;
+
+	metrics_common_init(daemon->program->name, PACKAGE_VERSION);
+	if (daemon->metrics_fd < 0)
+		return true;
+	if (allow->count == 0) {
+		if (!cidr_list_parse(
+		        METRICS_ALLOW_DEFAULT, &loopback, error, error_size))
+			log_panic("metrics: %s", error);
+		allow = &loopback;
+	}
+	daemon->metrics =
+	    metrics_http_start(daemon->metrics_fd, allow, error, error_size);
+	cidr_list_free(&loopback);
+	if (daemon->metrics == NULL)
+		return false;
+	/* libmicrohttpd owns and closes the socket from now on. */
+	daemon->metrics_fd = -1;
+	return true;
+}
+
+/* Steps 2 to 8 of the life cycle; false with the reason in error. */
 static bool
 start(struct daemon *daemon, char *error, size_t error_size)
 {
@@ -475,6 +535,10 @@ start(struct daemon *daemon, char *error, size_t error_size)
 		check_reload_access(daemon, &target);
 	if (!open_socket(daemon, error, error_size))
 		return false;
+	if (settings->metrics.kind != SOCKET_NONE &&
+	    (daemon->metrics_fd = metrics_http_bind(
+	         &settings->metrics, error, error_size)) < 0)
+		return false;
 	if (!daemon->options.foreground) {
 		if (!detach(error, error_size))
 			return false;
@@ -490,8 +554,10 @@ start(struct daemon *daemon, char *error, size_t error_size)
 	if (daemon->program->prepare &&
 	    !daemon->program->prepare(daemon, error, error_size))
 		return false;
-	return settings->user == NULL ||
-	       privileges_drop(&target, error, error_size);
+	if (settings->user != NULL &&
+	    !privileges_drop(&target, error, error_size))
+		return false;
+	return start_metrics(daemon, error, error_size);
 }
 
 static void
@@ -499,6 +565,9 @@ stop(struct daemon *daemon)
 {
 	const struct daemon_settings *settings = daemon_settings(daemon);
 
+	metrics_http_stop(daemon->metrics);
+	if (daemon->metrics_fd >= 0)
+		close(daemon->metrics_fd);
 	if (daemon->listen_fd >= 0)
 		close(daemon->listen_fd);
 	if (daemon->remove_socket && unlink(settings->socket.path) < 0)
@@ -512,16 +581,23 @@ static void
 log_starting(const struct daemon *daemon)
 {
 	char socket_text[SOCKET_SPEC_TEXT_MAX];
+	const struct daemon_settings *settings = daemon_settings(daemon);
 
 	if (daemon->program->no_socket) {
 		log_info("starting: no socket, configuration %s",
 		    daemon->options.config_path);
-		return;
+	} else {
+		socket_spec_format(
+		    &settings->socket, socket_text, sizeof(socket_text));
+		log_info("starting: listening on %s, configuration %s",
+		    socket_text, daemon->options.config_path);
 	}
-	socket_spec_format(
-	    &daemon_settings(daemon)->socket, socket_text, sizeof(socket_text));
-	log_info("starting: listening on %s, configuration %s", socket_text,
-	    daemon->options.config_path);
+	if (daemon->metrics != NULL) {
+		socket_spec_format(
+		    &settings->metrics, socket_text, sizeof(socket_text));
+		log_info("serving metrics on %s (/metrics, /healthz, /readyz)",
+		    socket_text);
+	}
 }
 
 int
@@ -535,6 +611,7 @@ daemon_main(const struct daemon_program *program, int argc, char **argv)
 	memset(&daemon, 0, sizeof(daemon));
 	daemon.program = program;
 	daemon.listen_fd = -1;
+	daemon.metrics_fd = -1;
 	if (!daemon_options_parse(argc, argv, WAYPOST_CONFIG_FILE,
 	        &daemon.options, error, sizeof(error))) {
 		fprintf(stderr, "%s: %s\n", program->name, error);

@@ -5,7 +5,6 @@ import grp
 import os
 import pwd
 import signal
-import socket
 import stat
 import subprocess
 import time
@@ -14,55 +13,12 @@ import pytest
 
 from conftest import program
 from harness.ports import free_port
-from harness.waypost import Daemon
-
-TESTD = "tests/integration/waypost-testd"
-
-
-class Testd(Daemon):
-    """waypost-testd with its files in a run directory owned by nobody, as
-    systemd's RuntimeDirectory would be, so that it can remove its pidfile
-    and socket after dropping root."""
-    __test__ = False
-
-    def __init__(self, directory, extra="", socket_spec=None):
-        nobody = pwd.getpwnam("nobody")
-        run = os.path.join(directory, "run")
-        os.makedirs(run)
-        os.chown(run, nobody.pw_uid, nobody.pw_gid)
-        self.socket_path = os.path.join(run, "testd.sock")
-        self.pidfile = os.path.join(run, "testd.pid")
-        self.socket_spec = socket_spec or f"unix:{self.socket_path}"
-        super().__init__(program(TESTD), run, self.text(extra), "testd")
-
-    def text(self, extra="", greeting="hello"):
-        return (f"[testd]\nsocket = {self.socket_spec}\n"
-                f"socket_mode = 0660\nsocket_group = nogroup\n"
-                f"user = nobody\npidfile = {self.pidfile}\n"
-                f"greeting = {greeting}\n{extra}")
-
-    def configure(self, extra="", greeting="hello"):
-        self.write_config(self.text(extra, greeting))
-
-    def connect(self):
-        if self.socket_spec.startswith("unix:"):
-            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            client.connect(self.socket_path)
-        else:
-            port, host = self.socket_spec[5:].split("@")
-            client = socket.create_connection((host, int(port)))
-        client.settimeout(20)
-        return client
-
-    def request(self, line):
-        with self.connect() as client:
-            client.sendall(line.encode() + b"\n")
-            return client.makefile().readline().strip()
+from harness.testd import TESTD, Testd
 
 
 @pytest.fixture
 def testd(workdir):
-    daemon = Testd(workdir)
+    daemon = Testd(program(TESTD), workdir)
     yield daemon
     daemon.stop()
 
@@ -207,7 +163,8 @@ def test_second_instance_is_refused(testd, workdir):
 
 def test_inet_socket(workdir):
     port = free_port()
-    daemon = Testd(workdir, socket_spec=f"inet:{port}@127.0.0.1")
+    daemon = Testd(program(TESTD), workdir,
+                   socket_spec=f"inet:{port}@127.0.0.1")
     try:
         daemon.start()
         assert daemon.request("hello") == "hello"
