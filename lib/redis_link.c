@@ -49,7 +49,9 @@
  *	A lost or refused connection is tried again after
  *	REDIS_LINK_RETRY_MIN_MS, doubling to REDIS_LINK_RETRY_MAX_MS, so
  *	decisions resume within a second of Redis coming back. Outages are
- *	logged at most once a second, and the return once.
+ *	logged at most once a second, and the return once. Every call's
+ *	result and latency, and the connection's state (for /readyz), go to
+ *	redis_metrics.c.
  * SECURITY
  *	Replies are read by hiredis within its own bounds; the password
  *	goes to the configured server only and is never logged.
@@ -68,6 +70,7 @@
 #include "monotonic.h"
 #include "redis_events.h"
 #include "redis_link.h"
+#include "redis_metrics.h"
 #include "text_copy.h"
 #include "xmalloc.h"
 
@@ -98,6 +101,7 @@ struct redis_call {
 	bool finished;
 	bool tried_eval;
 	bool plain;         /* a command of its own, no script */
+	double sent_ms;     /* monotonic, for the latency metric */
 	int count;          /* words, EVALSHA and the SHA first */
 	struct buffer text; /* the words after those two, one after another */
 	const char **words; /* count pointers, then count lengths: */
@@ -125,6 +129,7 @@ retry_later(struct redis_link *link, const char *why)
 
 	link->connected = false;
 	link->context = NULL;
+	redis_metrics_connected(false);
 	if (link->connect_timer != NULL)
 		evtimer_del(link->connect_timer);
 	log_outage(link, why);
@@ -229,6 +234,7 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 		return;
 	}
 	link->connected = true;
+	redis_metrics_connected(true);
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
 	evtimer_del(link->connect_timer);
 	if (!link->ever_connected)
@@ -325,6 +331,7 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 		script_sha(script, link->sha);
 	link->retry_timer = evtimer_new(base, on_retry, link);
 	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
+	redis_metrics_connected(false); /* not ready until it is */
 	link_connect(link);
 	return link;
 }
@@ -338,9 +345,26 @@ call_free(struct redis_call *call)
 	free(call);
 }
 
+/* why is "no reply within timeout" from on_call_timeout() alone. */
+static void
+count_result(
+    const struct redis_call *call, const redisReply *reply, const char *why)
+{
+	enum redis_result result = REDIS_RESULT_LOST;
+
+	if (reply != NULL)
+		result = reply->type == REDIS_REPLY_ERROR ? REDIS_RESULT_ERROR
+		                                          : REDIS_RESULT_OK;
+	else if (why != NULL && strstr(why, "timeout") != NULL)
+		result = REDIS_RESULT_TIMEOUT;
+	redis_metrics_command(
+	    result, (monotonic_ms_exact() - call->sent_ms) / 1000.0);
+}
+
 static void
 finish(struct redis_call *call, const redisReply *reply, const char *why)
 {
+	count_result(call, reply, why);
 	call->finished = true;
 	evtimer_del(call->timer);
 	if (call->done != NULL)
@@ -423,9 +447,12 @@ start_call(struct redis_link *link, bool plain, struct buffer *text,
 	struct timeval timeout = timeval_of_ms(link->settings.timeout);
 	size_t at = 0;
 
-	if (link->context == NULL)
+	if (link->context == NULL) {
+		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		return NULL;
+	}
 	call = xcalloc(1, sizeof(*call));
+	call->sent_ms = monotonic_ms_exact();
 	call->link = link;
 	call->plain = plain;
 	call->done = done;
@@ -443,6 +470,7 @@ start_call(struct redis_link *link, bool plain, struct buffer *text,
 	}
 	call->timer = evtimer_new(link->base, on_call_timeout, call);
 	if (!send_call(call)) {
+		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		call_free(call);
 		return NULL;
 	}

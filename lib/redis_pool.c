@@ -27,6 +27,10 @@
  *	interval rather than one per message.
  *
  *	redis_pool_free() closes the idle connections; none may be taken.
+ *
+ *	The pool reports to redis_metrics.c whether its last attempt to
+ *	connect worked, and the questions it refused without trying; the
+ *	callers count their commands.
  * SECURITY
  *	The password is sent only to the configured server and never
  *	logged. Every reply is bounded in time by timeout.
@@ -40,6 +44,7 @@
 #include <time.h>
 
 #include "monotonic.h"
+#include "redis_metrics.h"
 #include "redis_pool.h"
 #include "xmalloc.h"
 
@@ -140,12 +145,14 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 	if (connection != NULL)
 		return connection;
 	if (retry_at != 0 && monotonic_ms() < retry_at) {
+		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		snprintf(error, error_size,
 		    "unreachable a moment ago; next attempt in at most %d ms",
 		    REDIS_RETRY_AFTER_MS);
 		return NULL;
 	}
 	connection = connect_new(&pool->settings, error, error_size);
+	redis_metrics_connected(connection != NULL);
 	pthread_mutex_lock(&pool->lock);
 	pool->retry_at =
 	    connection == NULL ? monotonic_ms() + REDIS_RETRY_AFTER_MS : 0;
@@ -158,6 +165,8 @@ redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 {
 	if (connection == NULL)
 		return;
+	if (connection->err != 0)
+		redis_metrics_connected(false);
 	pthread_mutex_lock(&pool->lock);
 	if (healthy && connection->err == 0 &&
 	    pool->idle_count < REDIS_POOL_IDLE_MAX) {

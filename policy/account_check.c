@@ -256,6 +256,25 @@ suppressed(const struct account_check *check, const char *queue_id,
 	    answer->for_tenant ? check->tenant : "", reason, action);
 }
 
+const char *
+account_check_name(enum script_outcome outcome)
+{
+	switch (outcome) {
+	case SCRIPT_SUSPENDED:
+		return "suspended";
+	case SCRIPT_NOT_OWNED:
+		return "ownership";
+	case SCRIPT_COMPROMISED:
+		return "compromised";
+	case SCRIPT_WARMUP_CAP:
+		return "warmup";
+	case SCRIPT_SUPPRESSED:
+		return "suppressed";
+	default:
+		return "other";
+	}
+}
+
 bool
 account_check_answer(const struct account_check *check,
     const struct policy_config *config, const char *queue_id,

@@ -31,6 +31,8 @@ bool account_check_prepare(const struct policy_config *config,
 void account_check_call(const struct account_check *check,
     const struct policy_config *config, const struct policy_request *request,
     struct script_call *call);
+/* The check an outcome names, as the metrics say it ("suspended"...). */
+const char *account_check_name(enum script_outcome outcome);
 bool account_check_answer(const struct account_check *check,
     const struct policy_config *config, const char *queue_id,
     const struct script_answer *answer, char *action, size_t action_size);

@@ -80,6 +80,7 @@
 #include "log.h"
 #include "monotonic.h"
 #include "policy_decide.h"
+#include "policy_metrics.h"
 #include "relay_check.h"
 #include "script_call.h"
 #include "text_copy.h"
@@ -210,6 +211,7 @@ unavailable(const struct runtime *runtime, const char *queue_id,
 {
 	bool open = runtime->config->redis.fail_mode == REDIS_FAIL_OPEN;
 
+	policy_metrics_fail_mode(open);
 	/* The outage itself is logged by redis_link.c, once a second. */
 	log_event(open ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, queue_id,
 	    "limits and checks not asked of Redis (%s): %s", why,
@@ -231,6 +233,7 @@ refused(const struct decision *decision, const struct script_answer *answer,
 	    config->limits.items[decision->indexes[answer->limit]];
 
 	action_text(limit, answer->seconds, action, action_size);
+	policy_metrics_refused("limit", limit->name);
 	log_event(LOG_LEVEL_NOTICE, decision->queue_id,
 	    "limit %s: %s at %lld of %lld: %s", limit->name,
 	    decision->limits[answer->limit].subject, answer->count, answer->max,
@@ -273,9 +276,12 @@ read_answer(const struct decision *decision, const struct script_answer *answer,
 		    answer->reason, action, action_size);
 		return;
 	default:
-		if (!account_check_answer(&decision->check,
+		if (account_check_answer(&decision->check,
 		        decision->runtime->config, decision->queue_id, answer,
 		        action, action_size))
+			policy_metrics_refused(
+			    account_check_name(answer->outcome), NULL);
+		else
 			unavailable(decision->runtime, decision->queue_id,
 			    "unexpected reply", action, action_size);
 	}
@@ -451,6 +457,7 @@ decide(const struct policy_request *request,
 	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
 	if (relay_denied(&runtime->config->policy, request)) {
 		text_copy(action, action_size, RELAY_DENIED_ACTION);
+		policy_metrics_refused("relay", NULL);
 		log_event(LOG_LEVEL_NOTICE, queue_id,
 		    "check relay: recipient not in local_domains, client %s "
 		    "neither authenticated nor in trusted_networks: %s",
@@ -466,6 +473,7 @@ decide(const struct policy_request *request,
 	text_copy(decision->queue_id, sizeof(decision->queue_id), queue_id);
 	if (account_check_prepare(runtime->config, &runtime->identities,
 	        request, &decision->check, queue_id, action, action_size)) {
+		policy_metrics_refused("ownership", NULL);
 		decision_free(decision);
 		return NULL;
 	}

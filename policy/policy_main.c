@@ -39,6 +39,7 @@
 #include "log.h"
 #include "policy_config.h"
 #include "policy_decide.h"
+#include "policy_metrics.h"
 #include "policy_server.h"
 #include "redis_link.h"
 
@@ -86,6 +87,7 @@ run(struct daemon *daemon)
 	char error[256];
 
 	event_log_route();
+	policy_metrics_init();
 	loop.base = event_base_new();
 	if (loop.base == NULL) {
 		log_error("cannot make an event loop");

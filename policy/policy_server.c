@@ -65,7 +65,9 @@
 #include "buffer.h"
 #include "file_limit.h"
 #include "log.h"
+#include "monotonic.h"
 #include "policy_decide.h"
+#include "policy_metrics.h"
 #include "policy_request.h"
 #include "policy_server.h"
 #include "text_escape.h"
@@ -91,6 +93,8 @@ struct connection {
 	size_t out_done;
 	struct decision *pending;
 	struct recipient_domains recipients; /* of the message in progress */
+	double asked_ms;         /* when the request being answered was read */
+	enum policy_state stage; /* its stage, for the metrics */
 	struct connection *previous, *next;
 };
 
@@ -127,6 +131,7 @@ connection_close(struct connection *connection)
 	recipient_domains_free(&connection->recipients);
 	free(connection);
 	server->connection_count--;
+	policy_metrics_connection(false);
 	accept_resume(server); /* a descriptor is free */
 }
 
@@ -159,6 +164,8 @@ write_answer(struct connection *connection, const char *action)
 	size_t length = sizeof(prefix) - 1 + action_length + 2;
 	ssize_t sent = 0;
 
+	policy_metrics_answered(connection->stage, action,
+	    (monotonic_ms_exact() - connection->asked_ms) / 1000.0);
 	/* Built with memcpy(), not printf(): this runs for every request. */
 	if (length > sizeof(answer))
 		log_fatal("policy answer too long: %s", action);
@@ -273,6 +280,8 @@ serve(struct connection *connection)
 			connection_close(connection);
 			return;
 		}
+		connection->asked_ms = monotonic_ms_exact();
+		connection->stage = request.state;
 		if (request.state == POLICY_STATE_RCPT)
 			recipient_domains_note(
 			    &connection->recipients, &request);
@@ -387,6 +396,7 @@ on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	}
 	connection = xcalloc(1, sizeof(*connection));
 	server->connection_count++;
+	policy_metrics_connection(true);
 	connection->server = server;
 	connection->fd = fd;
 	connection->readable = event_new(

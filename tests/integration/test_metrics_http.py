@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import program
+from harness.metrics_scrape import check_with_promtool, get, sample
 from harness.ports import free_port
 from harness.testd import TESTD, Testd
 
@@ -21,25 +22,6 @@ def served(workdir):
     daemon.port = port
     yield daemon
     daemon.stop()
-
-
-def get(port, path, method="GET"):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), \
-            response.read().decode()
-    finally:
-        connection.close()
-
-
-def sample(text, name):
-    """The value of the sample line that starts with name + " "."""
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split(" ", 1)[1])
-    raise AssertionError(f"no sample {name} in:\n{text}")
 
 
 def test_metrics_health_and_readiness(served):
@@ -55,9 +37,7 @@ def test_metrics_health_and_readiness(served):
     assert sample(body, 'waypost_config_reloads_total{result="ok"}') == 0
     assert sample(body, "process_resident_memory_bytes") > 0
     assert sample(body, "process_max_fds") > 0
-    check = subprocess.run(["promtool", "check", "metrics"], input=body,
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
+    check_with_promtool(body)
     assert get(served.port, "/healthz")[::2] == (200, "ok\n")
     assert get(served.port, "/readyz")[::2] == (200, "ready\n")
     status, headers, _ = get(served.port, "/metrics", method="POST")
