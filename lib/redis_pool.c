@@ -29,8 +29,8 @@
  *	redis_pool_free() closes the idle connections; none may be taken.
  *
  *	The pool reports to redis_metrics.c whether its last attempt to
- *	connect worked, and the questions it refused without trying; the
- *	callers count their commands.
+ *	connect worked (Redis's readiness); the callers count their
+ *	commands, and a NULL from redis_pool_take() as one unavailable.
  * SECURITY
  *	The password is sent only to the configured server and never
  *	logged. Every reply is bounded in time by timeout.
@@ -145,7 +145,6 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 	if (connection != NULL)
 		return connection;
 	if (retry_at != 0 && monotonic_ms() < retry_at) {
-		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		snprintf(error, error_size,
 		    "unreachable a moment ago; next attempt in at most %d ms",
 		    REDIS_RETRY_AFTER_MS);

@@ -61,12 +61,15 @@
 
 #include "buffer.h"
 #include "log.h"
+#include "monotonic.h"
 #include "record_contract.h"
 #include "record_script.h"
 #include "record_store.h"
 #include "redis_keys.h"
+#include "redis_metrics.h"
 #include "redis_pool.h"
 #include "text_copy.h"
+#include "track_metrics.h"
 #include "xmalloc.h"
 
 struct record_store {
@@ -74,6 +77,7 @@ struct record_store {
 	struct record_settings settings; /* prefix and relay copied */
 	char sha[41];                    /* "" until loaded */
 	redisContext *sending; /* a batch sent, its reply not read yet */
+	double sent_ms;        /* when, for the latency metric */
 };
 
 struct record_store *
@@ -165,17 +169,20 @@ load_script(struct record_store *store, redisContext *connection, char *error,
 	return done;
 }
 
+/* The script's DONE, then queue ID and text pairs. */
 static void
 log_notes(const redisReply *reply)
 {
-	for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+	for (size_t i = 1; i + 1 < reply->elements; i += 2) {
 		const redisReply *queue_id = reply->element[i];
 		const redisReply *text = reply->element[i + 1];
 
 		if (queue_id->type == REDIS_REPLY_STRING &&
-		    text->type == REDIS_REPLY_STRING)
+		    text->type == REDIS_REPLY_STRING) {
 			log_event(
 			    LOG_LEVEL_NOTICE, queue_id->str, "%s", text->str);
+			track_metrics_note(text->str);
+		}
 	}
 }
 
@@ -233,8 +240,11 @@ record_store_send(struct record_store *store, struct record_batch *batch,
 	if (store->sending != NULL)
 		log_panic("record_store_send: a batch is in flight already");
 	if ((store->sending =
-	            redis_pool_take(store->pool, error, error_size)) == NULL)
+	            redis_pool_take(store->pool, error, error_size)) == NULL) {
+		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		return false;
+	}
+	store->sent_ms = monotonic_ms_exact();
 	if (!send_script(store, store->sending, batch, error, error_size)) {
 		redis_pool_give(store->pool, store->sending, false);
 		store->sending = NULL;
@@ -247,6 +257,24 @@ bool
 record_store_in_flight(const struct record_store *store)
 {
 	return store->sending != NULL;
+}
+
+/* hiredis says "Resource temporarily unavailable" when the blocking
+ * read timed out. */
+static void
+count_result(const struct record_store *store, const redisContext *connection,
+    const redisReply *reply)
+{
+	enum redis_result result = REDIS_RESULT_LOST;
+
+	if (reply != NULL)
+		result = reply->type == REDIS_REPLY_ERROR ? REDIS_RESULT_ERROR
+		                                          : REDIS_RESULT_OK;
+	else if (strstr(connection->errstr, "temporarily") != NULL ||
+	         strstr(connection->errstr, "timed out") != NULL)
+		result = REDIS_RESULT_TIMEOUT;
+	redis_metrics_command(
+	    result, (monotonic_ms_exact() - store->sent_ms) / 1000.0);
 }
 
 /* The reply of the batch sent; a Redis that lost the script (NOSCRIPT)
@@ -296,6 +324,7 @@ record_store_receive(struct record_store *store, struct record_batch *batch,
 		                                     : "unexpected reply");
 	if (result == RECORD_FLUSHED)
 		record_batch_clear(batch);
+	count_result(store, connection, reply);
 	redis_pool_give(store->pool, connection, reply != NULL);
 	freeReplyObject(reply);
 	return result;

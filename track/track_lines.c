@@ -76,6 +76,7 @@
 #include "record_batch.h"
 #include "tracker_words.h"
 #include "track_lines.h"
+#include "track_metrics.h"
 #include "xmalloc.h"
 
 struct pending_header {
@@ -92,6 +93,7 @@ struct track_lines {
 	void *restore_context;
 	size_t max_open_messages;
 	struct track_counters counters;
+	time_t newest;      /* the time of the newest line read */
 	time_t offset_time; /* when utc_offset was last taken */
 	long utc_offset;
 };
@@ -133,6 +135,12 @@ const struct track_counters *
 track_lines_counters(const struct track_lines *lines)
 {
 	return &lines->counters;
+}
+
+time_t
+track_lines_newest(const struct track_lines *lines)
+{
+	return lines->newest;
 }
 
 size_t
@@ -464,6 +472,7 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 		lines->counters.unknown_messages++;
 	lines->counters.outcomes[type]++;
 	track_outcome_record(&outcome);
+	track_metrics_outcome(outcome.type, outcome.class);
 	if (message != NULL && lines->batch != NULL)
 		header_now(lines, message, RECORD_OP_OUTCOME);
 	outcome.record_new = message == NULL || !message->recorded;
@@ -564,6 +573,7 @@ read_reject(struct track_lines *lines, const struct log_line *line)
 		outcome.event_id = id;
 	}
 	track_refusal_record(&outcome);
+	track_metrics_refused_suppressed();
 	if (message != NULL && lines->batch != NULL)
 		header_now(lines, message, RECORD_OP_SUPPRESSED);
 	outcome.record_new = message == NULL || !message->recorded;
@@ -648,6 +658,8 @@ track_lines_read(struct track_lines *lines, const struct bounce_rules *rules,
 	clock.utc_offset = utc_offset(lines, now);
 	lines->counters.lines++;
 	log_line_parse(data, length, &clock, &line);
+	if (line.time > lines->newest)
+		lines->newest = line.time;
 	if (line.cut)
 		lines->counters.cut++;
 	read_line(lines, rules, &line);

@@ -29,6 +29,7 @@ void track_lines_settle(struct track_lines *lines);
 const struct track_counters *track_lines_counters(
     const struct track_lines *lines);
 size_t track_lines_open_messages(const struct track_lines *lines);
+time_t track_lines_newest(const struct track_lines *lines);
 void track_lines_free(struct track_lines *lines);
 
 #endif

@@ -65,6 +65,7 @@
 #include "text_copy.h"
 #include "track_config.h"
 #include "track_lines.h"
+#include "track_metrics.h"
 #include "xmalloc.h"
 
 #define POLL_INTERVAL_MS 1000
@@ -326,6 +327,27 @@ flush_soon(struct tracker *state)
 	return true;
 }
 
+/* After a poll: the counters, and the lag, which is 0 when the log was
+ * read to its end and Redis took everything. */
+static void
+publish_metrics(const struct tracker *state, bool more)
+{
+	time_t newest = track_lines_newest(state->lines);
+	struct track_metrics_state now = {
+	    .counters = track_lines_counters(state->lines),
+	    .long_lines = log_follow_counters(state->follow).long_lines,
+	    .waiting = state->store == NULL
+	                   ? 0
+	                   : record_batch_ops(state->sent) +
+	                         record_batch_ops(state->batch),
+	    .open_messages = track_lines_open_messages(state->lines),
+	};
+
+	if ((more || state->stalled) && newest > 0 && time(NULL) > newest)
+		now.lag_seconds = difftime(time(NULL), newest);
+	track_metrics_publish(&now);
+}
+
 /* One poll with the current rules; at once again if it stopped at its
  * bound; the loop ends with standard input. */
 static void
@@ -333,10 +355,12 @@ poll_log(struct tracker *state)
 {
 	struct swap_item *item;
 	const struct timeval now = {0, 0};
-	bool more;
+	bool more, flushed;
 
-	if (state->stalled && !flush(state))
+	if (state->stalled && !flush(state)) {
+		publish_metrics(state, true); /* the lag grows meanwhile */
 		return;
+	}
 	item = daemon_runtime_acquire();
 	state->rules = ((struct track_runtime *)item)->rules;
 	more = log_follow_poll(state->follow);
@@ -350,7 +374,9 @@ poll_log(struct tracker *state)
 		state->reload_pending = false;
 		reload(state);
 	}
-	if (!flush_soon(state))
+	flushed = flush_soon(state);
+	publish_metrics(state, more);
+	if (!flushed)
 		return;
 	if (more)
 		event_add(state->again, &now);
@@ -586,6 +612,7 @@ run(struct daemon *daemon)
 
 	(void)daemon; /* prepare() kept it */
 	event_log_route();
+	track_metrics_init();
 	tracker.base = event_base_new();
 	if (tracker.base == NULL) {
 		log_error("cannot make an event loop");
