@@ -5,6 +5,8 @@
  *	#include "redis_keys.h"
  *
  *	size_t redis_key_append(out, prefix, key, name, subject)
+ *	size_t redis_key_append_pattern(out, prefix, key, name, subject)
+ *	bool redis_key_parse(text, prefix, key, name, subject)
  * DESCRIPTION
  *	The one module that knows how Waypost's Redis keys are named, so
  *	that every daemon, the policy script's caller and the tools an
@@ -17,6 +19,15 @@
  *	with two parts (a warm-up's and a limit's: a section NAME, then
  *	its SUBJECT; a suppression's: the TENANT, then the ADDRESS) ":"
  *	and subject. It returns the bytes appended.
+ *
+ *	redis_key_append_pattern() appends a SCAN MATCH pattern of the
+ *	keys of kind key: a part given is written as redis_key_append()
+ *	writes it, with "*", "?", "[", "]" and "\\" escaped; a NULL part
+ *	matches any (so "queue-id:*:4F3A21C0B2" finds a queue ID on every
+ *	relay). redis_key_parse() reads a key back: false when text is no
+ *	key of kind key under prefix; else name holds its first part
+ *	unescaped and *subject points into text at its last part (NULL for
+ *	a key of one part).
  *
  *	A key of one kind never equals a key of another, whatever the
  *	parts hold: the fixed words differ before any part begins, and of
@@ -58,6 +69,8 @@
  *	never interpolated into a command. A NULL part is a bug (panic).
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "log.h"
 #include "redis_keys.h"
@@ -109,16 +122,39 @@ append_escaped(struct buffer *out, const char *part)
 	}
 }
 
+/* A part of a pattern, escaped for the key (first of two parts) and for
+ * the glob. */
+static void
+append_glob(struct buffer *out, const char *part, bool key_escaped)
+{
+	for (; *part != '\0'; part++) {
+		if (key_escaped && *part == '%')
+			buffer_append_text(out, "%25");
+		else if (key_escaped && *part == ':')
+			buffer_append_text(out, "%3A");
+		else {
+			if (strchr("*?[]\\", *part) != NULL)
+				buffer_append_char(out, '\\');
+			buffer_append_char(out, *part);
+		}
+	}
+}
+
+static void
+check_parts(enum redis_key key, bool name, bool subject)
+{
+	if ((unsigned)key >= REDIS_KEY_COUNT || !name ||
+	    (shapes[key].parts == 2) != subject)
+		log_panic("redis_keys: key %d with the wrong parts", (int)key);
+}
+
 size_t
 redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
     const char *name, const char *subject)
 {
 	size_t before = out->length;
 
-	if ((unsigned)key >= REDIS_KEY_COUNT || name == NULL ||
-	    (shapes[key].parts == 2) != (subject != NULL))
-		log_panic(
-		    "redis_key_append: key %d with the wrong parts", (int)key);
+	check_parts(key, name != NULL, subject != NULL);
 	buffer_append_text(out, prefix);
 	buffer_append_text(out, shapes[key].words);
 	if (subject == NULL) {
@@ -129,4 +165,61 @@ redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
 	buffer_append_char(out, ':');
 	buffer_append_text(out, subject);
 	return out->length - before;
+}
+
+size_t
+redis_key_append_pattern(struct buffer *out, const char *prefix,
+    enum redis_key key, const char *name, const char *subject)
+{
+	size_t before = out->length;
+
+	check_parts(key, true, shapes[key].parts == 2);
+	append_glob(out, prefix, false);
+	append_glob(out, shapes[key].words, false);
+	if (name == NULL)
+		buffer_append_char(out, '*');
+	else
+		append_glob(out, name, shapes[key].parts == 2);
+	if (shapes[key].parts == 1)
+		return out->length - before;
+	buffer_append_char(out, ':');
+	if (subject == NULL)
+		buffer_append_char(out, '*');
+	else
+		append_glob(out, subject, false);
+	return out->length - before;
+}
+
+bool
+redis_key_parse(const char *text, const char *prefix, enum redis_key key,
+    struct buffer *name, const char **subject)
+{
+	size_t prefix_length = strlen(prefix), words_length;
+
+	check_parts(key, true, shapes[key].parts == 2);
+	words_length = strlen(shapes[key].words);
+	*subject = NULL;
+	if (strncmp(text, prefix, prefix_length) != 0 ||
+	    strncmp(text + prefix_length, shapes[key].words, words_length) != 0)
+		return false;
+	text += prefix_length + words_length;
+	buffer_reset(name);
+	if (shapes[key].parts == 1) {
+		buffer_append_text(name, text);
+		return true;
+	}
+	for (; *text != '\0' && *text != ':'; text++) {
+		if (strncmp(text, "%3A", 3) == 0) {
+			buffer_append_char(name, ':');
+			text += 2;
+		} else if (strncmp(text, "%25", 3) == 0) {
+			buffer_append_char(name, '%');
+			text += 2;
+		} else
+			buffer_append_char(name, *text);
+	}
+	if (*text != ':')
+		return false;
+	*subject = text + 1;
+	return true;
 }

@@ -4,6 +4,7 @@
 #ifndef WAYPOST_REDIS_KEYS_H
 #define WAYPOST_REDIS_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buffer.h"
@@ -40,5 +41,9 @@ enum redis_key {
 
 size_t redis_key_append(struct buffer *out, const char *prefix,
     enum redis_key key, const char *name, const char *subject);
+size_t redis_key_append_pattern(struct buffer *out, const char *prefix,
+    enum redis_key key, const char *name, const char *subject);
+bool redis_key_parse(const char *text, const char *prefix, enum redis_key key,
+    struct buffer *name, const char **subject);
 
 #endif
