@@ -28,10 +28,33 @@
 #define CTL_ERROR_MAX       512
 #define CTL_ATTEMPTS_MAX    1000 /* webhook attempts listed */
 
+/* message show, events follow, webhook attempts by Message-ID */
+#define CTL_MESSAGE_ID_MAX 998          /* bytes waypost-trackd keeps of one */
+#define CTL_QUEUE_ID_MAX   32           /* bytes: Postfix's long queue IDs */
+#define CTL_RELAY_MAX      255          /* bytes of a relay's name */
+#define CTL_RECORDS_MAX    64           /* records one message show reads */
+#define CTL_RECIPIENTS_MAX 10000        /* recipients shown of one record */
+#define CTL_FOLLOW_MAX     1000000000LL /* events follow --count */
+#define CTL_FOLLOW_BATCH   100          /* entries one XREAD asks for */
+#define CTL_STREAM_ID_MAX  48           /* bytes of "MS-SEQ" */
+
 /* A suspension's subject: a user, or (written "@DOMAIN") a domain. */
 struct ctl_subject {
 	bool domain;
 	char name[IDENTITY_ADDRESS_MAX + 1]; /* normalized, without "@" */
+};
+
+/* A message as an operator names it: what the text may be, "" for what
+ * it cannot. */
+struct ctl_message_ref {
+	char message_id[CTL_MESSAGE_ID_MAX + 1]; /* without <> */
+	char queue_id[CTL_QUEUE_ID_MAX + 1];
+};
+
+/* The keys of a message's records, oldest first, each once. */
+struct ctl_records {
+	char *keys[CTL_RECORDS_MAX];
+	size_t count;
 };
 
 struct ctl {
@@ -61,11 +84,17 @@ bool ctl_parse_grant(
 bool ctl_parse_for(
     const char *text, long long *milliseconds, char *error, size_t error_size);
 bool ctl_parse_reason(const char *text, char *error, size_t error_size);
-bool ctl_parse_count(
-    const char *text, long long *count, char *error, size_t error_size);
+bool ctl_parse_count(const char *text, long long max, long long *count,
+    char *error, size_t error_size);
 bool ctl_parse_address(
     const char *text, char *out, size_t size, char *error, size_t error_size);
 bool ctl_parse_message(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_message_ref(const char *text, struct ctl_message_ref *ref,
+    char *error, size_t error_size);
+bool ctl_parse_relay(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_stream_id(
     const char *text, char *out, size_t size, char *error, size_t error_size);
 
 /* ctl_redis.c: one blocking connection and the transaction of a change. */
@@ -97,6 +126,13 @@ void ctl_glob_escape(const char *text, struct buffer *out);
 int ctl_scan(
     struct ctl *ctl, const char *pattern, ctl_scan_each each, void *context);
 
+/* ctl_message_find.c: a message's records, through the indexes. */
+int ctl_message_find(struct ctl *ctl, const struct ctl_message_ref *ref,
+    const char *relay, struct ctl_records *records);
+void ctl_records_free(struct ctl_records *records);
+bool ctl_record_id(const struct ctl *ctl, const char *key, struct buffer *relay,
+    char *id, size_t size);
+
 /* ctl_output.c: human tables, or JSON. */
 struct ctl_list;
 struct ctl_list *ctl_list_new(
@@ -105,6 +141,7 @@ void ctl_list_add(
     struct ctl_list *list, json_t *object, const char *const *cells);
 void ctl_list_end(struct ctl_list *list);
 void ctl_result(const struct ctl *ctl, json_t *object, const char *human);
+void ctl_print_line(const char *text);
 void ctl_format_remaining(long long milliseconds, char *out, size_t size);
 void ctl_format_time(long long seconds, char *out, size_t size);
 
@@ -121,6 +158,8 @@ const char *ctl_suppression_split(const char *entry, long long *since);
 int ctl_webhook(struct ctl *ctl, int argc, char **argv);
 int ctl_webhook_list(struct ctl *ctl, int argc, char **argv);
 int ctl_webhook_attempts(struct ctl *ctl, int argc, char **argv);
+int ctl_message(struct ctl *ctl, int argc, char **argv);
+int ctl_events(struct ctl *ctl, int argc, char **argv);
 struct hook_tenant_field;
 size_t ctl_webhook_fields(
     const redisReply *hash, struct hook_tenant_field *fields);

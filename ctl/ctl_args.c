@@ -9,9 +9,12 @@
  *	bool ctl_parse_grant(text, out, size, error, error_size)
  *	bool ctl_parse_for(text, milliseconds, error, error_size)
  *	bool ctl_parse_reason(text, error, error_size)
- *	bool ctl_parse_count(text, count, error, error_size)
+ *	bool ctl_parse_count(text, max, count, error, error_size)
  *	bool ctl_parse_address(text, out, size, error, error_size)
  *	bool ctl_parse_message(text, out, size, error, error_size)
+ *	bool ctl_parse_message_ref(text, ref, error, error_size)
+ *	bool ctl_parse_relay(text, out, size, error, error_size)
+ *	bool ctl_parse_stream_id(text, out, size, error, error_size)
  * DESCRIPTION
  *	Each turns one argument into the form waypost-policyd reads, or
  *	says in error why it cannot (false), before anything is written:
@@ -25,13 +28,22 @@
  *	   from CTL_FOR_MIN_MS to CTL_FOR_MAX_MS;
  *	.  --reason: 1 to CTL_REASON_MAX bytes without control characters
  *	   (it goes back to Postfix on one line);
- *	.  --count: 1 to CTL_AUDIT_COUNT_MAX, in decimal;
+ *	.  --count: 1 to max, in decimal;
  *	.  a recipient's address as waypost-policyd's suppression check
  *	   and waypost-trackd write it (sender_identity_members(): lower
  *	   case, the domain without its final dot);
  *	.  a message as waypost-hookd names its attempts: QUEUEID.FIRSTSEEN
  *	   (an event's id, whose last two parts are cut), letters and
- *	   digits then "." and the Unix second.
+ *	   digits then "." and the Unix second;
+ *	.  a message as an operator knows it (ctl_parse_message_ref()): a
+ *	   Message-ID, with or without its angle brackets, as
+ *	   waypost-trackd indexes it (without them; 1 to
+ *	   CTL_MESSAGE_ID_MAX bytes, no control characters), or a queue
+ *	   ID (1 to CTL_QUEUE_ID_MAX letters and digits), which may be
+ *	   a Message-ID too: ref holds each it may be, "" for the other;
+ *	.  a relay's name (relay_name of waypost-trackd): 1 to
+ *	   CTL_RELAY_MAX bytes, no white space or control characters;
+ *	.  a stream entry's id as XREAD takes it: MS or MS-SEQ, decimal.
  * SECURITY
  *	Arguments are an operator's, but end up in Redis and in answers
  *	to SMTP clients: every bound is checked here.
@@ -143,18 +155,18 @@ ctl_parse_reason(const char *text, char *error, size_t error_size)
 }
 
 bool
-ctl_parse_count(
-    const char *text, long long *count, char *error, size_t error_size)
+ctl_parse_count(const char *text, long long max, long long *count, char *error,
+    size_t error_size)
 {
 	char *end;
 
 	errno = 0;
 	*count = strtoll(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
-	    text[0] == '+' || *count < 1 || *count > CTL_AUDIT_COUNT_MAX) {
+	    text[0] == '+' || *count < 1 || *count > max) {
 		snprintf(error, error_size,
-		    "bad count \"%.*s\": expected 1 to %d", SHOWN_MAX, text,
-		    CTL_AUDIT_COUNT_MAX);
+		    "bad count \"%.*s\": expected 1 to %lld", SHOWN_MAX, text,
+		    max);
 		return false;
 	}
 	return true;
@@ -226,5 +238,98 @@ ctl_parse_message(
 	}
 	memcpy(out, text, length);
 	out[length] = '\0';
+	return true;
+}
+
+/* No byte below a space, no DEL. */
+static bool
+printable(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if ((unsigned char)text[i] < ' ' || text[i] == 127)
+			return false;
+	return true;
+}
+
+bool
+ctl_parse_message_ref(const char *text, struct ctl_message_ref *ref,
+    char *error, size_t error_size)
+{
+	size_t length = strlen(text), letters = 0;
+
+	ref->message_id[0] = '\0';
+	ref->queue_id[0] = '\0';
+	while (isalnum((unsigned char)text[letters]))
+		letters++;
+	if (letters == length && length <= CTL_QUEUE_ID_MAX)
+		memcpy(ref->queue_id, text, length + 1);
+	if (length >= 2 && text[0] == '<' && text[length - 1] == '>') {
+		text++;
+		length -= 2;
+	}
+	if (!printable(text, length)) {
+		snprintf(error, error_size,
+		    "the Message-ID holds a control character");
+		return false;
+	}
+	if (length == 0 || length > CTL_MESSAGE_ID_MAX) {
+		snprintf(error, error_size,
+		    "a Message-ID is 1 to %d bytes (without <>), not %zu",
+		    CTL_MESSAGE_ID_MAX, length);
+		return false;
+	}
+	memcpy(ref->message_id, text, length);
+	ref->message_id[length] = '\0';
+	return true;
+}
+
+bool
+ctl_parse_relay(
+    const char *text, char *out, size_t size, char *error, size_t error_size)
+{
+	size_t length = strlen(text);
+
+	if (length == 0 || length > CTL_RELAY_MAX || length >= size ||
+	    !printable(text, length) || strchr(text, ' ') != NULL) {
+		snprintf(error, error_size,
+		    "\"%.*s\" is not a relay name (1 to %d bytes, no white "
+		    "space)",
+		    SHOWN_MAX, text, CTL_RELAY_MAX);
+		return false;
+	}
+	memcpy(out, text, length + 1);
+	return true;
+}
+
+/* Decimal digits, at most 19 (a long long); their count, or 0. */
+static size_t
+decimal_length(const char *text)
+{
+	size_t digits = 0;
+
+	while (isdigit((unsigned char)text[digits]))
+		digits++;
+	return digits <= 19 ? digits : 0;
+}
+
+bool
+ctl_parse_stream_id(
+    const char *text, char *out, size_t size, char *error, size_t error_size)
+{
+	size_t milliseconds = decimal_length(text), sequence = 0;
+
+	if (milliseconds > 0 && text[milliseconds] == '-')
+		sequence = decimal_length(text + milliseconds + 1);
+	if (milliseconds == 0 ||
+	    (text[milliseconds] != '\0' &&
+	        (sequence == 0 || text[milliseconds + 1 + sequence] != '\0')) ||
+	    strlen(text) >= size) {
+		snprintf(error, error_size,
+		    "\"%.*s\" is not a stream entry id (MILLISECONDS or "
+		    "MILLISECONDS-SEQUENCE, such as 1764583354000-0)",
+		    SHOWN_MAX, text);
+		return false;
+	}
+	memcpy(out, text, strlen(text) + 1);
 	return true;
 }

@@ -100,7 +100,8 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 	int status;
 
 	if (argc == 2 && strcmp(argv[0], "--count") == 0) {
-		if (!ctl_parse_count(argv[1], &entries, error, sizeof(error)))
+		if (!ctl_parse_count(argv[1], CTL_AUDIT_COUNT_MAX, &entries,
+		        error, sizeof(error)))
 			return ctl_fail(EX_DATAERR, "audit: %s", error);
 	} else if (argc != 0)
 		return ctl_fail(

@@ -7,7 +7,8 @@
  *	Reads [redis] from waypost.conf (-c, else the daemons' default
  *	file), finds the command and runs it (ctl_senders.c,
  *	ctl_suspend.c, ctl_suspended.c, ctl_audit.c, ctl_suppression.c,
- *	ctl_webhook.c); waypostctl(8) is
+ *	ctl_webhook.c, ctl_message_show.c, ctl_events_follow.c);
+ *	waypostctl(8) is
  *	the manual. Every key is named by lib/redis_keys.c, so waypostctl
  *	writes exactly what the daemons read.
  *
@@ -15,7 +16,8 @@
  *	that is wrong, EX_DATAERR for an argument that is no user,
  *	address, domain or duration, EX_CONFIG for a configuration that
  *	does not load, EX_UNAVAILABLE when Redis cannot be reached,
- *	EX_TEMPFAIL when it fails to answer; each with one line on stderr.
+ *	EX_TEMPFAIL when it fails to answer, EX_NOINPUT for a message
+ *	with no record; each with one line on stderr.
  * SECURITY
  *	Runs as whoever starts it, with the rights the configuration file
  *	gives (its password). Nothing is written before every argument is
@@ -51,6 +53,8 @@ static const struct {
     {"audit", ctl_audit},
     {"suppression", ctl_suppression},
     {"webhook", ctl_webhook},
+    {"message", ctl_message},
+    {"events", ctl_events},
 };
 
 static int
@@ -58,7 +62,7 @@ usage(void)
 {
 	return ctl_fail(EX_USAGE,
 	    "usage: waypostctl [-c FILE] [--json] senders|suspend|lift|"
-	    "suspended|audit|suppression|webhook ...");
+	    "suspended|audit|suppression|webhook|message|events ...");
 }
 
 static const char *
@@ -123,7 +127,7 @@ main(int argc, char **argv)
 	if (found == sizeof(commands) / sizeof(commands[0]))
 		return ctl_fail(EX_USAGE,
 		    "unknown command \"%.100s\" (senders, suspend, lift, "
-		    "suspended, audit, suppression, webhook)",
+		    "suspended, audit, suppression, webhook, message, events)",
 		    argv[optind]);
 	if ((status = load_config(path, &config)) != EX_OK)
 		return status;

@@ -9,6 +9,7 @@
  *	void ctl_list_add(list, object, cells)
  *	void ctl_list_end(list)
  *	void ctl_result(ctl, object, human)
+ *	void ctl_print_line(text)
  *	void ctl_format_remaining(milliseconds, out, size)
  *	void ctl_format_time(seconds, out, size)
  * DESCRIPTION
@@ -20,7 +21,8 @@
  *	same row as text, one per column); ctl_list_end() prints and frees.
  *
  *	ctl_result() prints one result: object as one line of JSON, or the
- *	line human. It takes object.
+ *	line human. It takes object. ctl_print_line() prints one line of
+ *	text, as a cell is printed.
  *
  *	ctl_format_remaining() writes a time left as its two largest units
  *	("6d 23h", "59m 58s", "4s"); ctl_format_time() a Unix time in
@@ -142,7 +144,14 @@ ctl_result(const struct ctl *ctl, json_t *object, const char *human)
 		return;
 	}
 	json_decref(object);
-	char *shown = printable(human);
+	ctl_print_line(human);
+}
+
+void
+ctl_print_line(const char *text)
+{
+	char *shown = printable(text);
+
 	puts(shown);
 	free(shown);
 }

@@ -2,8 +2,11 @@
  * test_ctl_args.c - waypostctl's argument checks: users, @DOMAIN
  * subjects and grants come out in the form waypost-policyd reads (lower
  * case, no final dot); durations, reasons and counts within their bounds
- * are taken, everything else refused with a reason; the remaining time
- * is shown in its two largest units
+ * are taken, everything else refused with a reason; a message is a
+ * Message-ID (its angle brackets taken off) or a queue ID that may be
+ * one, within their bounds and without control characters; relay names
+ * and stream entry ids are checked; the remaining time is shown in its
+ * two largest units
  */
 #include "config.h"
 
@@ -136,17 +139,119 @@ test_count(void **state)
 	long long count;
 
 	(void)state;
-	assert_true(ctl_parse_count("1", &count, error, sizeof(error)));
+	assert_true(ctl_parse_count(
+	    "1", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
 	assert_int_equal(count, 1);
-	assert_true(ctl_parse_count("10000", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("10001", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("0", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("-5", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("+5", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("5x", &count, error, sizeof(error)));
-	assert_false(ctl_parse_count("", &count, error, sizeof(error)));
+	assert_true(ctl_parse_count(
+	    "10000", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
 	assert_false(ctl_parse_count(
-	    "99999999999999999999", &count, error, sizeof(error)));
+	    "10001", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "0", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "-5", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "+5", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "5x", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count(
+	    "", CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+	assert_false(ctl_parse_count("99999999999999999999",
+	    CTL_AUDIT_COUNT_MAX, &count, error, sizeof(error)));
+}
+
+static void
+test_message_ref(void **state)
+{
+	struct ctl_message_ref ref;
+	char longest[CTL_MESSAGE_ID_MAX + 3];
+
+	(void)state;
+	assert_true(ctl_parse_message_ref(
+	    "<abc@example.com>", &ref, error, sizeof(error)));
+	assert_string_equal(ref.message_id, "abc@example.com");
+	assert_string_equal(ref.queue_id, "");
+	assert_true(ctl_parse_message_ref(
+	    "abc@example.com", &ref, error, sizeof(error)));
+	assert_string_equal(ref.message_id, "abc@example.com");
+	assert_true(
+	    ctl_parse_message_ref("4F3A21C0B2", &ref, error, sizeof(error)));
+	assert_string_equal(ref.queue_id, "4F3A21C0B2");
+	assert_string_equal(ref.message_id, "4F3A21C0B2");
+	assert_true(
+	    ctl_parse_message_ref("<4F3A21C0B2>", &ref, error, sizeof(error)));
+	assert_string_equal(ref.queue_id, "");
+	assert_true(ctl_parse_message_ref(
+	    "a b@example.com", &ref, error, sizeof(error)));
+	assert_false(ctl_parse_message_ref("", &ref, error, sizeof(error)));
+	assert_false(ctl_parse_message_ref("<>", &ref, error, sizeof(error)));
+	assert_false(ctl_parse_message_ref(
+	    "a\nb@example.com", &ref, error, sizeof(error)));
+	assert_non_null(strstr(error, "control character"));
+	assert_false(ctl_parse_message_ref(
+	    "a\x7f@example.com", &ref, error, sizeof(error)));
+	/* The longest, with its brackets; one byte more. */
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[0] = '<';
+	longest[sizeof(longest) - 2] = '>';
+	longest[sizeof(longest) - 1] = '\0';
+	assert_true(ctl_parse_message_ref(longest, &ref, error, sizeof(error)));
+	assert_int_equal(strlen(ref.message_id), CTL_MESSAGE_ID_MAX);
+	longest[sizeof(longest) - 2] = 'a';
+	assert_false(
+	    ctl_parse_message_ref(longest + 1, &ref, error, sizeof(error)));
+	assert_non_null(strstr(error, "1 to 998 bytes"));
+}
+
+static void
+test_relay(void **state)
+{
+	char out[CTL_RELAY_MAX + 1], longest[CTL_RELAY_MAX + 2];
+
+	(void)state;
+	assert_true(ctl_parse_relay(
+	    "relay-a.example", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "relay-a.example");
+	assert_false(
+	    ctl_parse_relay("", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_relay("a b", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_relay("a\tb", out, sizeof(out), error, sizeof(error)));
+	memset(longest, 'r', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	assert_false(
+	    ctl_parse_relay(longest, out, sizeof(out), error, sizeof(error)));
+	longest[sizeof(longest) - 2] = '\0';
+	assert_true(
+	    ctl_parse_relay(longest, out, sizeof(out), error, sizeof(error)));
+}
+
+static void
+test_stream_id(void **state)
+{
+	char out[CTL_STREAM_ID_MAX + 1];
+
+	(void)state;
+	assert_true(ctl_parse_stream_id(
+	    "1764583354000-0", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "1764583354000-0");
+	assert_true(
+	    ctl_parse_stream_id("0", out, sizeof(out), error, sizeof(error)));
+	assert_true(ctl_parse_stream_id(
+	    "1764583354000", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_stream_id("", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_stream_id("$", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_stream_id("1-", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_stream_id("-1", out, sizeof(out), error, sizeof(error)));
+	assert_false(ctl_parse_stream_id(
+	    "1-2-3", out, sizeof(out), error, sizeof(error)));
+	assert_false(ctl_parse_stream_id(
+	    "12345678901234567890", out, sizeof(out), error, sizeof(error)));
 }
 
 static void
@@ -176,6 +281,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_for),
     cmocka_unit_test(test_reason),
     cmocka_unit_test(test_count),
+    cmocka_unit_test(test_message_ref),
+    cmocka_unit_test(test_relay),
+    cmocka_unit_test(test_stream_id),
     cmocka_unit_test(test_remaining),
 };
 
