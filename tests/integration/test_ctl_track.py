@@ -220,8 +220,10 @@ def test_webhook_attempts(ctl, redis_server):
     (("webhook", "set", "app", "url=https://x.example/",
       "secret_file=/nonexistent/secret"), EX_NOINPUT),
     (("webhook", "remove"), EX_USAGE),
-    (("webhook", "attempts", "not a message"), EX_DATAERR),
-    (("webhook", "attempts", "4Q1.x"), EX_DATAERR),
+    # Neither QUEUEID.FIRSTSEEN nor a Message-ID (a text that may be one
+    # is looked up: test_ctl_message.py).
+    (("webhook", "attempts", "not a\x01message"), EX_DATAERR),
+    (("webhook", "attempts", "<>"), EX_DATAERR),
 ])
 def test_bad_input_writes_nothing(ctl, redis_server, arguments, code):
     done = ctl(*arguments, code=code)
