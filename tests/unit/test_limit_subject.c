@@ -145,6 +145,78 @@ test_escaping(void **state)
 	    subject_of("sender", "", ""), "\"a%20b%25\"@%C3%A9.example");
 }
 
+/* An operator's text for a limit: its subject as the request's would
+ * be, or "(none)" when it does not fit. */
+static const char *
+parsed(const char *subject, const char *policy, const char *text)
+{
+	static struct buffer out;
+	const struct limit_section *limit = limit_for(subject, policy);
+
+	if (!limit_subject_parse(limit, &config->policy, text, &out))
+		return "(none)";
+	return out.data;
+}
+
+/* The way back: what an operator writes names the key a request does. */
+static void
+test_parse(void **state)
+{
+	char long_text[LIMIT_SUBJECT_TEXT_MAX + 2];
+
+	(void)state;
+	assert_string_equal(parsed("sasl_username", "", "Alice@Example.COM"),
+	    "alice@example.com");
+	assert_string_equal(
+	    parsed("sender", "", "Alice@Example.COM."), "alice@example.com");
+	assert_string_equal(
+	    parsed("sender_domain", "", "Example.COM."), "example.com");
+	assert_string_equal(
+	    parsed("sender_domain", "", "a@example.com"), "(none)");
+	assert_string_equal(
+	    parsed("recipient_domain", "", "Example.NET"), "example.net");
+	assert_string_equal(
+	    parsed("client_address", "", "::FFFF:192.0.2.77"), "192.0.2.77");
+	assert_string_equal(parsed("client_address", "", "2001:DB8:0:0:1::FF"),
+	    "2001:db8::1:0:0:ff");
+	assert_string_equal(parsed("client_address", "", "alice"), "(none)");
+	assert_string_equal(
+	    parsed("client_network", "", "192.0.2.77/24"), "192.0.2.0/24");
+	assert_string_equal(
+	    parsed("client_network", "", "192.0.2.0/20"), "(none)");
+	assert_string_equal(
+	    parsed("client_network", "", "192.0.2.0"), "(none)");
+	assert_string_equal(parsed("client_network", "ipv4_network_prefix = 20",
+	                        "192.0.2.0/20"),
+	    "192.0.0.0/20");
+	assert_string_equal(
+	    parsed("client_network", "", "2001:db8::5/64"), "2001:db8::/64");
+	assert_string_equal(parsed("global", "", "*"), "*");
+	assert_string_equal(parsed("global", "", "x"), "(none)");
+	assert_string_equal(parsed("sasl_username+recipient_domain", "",
+	                        "A@x.example|Y.EXAMPLE."),
+	    "a@x.example|y.example");
+	assert_string_equal(
+	    parsed("sasl_username+recipient_domain", "", "a@x.example"),
+	    "(none)");
+	assert_string_equal(parsed("sasl_username", "", "a|b"), "(none)");
+	assert_string_equal(parsed("sasl_username", "", ""), "(none)");
+	/* As the log shows it: %XX decoded, then written again. */
+	assert_string_equal(
+	    parsed("sasl_username+sender_domain", "", "a%7Cb|c"), "a%7Cb|c");
+	assert_string_equal(parsed("sender", "", "\"a%20b%25\"@%C3%A9.example"),
+	    "\"a%20b%25\"@%C3%A9.example");
+	assert_string_equal(parsed("sasl_username", "", "a%zz"), "(none)");
+	assert_string_equal(parsed("sasl_username", "", "a%2"), "(none)");
+	assert_string_equal(parsed("sasl_username", "", "a%00b"), "(none)");
+	memset(long_text, 'a', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	assert_string_equal(parsed("sasl_username", "", long_text), "(none)");
+	long_text[LIMIT_SUBJECT_TEXT_MAX] = '\0';
+	assert_int_equal(strlen(parsed("sasl_username", "", long_text)),
+	    LIMIT_SUBJECT_TEXT_MAX);
+}
+
 static int
 teardown(void **state)
 {
@@ -159,6 +231,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ipv6),
     cmocka_unit_test(test_not_counted),
     cmocka_unit_test(test_escaping),
+    cmocka_unit_test(test_parse),
 };
 
 int
