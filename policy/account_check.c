@@ -58,6 +58,7 @@
 
 #include "account_check.h"
 #include "config_value.h"
+#include "limit_usage.h"
 #include "log.h"
 #include "mail_domain.h"
 #include "relay_check.h"
@@ -90,18 +91,6 @@ not_owned(const char *sender_text, const char *user_text, const char *queue_id,
 	    user);
 	log_event(
 	    LOG_LEVEL_NOTICE, queue_id, "check sender_ownership: %s", action);
-}
-
-static const struct warmup_section *
-find_warmup(const struct policy_config *config, const char *domain)
-{
-	for (size_t i = 0; i < config->warmups.count; i++) {
-		const struct warmup_section *warmup = config->warmups.items[i];
-
-		if (domain_list_match(&warmup->domains, domain, strlen(domain)))
-			return warmup;
-	}
-	return NULL;
 }
 
 bool
@@ -137,12 +126,10 @@ account_check_prepare(const struct policy_config *config,
 	if (policy->detect_compromise && usable)
 		check->asked |= SCRIPT_ASKS_COMPROMISE;
 	if (check->has_sender &&
-	    (check->warmup = find_warmup(config, check->sender.domain + 1))) {
+	    (check->warmup = warmup_find(config, check->sender.domain + 1))) {
 		check->asked |= SCRIPT_ASKS_WARMUP;
 		text_copy(check->warmup_subject, sizeof(check->warmup_subject),
-		    check->warmup->per == WARMUP_PER_GROUP
-		        ? check->warmup->name
-		        : check->sender.domain + 1);
+		    warmup_subject(check->warmup, check->sender.domain + 1));
 	}
 	check->tenant = check->user[0] != '\0' ? check->user
 	                : check->has_sender    ? check->sender.address

@@ -117,7 +117,7 @@ static const struct config_key limit_keys[] = {
     LIMIT_KEY("window", CONFIG_DURATION, window, NULL, CONFIG_REQUIRED,
         LIMIT_WINDOW_MIN_MS, LIMIT_WINDOW_MAX_MS, NULL),
     LIMIT_KEY("max", CONFIG_INTEGER, max, NULL, CONFIG_REQUIRED, 0,
-        1000000000000000LL, NULL),
+        LIMIT_MAX_MAX, NULL),
     LIMIT_KEY("action", CONFIG_STRING, action, NULL, 0, 0, 0, NULL),
     LIMIT_KEY("exempt_networks", CONFIG_CIDR_LIST, exempt_networks, NULL, 0, 0,
         0, NULL),

@@ -28,6 +28,7 @@ enum limit_count { COUNT_MESSAGES, COUNT_RECIPIENTS, COUNT_BYTES };
 #define LIMIT_WINDOW_MIN_MS 1000LL
 #define LIMIT_WINDOW_MAX_MS (366LL * 24 * 3600 * 1000)
 #define LIMIT_ACTION_MAX    256
+#define LIMIT_MAX_MAX       1000000000000000LL /* max, an override */
 
 #define CHECK_CACHE_TIME_MAX_MS 60000LL /* [policy] check_cache_time */
 

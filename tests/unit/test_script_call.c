@@ -24,6 +24,7 @@
 #include <hiredis/hiredis.h>
 
 #include "decide_script.h"
+#include "limit_usage.h"
 #include "script_call.h"
 #include "unit_test.h"
 
@@ -124,36 +125,45 @@ fresh(void **state)
 	return 0;
 }
 
-/* One call at the clock's time, as waypost-policyd makes it. */
+/* The words of a call, at the clock's time. */
 static void
-run(const struct script_call *call, struct script_answer *answer)
+run_words(struct script_words *words, size_t limit_count,
+    struct script_answer *answer)
 {
-	struct script_words words = {0};
 	const char **argv;
 	size_t *lengths, at = 0;
 	redisReply *reply;
 
-	script_call_words(call, PREFIX, &words);
-	script_word(&words, "%lld", now); /* the test clock */
-	argv = calloc(words.count + 2, sizeof(*argv));
-	lengths = calloc(words.count + 2, sizeof(*lengths));
+	script_word(words, "%lld", now); /* the test clock */
+	argv = calloc(words->count + 2, sizeof(*argv));
+	lengths = calloc(words->count + 2, sizeof(*lengths));
 	argv[0] = "EVAL";
 	lengths[0] = 4;
 	argv[1] = decide_script;
 	lengths[1] = strlen(decide_script);
-	for (size_t i = 0; i < words.count; i++) {
-		argv[i + 2] = words.text.data + at;
-		lengths[i + 2] = words.lengths[i];
-		at += words.lengths[i];
+	for (size_t i = 0; i < words->count; i++) {
+		argv[i + 2] = words->text.data + at;
+		lengths[i + 2] = words->lengths[i];
+		at += words->lengths[i];
 	}
-	reply = redisCommandArgv(redis, (int)words.count + 2, argv, lengths);
-	script_answer_read(reply, redis->errstr, call->limit_count, answer);
+	reply = redisCommandArgv(redis, (int)words->count + 2, argv, lengths);
+	script_answer_read(reply, redis->errstr, limit_count, answer);
 	if (answer->outcome == SCRIPT_UNAVAILABLE)
 		print_message("# unavailable: %s\n", answer->reason);
 	freeReplyObject(reply);
 	free(argv);
 	free(lengths);
-	script_words_free(&words);
+	script_words_free(words);
+}
+
+/* One call at the clock's time, as waypost-policyd makes it. */
+static void
+run(const struct script_call *call, struct script_answer *answer)
+{
+	struct script_words words = {0};
+
+	script_call_words(call, PREFIX, &words);
+	run_words(&words, call->limit_count, answer);
 }
 
 /* A message of alice's, a new instance each time. */
@@ -352,6 +362,124 @@ test_warmup_days(void **state)
 	}
 }
 
+/* What waypostctl reads (limit_usage.c): the script's own count, the
+ * override, the seconds of its refusal; and it writes nothing. */
+static void
+test_usage_reads_as_the_script_decides(void **state)
+{
+	const struct limit_section section = {
+	    .name = "burst", .window = 20000, .max = 100};
+	const struct script_limit burst = {
+	    "burst", "alice@example.com", 100, 20000, 1};
+	const char *key = PREFIX "limit:burst:alice@example.com";
+	struct script_words words = {0};
+	struct script_answer answer, refusal;
+	redisReply *before, *after;
+	long long keys;
+
+	(void)state;
+	for (int i = 0; i < 60; i++)
+		charge_one(&burst, &answer);
+	now += 5000;
+	for (int i = 0; i < 40; i++)
+		charge_one(&burst, &answer);
+	charge_one(&burst, &refusal);
+	assert_int_equal(refusal.outcome, SCRIPT_LIMIT_REACHED);
+	before = redisCommand(redis, "HGETALL %s", key);
+	keys = integer_of("DBSIZE%s", "");
+	limit_usage_words(
+	    &section, "alice@example.com", LIMIT_USAGE_ALL, PREFIX, &words);
+	run_words(&words, 1, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_LIMIT_REACHED);
+	assert_int_equal(answer.count, 100);
+	assert_int_equal(answer.max, 100);
+	limit_usage_words(&section, "alice@example.com", 1, PREFIX, &words);
+	run_words(&words, 1, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_LIMIT_REACHED);
+	assert_int_equal(answer.seconds, refusal.seconds);
+	/* Past the first bucket, 60 have left the window. */
+	now += refusal.seconds * 1000;
+	limit_usage_words(
+	    &section, "alice@example.com", LIMIT_USAGE_ALL, PREFIX, &words);
+	run_words(&words, 1, &answer);
+	assert_int_equal(answer.count, 40);
+	freeReplyObject(redisCommand(
+	    redis, "HSET %s burst 7", PREFIX "override:alice@example.com"));
+	limit_usage_words(
+	    &section, "alice@example.com", LIMIT_USAGE_ALL, PREFIX, &words);
+	run_words(&words, 1, &answer);
+	assert_int_equal(answer.max, 7);
+	after = redisCommand(redis, "HGETALL %s", key);
+	assert_int_equal(after->elements, before->elements);
+	for (size_t i = 0; i < after->elements; i++)
+		assert_string_equal(
+		    after->element[i]->str, before->element[i]->str);
+	assert_int_equal(integer_of("DBSIZE%s", ""), keys + 1); /* override */
+	freeReplyObject(before);
+	freeReplyObject(after);
+}
+
+/* waypostctl warmup show reads the warm-up key as the script does:
+ * the day, the cap and what was sent agree with the script's refusal,
+ * day after day. */
+static void
+test_warmup_usage_agrees_with_the_script(void **state)
+{
+	char *caps[] = {"3", "5", "unlimited"};
+	struct warmup_section section = {.name = "new"};
+	struct script_call call;
+	struct script_answer answer;
+	struct warmup_usage usage;
+	redisReply *state_reply;
+
+	(void)state;
+	section.schedule = (struct config_list){3, caps};
+	warmup_usage_read(&section, NULL, now / DAY, &usage);
+	assert_false(usage.started);
+	assert_int_equal(usage.cap, 3);
+	for (int day = 0; day < 3; day++) {
+		int passed = 0;
+
+		for (; passed < 20; passed++) {
+			call = (struct script_call){
+			    .charge = true,
+			    .instance = "",
+			    .asks = SCRIPT_ASKS_WARMUP,
+			    .user = "",
+			    .sender = "a@example.com",
+			    .sender_domain = "@example.com",
+			    .client = "",
+			    .detector_window_ms = HOUR,
+			    .warmup_name = "new",
+			    .warmup_subject = "example.com",
+			    .warmup_schedule = &section.schedule,
+			};
+			state_reply = redisCommand(
+			    redis, "GET %s", PREFIX "warmup:new:example.com");
+			warmup_usage_read(&section,
+			    state_reply->type == REDIS_REPLY_STRING
+			        ? state_reply->str
+			        : NULL,
+			    now / DAY, &usage);
+			freeReplyObject(state_reply);
+			run(&call, &answer);
+			assert_int_equal(usage.day, day);
+			assert_int_equal(usage.sent, passed);
+			if (answer.outcome != SCRIPT_PASSED)
+				break;
+			assert_true(usage.cap < 0 || usage.sent < usage.cap);
+		}
+		if (day < 2) {
+			assert_int_equal(answer.outcome, SCRIPT_WARMUP_CAP);
+			assert_int_equal(usage.cap, answer.cap);
+			assert_int_equal(usage.sent, answer.sent);
+			assert_int_equal(usage.day, answer.day);
+		} else
+			assert_int_equal(usage.cap, -1);
+		now += DAY;
+	}
+}
+
 /* More than 5 client addresses in an hour suspend the user; addresses
  * older than the window (and at most a sixth more) are forgotten. */
 static void
@@ -541,6 +669,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_counter_expires_with_its_newest_bucket, fresh),
     cmocka_unit_test_setup(test_a_message_is_charged_once, fresh),
     cmocka_unit_test_setup(test_warmup_days, fresh),
+    cmocka_unit_test_setup(test_usage_reads_as_the_script_decides, fresh),
+    cmocka_unit_test_setup(test_warmup_usage_agrees_with_the_script, fresh),
     cmocka_unit_test_setup(test_compromise_window, fresh),
     cmocka_unit_test_setup(test_account_answers, fresh),
     cmocka_unit_test_setup(test_suppression, fresh),
