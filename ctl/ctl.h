@@ -16,6 +16,9 @@
 #include "redis_keys.h"
 #include "sender_identity.h"
 
+struct limit_section;
+struct policy_config;
+
 #define CTL_REASON_MAX      500    /* bytes of a suspension's reason */
 #define CTL_FOR_MIN_MS      1000LL /* --for: at least a second */
 #define CTL_FOR_MAX_MS      (3660LL * 24 * 3600 * 1000) /* about 10 years */
@@ -27,6 +30,7 @@
 #define CTL_WATCH_TRIES     5        /* a key changed while we wrote it */
 #define CTL_ERROR_MAX       512
 #define CTL_ATTEMPTS_MAX    1000 /* webhook attempts listed */
+#define CTL_NUMBER_MAX      32   /* a number as text, with its NUL */
 
 /* message show, events follow, webhook attempts by Message-ID */
 #define CTL_MESSAGE_ID_MAX 998          /* bytes waypost-trackd keeps of one */
@@ -58,6 +62,7 @@ struct ctl_records {
 };
 
 struct ctl {
+	const char *config_path; /* waypost.conf, for the daemons' sections */
 	const struct redis_settings *redis;
 	struct redis_pool *pool;
 	redisContext *connection;
@@ -72,6 +77,28 @@ struct ctl_change {
 	const char *subject;
 	const char *before;
 	const char *after;
+};
+
+/* One limit of waypost-policyd that counts a subject (ctl_quota.c). */
+struct ctl_quota_limit {
+	const struct limit_section *limit;
+	struct buffer subject;           /* as the daemon names it */
+	struct buffer counter, override; /* their keys */
+};
+
+struct ctl_quota {
+	struct policy_config *config;
+	struct ctl_quota_limit *limits;
+	size_t count;
+};
+
+/* Where a subject stands in one limit, as the daemon reads it. */
+struct ctl_usage {
+	long long used;
+	long long max;      /* after the override */
+	long long frees_in; /* seconds until one more fits; 0: it does */
+	bool overridden;
+	long long override; /* the override's value, when overridden */
 };
 
 /* ctl_args.c: what the command line may hold, normalized. */
@@ -96,6 +123,10 @@ bool ctl_parse_relay(
     const char *text, char *out, size_t size, char *error, size_t error_size);
 bool ctl_parse_stream_id(
     const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_domain(
+    const char *text, char *out, size_t size, char *error, size_t error_size);
+bool ctl_parse_max(
+    const char *text, long long *max, char *error, size_t error_size);
 
 /* ctl_redis.c: one blocking connection and the transaction of a change. */
 int ctl_fail(int code, const char *format, ...)
@@ -164,5 +195,13 @@ struct hook_tenant_field;
 size_t ctl_webhook_fields(
     const redisReply *hash, struct hook_tenant_field *fields);
 void ctl_audit_append(struct ctl *ctl, const struct ctl_change *change);
+int ctl_quota(struct ctl *ctl, int argc, char **argv);
+int ctl_quota_change(struct ctl *ctl, int argc, char **argv);
+int ctl_quota_find(struct ctl *ctl, const char *subject, const char *limit,
+    struct ctl_quota *quota);
+int ctl_quota_usage(struct ctl *ctl, const struct ctl_quota_limit *limit,
+    struct ctl_usage *usage);
+void ctl_quota_free(struct ctl_quota *quota);
+int ctl_warmup(struct ctl *ctl, int argc, char **argv);
 
 #endif

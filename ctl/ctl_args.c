@@ -15,6 +15,8 @@
  *	bool ctl_parse_message_ref(text, ref, error, error_size)
  *	bool ctl_parse_relay(text, out, size, error, error_size)
  *	bool ctl_parse_stream_id(text, out, size, error, error_size)
+ *	bool ctl_parse_domain(text, out, size, error, error_size)
+ *	bool ctl_parse_max(text, max, error, error_size)
  * DESCRIPTION
  *	Each turns one argument into the form waypost-policyd reads, or
  *	says in error why it cannot (false), before anything is written:
@@ -44,6 +46,9 @@
  *	.  a relay's name (relay_name of waypost-trackd): 1 to
  *	   CTL_RELAY_MAX bytes, no white space or control characters;
  *	.  a stream entry's id as XREAD takes it: MS or MS-SEQ, decimal.
+ *	.  a domain (a warm-up's): as a subject's "@DOMAIN", without "@";
+ *	.  a limit's maximum (quota set): 0 to LIMIT_MAX_MAX, in decimal,
+ *	   the bound of max in a [limit] section.
  * SECURITY
  *	Arguments are an operator's, but end up in Redis and in answers
  *	to SMTP clients: every bound is checked here.
@@ -59,6 +64,7 @@
 #include "config_value.h"
 #include "ctl.h"
 #include "mail_domain.h"
+#include "policy_config.h"
 
 #define SHOWN_MAX 100 /* bytes of a bad argument quoted in an error */
 
@@ -331,5 +337,34 @@ ctl_parse_stream_id(
 		return false;
 	}
 	memcpy(out, text, strlen(text) + 1);
+	return true;
+}
+
+bool
+ctl_parse_domain(
+    const char *text, char *out, size_t size, char *error, size_t error_size)
+{
+	if (!domain_name(text, out, size)) {
+		snprintf(error, error_size, "\"%.*s\" is not a domain",
+		    SHOWN_MAX, text);
+		return false;
+	}
+	return true;
+}
+
+bool
+ctl_parse_max(const char *text, long long *max, char *error, size_t error_size)
+{
+	char *end;
+
+	errno = 0;
+	*max = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' ||
+	    !isdigit((unsigned char)text[0]) || *max > LIMIT_MAX_MAX) {
+		snprintf(error, error_size,
+		    "bad maximum \"%.*s\": expected 0 to %lld, in decimal",
+		    SHOWN_MAX, text, LIMIT_MAX_MAX);
+		return false;
+	}
 	return true;
 }

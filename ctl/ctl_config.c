@@ -1,21 +1,32 @@
 /*
  * NAME
- *	ctl_config - the part of waypost.conf that waypostctl reads: [redis]
+ *	ctl_config - the parts of waypost.conf that waypostctl reads:
+ *	[redis], and waypost-policyd's sections for quota and warmup
  * SYNOPSIS
  *	#include "ctl_config.h"
  *
  *	extern const struct config_schema ctl_schema;
+ *	int ctl_policy_load(path, config)
  * DESCRIPTION
  *	The [redis] section, with the keys and checks every daemon has
  *	(lib/config_common.c), so waypostctl reaches the Redis the daemons
  *	use, under the same prefix. The other sections are the daemons'
  *	and are skipped; an unknown section or key is an error, as for
  *	them.
+ *
+ *	ctl_policy_load() loads the file again as waypost-policyd loads
+ *	it (policy/policy_config.c: its schema and its checks across
+ *	sections), for the commands that need its limits and warm-ups:
+ *	so a limit's name, subject, maximum and window are the daemon's,
+ *	and a file the daemon would refuse is refused here (EX_CONFIG,
+ *	the first error on stderr).
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
+#include "ctl.h"
 #include "ctl_config.h"
 
 static const struct config_section ctl_sections[] = {
@@ -29,3 +40,27 @@ const struct config_schema ctl_schema = {
     ctl_sections,
     config_suite_sections,
 };
+
+int
+ctl_policy_load(const char *path, struct policy_config **config)
+{
+	struct config_errors *errors = calloc(1, sizeof(*errors));
+	int status = EX_OK;
+
+	if (errors == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	*config = config_load_file(&policy_schema, path, errors);
+	if (*config != NULL)
+		policy_config_check(*config, errors);
+	if (errors->count > 0 || *config == NULL) {
+		status = ctl_fail(EX_CONFIG, "%s%s",
+		    errors->count ? errors->text[0] : path,
+		    errors->count + errors->dropped > 1 ? " (and more errors)"
+		                                        : "");
+		if (*config != NULL)
+			config_free(&policy_schema, *config);
+		*config = NULL;
+	}
+	free(errors);
+	return status;
+}

@@ -5,10 +5,11 @@
  *	waypostctl [-c FILE] [--json] COMMAND [ARGUMENT...]
  * DESCRIPTION
  *	Reads [redis] from waypost.conf (-c, else the daemons' default
- *	file), finds the command and runs it (ctl_senders.c,
- *	ctl_suspend.c, ctl_suspended.c, ctl_audit.c, ctl_suppression.c,
- *	ctl_webhook.c, ctl_message_show.c, ctl_events_follow.c);
- *	waypostctl(8) is
+ *	file; quota and warmup also waypost-policyd's sections, as it
+ *	reads them: ctl_config.c), finds the command and runs it
+ *	(ctl_senders.c, ctl_suspend.c, ctl_suspended.c, ctl_audit.c,
+ *	ctl_suppression.c, ctl_webhook.c, ctl_message_show.c,
+ *	ctl_events_follow.c, ctl_quota.c, ctl_warmup.c); waypostctl(8) is
  *	the manual. Every key is named by lib/redis_keys.c, so waypostctl
  *	writes exactly what the daemons read.
  *
@@ -55,6 +56,8 @@ static const struct {
     {"webhook", ctl_webhook},
     {"message", ctl_message},
     {"events", ctl_events},
+    {"quota", ctl_quota},
+    {"warmup", ctl_warmup},
 };
 
 static int
@@ -62,7 +65,8 @@ usage(void)
 {
 	return ctl_fail(EX_USAGE,
 	    "usage: waypostctl [-c FILE] [--json] senders|suspend|lift|"
-	    "suspended|audit|suppression|webhook|message|events ...");
+	    "suspended|audit|suppression|webhook|message|events|quota|"
+	    "warmup ...");
 }
 
 static const char *
@@ -127,10 +131,12 @@ main(int argc, char **argv)
 	if (found == sizeof(commands) / sizeof(commands[0]))
 		return ctl_fail(EX_USAGE,
 		    "unknown command \"%.100s\" (senders, suspend, lift, "
-		    "suspended, audit, suppression, webhook, message, events)",
+		    "suspended, audit, suppression, webhook, message, events, "
+		    "quota, warmup)",
 		    argv[optind]);
 	if ((status = load_config(path, &config)) != EX_OK)
 		return status;
+	ctl.config_path = path;
 	ctl.redis = &config->redis;
 	ctl.who = login_name(fallback, sizeof(fallback));
 	status =

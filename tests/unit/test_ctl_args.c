@@ -1,18 +1,20 @@
 /*
  * test_ctl_args.c - waypostctl's argument checks: users, @DOMAIN
  * subjects and grants come out in the form waypost-policyd reads (lower
- * case, no final dot); durations, reasons and counts within their bounds
- * are taken, everything else refused with a reason; a message is a
- * Message-ID (its angle brackets taken off) or a queue ID that may be
- * one, within their bounds and without control characters; relay names
- * and stream entry ids are checked; the remaining time is shown in its
- * two largest units
+ * case, no final dot); durations, reasons, counts and a limit's maximum
+ * within their bounds are taken, everything else refused with a reason;
+ * a message is a Message-ID (its angle brackets taken off) or a queue ID
+ * that may be one, within their bounds and without control characters;
+ * relay names and stream entry ids are checked; a warm-up's domain is
+ * normalized as a subject's; the remaining time is shown in its two
+ * largest units
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "ctl.h"
+#include "policy_config.h"
 #include "unit_test.h"
 
 static char error[CTL_ERROR_MAX];
@@ -274,6 +276,51 @@ test_remaining(void **state)
 	assert_string_equal(out, "0s");
 }
 
+static void
+test_max(void **state)
+{
+	long long max = -1;
+
+	(void)state;
+	assert_true(ctl_parse_max("0", &max, error, sizeof(error)));
+	assert_int_equal(max, 0);
+	assert_true(ctl_parse_max("2000", &max, error, sizeof(error)));
+	assert_int_equal(max, 2000);
+	assert_true(
+	    ctl_parse_max("1000000000000000", &max, error, sizeof(error)));
+	assert_int_equal(max, LIMIT_MAX_MAX);
+	assert_false(
+	    ctl_parse_max("1000000000000001", &max, error, sizeof(error)));
+	assert_non_null(strstr(error, "bad maximum"));
+	assert_false(ctl_parse_max(
+	    "99999999999999999999999", &max, error, sizeof(error)));
+	assert_false(ctl_parse_max("-1", &max, error, sizeof(error)));
+	assert_false(ctl_parse_max("+5", &max, error, sizeof(error)));
+	assert_false(ctl_parse_max(" 5", &max, error, sizeof(error)));
+	assert_false(ctl_parse_max("5k", &max, error, sizeof(error)));
+	assert_false(ctl_parse_max("", &max, error, sizeof(error)));
+}
+
+static void
+test_domain(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_true(ctl_parse_domain(
+	    "Shop.Example.", out, sizeof(out), error, sizeof(error)));
+	assert_string_equal(out, "shop.example");
+	assert_false(ctl_parse_domain(
+	    "a@b.example", out, sizeof(out), error, sizeof(error)));
+	assert_non_null(strstr(error, "not a domain"));
+	assert_false(
+	    ctl_parse_domain("", out, sizeof(out), error, sizeof(error)));
+	assert_false(
+	    ctl_parse_domain("a b", out, sizeof(out), error, sizeof(error)));
+	assert_false(ctl_parse_domain(
+	    "a-very-long-domain.example", out, 8, error, sizeof(error)));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_user),
     cmocka_unit_test(test_subject),
@@ -285,6 +332,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_relay),
     cmocka_unit_test(test_stream_id),
     cmocka_unit_test(test_remaining),
+    cmocka_unit_test(test_max),
+    cmocka_unit_test(test_domain),
 };
 
 UNIT_TEST_MAIN(tests)
