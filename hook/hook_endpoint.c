@@ -90,6 +90,7 @@
 #include "buffer.h"
 #include "hook_endpoint.h"
 #include "hook_event.h"
+#include "hook_metrics.h"
 #include "hook_secret.h"
 #include "hook_stream.h"
 #include "log.h"
@@ -142,6 +143,8 @@ struct hook_endpoint {
 	long long open_until_ms, cooldown_ms;
 	bool open;
 	struct hook_endpoint_counters counters;
+	struct hook_metrics metrics;
+	long long *lags; /* per stream: unread, as XINFO said last */
 };
 
 static void
@@ -156,6 +159,38 @@ static void
 tick_soon(struct hook_endpoint *endpoint)
 {
 	event_active(endpoint->soon, EV_TIMEOUT, 0);
+}
+
+/* One event's fate, in the log's counters and the metrics. */
+static void
+count_event(struct hook_endpoint *endpoint, enum hook_result result,
+    unsigned long long *counter)
+{
+	(*counter)++;
+	metric_inc(endpoint->metrics.results[result]);
+}
+
+/* Held (read, not yet acknowledged) and unread, for the backlog gauge. */
+static void
+publish_backlog(const struct hook_endpoint *endpoint)
+{
+	long long unread = 0;
+
+	if (endpoint->metrics.backlog == NULL)
+		return;
+	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+		unread += endpoint->lags[i] > 0 ? endpoint->lags[i] : 0;
+	metric_set(
+	    endpoint->metrics.backlog, (double)endpoint->held + (double)unread);
+}
+
+static void
+publish_state(const struct hook_endpoint *endpoint)
+{
+	if (endpoint->metrics.breaker_open == NULL)
+		return;
+	metric_set(endpoint->metrics.breaker_open, endpoint->open ? 1 : 0);
+	metric_set(endpoint->metrics.disabled, endpoint->disabled ? 1 : 0);
 }
 
 /* The queue ID of an event's id, for log lines: up to its first ".". */
@@ -270,7 +305,7 @@ dead_letter(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	    endpoint->target->name,
 	    entry->event.id[0] ? entry->event.id : entry->id, entry->attempts,
 	    error);
-	endpoint->counters.dead++;
+	count_event(endpoint, HOOK_RESULT_DEAD, &endpoint->counters.dead);
 	forget(endpoint, entry);
 }
 
@@ -299,13 +334,15 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 		endpoint->head = entry;
 	endpoint->tail = entry;
 	endpoint->held++;
+	publish_backlog(endpoint);
 	if (body == NULL) {
 		log_warning(
 		    "webhook %s: entry %s of %s is gone from the stream "
 		    "(trimmed before it was delivered)",
 		    endpoint->target->name, id,
 		    hook_streams_key(endpoint->streams, stream));
-		endpoint->counters.lost++;
+		count_event(
+		    endpoint, HOOK_RESULT_LOST, &endpoint->counters.lost);
 		(void)hook_streams_ack(endpoint->streams, stream, id);
 		forget(endpoint, entry);
 		return;
@@ -322,7 +359,8 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 		return;
 	}
 	if (!hook_target_wants(endpoint->target, entry->event.type)) {
-		endpoint->counters.skipped++;
+		count_event(
+		    endpoint, HOOK_RESULT_SKIPPED, &endpoint->counters.skipped);
 		(void)hook_streams_ack(endpoint->streams, stream, id);
 		forget(endpoint, entry);
 	}
@@ -365,7 +403,7 @@ on_claimed_entry(void *context, size_t stream, const char *id, const char *body,
 
 	if (held(endpoint, stream, id))
 		return;
-	endpoint->counters.claimed++;
+	count_event(endpoint, HOOK_RESULT_CLAIMED, &endpoint->counters.claimed);
 	add_entry(endpoint, stream, id, body, length);
 }
 
@@ -393,7 +431,8 @@ on_dropped_entry(void *context, size_t stream, const char *id, const char *body,
 	(void)body;
 	(void)length;
 	if (hook_streams_ack(endpoint->streams, stream, id))
-		endpoint->counters.dropped++;
+		count_event(
+		    endpoint, HOOK_RESULT_DROPPED, &endpoint->counters.dropped);
 }
 
 static void
@@ -428,6 +467,8 @@ on_lag(void *context, size_t stream, long long lag)
 	const char **all;
 
 	endpoint->lag_checks--;
+	endpoint->lags[stream] = lag;
+	publish_backlog(endpoint);
 	if (lag < 0 || over <= 0 || endpoint->dropping)
 		return;
 	if (over > HOOK_DROP_MAX)
@@ -541,7 +582,7 @@ failed(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	    (long long)time(NULL) * 1000 +
 	    now; /* the stream's wall clock, on the monotonic one */
 
-	endpoint->counters.failed++;
+	count_event(endpoint, HOOK_RESULT_FAILED, &endpoint->counters.failed);
 	if (now >= deadline_ms) {
 		dead_letter(endpoint, entry, status, why);
 		return;
@@ -567,6 +608,8 @@ on_answer(void *context, const struct hook_answer *answer)
 		free(request);
 		return;
 	}
+	metric_observe(
+	    endpoint->metrics.duration, (double)answer->latency_ms / 1000.0);
 	if (answer->status != 0)
 		snprintf(what, sizeof(what), "HTTP %ld", answer->status);
 	else
@@ -579,7 +622,8 @@ on_answer(void *context, const struct hook_answer *answer)
 		record_attempt(endpoint, entry, answer->status,
 		    answer->latency_ms, ok ? "" : what);
 		if (ok) {
-			endpoint->counters.delivered++;
+			count_event(endpoint, HOOK_RESULT_DELIVERED,
+			    &endpoint->counters.delivered);
 			/* Not acknowledged when Redis is away: it stays
 			 * pending there, and is sent again after a restart. */
 			(void)hook_streams_ack(
@@ -599,6 +643,8 @@ on_answer(void *context, const struct hook_answer *answer)
 		endpoint->disabled = true;
 	} else
 		breaker_failed(endpoint, what);
+	publish_state(endpoint);
+	publish_backlog(endpoint);
 	free(request->entries);
 	free(request);
 	if (!endpoint->retired)
@@ -754,6 +800,10 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 	    hook_streams_count(endpoint->streams), sizeof(*endpoint->cursors));
 	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
 		endpoint->cursors[i] = xstrdup(CURSOR_PENDING); /* first */
+	endpoint->lags = xcalloc(
+	    hook_streams_count(endpoint->streams), sizeof(*endpoint->lags));
+	hook_metrics_of(target->name, &endpoint->metrics);
+	publish_state(endpoint);
 	endpoint->soon = event_new(base, -1, 0, on_soon, endpoint);
 	return endpoint;
 }
@@ -837,6 +887,7 @@ hook_endpoint_free(struct hook_endpoint *endpoint)
 	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
 		free(endpoint->cursors[i]);
 	free(endpoint->cursors);
+	free(endpoint->lags);
 	hook_streams_free(endpoint->streams);
 	event_free(endpoint->soon);
 	free(endpoint);
