@@ -186,9 +186,9 @@ class Waypost(Setup):
     """Postfix as smarthost.main.cf has it, with waypost-headers,
     waypost-dkim signing with key alone, waypost-policyd and Redis."""
 
-    def __init__(self, build, work, redis, keys, key, title):
+    def __init__(self, build, work, redis, keys, key, title, suffix=""):
         super().__init__()
-        self.name = f"waypost-{key.algorithm}"
+        self.name = f"waypost-{key.algorithm}{suffix}"
         self.title = f"Postfix + Waypost, {title}"
         self.algorithm = f"{key.algorithm}-sha256"  # as a= names it
         self.redis = redis
