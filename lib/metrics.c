@@ -6,8 +6,10 @@
  * DESCRIPTION
  *	A daemon registers its families once (metric_family()) and takes a
  *	handle per series (metric_series()), which it may keep: handles
- *	live until exit. Updates are C11 atomics, so the work's threads
- *	(libmilter's, the event loop) never wait for a scrape, which runs
+ *	live until exit. A gauge is set (metric_set()) or moved
+ *	(metric_gauge_add(), for a count of things open in many threads).
+ *	Updates are C11 atomics, so the work's threads (the milter
+ *	workers, the event loop) never wait for a scrape, which runs
  *	in the HTTP thread (metrics_http.c) and renders the exposition
  *	format 0.0.4 under the registry's lock.
  *
@@ -213,6 +215,18 @@ metric_set(struct metric *metric, double value)
 {
 	atomic_store_explicit(
 	    &metric->value, double_bits(value), memory_order_relaxed);
+}
+
+void
+metric_gauge_add(struct metric *metric, double delta)
+{
+	uint64_t old =
+	    atomic_load_explicit(&metric->value, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(&metric->value, &old,
+	    double_bits(bits_double(old) + delta), memory_order_relaxed,
+	    memory_order_relaxed))
+		;
 }
 
 void

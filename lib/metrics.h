@@ -43,6 +43,9 @@ struct metric *metric_series_values(
 void metric_add(struct metric *metric, uint64_t count);
 void metric_inc(struct metric *metric);
 void metric_set(struct metric *metric, double value);
+/* A gauge moved by delta (one more open connection, one less): a
+ * compare-and-swap, so concurrent moves all count. */
+void metric_gauge_add(struct metric *metric, double delta);
 void metric_observe(struct metric *metric, double seconds);
 
 /* A rendering step for values computed at scrape time (process_*). */

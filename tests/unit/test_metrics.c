@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +157,45 @@ test_histogram(void **state)
 	free(text);
 }
 
+struct gauge_mover {
+	struct metric *gauge;
+	double delta;
+};
+
+static void *
+move_gauge(void *argument)
+{
+	const struct gauge_mover *mover = argument;
+
+	for (int i = 0; i < 100000; i++)
+		metric_gauge_add(mover->gauge, mover->delta);
+	return NULL;
+}
+
+/* Moves from several threads at once all count, none is lost. */
+static void
+test_gauge_add_from_threads(void **state)
+{
+	struct metric *open = metric_series(
+	    metric_family("t_open", "Open things.", METRIC_GAUGE, NULL));
+	struct gauge_mover movers[4] = {
+	    {open, 1}, {open, 1}, {open, 1}, {open, -1}};
+	pthread_t threads[4];
+	char *text;
+
+	(void)state;
+	metric_set(open, 0.5);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(
+		    pthread_create(&threads[i], NULL, move_gauge, &movers[i]),
+		    0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	text = render();
+	assert_non_null(strstr(text, "\nt_open 200000.5\n"));
+	free(text);
+}
+
 static void
 test_readiness(void **state)
 {
@@ -207,6 +247,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_series_bound),
     cmocka_unit_test(test_long_label_value_cut),
     cmocka_unit_test(test_histogram),
+    cmocka_unit_test(test_gauge_add_from_threads),
     cmocka_unit_test(test_readiness),
     cmocka_unit_test(test_common_families),
 };
