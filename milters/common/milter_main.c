@@ -37,6 +37,7 @@
 #include "log.h"
 #include "milter_drain.h"
 #include "milter_main.h"
+#include "milter_metrics.h"
 #include "milter_server.h"
 
 #define TICK_MS 1000
@@ -94,5 +95,7 @@ int
 milter_main(const struct milter_program *program, int argc, char **argv)
 {
 	running = program;
+	/* Before the metrics endpoint starts: a first scrape shows all. */
+	milter_metrics_init();
 	return daemon_main(program->daemon, argc, argv);
 }

@@ -35,6 +35,9 @@
  *	of at most one packet (MILTER_PACKET_MAX) beyond what is being
  *	parsed, and MILTER_IDLE_TIMEOUT_SECONDS of silence. A connection
  *	that breaks the protocol is closed with a log line; others go on.
+ *
+ *	Connections accepted, open, refused and closed for a protocol error
+ *	are counted (milter_metrics.c).
  */
 #include "config.h"
 
@@ -56,6 +59,7 @@
 
 #include "file_limit.h"
 #include "log.h"
+#include "milter_metrics.h"
 #include "milter_server.h"
 #include "xmalloc.h"
 
@@ -117,6 +121,7 @@ connection_close(struct worker *worker, struct connection *connection)
 	free(connection->in);
 	free(connection);
 	atomic_fetch_sub(&worker->server->connections, 1);
+	milter_metrics_connection_closed();
 }
 
 static bool
@@ -178,6 +183,7 @@ process(struct worker *worker, struct connection *connection)
 	if (!flush(worker, connection))
 		return false;
 	if (status == MILTER_INPUT_ERROR) {
+		milter_metrics_protocol_error();
 		log_warning("closing an MTA connection: %s",
 		    milter_context_error(connection->context));
 		return false;
@@ -268,9 +274,11 @@ accept_one(struct worker *worker)
 	if (atomic_fetch_add(&server->connections, 1) >=
 	    server->connection_limit) {
 		atomic_fetch_sub(&server->connections, 1);
+		milter_metrics_connection_refused();
 		refuse(worker, fd, "too many connections");
 		return;
 	}
+	milter_metrics_connection_opened();
 	connection = xcalloc(1, sizeof(*connection));
 	connection->fd = fd;
 	connection->context = milter_context_new(server->filter);

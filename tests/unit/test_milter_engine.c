@@ -15,7 +15,9 @@
 #include <libmilter/mfdef.h>
 
 #include "milter_client_facts.h"
+#include "metrics.h"
 #include "milter_engine.h"
+#include "milter_metrics.h"
 #include "milter_packet.h"
 #include "unit_test.h"
 
@@ -681,6 +683,83 @@ test_abort_quit_and_a_new_negotiation(void **state)
 	buffer_free(&out);
 }
 
+/* A sample's value in the registry's text now. */
+static double
+sample(const char *name)
+{
+	struct buffer text = {0};
+	const char *found;
+	double value = -1;
+
+	metrics_render(&text);
+	found = strstr(buffer_text(&text), name);
+	assert_non_null(found);
+	assert_int_equal(sscanf(found + strlen(name), " %lf", &value), 1);
+	buffer_free(&text);
+	return value;
+}
+
+#define MESSAGES(result)                                                       \
+	sample("\nwaypost_milter_messages_total{result=\"" result "\"}")
+#define END_OF_MESSAGE_STEPS                                                   \
+	sample("\nwaypost_milter_message_duration_seconds_count")
+
+/* One message whose end of message answers status. */
+static void
+message_answered(enum milter_status eom_status, enum milter_status header)
+{
+	struct milter_context *context = milter_context_new(&recorder);
+	struct buffer out = {0};
+
+	setup(NULL);
+	seen.eom_status = eom_status;
+	seen.header_status = header;
+	whole_message();
+	assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+	buffer_free(&out);
+	milter_context_free(context);
+}
+
+static void
+test_verdicts_counted_once_per_message(void **state)
+{
+	double accept, reject, tempfail, discard, steps;
+
+	(void)state;
+	milter_metrics_init();
+	accept = MESSAGES("accept");
+	reject = MESSAGES("reject");
+	tempfail = MESSAGES("tempfail");
+	discard = MESSAGES("discard");
+	steps = END_OF_MESSAGE_STEPS;
+	/* "continue" at the end, an accept, a tempfail there. */
+	message_answered(MILTER_CONTINUE, MILTER_CONTINUE);
+	message_answered(MILTER_ACCEPT, MILTER_CONTINUE);
+	message_answered(MILTER_TEMPFAIL, MILTER_CONTINUE);
+	/* A reject held from a header: sent at the end of the headers,
+	 * counted then, not again at the end of the message. */
+	message_answered(MILTER_ACCEPT, MILTER_REJECT);
+	/* Aborted before its end: no verdict, nothing counted. */
+	setup(NULL);
+	{
+		struct milter_context *context = milter_context_new(&recorder);
+		struct buffer out = {0};
+
+		negotiate(SMFIF_ADDHDRS, 0x1FFFFF);
+		PACKET(SMFIC_MAIL, "<a@b>\0");
+		PACKET(SMFIC_HEADER, "From\0 a@example.com\0");
+		PACKET(SMFIC_ABORT, "");
+		assert_int_equal(feed(context, 0, &out), MILTER_INPUT_MORE);
+		buffer_free(&out);
+		milter_context_free(context);
+	}
+	assert_true(MESSAGES("accept") == accept + 2);
+	assert_true(MESSAGES("tempfail") == tempfail + 1);
+	assert_true(MESSAGES("reject") == reject + 1);
+	assert_true(MESSAGES("discard") == discard);
+	assert_true(END_OF_MESSAGE_STEPS == steps + 4);
+}
+
 static void
 test_header_changes_only_at_end_of_message(void **state)
 {
@@ -718,6 +797,8 @@ main(void)
 	        test_abort_quit_and_a_new_negotiation, setup),
 	    cmocka_unit_test_setup(
 	        test_header_changes_only_at_end_of_message, setup),
+	    cmocka_unit_test_setup(
+	        test_verdicts_counted_once_per_message, setup),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
