@@ -25,7 +25,8 @@ struct watched_file {
 struct keyset {
 	struct keytable keytable;
 	struct signtable signtable;
-	struct signing_key *keys; /* one per keytable entry, same order */
+	struct signing_key *keys;   /* one per keytable entry, same order */
+	struct metric **signatures; /* the same: each key's count */
 	const struct key_entry *fallback;
 	struct watched_file *files;
 	size_t file_count;

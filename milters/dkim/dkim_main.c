@@ -14,6 +14,10 @@
  *	                 with errors keeps the running one (logged).
  *	key file change  checked every second: build the key set again
  *	                 from the running configuration.
+ *
+ *	Metrics (dkim_metrics.c): signatures by domain and algorithm,
+ *	messages left unsigned by reason, key reloads by result; /readyz
+ *	waits for a key set with at least one key.
  * CONFIGURATION PARAMETERS
  *	The [dkim] section of waypost.conf(5); see waypost-dkim(8).
  * SECURITY
@@ -27,6 +31,7 @@
 
 #include "daemon.h"
 #include "dkim_config.h"
+#include "dkim_metrics.h"
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "log.h"
@@ -57,6 +62,7 @@ installed(const struct swap_item *item)
 	const struct runtime *runtime = (const struct runtime *)item;
 
 	log_info("key set loaded: %zu keys", runtime->keyset->keytable.count);
+	dkim_metrics_keys_loaded(runtime->keyset->keytable.count);
 }
 
 static void
@@ -64,12 +70,15 @@ reload_if_keys_changed(struct daemon *daemon)
 {
 	struct runtime *runtime = runtime_acquire();
 	bool changed = runtime != NULL && keyset_changed(runtime->keyset);
+	bool reloaded;
 
 	runtime_release(runtime);
 	if (!changed)
 		return;
 	log_info("a table or key file changed: reloading the key set");
-	if (!daemon_rebuild(daemon))
+	reloaded = daemon_rebuild(daemon);
+	dkim_metrics_key_reload(reloaded);
+	if (!reloaded)
 		log_error("keys not reloaded: keeping the running key set");
 }
 
@@ -94,5 +103,7 @@ static const struct milter_program milter = {
 int
 main(int argc, char **argv)
 {
+	/* Before the metrics endpoint starts: a first scrape shows all. */
+	dkim_metrics_init();
 	return milter_main(&milter, argc, argv);
 }

@@ -28,6 +28,9 @@
  *	end of msg  sign with each key and prepend the DKIM-Signature
  *	            headers, in SigningTable order, with one log line.
  *
+ *	Each signature is counted by its key's domain and algorithm, each
+ *	message left unsigned by a reason word (dkim_metrics.c).
+ *
  *	on_error decides what a message that should be signed but cannot
  *	be gets: tempfail (451 4.7.0: the client keeps it and retries) or
  *	accept (it leaves unsigned). Either way one log line says why.
@@ -71,10 +74,12 @@
 #include "daemon.h"
 #include "dkim_address.h"
 #include "dkim_body_hash.h"
+#include "dkim_metrics.h"
 #include "dkim_milter.h"
 #include "dkim_runtime.h"
 #include "header_store.h"
 #include "log.h"
+#include "metrics.h"
 #include "milter_client_facts.h"
 #include "milter_engine.h"
 #include "milter_message.h"
@@ -137,11 +142,14 @@ queue_id(struct milter_context *context, struct message *message)
 /* A message that should be signed and cannot be: on_error decides. */
 static enum milter_status
 cannot_sign(struct milter_context *context,
-    struct milter_connection *connection, const char *reason)
+    struct milter_connection *connection, enum dkim_unsigned_reason why,
+    const char *reason)
 {
 	struct message *message = message_of(connection);
 	bool tempfail =
 	    runtime_of(message)->config->on_error == DKIM_ON_ERROR_TEMPFAIL;
+
+	dkim_metrics_unsigned(why);
 
 	log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 	    "not signed: %s; %s", reason,
@@ -177,11 +185,11 @@ message_begin(
 	    connection, context, &message_kind);
 }
 
-/* Whether to sign, by the macros of the end of the headers: why not, or
- * NULL. */
+/* Whether to sign, by the macros of the end of the headers: why not
+ * (and *why as a reason word), or NULL. */
 static const char *
-not_signing(
-    struct milter_context *context, struct milter_connection *connection)
+not_signing(struct milter_context *context,
+    struct milter_connection *connection, enum dkim_unsigned_reason *why)
 {
 	const struct dkim_section *config =
 	    runtime_of(message_of(connection))->config;
@@ -192,6 +200,8 @@ not_signing(
 	        &connection->address, &config->internal_networks) ||
 	    (authenticated && config->sign_authenticated))
 		return NULL;
+	*why = authenticated ? UNSIGNED_AUTHENTICATED_CLIENT
+	                     : UNSIGNED_UNTRUSTED_CLIENT;
 	return authenticated ? "authenticated, but sign_authenticated = no, "
 	                       "and not in internal_networks"
 	                     : "neither authenticated nor in internal_networks";
@@ -230,6 +240,9 @@ refused(struct milter_context *context, struct milter_connection *connection)
 {
 	struct message *message = message_of(connection);
 
+	dkim_metrics_unsigned(message->common.start == MILTER_MESSAGE_STOPPING
+	                          ? UNSIGNED_SHUTTING_DOWN
+	                          : UNSIGNED_NOT_READY);
 	if (message->common.start == MILTER_MESSAGE_STOPPING)
 		milter_set_reply(context, "451", "4.3.2",
 		    "DKIM signer shutting down, try again later");
@@ -250,6 +263,7 @@ callback_eoh(struct milter_context *context, void *state)
 	struct message *message = message_of(connection);
 	const struct header_field *from;
 	const char *why_not;
+	enum dkim_unsigned_reason why;
 	char reason[128], client[INET6_ADDRSTRLEN];
 	size_t from_count;
 
@@ -257,7 +271,8 @@ callback_eoh(struct milter_context *context, void *state)
 		message = message_begin(context, connection);
 	if (message->common.start != MILTER_MESSAGE_TAKEN)
 		return refused(context, connection);
-	if ((why_not = not_signing(context, connection)) != NULL) {
+	if ((why_not = not_signing(context, connection, &why)) != NULL) {
+		dkim_metrics_unsigned(why);
 		client_text(&connection->address, client, sizeof(client));
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: client %s is %s", client, why_not);
@@ -269,20 +284,24 @@ callback_eoh(struct milter_context *context, void *state)
 		    "more than %zu headers or %zu bytes of headers",
 		    message->common.headers.limits.count_max,
 		    message->common.headers.limits.bytes_max);
-		return cannot_sign(context, connection, reason);
+		return cannot_sign(
+		    context, connection, UNSIGNED_HEADER_LIMIT, reason);
 	}
 	from = find_from(&message->common.headers, &from_count);
 	if (from_count != 1) {
 		snprintf(reason, sizeof(reason), "%s From header",
 		    from_count == 0 ? "no" : "more than one");
-		return cannot_sign(context, connection, reason);
+		return cannot_sign(context, connection,
+		    from_count == 0 ? UNSIGNED_NO_FROM : UNSIGNED_MULTIPLE_FROM,
+		    reason);
 	}
 	if (!author_address_parse(from->value, &message->author))
-		return cannot_sign(context, connection,
+		return cannot_sign(context, connection, UNSIGNED_BAD_FROM,
 		    "the From header has no usable address");
 	message->signer_count = keyset_signers(runtime_of(message)->keyset,
 	    &message->author, message->signers, SIGNATURES_MAX);
 	if (message->signer_count == 0) {
+		dkim_metrics_unsigned(UNSIGNED_NO_KEY);
 		log_event(LOG_LEVEL_INFO, queue_id(context, message),
 		    "not signing: no SigningTable entry for %s@%s and no "
 		    "fallback_key",
@@ -348,7 +367,8 @@ callback_eom(struct milter_context *context, void *state)
 
 		if (!signature_make(
 		        &request, &values[i], &covered, error, sizeof(error))) {
-			status = cannot_sign(context, connection, error);
+			status = cannot_sign(
+			    context, connection, UNSIGNED_SIGNING_ERROR, error);
 			goto done;
 		}
 		buffer_printf(&summary, "%sd=%s s=%s a=%s h=%zu", i ? "; " : "",
@@ -362,10 +382,14 @@ callback_eom(struct milter_context *context, void *state)
 		if (!milter_insert_header(
 		        context, 0, "DKIM-Signature", values[i].data)) {
 			status = cannot_sign(context, connection,
+			    UNSIGNED_MTA_REFUSED,
 			    "the MTA refused the DKIM-Signature header");
 			goto done;
 		}
 	}
+	for (size_t i = 0; i < message->signer_count; i++)
+		if (message->signers[i].signatures != NULL)
+			metric_inc(message->signers[i].signatures);
 	log_event(LOG_LEVEL_INFO, queue_id(context, message), "signed: %s",
 	    buffer_text(&summary));
 	milter_message_end(connection);
@@ -381,10 +405,12 @@ callback_close(struct milter_context *context, void *state)
 {
 	struct message *message = message_of(state);
 
-	if (message != NULL)
+	if (message != NULL) {
+		dkim_metrics_unsigned(UNSIGNED_CONNECTION_LOST);
 		log_event(LOG_LEVEL_WARNING, queue_id(context, message),
 		    "not signed: the MTA connection ended in the middle of the "
 		    "message");
+	}
 	milter_connection_close(context, state);
 }
 

@@ -15,6 +15,8 @@
 
 #define BODY_HASH_SIZE 32
 
+struct metric;
+
 /* Which headers to sign, and which to oversign (see dkim_select.c). */
 struct oversign_rule {
 	char *name;
@@ -38,6 +40,7 @@ struct signer {
 	enum signature_algorithm algorithm;
 	const char *domain;
 	const char *selector;
+	struct metric *signatures; /* the key's count (dkim_metrics.c) */
 };
 
 struct signature_request {

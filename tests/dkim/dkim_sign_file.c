@@ -65,7 +65,7 @@ main(int argc, char **argv)
 	default_policy_init(&policy);
 	{
 		struct signer signer = {
-		    key.pkey, key.algorithm, argv[3], argv[2]};
+		    key.pkey, key.algorithm, argv[3], argv[2], NULL};
 		struct signature_request request = {&signer,
 		    canon <= 1 ? CANON_RELAXED : CANON_SIMPLE,
 		    canon % 2 == 0 ? CANON_RELAXED : CANON_SIMPLE, body_hash,

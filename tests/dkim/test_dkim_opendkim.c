@@ -178,7 +178,7 @@ static char *
 our_signature(const struct message_file *message, int canon, EVP_PKEY *key,
     enum signature_algorithm algorithm, const char *selector)
 {
-	struct signer signer = {key, algorithm, "example.com", selector};
+	struct signer signer = {key, algorithm, "example.com", selector, NULL};
 	unsigned char body_hash[BODY_HASH_SIZE];
 	struct signature_request request = {&signer, canons[canon][0],
 	    canons[canon][1], body_hash, TIMESTAMP, 0, message->headers,

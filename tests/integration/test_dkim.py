@@ -9,7 +9,10 @@ import uuid
 import pytest
 
 from conftest import program
+from harness.metrics_scrape import (check_with_promtool, family_samples,
+                                     get, sample, wait_for_sample)
 from harness.milter_wire import NR_FLAGS, OFFERED, MilterConnection
+from harness.ports import free_port
 from harness.smtp_clients import accepted, swaks
 from harness.waypost import Daemon, DkimSetup, postfix_milter_settings
 
@@ -400,3 +403,113 @@ def test_stop_timeout_abandons_a_stuck_message(dkim):
     assert "stop timeout: abandoning 1 messages in flight" \
         in dkim.daemon.read_log()
     milter.close()
+
+
+def signed(domain, algorithm):
+    return ("waypost_dkim_signatures_total"
+            f'{{domain="{domain}",algorithm="{algorithm}"}}')
+
+
+def unsigned(reason):
+    return f'waypost_dkim_unsigned_total{{reason="{reason}"}}'
+
+
+def messages(result):
+    return f'waypost_milter_messages_total{{result="{result}"}}'
+
+
+UNSIGNED_REASONS = ["shutting_down", "not_ready", "untrusted_client",
+                    "authenticated_client", "header_limit", "no_from",
+                    "multiple_from", "bad_from", "no_key", "signing_error",
+                    "mta_refused", "connection_lost"]
+
+
+def test_metrics_count_signatures_and_unsigned_mail(dkim, postfix_factory,
+                                                    sink, keys):
+    """Every configured domain and algorithm, every reason and result at
+    0 in the first scrape; then 3 messages signed with RSA, 2 with
+    Ed25519 and 1 left unsigned for want of a key move exactly those."""
+    org = keys.generate("e1", "example.org", "ed25519")
+    dkim.write_tables(
+        [dkim.key_line("rsa", keys.keys["s1._domainkey.example.com."]),
+         dkim.key_line("ed", org),
+         dkim.key_line("any", keys.keys["relay._domainkey.relay.example."],
+                       domain="%")],
+        ["*@example.com rsa", "*@example.org ed"])
+    port = free_port()
+    dkim.start(f"metrics = inet:{port}@127.0.0.1\n")
+    status, _, before = get(port, "/metrics")
+    assert status == 200
+    check_with_promtool(before)
+    assert family_samples(before, "waypost_dkim_signatures_total") == {
+        signed("example.com", "rsa-sha256"): 0,
+        signed("example.org", "ed25519-sha256"): 0,
+        signed("%", "rsa-sha256"): 0}
+    assert family_samples(before, "waypost_dkim_unsigned_total") == {
+        unsigned(reason): 0 for reason in UNSIGNED_REASONS}
+    for result in ("accept", "reject", "tempfail", "discard"):
+        assert sample(before, messages(result)) == 0
+    for name in ("waypost_milter_connections_total",
+                 "waypost_milter_connections_open",
+                 "waypost_milter_message_duration_seconds_count",
+                 'waypost_dkim_key_reloads_total{result="ok"}',
+                 'waypost_dkim_key_reloads_total{result="error"}'):
+        assert sample(before, name) == 0, name
+    assert get(port, "/readyz")[::2] == (200, "ready\n")
+
+    # Postfix starts after the milter: the SMTP session of its start-up
+    # probe (harness/ports.py) opens a milter connection, counted here.
+    relay = postfix_factory(postfix_milter_settings(dkim.milter))
+    wait_for_sample(port, "waypost_milter_connections_total", 1)
+    wait_for_sample(port, "waypost_milter_connections_open", 0)
+    senders = ["alice@example.com"] * 3 + ["bob@example.org"] * 2 + \
+        ["app@customer.example"]
+    tokens = [new_token() for _ in senders]
+    for sender, token in zip(senders, tokens):
+        assert accepted(send(relay, token, sender=sender))
+    for token, count in zip(tokens, [1] * 5 + [0]):
+        assert len(signatures(sink.find(token.encode()))) == count
+
+    # Postfix closes its milter connection with the SMTP session.
+    after = wait_for_sample(port, "waypost_milter_connections_open", 0)
+    check_with_promtool(after)
+    assert family_samples(after, "waypost_dkim_signatures_total") == {
+        signed("example.com", "rsa-sha256"): 3,
+        signed("example.org", "ed25519-sha256"): 2,
+        signed("%", "rsa-sha256"): 0}
+    assert family_samples(after, "waypost_dkim_unsigned_total") == {
+        unsigned(reason): 1 if reason == "no_key" else 0
+        for reason in UNSIGNED_REASONS}
+    assert sample(after, messages("accept")) == 6
+    for result in ("reject", "tempfail", "discard"):
+        assert sample(after, messages(result)) == 0
+    assert sample(after, "waypost_milter_connections_total") == 1 + 6
+    assert sample(after,
+                  "waypost_milter_message_duration_seconds_count") == 6
+    assert sample(after,
+                  'waypost_milter_message_duration_seconds_bucket{le="+Inf"}'
+                  ) == 6
+    assert "@" not in "".join(line for line in after.splitlines()
+                              if line.startswith("waypost_"))
+
+
+def test_readiness_waits_for_a_key_and_key_reloads_count(dkim, keys):
+    """An empty KeyTable loads, but nothing can sign: /readyz says so
+    until a key file change brings a key, which counts a key reload."""
+    dkim.write_tables([], [])
+    port = free_port()
+    dkim.start(f"metrics = inet:{port}@127.0.0.1\n")
+    assert get(port, "/readyz")[0] == 503
+    assert "keys" in get(port, "/readyz")[2]
+    assert get(port, "/healthz")[0] == 200
+    mtime = os.stat(dkim.key_table).st_mtime_ns
+    dkim.write_tables(
+        [dkim.key_line("rsa", keys.keys["s1._domainkey.example.com."])],
+        ["*@example.com rsa"])
+    os.utime(dkim.key_table, ns=(mtime + 10**9, mtime + 10**9))
+    body = wait_for_sample(port, 'waypost_dkim_key_reloads_total'
+                                 '{result="ok"}', 1)
+    assert sample(body, 'waypost_dkim_key_reloads_total{result="error"}') \
+        == 0
+    assert sample(body, signed("example.com", "rsa-sha256")) == 0
+    assert get(port, "/readyz")[::2] == (200, "ready\n")

@@ -180,7 +180,7 @@ static void
 sign_and_check(EVP_PKEY *key, enum signature_algorithm algorithm,
     enum canon_mode header_canon)
 {
-	struct signer signer = {key, algorithm, "example.com", "s1"};
+	struct signer signer = {key, algorithm, "example.com", "s1", NULL};
 	unsigned char body_hash[32];
 	struct body_hash hasher;
 	struct signature_request request = {&signer, header_canon,

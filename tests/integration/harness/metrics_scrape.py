@@ -1,7 +1,10 @@
 """Reading a daemon's metrics endpoint as Prometheus does: GET, the
-samples of the text format, and promtool's check of it."""
+samples of the text format, promtool's check of it, and a wait for a
+sample to reach a value."""
 import http.client
+import re
 import subprocess
+import time
 
 
 def get(port, path, method="GET"):
@@ -46,3 +49,26 @@ def check_with_promtool(text):
     check = subprocess.run(["promtool", "check", "metrics"], input=text,
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def family_samples(text, family):
+    """Every sample of a family without suffix: {name{labels}: value}."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(re.escape(family) + r"(\{[^}]*\})? (\S+)$", line)
+        if match:
+            found[family + (match.group(1) or "")] = float(match.group(2))
+    return found
+
+
+def wait_for_sample(port, name, value, timeout=20):
+    """The metrics text once the sample name reads value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = get(port, "/metrics")[2]
+        if samples(body).get(name) == value:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} is not {value} after {timeout}s:"
+                                 f"\n{body}")
+        time.sleep(0.05)
