@@ -107,6 +107,7 @@ header_list_insert(
 		    list->items, list->capacity, sizeof(*list->items));
 	}
 	header = &list->items[list->count++];
+	list->edits++;
 	memset(header, 0, sizeof(*header));
 	header->name = xmalloc(name_size + value_size);
 	memcpy(header->name, name, name_size);
@@ -122,12 +123,14 @@ header_list_change(struct header_list *list, size_t at, const char *value)
 
 	free(header->new_value);
 	header->new_value = xstrdup(value);
+	list->edits++;
 }
 
 void
 header_list_delete(struct header_list *list, size_t at)
 {
 	list->items[at].deleted = true;
+	list->edits++;
 }
 
 const char *

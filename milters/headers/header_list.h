@@ -27,6 +27,7 @@ struct header_list {
 	struct header *items;
 	size_t count, capacity;
 	size_t received; /* the first received ones; then the inserted */
+	size_t edits;    /* inserts, changes and deletions planned so far */
 };
 
 /* One edit as the milter protocol expresses it. */

@@ -11,6 +11,10 @@
  *	running one, logged) messages in flight finish with. The file must
  *	load for -n, at start and at every reload: with from_ownership on,
  *	identities_file too.
+ *
+ *	Metrics (headers_metrics.c): repairs by rule, refusals by rule or
+ *	reason; with identities in Redis, /readyz waits for Redis to answer
+ *	a PING, sent when a runtime is installed and every second.
  * CONFIGURATION PARAMETERS
  *	The [headers] section of waypost.conf(5); see waypost-headers(8).
  */
@@ -20,9 +24,32 @@
 
 #include "daemon.h"
 #include "headers_config.h"
+#include "headers_metrics.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
 #include "milter_main.h"
+
+/* A runtime that asks Redis: see at once whether it answers. */
+static void
+installed(const struct swap_item *item)
+{
+	identity_sources_probe(
+	    &((const struct headers_runtime *)item)->identities);
+}
+
+/* Ask Redis every second, so /readyz follows it without mail. */
+static void
+probe_redis(struct daemon *daemon)
+{
+	struct swap_item *item;
+
+	(void)daemon;
+	item = daemon_runtime_acquire();
+	if (item != NULL)
+		identity_sources_probe(
+		    &((struct headers_runtime *)item)->identities);
+	daemon_runtime_release(item);
+}
 
 static const struct daemon_program program = {
     .name = "waypost-headers",
@@ -31,6 +58,7 @@ static const struct daemon_program program = {
     .settings_offset = offsetof(struct headers_config, headers.daemon),
     .log_offset = offsetof(struct headers_config, log),
     .build = headers_runtime_build,
+    .installed = installed,
     .run = milter_main_run,
 };
 
@@ -38,10 +66,13 @@ static const struct milter_program milter = {
     .daemon = &program,
     .filter = &headers_milter_filter,
     .workers = 0,
+    .tick = probe_redis,
 };
 
 int
 main(int argc, char **argv)
 {
+	/* Before the metrics endpoint starts: a first scrape shows all. */
+	headers_metrics_init();
 	return milter_main(&milter, argc, argv);
 }

@@ -24,6 +24,9 @@
  *	            report_only the line says what would have been done and
  *	            nothing is.
  *
+ *	Each rule that changed a message is counted, and each refusal by
+ *	its rule or reason (headers_metrics.c), when the MTA got them.
+ *
  *	Over the header bounds, on_oversize decides: reject (552 5.3.4) or
  *	accept unchanged; one log line either way. The body is never asked
  *	for (SMFIP_NOBODY), and no step but the end of the message waits
@@ -46,6 +49,7 @@
 
 #include "daemon.h"
 #include "header_list.h"
+#include "headers_metrics.h"
 #include "headers_milter.h"
 #include "headers_runtime.h"
 #include "log.h"
@@ -146,6 +150,7 @@ oversize(struct milter_context *context, struct milter_connection *connection)
 	milter_message_end(connection);
 	if (!reject)
 		return MILTER_ACCEPT;
+	headers_metrics_refused(REFUSAL_OVERSIZE);
 	milter_set_reply(context, "552", "5.3.4", "Message header too large");
 	return MILTER_REJECT;
 }
@@ -163,6 +168,7 @@ refuse(struct milter_context *context, struct message *message,
 	    rules->changes.length ? "; after: " : "", rules->changes.data);
 	if (report_only)
 		return MILTER_ACCEPT;
+	headers_metrics_refused_by_rule(rules);
 	milter_set_reply(
 	    context, rules->reply_code, rules->status, rules->reply_text);
 	return rules->reply_code[0] == '4' ? MILTER_TEMPFAIL : MILTER_REJECT;
@@ -205,10 +211,12 @@ normalize_message(struct milter_context *context, struct message *message)
 	else if (runtime->config->report_only)
 		log_event(LOG_LEVEL_INFO, rules.queue_id,
 		    "report only: would have %s", rules.changes.data);
-	else if (header_list_send_operations(&headers, send_edit, context))
+	else if (header_list_send_operations(&headers, send_edit, context)) {
+		headers_metrics_repaired(&rules);
 		log_event(LOG_LEVEL_INFO, rules.queue_id, "normalized: %s",
 		    rules.changes.data);
-	else {
+	} else {
+		headers_metrics_refused(REFUSAL_MTA_REFUSED);
 		log_event(LOG_LEVEL_ERROR, rules.queue_id,
 		    "the MTA refused a header change: temporary failure");
 		milter_set_reply(context, "451", "4.3.0",
@@ -230,6 +238,10 @@ callback_eom(struct milter_context *context, void *state)
 	if (message == NULL)
 		return MILTER_CONTINUE;
 	if (message->common.start != MILTER_MESSAGE_TAKEN) {
+		headers_metrics_refused(
+		    message->common.start == MILTER_MESSAGE_STOPPING
+		        ? REFUSAL_SHUTTING_DOWN
+		        : REFUSAL_NOT_READY);
 		milter_message_end(connection);
 		milter_set_reply(context, "451", "4.3.2",
 		    "Header filter shutting down, try again later");

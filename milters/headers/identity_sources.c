@@ -7,6 +7,7 @@
  *	bool identity_sources_open(sources, config, errors)
  *	enum identity_answer identity_sources_owns(sources, user, addresses,
  *		count, first, why, why_size)
+ *	void identity_sources_probe(sources)
  *	void identity_sources_close(sources)
  * DESCRIPTION
  *	The sources rule_from_owner.c asks, when from_ownership is on:
@@ -22,6 +23,12 @@
  *	is logged (once a second at most, as a message-rate failure would
  *	flood the log).
  *
+ *	Whether Redis answered is /readyz's "redis" condition
+ *	(headers_metrics.c), told by every lookup that asks it, and by
+ *	identity_sources_probe(): a PING, which the main loop sends when a
+ *	runtime with Redis is installed and every second, so /readyz
+ *	follows Redis without waiting for mail to ask.
+ *
  *	It runs in the milter's worker threads and blocks the one that
  *	calls it for one Redis round trip, at most timeout
  *	(redis_pool.c fails at once while Redis is known to be down).
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "headers_metrics.h"
 #include "identity_sources.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -179,9 +187,14 @@ identity_sources_owns(void *source, const char *user,
 		else
 			asked = true;
 	}
-	if (asked &&
-	    !ask_redis(sources, user, members, answers, count, why, why_size))
-		log_failure(why);
+	if (asked) {
+		bool answered = ask_redis(
+		    sources, user, members, answers, count, why, why_size);
+
+		headers_metrics_redis(answered);
+		if (!answered)
+			log_failure(why);
+	}
 	*first = count;
 	for (size_t i = 0; i < count && answer == IDENTITY_OWNED; i++)
 		if ((answer = answers[i]) != IDENTITY_OWNED)
@@ -189,6 +202,30 @@ identity_sources_owns(void *source, const char *user,
 	free(members);
 	free(answers);
 	return answer;
+}
+
+void
+identity_sources_probe(const struct identity_sources *sources)
+{
+	char error[256];
+	redisContext *connection;
+	redisReply *reply;
+	bool healthy;
+
+	if (sources->redis == NULL) {
+		headers_metrics_redis_unused();
+		return;
+	}
+	connection = redis_pool_take(sources->redis, error, sizeof(error));
+	if (connection == NULL) {
+		headers_metrics_redis(false);
+		return;
+	}
+	reply = redisCommand(connection, "PING");
+	healthy = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+	freeReplyObject(reply);
+	redis_pool_give(sources->redis, connection, healthy);
+	headers_metrics_redis(healthy);
 }
 
 void

@@ -26,6 +26,7 @@ bool identity_sources_open(struct identity_sources *sources,
 enum identity_answer identity_sources_owns(void *sources, const char *user,
     const struct identity_address *addresses, size_t count, size_t *first,
     char *why, size_t why_size);
+void identity_sources_probe(const struct identity_sources *sources);
 void identity_sources_close(struct identity_sources *sources);
 
 #endif

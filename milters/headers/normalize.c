@@ -14,6 +14,10 @@
  *	Date, privacy, trust
  *	headers and List-Unsubscribe; 8-bit encoding after everything that
  *	adds or changes text, and folding last. The first refusal stops.
+ *	Each rule that planned an edit is noted in changed_rules, the one
+ *	that refused in refused_by, by its index in normalize_rule_names:
+ *	the names of the switches waypost-headers(8) gives each rule, which
+ *	the metrics use as label values.
  *
  *	No I/O but the identity lookup of rule 2, which the caller passes
  *	in (context->owns): the milter (headers_milter.c), the unit tests
@@ -38,6 +42,7 @@ normalize_context_init(struct rule_context *context,
 	context->arrival = time(NULL);
 	context->message_id_domain = "localhost";
 	context->authserv_id = "localhost";
+	context->refused_by = -1;
 	buffer_append_text(&context->changes, "");
 }
 
@@ -47,14 +52,20 @@ normalize_context_free(struct rule_context *context)
 	buffer_free(&context->changes);
 }
 
+const char *const normalize_rule_names[NORMALIZE_RULES] = {"syntax",
+    "duplicates", "check_from", "from_ownership", "message_id", "date",
+    "privacy", "trust_headers", "list_unsubscribe", "encode_8bit",
+    "fold_long_lines"};
+
 enum rule_result
 normalize(struct rule_context *context)
 {
 	const struct headers_section *config = context->config;
+	/* In the order of normalize_rule_names. */
 	const struct {
 		bool on;
 		rule_function rule;
-	} rules[] = {
+	} rules[NORMALIZE_RULES] = {
 	    {true, rule_syntax},
 	    {config->duplicates, rule_duplicates},
 	    {config->check_from, rule_from},
@@ -68,8 +79,17 @@ normalize(struct rule_context *context)
 	    {config->fold_long_lines, rule_fold},
 	};
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rules[i].on && rules[i].rule(context) == RULE_REFUSE)
+	for (size_t i = 0; i < NORMALIZE_RULES; i++) {
+		size_t edits = context->headers->edits;
+
+		if (!rules[i].on)
+			continue;
+		if (rules[i].rule(context) == RULE_REFUSE) {
+			context->refused_by = (int)i;
 			return RULE_REFUSE;
+		}
+		if (context->headers->edits != edits)
+			context->changed_rules |= 1U << i;
+	}
 	return RULE_PASS;
 }

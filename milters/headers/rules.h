@@ -48,6 +48,10 @@ struct rule_context {
 	char reply_code[4];
 	char status[8];
 	char reply_text[256];
+	/* Set by normalize(), for the metrics: the rules that planned an
+	 * edit (bit i: normalize_rule_names[i]), and the one that refused. */
+	unsigned changed_rules;
+	int refused_by; /* -1: none */
 };
 
 enum rule_result { RULE_PASS, RULE_REFUSE };

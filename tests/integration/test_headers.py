@@ -12,12 +12,16 @@ import re
 import signal
 import smtplib
 import subprocess
+import time
 import uuid
 
 import pytest
 
 from conftest import program
 from harness import dkim_keys, tempdir
+from harness.metrics_scrape import (check_with_promtool, family_samples,
+                                     get, sample, wait_for_sample)
+from harness.ports import free_port
 from harness.postfix import PrivatePostfix
 from harness.sink import Sink
 from harness.smtp_clients import accepted, swaks
@@ -242,3 +246,121 @@ def test_added_headers_are_signed_and_sit_below_the_top(stack):
                          "Date", "From"], names
     assert signed_headers(delivery).count("date") >= 1
     assert signed_headers(delivery).count("message-id") >= 1
+
+
+RULES = ["syntax", "duplicates", "check_from", "from_ownership", "message_id",
+         "date", "privacy", "trust_headers", "list_unsubscribe",
+         "encode_8bit", "fold_long_lines"]
+REFUSAL_REASONS = RULES + ["oversize", "shutting_down", "not_ready",
+                           "mta_refused", "identities_unavailable"]
+
+
+def repairs(rule):
+    return f'waypost_headers_repairs_total{{rule="{rule}"}}'
+
+
+def refusals(reason):
+    return f'waypost_headers_refusals_total{{reason="{reason}"}}'
+
+
+def messages(result):
+    return f'waypost_milter_messages_total{{result="{result}"}}'
+
+
+@pytest.fixture
+def metrics_relay(workdir, postfix_factory):
+    """waypost-headers alone, with metrics, then a Postfix that uses it:
+    (setup, port, postfix)."""
+    setup = HeadersSetup(program(HEADERS), workdir)
+    port = free_port()
+    setup.start(f"metrics = inet:{port}@127.0.0.1\n")
+    yield setup, port, lambda: postfix_factory({
+        **postfix_milter_settings(setup.milter),
+        "local_header_rewrite_clients": ""})
+    setup.stop()
+
+
+def test_metrics_count_repairs_by_rule_and_refusals(metrics_relay, sink):
+    """Every rule and reason at 0 in the first scrape; then a message that
+    two rules repair (Message-ID and Date added), a clean one, and one
+    refused for a second From move exactly those counters."""
+    setup, port, start_postfix = metrics_relay
+    status, _, before = get(port, "/metrics")
+    assert status == 200
+    check_with_promtool(before)
+    assert family_samples(before, "waypost_headers_repairs_total") == {
+        repairs(rule): 0 for rule in RULES}
+    assert family_samples(before, "waypost_headers_refusals_total") == {
+        refusals(reason): 0 for reason in REFUSAL_REASONS}
+    assert sample(before, "waypost_milter_connections_total") == 0
+    # Without Redis for identities, nothing to wait for.
+    assert get(port, "/readyz")[::2] == (200, "ready\n")
+
+    postfix = start_postfix()
+    # Its start-up probe (harness/ports.py) is an SMTP session, which
+    # opens a milter connection.
+    wait_for_sample(port, "waypost_milter_connections_total", 1)
+    wait_for_sample(port, "waypost_milter_connections_open", 0)
+    repaired, clean = new_token(), new_token()
+    assert accepted(swaks(postfix.port, data=message(
+        b"From: App <app@example.com>\r\nSubject: two rules\r\n",
+        repaired)))
+    assert accepted(swaks(postfix.port, data=message(BASE_UTF8.replace(
+        "Grüße".encode(), b"clean"), clean)))
+    refused = swaks(postfix.port, data=message(
+        b"From: App <app@example.com>\r\nFrom: ceo@example.com\r\n"
+        b"Subject: two From\r\n", new_token()))
+    assert "550 5.7.1 Message has more than one From header" in \
+        refused.stdout.decode()
+    delivery = sink.find(repaired.encode(), timeout=40)
+    assert len(unfolded(delivery, "Message-ID")) == 1
+    assert len(unfolded(delivery, "Date")) == 1
+    sink.find(clean.encode(), timeout=40)
+
+    after = wait_for_sample(port, "waypost_milter_connections_open", 0)
+    check_with_promtool(after)
+    assert family_samples(after, "waypost_headers_repairs_total") == {
+        repairs(rule): 1 if rule in ("message_id", "date") else 0
+        for rule in RULES}
+    assert family_samples(after, "waypost_headers_refusals_total") == {
+        refusals(reason): 1 if reason == "duplicates" else 0
+        for reason in REFUSAL_REASONS}
+    assert sample(after, messages("accept")) == 2
+    assert sample(after, messages("reject")) == 1
+    assert sample(after, messages("tempfail")) == 0
+    assert sample(after, "waypost_milter_connections_total") == 1 + 3
+    assert sample(after,
+                  "waypost_milter_message_duration_seconds_count") == 3
+
+
+def wait_for_readiness(port, status, timeout=20):
+    """The /readyz body once it answers status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = get(port, "/readyz")
+        if answer[0] == status:
+            return answer[2]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"/readyz is not {status}: {answer}")
+        time.sleep(0.05)
+
+
+def test_readiness_follows_redis(workdir, redis_server):
+    """With sender identities in Redis, /readyz says whether Redis
+    answers, without mail to ask it."""
+    setup = HeadersSetup(program(HEADERS), workdir)
+    port = free_port()
+    try:
+        setup.start(f"metrics = inet:{port}@127.0.0.1\n"
+                    "from_ownership = reject\n"
+                    f"[redis]\naddress = {redis_server.address}\n"
+                    "connect_timeout = 1s\ntimeout = 1s\n")
+        assert wait_for_readiness(port, 200) == "ready\n"
+        redis_server.process.send_signal(signal.SIGKILL)
+        redis_server.process.wait()
+        assert "redis" in wait_for_readiness(port, 503)
+        assert get(port, "/healthz")[0] == 200
+        redis_server.restart()
+        assert wait_for_readiness(port, 200) == "ready\n"
+    finally:
+        setup.stop()
