@@ -204,6 +204,9 @@ serve(void *context, struct MHD_Connection *connection, const char *url,
 	return answer(connection, MHD_HTTP_NOT_FOUND, CONTENT_TYPE_TEXT, &body);
 }
 
+static void log_from_library(void *context, const char *format,
+    va_list arguments) __attribute__((format(printf, 2, 0)));
+
 static void
 log_from_library(void *context, const char *format, va_list arguments)
 {
