@@ -28,8 +28,8 @@ def users():
 
 @pytest.fixture
 def relay_with(policyd, redis_server, postfix_factory, users, sink):
-    def make(mynetworks):
-        policy = policyd({}, policy_extra=(
+    def make(mynetworks, limits=None, policy_extra=""):
+        policy = policyd(limits or {}, policy_extra=(policy_extra +
             "trusted_networks = 127.0.0.1/32\n"
             "local_domains = example.net\n"
             "check_sender_ownership = yes\n"
