@@ -139,7 +139,8 @@ class WholeRelay:
     fragments are added to each."""
 
     def __init__(self, build_dir, setup, sink, redis, dovecot=None,
-                 limits=None, policy_extra="", redis_extra=""):
+                 limits=None, policy_extra="", redis_extra="",
+                 metrics=False):
         self.build_dir = build_dir
         self.setup = setup
         self.sink = sink
@@ -158,6 +159,14 @@ class WholeRelay:
         self.policy = PolicySetup(self._program("policy/waypost-policyd"),
                                   self.directory, redis.address)
         self.postfix = None
+        # metrics: each daemon serves its metrics on a port of its own.
+        self.metrics_ports = ({name: ports.free_port() for name in
+                               ("headers", "dkim", "policy")}
+                              if metrics else {})
+
+    def _metrics(self, name):
+        port = self.metrics_ports.get(name)
+        return f"metrics = inet:{port}@127.0.0.1\n" if port else ""
 
     def _program(self, relative_path):
         return os.path.join(self.build_dir, relative_path)
@@ -168,13 +177,16 @@ class WholeRelay:
         self.dkim.write_tables(
             [self.dkim.key_line("rsa", rsa), self.dkim.key_line("ed", ed)],
             ["*@example.com rsa", "*@example.com ed"])
-        self.headers.start("internal_networks = 127.0.0.1/32\n")
-        self.dkim.start("internal_networks = 127.0.0.1/32\n")
+        self.headers.start("internal_networks = 127.0.0.1/32\n"
+                           + self._metrics("headers"))
+        self.dkim.start("internal_networks = 127.0.0.1/32\n"
+                        + self._metrics("dkim"))
         if self.setup != "signing-only":
             self.policy.start(
                 self.limits, redis_extra=self.redis_extra,
                 policy_extra=("trusted_networks = 127.0.0.1/32\n"
                               "local_domains = example.com\n"
+                              + self._metrics("policy")
                               + self.policy_extra))
         settings, master = self.postfix_config()
         self.postfix = PrivatePostfix(self.sink.port, settings, master)
