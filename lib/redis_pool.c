@@ -18,7 +18,9 @@
  *	On failure it returns NULL with the reason in error.
  *
  *	redis_pool_give() keeps a healthy connection for the next
- *	question (up to REDIS_POOL_IDLE_MAX) and closes one that failed.
+ *	question (up to REDIS_POOL_IDLE_MAX) and closes one that failed;
+ *	one whose connection was lost (hiredis' err) closes the idle ones
+ *	too, which Redis, restarted or gone, has closed as well.
  *
  *	When Redis cannot be reached, the pool does not try again for
  *	REDIS_RETRY_AFTER_MS and fails at once meanwhile, so a Redis that
@@ -162,6 +164,9 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 void
 redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 {
+	redisContext *stale[REDIS_POOL_IDLE_MAX];
+	size_t stale_count = 0;
+
 	if (connection == NULL)
 		return;
 	if (connection->err != 0)
@@ -171,9 +176,16 @@ redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 	    pool->idle_count < REDIS_POOL_IDLE_MAX) {
 		pool->idle[pool->idle_count++] = connection;
 		connection = NULL;
+	} else if (connection->err != 0) {
+		/* Lost: the idle ones, to the same server, likely are too. */
+		stale_count = pool->idle_count;
+		memcpy(stale, pool->idle, stale_count * sizeof(*stale));
+		pool->idle_count = 0;
 	}
 	pthread_mutex_unlock(&pool->lock);
 	redisFree(connection);
+	for (size_t i = 0; i < stale_count; i++)
+		redisFree(stale[i]);
 }
 
 void

@@ -88,39 +88,25 @@ log_failure(const char *why)
 
 /* For each address still IDENTITY_UNKNOWN in answers, whether the
  * user's set grants it: two SISMEMBER each (the address, its @domain),
- * all pipelined, one round trip. false, with why, when Redis does not
- * answer; then answers keep their IDENTITY_UNKNOWN. */
+ * all pipelined, one round trip on connection. false, with why, when
+ * Redis does not answer; then answers keep their IDENTITY_UNKNOWN. */
 static bool
-ask_redis(struct identity_sources *sources, const char *user,
+ask_connection(redisContext *connection, const struct buffer *key,
     const struct identity_members *members, enum identity_answer *answers,
     size_t count, char *why, size_t why_size)
 {
-	struct buffer key = {0};
-	char error[256];
-	redisContext *connection;
 	redisReply *reply = NULL;
 	bool healthy = true;
 
-	if (!sender_identity_key(sources->key_prefix, user, &key)) {
-		for (size_t i = 0; i < count; i++)
-			if (answers[i] == IDENTITY_UNKNOWN)
-				answers[i] = IDENTITY_NOT_OWNED;
-		return true;
-	}
-	connection = redis_pool_take(sources->redis, error, sizeof(error));
-	if (connection == NULL) {
-		snprintf(why, why_size, "Redis: %s", error);
-		buffer_free(&key);
-		return false;
-	}
 	for (size_t i = 0; i < count; i++) {
 		if (answers[i] != IDENTITY_UNKNOWN)
 			continue;
 		redisAppendCommandArgv(connection, 3,
-		    (const char *[]){"SISMEMBER", key.data, members[i].address},
+		    (const char *[]){
+		        "SISMEMBER", key->data, members[i].address},
 		    NULL);
 		redisAppendCommandArgv(connection, 3,
-		    (const char *[]){"SISMEMBER", key.data, members[i].domain},
+		    (const char *[]){"SISMEMBER", key->data, members[i].domain},
 		    NULL);
 	}
 	/* Every reply is read, so the connection stays in step. */
@@ -150,7 +136,41 @@ ask_redis(struct identity_sources *sources, const char *user,
 			break;
 		answers[i] = granted ? IDENTITY_OWNED : IDENTITY_NOT_OWNED;
 	}
-	redis_pool_give(sources->redis, connection, healthy);
+	return healthy;
+}
+
+/* ask_connection() on a pooled connection; once more on a new one when
+ * the pooled one was lost (Redis closed an idle connection, or
+ * restarted), so that only a Redis that is really away fails a
+ * message. */
+static bool
+ask_redis(struct identity_sources *sources, const char *user,
+    const struct identity_members *members, enum identity_answer *answers,
+    size_t count, char *why, size_t why_size)
+{
+	struct buffer key = {0};
+	char error[256];
+	redisContext *connection;
+	bool healthy = false, lost = true;
+
+	if (!sender_identity_key(sources->key_prefix, user, &key)) {
+		for (size_t i = 0; i < count; i++)
+			if (answers[i] == IDENTITY_UNKNOWN)
+				answers[i] = IDENTITY_NOT_OWNED;
+		return true;
+	}
+	for (int attempt = 0; attempt < 2 && !healthy && lost; attempt++) {
+		connection =
+		    redis_pool_take(sources->redis, error, sizeof(error));
+		if (connection == NULL) {
+			snprintf(why, why_size, "Redis: %s", error);
+			break;
+		}
+		healthy = ask_connection(
+		    connection, &key, members, answers, count, why, why_size);
+		lost = connection->err != 0;
+		redis_pool_give(sources->redis, connection, healthy);
+	}
 	buffer_free(&key);
 	return healthy;
 }
