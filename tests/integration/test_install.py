@@ -1,7 +1,7 @@
 """make install and the systemd units, as a mail admin meets them.
 
 make install (into a DESTDIR) puts the daemons in sbin, the man pages, the
-units, an example waypost.conf that every daemon accepts with -n (and
+units, waypostctl's bash completion, an example waypost.conf that every daemon accepts with -n (and
 that a second install leaves alone, as it does bounce-classes.conf), and
 a private key directory; make uninstall takes away neither an edited
 configuration nor a key. The
@@ -47,8 +47,8 @@ def destdir():
 
 
 def configured():
-    """{sbindir, sysconfdir, mandir, systemdunitdir} as ./configure set
-    them."""
+    """{sbindir, sysconfdir, mandir, systemdunitdir, bashcompletiondir}
+    as ./configure set them."""
     result = make("-s", "--no-print-directory", "print-install-dirs")
     assert result.returncode == 0, result.stdout
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
@@ -76,6 +76,13 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
                                            for unit in UNITS]
+    # waypostctl's completion, where bash-completion loads it, reading the
+    # installed configuration's limits.
+    completion = os.path.join(destdir + dirs["bashcompletiondir"],
+                              "waypostctl")
+    with open(completion) as f:
+        assert f"config={dirs['sysconfdir']}/waypost/waypost.conf\n" in \
+            f.read()
     config = os.path.join(etc, "waypost.conf")
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o640
     keys = os.path.join(etc, "keys")
@@ -126,6 +133,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     assert os.path.exists(os.path.join(keys, "2026a.pem"))
     assert not os.path.exists(rules), "the shipped rules, unedited"
     assert not os.path.exists(os.path.join(sbindir, "waypost-dkim"))
+    assert not os.path.exists(completion)
 
 
 def unit_text(name, sbindir):
