@@ -17,7 +17,9 @@ an unknown recipient bounces at a second next hop (a test server that
 answers 550 5.1.1 for it): waypost-trackd, following Postfix's log, puts
 its event in Redis, waypost-hookd POSTs it, signed, to the sender's
 webhook (a test receiver that checks the signature), and the next
-message to that recipient is refused at RCPT as suppressed. Everything is stopped at the end unless --keep is
+message to that recipient is refused at RCPT as suppressed. What an
+operator sets or looks up (the user's grant, the sender's quota, the
+suppression) is done with the built waypostctl, printed as typed. Everything is stopped at the end unless --keep is
 given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
@@ -168,6 +170,22 @@ def verify_all(message, signer):
     return results
 
 
+def waypostctl(config, *arguments):
+    """Run the built waypostctl on the daemons' waypost.conf, as an
+    operator would, and print the command and what it says: (whether it
+    succeeded, what it printed)."""
+    print("   $ waypostctl " + " ".join(
+        argument if re.fullmatch(r"[\w@.:/=,-]+", argument)
+        else f"'{argument}'" for argument in arguments))
+    result = subprocess.run(
+        [program("ctl/waypostctl"), "-c", config, *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=30)
+    for line in result.stdout.rstrip("\n").splitlines():
+        print("   | " + line)
+    return result.returncode == 0, result.stdout
+
+
 def title(text):
     print(f"\n== {text}")
 
@@ -279,12 +297,11 @@ def story_stranger(postfix, policy):
         "554 5.7.1" in line for line in refusals(result))
 
 
-def story_spoofing(postfix, sink, signer, port, redis):
+def story_spoofing(postfix, sink, signer, port, config):
     """A user who logs in may send only as what it was granted."""
     title(f"{USER} logs in on the submission port and may send only as "
           f"herself")
-    print(f"   redis-cli SADD waypost:senders:{USER} {USER}")
-    redis.client.sadd(f"waypost:senders:{USER}", USER)
+    granted, _ = waypostctl(config, "senders", "grant", USER, USER)
     login = ("--tls", "--auth", "PLAIN", "--auth-user", USER,
              "--auth-password", PASSWORD, "--local-interface", "127.0.0.2")
     token = uuid.uuid4().hex[:12]
@@ -307,14 +324,14 @@ def story_spoofing(postfix, sink, signer, port, redis):
         print("   swaks: " + line)
     refused = not accepted(spoof) and any(
         "not owned by user" in line for line in refusals(spoof))
-    return accepted(own) and signed and refused
+    return granted and accepted(own) and signed and refused
 
 
-def story_quota(postfix, redis):
+def story_quota(postfix, config):
     """The message one over a sender's quota waits in its queue."""
     title(f"{QUOTA_SENDER} has a plan of 3 messages an hour")
-    print(f"   redis-cli HSET waypost:override:{QUOTA_SENDER} hourly 3")
-    redis.client.hset(f"waypost:override:{QUOTA_SENDER}", "hourly", 3)
+    planned, _ = waypostctl(config, "quota", "set", QUOTA_SENDER, "hourly",
+                            "3")
     answers = []
     for number in range(1, 5):
         result = swaks(postfix.port, sender=QUOTA_SENDER,
@@ -323,7 +340,9 @@ def story_quota(postfix, redis):
             " / ".join(refusals(result))
         answers.append(accepted(result))
         print(f"   message {number}: {answer}")
-    return answers == [True, True, True, False]
+    print("   where it stands, and when one more fits:")
+    shown, _ = waypostctl(config, "quota", "show", QUOTA_SENDER)
+    return planned and shown and answers == [True, True, True, False]
 
 
 def events_of(redis, stream):
@@ -364,7 +383,7 @@ def show_webhook(webhook, event_id, timeout=30):
     return False
 
 
-def story_bounce(postfix, tracker, redis, webhook):
+def story_bounce(postfix, tracker, redis, webhook, config):
     """A bounce becomes an event, a webhook and a suppression; the next
     message to that address is refused at RCPT."""
     sender = BILLING
@@ -382,15 +401,18 @@ def story_bounce(postfix, tracker, redis, webhook):
         for line in tracker.read_log().splitlines()[-10:]:
             print("   ! " + line)
         return False
-    print(f"   waypost-trackd put this in Redis, which the application "
-          f"reads with\n   redis-cli XREAD BLOCK 0 STREAMS {stream} $")
+    print(f"   waypost-trackd put this in the tenant's stream in Redis: an "
+          f"operator follows it with\n   waypostctl events follow --tenant "
+          f"{sender}\n   and an application reads the raw key itself, "
+          f"with XREAD BLOCK:\n   redis-cli XREAD BLOCK 0 STREAMS {stream} "
+          f"'$'")
     for line in json.dumps(event, indent=2, sort_keys=True).splitlines():
         print("   | " + line)
     pushed = show_webhook(webhook, event["id"])
-    key = f"waypost:suppressed:{sender}:{UNKNOWN}"
-    value = redis.client.get(key)
-    print(f"   redis-cli GET {key}\n   -> "
-          f"{value.decode() if value else '(nil)'}")
+    print(f"   and suppressed {UNKNOWN} for {sender}:")
+    _, why = waypostctl(config, "suppression", "why", UNKNOWN, "--tenant",
+                        sender)
+    suppressed = f"{UNKNOWN} suppressed for tenant {sender}" in why
     # waypost-policyd keeps a pass at RCPT for check_cache_time (1 s):
     # past it, the new suppression holds.
     time.sleep(max(0.0, passed + 1.2 - time.monotonic()))
@@ -403,7 +425,7 @@ def story_bounce(postfix, tracker, redis, webhook):
         print(f"   and its event: type {refused['type']}, queue_id "
               f"{refused['queue_id']}, recipient {refused['recipient']}")
     return (accepted(first) and event["class"] == "invalid-recipient"
-            and pushed and value is not None and not accepted(second)
+            and pushed and suppressed and not accepted(second)
             and any("recipient suppressed since" in line
                     for line in refusals(second))
             and refused is not None)
@@ -536,9 +558,13 @@ def main():
         ok = story_relay(postfix, sink, signer)
         ok = story_legacy(postfix, sink, headers) and ok
         ok = story_stranger(postfix, policy) and ok
-        ok = story_spoofing(postfix, sink, signer, submission, redis) and ok
-        ok = story_quota(postfix, redis) and ok
-        ok = story_bounce(postfix, tracker, redis, webhook) and ok
+        # waypostctl reads the daemons' own file, as an operator gives
+        # it the relay's waypost.conf: [redis], and for quota the limits
+        # as waypost-policyd applies them.
+        config = policy.daemon.config
+        ok = story_spoofing(postfix, sink, signer, submission, config) and ok
+        ok = story_quota(postfix, config) and ok
+        ok = story_bounce(postfix, tracker, redis, webhook, config) and ok
 
         if options.keep:
             title("Running; press Ctrl-C to stop")

@@ -1,12 +1,14 @@
 """The README's demo keeps working: demo.py runs every story (mail relayed
 and DKIM-signed, signatures checked against keys in a real DNS server; a
 legacy message normalized; a stranger refused; a user sending as someone
-else refused; the message over a quota deferred; a bounce's event from
-waypost-trackd, its webhook from waypost-hookd with the signature
-checked, and the next message to that address refused at RCPT as
-suppressed) and stops everything it started: its temp dir (TMPDIR, one of
+else refused, her own address granted with waypostctl; the message over
+a quota deferred, the quota set and shown with waypostctl; a bounce's
+event from waypost-trackd, its webhook from waypost-hookd with the
+signature checked, the suppression shown by waypostctl, and the next
+message to that address refused at RCPT as suppressed) and stops everything it started: its temp dir (TMPDIR, one of
 this test's own) is empty after."""
 import os
+import re
 import subprocess
 import sys
 
@@ -59,10 +61,24 @@ def test_demo_succeeds_and_cleans_up(demo_tmpdir):
             quota.splitlines() if line.startswith("   message ")] == \
         [True, True, True, False]
     assert "4.7.1" in quota
+    # The plan is set, and shown, by the real waypostctl.
+    assert "$ waypostctl quota set newsletter@app.example.com hourly 3" \
+        in quota and "newsletter@app.example.com: hourly" in quota, quota
+    assert "$ waypostctl quota show newsletter@app.example.com" in quota \
+        and "3 (override; configured 100)" in quota, quota
+    assert "$ waypostctl senders grant alice@app.example.com " \
+        "alice@app.example.com" in spoofing
+    assert "redis-cli" not in out.split("is suppressed")[0]
     bounce = out.split("is suppressed")[1].split("\n==")[0]
     assert '"type": "bounced"' in bounce and \
         '"class": "invalid-recipient"' in bounce, bounce
-    assert "-> 1" in bounce and "bounced: host" in bounce, bounce
+    assert "waypostctl events follow --tenant billing@app.example.com" \
+        in bounce, bounce
+    assert ("$ waypostctl suppression why nobody@customers.example.org "
+            "--tenant billing@app.example.com") in bounce, bounce
+    assert re.search(r"\| nobody@customers\.example\.org suppressed for "
+                     r"tenant billing@app\.example\.com since \d{4}-.*: "
+                     r"bounced: host", bounce), bounce
     assert "waypost-hookd POSTed it to the tenant's webhook" in bounce and \
         "-> signature checked, answered 200" in bounce, bounce
     assert "550 5.1.1 <nobody@customers.example.org>: Recipient address " \
