@@ -173,10 +173,11 @@ report(const struct ctl *ctl, const struct change *change)
 	for (size_t i = 0; i < change->quota.count; i++) {
 		const struct ctl_quota_limit *one = &change->quota.limits[i];
 		const struct ctl_usage *usage = &change->usages[i];
-		json_t *row = json_object();
+		json_t *row;
 
 		if (!change->changes[i])
 			continue;
+		row = json_object();
 		json_object_set_new(
 		    row, "limit", json_string(one->limit->name));
 		if (change->verb == VERB_RESET) {
