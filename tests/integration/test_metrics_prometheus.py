@@ -148,11 +148,14 @@ def test_prometheus_sees_what_the_run_did(observed):
     wait_for_value(prometheus, "sum(waypost_policy_fail_mode_answers_total)",
                    0)
     # The header milter repaired each message: its Date, its Message-ID,
-    # its X-Mailer.
-    repairs = prometheus.query(
-        "sum by (rule) (waypost_headers_repairs_total) > 0")
-    assert len(repairs) >= 2 and all(v == SENT for v in repairs.values()), \
-        repairs
+    # its X-Mailer (each daemon is scraped at its own moment: waited for).
+    def repaired():
+        repairs = prometheus.query(
+            "sum by (rule) (waypost_headers_repairs_total) > 0")
+        return len(repairs) >= 2 and all(v == SENT
+                                         for v in repairs.values())
+    wait_until(repaired, 60, "each repair rule at 10: " + str(
+        prometheus.query("sum by (rule) (waypost_headers_repairs_total)")))
     # The webhook got an event per accepted message and per delivery.
     events = 2 * SENT
     observed.receiver.wait_for_events(events, timeout=60)
