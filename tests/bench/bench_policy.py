@@ -251,6 +251,20 @@ class Postfwd:
         return left
 
 
+def script_text(policy):
+    """decide_script.lua as lib/make-script.sh makes it for
+    waypost-policyd: the constants of script_contract.h as Lua locals,
+    Redis' clock, then the script."""
+    with open(os.path.join(policy, "script_contract.h")) as f:
+        constants = re.findall(r"^#define SCRIPT_([A-Z_]*)[ \t]*([^ \t/\n]*)",
+                               f.read(), re.M)
+    parts = [f"local {name} = {value}\n" for name, value in constants]
+    for name in ("decide_script_clock.lua", "decide_script.lua"):
+        with open(os.path.join(policy, name)) as f:
+            parts.append(f.read())
+    return "".join(parts)
+
+
 def ceiling_words(sha):
     """EVALSHA of decide_script.lua as policy/script_call.c calls it at
     END-OF-MESSAGE for LIMITS and no account check (the positions are
@@ -270,7 +284,7 @@ def ceiling_words(sha):
             f"{PREFIX}suspended:user:{user}",
             f"{PREFIX}suspended:domain:example.com",
             f"{PREFIX}senders:{user}", f"{PREFIX}clients:{user}",
-            f"{PREFIX}failures:{user}", ""]
+            f"{PREFIX}failures:{user}", "", "", ""]
     # The account checks' arguments, none of them asked (limits only).
     arguments = ["charge", str(len(LIMITS)), str(DECISION_KEEP_MS), "",
                  user, "@example.com", f"10.0.{number}", number, "3600000",
@@ -496,7 +510,7 @@ def main():
     program = os.path.join(options.build, "policy/waypost-policyd")
     tool = os.path.join(options.build, "tests/bench/waypost-policy-load")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "..", "..", "policy", "decide_script.lua")
+                          "..", "..", "policy")
     if not os.access(tool, os.X_OK):
         sys.exit(f"bench_policy: {tool} not built: make "
                  f"tests/bench/waypost-policy-load")
@@ -505,8 +519,8 @@ def main():
     try:
         redis = RedisServer(work)
         filters.append(redis)
-        with open(script) as f:
-            words = ceiling_words(redis.cli("SCRIPT", "LOAD", f.read()))
+        words = ceiling_words(redis.cli("SCRIPT", "LOAD",
+                                        script_text(script)))
         policyd = start_policyd(program, work, "policyd", redis)
         filters.append(policyd)
         floor = start_policyd(program, work, "policyd-floor", redis,
