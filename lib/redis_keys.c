@@ -17,7 +17,8 @@
  *	redis_key_append() appends to out the key of kind key, after the
  *	[redis] prefix: its fixed words, then name, then for the keys
  *	with two parts (a warm-up's and a limit's: a section NAME, then
- *	its SUBJECT; a suppression's: the TENANT, then the ADDRESS) ":"
+ *	its SUBJECT; a suppression's: the TENANT, then the ADDRESS; an
+ *	activity count's: the KIND, then the HOUR) ":"
  *	and subject. It returns the bytes appended.
  *
  *	redis_key_append_pattern() appends a SCAN MATCH pattern of the
@@ -62,6 +63,12 @@
  *	waypostctl's key (ctl/ctl_audit.c): the stream of every change an
  *	operator made with it, REDIS_KEY_AUDIT with the name "": "audit".
  *
+ *	waypost-policyd's activity counts (policy/decide_script.lua): per
+ *	KIND ("sent": messages and recipients; "refusals") and HOUR (Unix
+ *	time in hours) a hash of tenant to count, which waypostctl top
+ *	sums. The script gets each kind's key with an empty last part and
+ *	appends the hour.
+ *
  *	Parts come as the callers normalize them: users and addresses in
  *	lower case, domains as lib/mail_domain.c writes them.
  * SECURITY
@@ -105,6 +112,7 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_WEBHOOKS] = {"webhooks", 1},
     [REDIS_KEY_WEBHOOK] = {"webhook:", 1},
     [REDIS_KEY_AUDIT] = {"audit", 1},
+    [REDIS_KEY_ACTIVITY] = {"activity:", 2},
 };
 
 /* The first of two parts: ":" and "%" escaped, so it ends where the

@@ -36,6 +36,7 @@ enum redis_key {
 	REDIS_KEY_WEBHOOKS,         /* webhooks (NAME "") */
 	REDIS_KEY_WEBHOOK,          /* webhook:TENANT */
 	REDIS_KEY_AUDIT,            /* audit (NAME "") */
+	REDIS_KEY_ACTIVITY,         /* activity:KIND:HOUR */
 	REDIS_KEY_COUNT
 };
 

@@ -24,13 +24,18 @@
 -- KEY_WARMUP  a string, "<first day> <day> <sent>", see Warm-up below
 -- KEY_SUPPRESSED, KEY_SUPPRESSED_ANY  the recipient's suppression for
 --          the tenant and for every tenant ("" when not asked)
+-- KEY_ACTIVITY_SENT, KEY_ACTIVITY_REFUSALS  the hourly activity counts
+--          (see Activity below), each the
+--          key of an empty last part, to which this script appends the
+--          hour ("" when there is no tenant)
 -- KEYS[KEYS_FIXED - 1 + 2i], KEYS[KEYS_FIXED + 2i]  limit i's counter
 --          hash and its override hash
 --
 -- and the arguments:
 --
--- ARGUMENT_MODE  MODE_CHECK (MAIL, RCPT, DATA: read only) or MODE_CHARGE
---          (END-OF-MESSAGE)
+-- ARGUMENT_MODE  MODE_CHECK (MAIL, RCPT, DATA: read only), MODE_CHARGE
+--          (END-OF-MESSAGE) or MODE_DRY (waypostctl why: a check that
+--          writes nothing at all and says how every check stands)
 -- ARGUMENT_LIMITS  n, the number of limits
 -- ARGUMENT_KEEP  how long a decision is kept, milliseconds
 -- ARGUMENT_CHECKS  the checks asked for, one letter each (CHECK_*)
@@ -44,6 +49,8 @@
 --          right-aligned in CAP_WIDTH characters, so that day d's cap is
 --          one string.sub, not a parse of the schedule (make bench
 --          measured that parse as the warm-up check's costliest part)
+-- ARGUMENT_TENANT, ARGUMENT_RECIPIENTS  the user, else the sender, whose
+--          activity is counted ("" none); the message's recipients
 -- ARGV[ARGUMENTS_FIXED + 4(i - 1) + 1 .. + 4]  limit i: name, max,
 --          window (ms), amount
 --
@@ -76,6 +83,19 @@
 -- 37"). Day d since the first (0: that day) has the d+1th cap of the
 -- schedule, the last cap after its end.
 --
+-- Activity: per hour (Redis' time in ms / ACTIVITY_HOUR_MS) two hashes
+-- of tenant to count: "sent", the messages and recipients charged, as
+-- one integer (each message adds ACTIVITY_MESSAGE_UNIT plus its
+-- recipients: one HINCRBY per message, not two, which make bench
+-- measured at a tenth of the script's time), and "refusals", the
+-- requests refused by a check or a limit of this script. Each expires
+-- ACTIVITY_KEEP_MS after its hour ends (a day: the longest window
+-- waypostctl top sums), set when a tenant first counts in it.
+--
+-- Dry run (MODE_DRY): every check and limit asked is made, none writes
+-- (the detector counts without adding, see there), and the answer goes
+-- on past the first refusal, so the reply says how each one stands.
+--
 -- Every string this script reads (the stored decision, the suspensions,
 -- the warm-up) comes in one MGET: the account checks add as few calls as
 -- they can (make bench measures them against the limits alone).
@@ -93,10 +113,15 @@
 -- {REPLY_NOT_OWNED}; {REPLY_COMPROMISED, "addresses" or "failures",
 -- count} the detector suspended the user just now; {REPLY_WARMUP, sent,
 -- cap, day} the warm-up cap of the day is reached; {REPLY_SUPPRESSED,
--- "tenant" or "any", entry} the recipient is suppressed.
+-- "tenant" or "any", entry} the recipient is suppressed. A dry run
+-- answers {REPLY_DRY_RUN, answer, details}: answer one of the above, the
+-- first refusal or REPLY_PASSED; details as script_contract.h's DETAIL_*
+-- (false or -1: not asked), then per limit its count, maximum (after
+-- any override) and the seconds until it has room (0: it passes).
 
 local room = ROOM_UNBOUNDED
 local mode = ARGV[ARGUMENT_MODE]
+local dry = mode == MODE_DRY
 local n = tonumber(ARGV[ARGUMENT_LIMITS])
 local keep = ARGV[ARGUMENT_KEEP]
 local asked = ARGV[ARGUMENT_CHECKS]
@@ -134,12 +159,26 @@ if mode == MODE_CHARGE and decision then
   return {REPLY_CHARGED_BEFORE}
 end
 
+-- The answer: the first check or limit that refuses. A dry run goes on
+-- to the end, to say how every one stands (details, DETAIL_* of
+-- script_contract.h); a decision stops at the first refusal.
+local answer, details, warmup
+local charges = {}
+if dry then
+  details = {false, false, -1, -1, -1, false, false, -1, -1, -1}
+end
+repeat
+
 if suspension then
   if user_reason and KEYS[KEY_SUSPENDED_USER] ~= '' then
-    return {REPLY_SUSPENDED, SUSPENDED_USER, user_reason}
+    answer = {REPLY_SUSPENDED, SUSPENDED_USER, user_reason}
+    if not dry then break end
+    details[DETAIL_USER_SUSPENDED] = user_reason
   end
   if domain_reason and KEYS[KEY_SUSPENDED_DOMAIN] ~= '' then
-    return {REPLY_SUSPENDED, 'domain', domain_reason}
+    answer = answer or {REPLY_SUSPENDED, 'domain', domain_reason}
+    if not dry then break end
+    details[DETAIL_DOMAIN_SUSPENDED] = domain_reason
   end
 end
 
@@ -150,6 +189,11 @@ end
 -- and the union of all seven, the costly count, is made only when the
 -- current one's count plus theirs exceeds max. A function only when the
 -- detector is asked for: Redis builds each closure at each call.
+--
+-- A dry run adds nothing: it counts the seven as they are (a PFCOUNT of
+-- several keys writes none; of one, it may store its cached count) and
+-- takes member for a new one, as a HyperLogLog tells only by adding it:
+-- the count plus one when that exceeds max, else 0.
 local detect = string.find(asked, CHECK_COMPROMISE, 1, true)
 local distinct
 if detect then
@@ -158,12 +202,16 @@ if detect then
     local g = math.ceil(window / 6)
     local current = math.floor(now / g)
     local key = base .. ':' .. current
-    if redis.call('PFADD', key, member) == 0 then
-      return 0
-    end
     local keys = {}
     for sub = current - 6, current - 1 do
       keys[#keys + 1] = base .. ':' .. sub
+    end
+    if dry then
+      keys[#keys + 1] = key
+      return redis.call('PFCOUNT', unpack(keys))
+    end
+    if redis.call('PFADD', key, member) == 0 then
+      return 0
     end
     local older_key = key .. ':older'
     local older = tonumber(redis.call('GET', older_key))
@@ -180,42 +228,63 @@ if detect then
   end
   local most = tonumber(ARGV[ARGUMENT_MAX_ADDRESSES])
   local addresses = distinct(KEYS[KEY_CLIENTS], ARGV[ARGUMENT_CLIENT], most)
+  if dry then
+    details[DETAIL_ADDRESSES] = addresses
+    addresses = addresses + 1 > most and addresses + 1 or 0
+  end
   if addresses > most then
-    redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' .. addresses ..
-      ' client addresses in ' .. ARGV[ARGUMENT_WINDOW_TEXT])
-    return {REPLY_COMPROMISED, COMPROMISED_ADDRESSES, addresses}
+    answer = answer or {REPLY_COMPROMISED, COMPROMISED_ADDRESSES, addresses}
+    if not dry then
+      redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' .. addresses ..
+        ' client addresses in ' .. ARGV[ARGUMENT_WINDOW_TEXT])
+      break
+    end
   end
 end
 
 if string.find(asked, CHECK_OWNERSHIP, 1, true) then
   local owned = redis.call('SMISMEMBER', KEYS[KEY_SENDERS],
     ARGV[ARGUMENT_SENDER], ARGV[ARGUMENT_SENDER_DOMAIN])
+  if dry then
+    details[DETAIL_OWNED] = (owned[1] == 0 and owned[2] == 0) and 0 or 1
+  end
   if owned[1] == 0 and owned[2] == 0 then
     if detect then
       local most = tonumber(ARGV[ARGUMENT_MAX_FAILURES])
       local failures = distinct(KEYS[KEY_FAILURES],
         ARGV[ARGUMENT_INSTANCE], most)
+      if dry then
+        details[DETAIL_FAILURES] = failures
+        failures = failures + 1 > most and failures + 1 or 0
+      end
       if failures > most then
-        redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' .. failures ..
-          ' messages from senders not owned in ' ..
-          ARGV[ARGUMENT_WINDOW_TEXT])
-        return {REPLY_COMPROMISED, 'failures', failures}
+        answer = answer or {REPLY_COMPROMISED, 'failures', failures}
+        if not dry then
+          redis.call('SET', KEYS[KEY_SUSPENDED_USER], 'auto: ' ..
+            failures .. ' messages from senders not owned in ' ..
+            ARGV[ARGUMENT_WINDOW_TEXT])
+          break
+        end
       end
     end
-    return {REPLY_NOT_OWNED}
+    answer = answer or {REPLY_NOT_OWNED}
+    if not dry then break end
   end
 end
 
 if suppression then
   if suppressed and KEYS[KEY_SUPPRESSED] ~= '' then
-    return {REPLY_SUPPRESSED, SUPPRESSED_TENANT, suppressed}
+    answer = answer or {REPLY_SUPPRESSED, SUPPRESSED_TENANT, suppressed}
+    if not dry then break end
+    details[DETAIL_SUPPRESSED] = suppressed
   end
   if suppressed_any and KEYS[KEY_SUPPRESSED_ANY] ~= '' then
-    return {REPLY_SUPPRESSED, 'any', suppressed_any}
+    answer = answer or {REPLY_SUPPRESSED, 'any', suppressed_any}
+    if not dry then break end
+    details[DETAIL_SUPPRESSED_ANY] = suppressed_any
   end
 end
 
-local warmup
 if warmup_asked then
   local today = math.floor(now / 86400000)
   local first, last, sent = string.match(warmup_state or '',
@@ -226,8 +295,14 @@ if warmup_asked then
   local day = math.max(0, today - tonumber(first))
   local at = math.min(day, #schedule / CAP_WIDTH - 1) * CAP_WIDTH
   local cap = tonumber(string.sub(schedule, at + 1, at + CAP_WIDTH))
+  if dry then
+    details[DETAIL_WARMUP_SENT] = sent
+    details[DETAIL_WARMUP_CAP] = cap or -1
+    details[DETAIL_WARMUP_DAY] = day
+  end
   if cap and sent + 1 > cap then
-    return {REPLY_WARMUP, sent, cap, day}
+    answer = answer or {REPLY_WARMUP, sent, cap, day}
+    if not dry then break end
   end
   if cap then
     room = math.min(room, cap - sent - 1)
@@ -247,7 +322,6 @@ end
 -- Redis' costs per call. So a bucket's number is printed once, "low" is
 -- written back as read when it did not move, and the expiry is set only
 -- when a bucket begins.
-local charges = {}
 for i = 1, n do
   local key = KEYS[KEYS_FIXED - 1 + 2 * i]
   local override_key = KEYS[KEYS_FIXED + 2 * i]
@@ -278,6 +352,7 @@ for i = 1, n do
     end
     low = oldest
   end
+  local seconds = 0
   if count + amount > max then
     local buckets = {}
     local fields = redis.call('HGETALL', key)
@@ -296,7 +371,7 @@ for i = 1, n do
         break
       end
     end
-    local seconds = math.max(1, math.ceil(wait / 1000))
+    seconds = math.max(1, math.ceil(wait / 1000))
     if mode == MODE_CHARGE then
       if #stale > 0 then
         redis.call('HDEL', key, unpack(stale))
@@ -305,14 +380,43 @@ for i = 1, n do
       redis.call('SET', KEYS[KEY_INSTANCE], i .. ' ' .. count .. ' ' ..
         max .. ' ' .. seconds, 'PX', keep)
     end
-    return {REPLY_LIMIT, i, count, max, seconds}
+    answer = answer or {REPLY_LIMIT, i, count, max, seconds}
+    if not dry then break end
+  else
+    local expiry = in_current == 0 and (current + 1) * g + window
+    charges[i] = {key, field, in_current + amount, count + amount,
+      #stale == 0 and got[2] or low or field, expiry, stale, amount}
+    if amount > 0 then
+      room = math.min(room, math.floor((max - count - amount) / amount))
+    end
   end
-  local expiry = in_current == 0 and (current + 1) * g + window
-  charges[i] = {key, field, in_current + amount, count + amount,
-    #stale == 0 and got[2] or low or field, expiry, stale, amount}
-  if amount > 0 then
-    room = math.min(room, math.floor((max - count - amount) / amount))
+  if dry then
+    local at = DETAILS_FIXED + DETAILS_PER_LIMIT * (i - 1)
+    details[at + 1], details[at + 2], details[at + 3] = count, max, seconds
   end
+end
+
+until true
+
+if dry then
+  return {REPLY_DRY_RUN, answer or {REPLY_PASSED, room}, details}
+end
+
+-- Who sends most (waypostctl top senders), see Activity above: the
+-- hour's hash is "<key><hour>". One HINCRBY per refusal and per message
+-- charged; none without a tenant.
+local tenant = ARGV[ARGUMENT_TENANT]
+local hour = tenant ~= '' and math.floor(now / ACTIVITY_HOUR_MS)
+local expiry = hour and (hour + 1) * ACTIVITY_HOUR_MS + ACTIVITY_KEEP_MS
+
+if answer then
+  if hour then
+    local key = KEYS[KEY_ACTIVITY_REFUSALS] .. hour
+    if redis.call('HINCRBY', key, tenant, 1) == 1 then
+      redis.call('PEXPIREAT', key, expiry)
+    end
+  end
+  return answer
 end
 
 if mode == MODE_CHARGE then
@@ -336,5 +440,12 @@ if mode == MODE_CHARGE then
     redis.call('SET', KEYS[KEY_WARMUP], warmup)
   end
   redis.call('SET', KEYS[KEY_INSTANCE], 'ok', 'PX', keep)
+  if hour then
+    local key = KEYS[KEY_ACTIVITY_SENT] .. hour
+    local sent = ACTIVITY_MESSAGE_UNIT + tonumber(ARGV[ARGUMENT_RECIPIENTS])
+    if redis.call('HINCRBY', key, tenant, sent) == sent then
+      redis.call('PEXPIREAT', key, expiry)
+    end
+  end
 end
 return {REPLY_PASSED, room}

@@ -396,6 +396,7 @@ ask(struct decision *decision, const struct policy_request *request,
 	struct check_cache *cache = decision->runtime->cache;
 	struct script_call call = {
 	    .charge = charge,
+	    .recipients = request->recipient_count,
 	    .instance = policy_request_value(request, POLICY_INSTANCE),
 	    .limits = decision->limits,
 	    .limit_count = decision->count,

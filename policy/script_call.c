@@ -8,6 +8,8 @@
  *	void script_call_cache_key(words, limit_count, key)
  *	bool script_call_send(link, words, pending)
  *	void script_answer_read(reply, why, limit_count, answer)
+ *	void script_dry_run_read(reply, why, limit_count, answer, details)
+ *	void script_activity_split(sent, messages, recipients)
  * DESCRIPTION
  *	The one place that knows the script's contract
  *	(policy/script_contract.h): which key and argument goes where,
@@ -37,6 +39,16 @@
  *	answer. A reply the contract does not have, an error reply, or a
  *	limit index beyond limit_count is SCRIPT_UNAVAILABLE, with the
  *	reason: the caller's fail mode then answers, as when Redis is down.
+ *
+ *	A dry run (call->dry: waypostctl why) is a check that writes
+ *	nothing; script_dry_run_read() reads its reply: the answer as
+ *	script_answer_read() reads it, and how each check and limit stands
+ *	into details (details->limits: the caller's array of limit_count).
+ *	A reply of another shape is SCRIPT_UNAVAILABLE.
+ *
+ *	script_activity_split() splits a tenant's "sent" activity count
+ *	(decide_script.lua: one integer per hour for both) into its
+ *	messages and recipients.
  * SECURITY
  *	Suspension and suppression reasons are cut at SCRIPT_REASON_MAX
  *	bytes.
@@ -57,12 +69,13 @@
 #include "text_copy.h"
 
 /* The keys go out in the contract's order, one after the other. */
-_Static_assert(SCRIPT_KEY_INSTANCE == 1 && SCRIPT_KEY_SUSPENDED_USER == 2 &&
-                   SCRIPT_KEY_SUSPENDED_DOMAIN == 3 &&
-                   SCRIPT_KEY_SENDERS == 4 && SCRIPT_KEY_CLIENTS == 5 &&
-                   SCRIPT_KEY_FAILURES == 6 && SCRIPT_KEY_WARMUP == 7 &&
-                   SCRIPT_KEY_SUPPRESSED == 8 &&
-                   SCRIPT_KEY_SUPPRESSED_ANY == 9 && SCRIPT_KEYS_FIXED == 9,
+_Static_assert(
+    SCRIPT_KEY_INSTANCE == 1 && SCRIPT_KEY_SUSPENDED_USER == 2 &&
+        SCRIPT_KEY_SUSPENDED_DOMAIN == 3 && SCRIPT_KEY_SENDERS == 4 &&
+        SCRIPT_KEY_CLIENTS == 5 && SCRIPT_KEY_FAILURES == 6 &&
+        SCRIPT_KEY_WARMUP == 7 && SCRIPT_KEY_SUPPRESSED == 8 &&
+        SCRIPT_KEY_SUPPRESSED_ANY == 9 && SCRIPT_KEY_ACTIVITY_SENT == 10 &&
+        SCRIPT_KEY_ACTIVITY_REFUSALS == 11 && SCRIPT_KEYS_FIXED == 11,
     "script_call_words() writes the keys in this order");
 _Static_assert(
     SCRIPT_ARGUMENT_MODE == 1 && SCRIPT_ARGUMENT_LIMITS == 2 &&
@@ -73,7 +86,8 @@ _Static_assert(
         SCRIPT_ARGUMENT_MAX_ADDRESSES == 10 &&
         SCRIPT_ARGUMENT_MAX_FAILURES == 11 &&
         SCRIPT_ARGUMENT_WINDOW_TEXT == 12 &&
-        SCRIPT_ARGUMENT_WARMUP_SCHEDULE == 13 && SCRIPT_ARGUMENTS_FIXED == 13 &&
+        SCRIPT_ARGUMENT_WARMUP_SCHEDULE == 13 && SCRIPT_ARGUMENT_TENANT == 14 &&
+        SCRIPT_ARGUMENT_RECIPIENTS == 15 && SCRIPT_ARGUMENTS_FIXED == 15 &&
         SCRIPT_ARGUMENTS_PER_LIMIT == 4,
     "script_call_words() writes the arguments in this order");
 
@@ -135,6 +149,22 @@ suppression_keys(const struct script_call *call, const char *prefix,
 		script_word_text(words, "");
 }
 
+/* The tenant's hourly activity counts, each with an empty last part
+ * (the script appends the hour), or "" when there is no tenant. */
+static void
+activity_keys(const struct script_call *call, const char *prefix,
+    struct script_words *words)
+{
+	static const char *const kinds[] = {"sent", "refusals"};
+
+	for (size_t i = 0; i < 2; i++)
+		if (call->tenant != NULL && call->tenant[0] != '\0')
+			key_word(
+			    words, prefix, REDIS_KEY_ACTIVITY, kinds[i], "");
+		else
+			script_word_text(words, "");
+}
+
 static void
 keys(const struct script_call *call, const char *prefix,
     struct script_words *words)
@@ -152,6 +182,7 @@ keys(const struct script_call *call, const char *prefix,
 	else
 		script_word_text(words, "");
 	suppression_keys(call, prefix, words);
+	activity_keys(call, prefix, words);
 	for (size_t i = 0; i < call->limit_count; i++) {
 		key_word(words, prefix, REDIS_KEY_LIMIT, call->limits[i].name,
 		    call->limits[i].subject);
@@ -176,8 +207,9 @@ arguments(const struct script_call *call, struct script_words *words)
 {
 	char window[32];
 
-	script_word_text(
-	    words, call->charge ? SCRIPT_MODE_CHARGE : SCRIPT_MODE_CHECK);
+	script_word_text(words, call->dry      ? SCRIPT_MODE_DRY
+	                        : call->charge ? SCRIPT_MODE_CHARGE
+	                                       : SCRIPT_MODE_CHECK);
 	script_word(words, "%zu", call->limit_count);
 	script_word(words, "%d", SCRIPT_DECISION_KEEP_MS);
 	script_word(words, "%s%s%s%s%s",
@@ -199,6 +231,8 @@ arguments(const struct script_call *call, struct script_words *words)
 	script_word_text(words, window);
 	schedule_word(
 	    words, call->warmup_name != NULL ? call->warmup_schedule : NULL);
+	script_word_text(words, call->tenant != NULL ? call->tenant : "");
+	script_word(words, "%llu", call->charge ? call->recipients : 0);
 	for (size_t i = 0; i < call->limit_count; i++) {
 		const struct script_limit *limit = &call->limits[i];
 
@@ -369,6 +403,114 @@ script_answer_read(const redisReply *reply, const char *why, size_t limit_count,
 		text_copy(
 		    answer->reason, sizeof(answer->reason), "unexpected reply");
 	}
+}
+
+/* A detail that is a string: true, with it copied, or false (nil). */
+static bool
+detail_text(const redisReply *detail, char *out, size_t size)
+{
+	if (detail->type != REDIS_REPLY_STRING)
+		return false;
+	text_copy(out, size, detail->str);
+	return true;
+}
+
+static long long
+detail_number(const redisReply *detail)
+{
+	return detail->type == REDIS_REPLY_INTEGER ? detail->integer : -1;
+}
+
+/* A suppression's entry, "SINCE REASON", as the answer reads it. */
+static bool
+detail_suppression(
+    const redisReply *detail, long long *since, char *reason, size_t size)
+{
+	struct script_answer entry = {0};
+
+	if (detail->type != REDIS_REPLY_STRING)
+		return false;
+	read_suppression(detail->str, &entry);
+	*since = entry.since;
+	text_copy(reason, size, entry.reason);
+	return true;
+}
+
+static bool
+read_details(
+    const redisReply *reply, size_t limit_count, struct script_details *details)
+{
+	const redisReply *const *d;
+
+	if (reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements !=
+	        SCRIPT_DETAILS_FIXED + SCRIPT_DETAILS_PER_LIMIT * limit_count)
+		return false;
+	d = (const redisReply *const *)reply->element - 1; /* 1-based */
+	details->user_suspended = detail_text(d[SCRIPT_DETAIL_USER_SUSPENDED],
+	    details->user_reason, sizeof(details->user_reason));
+	details->domain_suspended =
+	    detail_text(d[SCRIPT_DETAIL_DOMAIN_SUSPENDED],
+	        details->domain_reason, sizeof(details->domain_reason));
+	details->owned = (int)detail_number(d[SCRIPT_DETAIL_OWNED]);
+	details->addresses = detail_number(d[SCRIPT_DETAIL_ADDRESSES]);
+	details->failures = detail_number(d[SCRIPT_DETAIL_FAILURES]);
+	details->suppressed = detail_suppression(d[SCRIPT_DETAIL_SUPPRESSED],
+	    &details->since, details->reason, sizeof(details->reason));
+	details->suppressed_any = detail_suppression(
+	    d[SCRIPT_DETAIL_SUPPRESSED_ANY], &details->since_any,
+	    details->reason_any, sizeof(details->reason_any));
+	details->warmup_sent = detail_number(d[SCRIPT_DETAIL_WARMUP_SENT]);
+	details->warmup_cap = detail_number(d[SCRIPT_DETAIL_WARMUP_CAP]);
+	details->warmup_day = detail_number(d[SCRIPT_DETAIL_WARMUP_DAY]);
+	for (size_t i = 0; i < limit_count; i++) {
+		size_t at = SCRIPT_DETAILS_FIXED + SCRIPT_DETAILS_PER_LIMIT * i;
+
+		if (!integers(reply, at, at + 2))
+			return false;
+		details->limits[i] =
+		    (struct script_limit_state){integer(reply, at),
+		        integer(reply, at + 1), integer(reply, at + 2)};
+	}
+	return true;
+}
+
+void
+script_dry_run_read(const redisReply *reply, const char *why,
+    size_t limit_count, struct script_answer *answer,
+    struct script_details *details)
+{
+	struct script_limit_state *limits = details->limits;
+
+	memset(details, 0, sizeof(*details));
+	details->limits = limits;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 3 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[0]->integer != SCRIPT_REPLY_DRY_RUN) {
+		script_answer_read(reply, why, limit_count, answer);
+		if (answer->outcome != SCRIPT_UNAVAILABLE) {
+			answer->outcome = SCRIPT_UNAVAILABLE;
+			text_copy(answer->reason, sizeof(answer->reason),
+			    "not a dry run's reply");
+		}
+		return;
+	}
+	script_answer_read(reply->element[1], why, limit_count, answer);
+	if (answer->outcome != SCRIPT_UNAVAILABLE &&
+	    !read_details(reply->element[2], limit_count, details)) {
+		answer->outcome = SCRIPT_UNAVAILABLE;
+		text_copy(answer->reason, sizeof(answer->reason),
+		    "unexpected details");
+	}
+}
+
+void
+script_activity_split(
+    long long sent, long long *messages, long long *recipients)
+{
+	*messages = sent / SCRIPT_ACTIVITY_MESSAGE_UNIT;
+	*recipients = sent % SCRIPT_ACTIVITY_MESSAGE_UNIT;
 }
 
 static void

@@ -35,15 +35,17 @@ struct script_limit {
 };
 
 struct script_call {
-	bool charge;               /* END-OF-MESSAGE: charge; else check only */
-	const char *instance;      /* Postfix's message; "" none */
-	unsigned asks;             /* SCRIPT_ASKS_* */
-	const char *user;          /* lower case; "" none */
-	const char *sender;        /* lower case; "" none */
-	const char *sender_domain; /* "@domain"; "" none */
-	const char *client;        /* the client address as Postfix sent it */
-	const char *tenant;        /* lower case; "" none */
-	const char *recipient;     /* lower case; "" none */
+	bool charge; /* END-OF-MESSAGE: charge; else check only */
+	bool dry;    /* a check that writes nothing, detailed */
+	unsigned long long recipients; /* charged: the message's */
+	const char *instance;          /* Postfix's message; "" none */
+	unsigned asks;                 /* SCRIPT_ASKS_* */
+	const char *user;              /* lower case; "" none */
+	const char *sender;            /* lower case; "" none */
+	const char *sender_domain;     /* "@domain"; "" none */
+	const char *client;    /* the client address as Postfix sent it */
+	const char *tenant;    /* lower case; "" none */
+	const char *recipient; /* lower case; "" none */
 	long long detector_window_ms;
 	long long detector_max_addresses;
 	long long detector_max_failures;
@@ -79,6 +81,25 @@ struct script_answer {
 	char reason[SCRIPT_REASON_MAX + 1];
 };
 
+/* A dry run's details (decide_script.lua's), beside its answer. */
+struct script_limit_state {
+	long long count, max; /* max: an override's, if any */
+	long long seconds;    /* until it has room; 0: it passes */
+};
+
+struct script_details {
+	bool user_suspended, domain_suspended;
+	char user_reason[SCRIPT_REASON_MAX + 1];
+	char domain_reason[SCRIPT_REASON_MAX + 1];
+	int owned;                     /* 1 granted, 0 not, -1 not asked */
+	long long addresses, failures; /* held by the detector; -1 not asked */
+	bool suppressed, suppressed_any;
+	long long since, since_any; /* Unix seconds; 0 unknown */
+	char reason[SCRIPT_REASON_MAX + 1], reason_any[SCRIPT_REASON_MAX + 1];
+	long long warmup_sent, warmup_cap, warmup_day; /* -1 not asked */
+	struct script_limit_state *limits; /* the caller's, limit_count */
+};
+
 typedef void (*script_answered)(
     void *context, const struct script_answer *answer);
 
@@ -98,5 +119,10 @@ bool script_call_send(struct redis_link *link, struct script_words *words,
     struct script_pending *pending);
 void script_answer_read(const redisReply *reply, const char *why,
     size_t limit_count, struct script_answer *answer);
+void script_dry_run_read(const redisReply *reply, const char *why,
+    size_t limit_count, struct script_answer *answer,
+    struct script_details *details);
+void script_activity_split(
+    long long sent, long long *messages, long long *recipients);
 
 #endif

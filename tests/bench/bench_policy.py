@@ -268,9 +268,10 @@ def script_text(policy):
 def ceiling_words(sha):
     """EVALSHA of decide_script.lua as policy/script_call.c calls it at
     END-OF-MESSAGE for LIMITS and no account check (the positions are
-    policy/script_contract.h's): KEYS instance, the account checks' six,
-    then each limit's counter and override hash; ARGV "charge", n,
-    SCRIPT_DECISION_KEEP_MS, the account checks' ten, then
+    policy/script_contract.h's): KEYS instance, the account checks' eight,
+    the user's two hourly activity counts, then each limit's counter and
+    override hash; ARGV "charge", n, SCRIPT_DECISION_KEEP_MS, the account
+    checks' ten, the tenant and the recipients (2.5 on average), then
     each limit's name, max, window (ms) and amount. redis-benchmark puts a
     number of 12 digits below -r in each __rand_int__ on its own: the users
     are named as waypost-policy-load names them, so the hourly and daily
@@ -284,11 +285,12 @@ def ceiling_words(sha):
             f"{PREFIX}suspended:user:{user}",
             f"{PREFIX}suspended:domain:example.com",
             f"{PREFIX}senders:{user}", f"{PREFIX}clients:{user}",
-            f"{PREFIX}failures:{user}", "", "", ""]
+            f"{PREFIX}failures:{user}", "", "", "",
+            f"{PREFIX}activity:sent:", f"{PREFIX}activity:refusals:"]
     # The account checks' arguments, none of them asked (limits only).
     arguments = ["charge", str(len(LIMITS)), str(DECISION_KEEP_MS), "",
                  user, "@example.com", f"10.0.{number}", number, "3600000",
-                 "5", "10", "1h", ""]
+                 "5", "10", "1h", "", user, "2"]
     for name, (subject, count, window, maximum) in LIMITS.items():
         who = (f"user{number}@example.com" if subject == "sasl_username"
                else f"10.0.{number}")

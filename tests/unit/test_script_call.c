@@ -125,10 +125,10 @@ fresh(void **state)
 	return 0;
 }
 
-/* The words of a call, at the clock's time. */
-static void
-run_words(struct script_words *words, size_t limit_count,
-    struct script_answer *answer)
+/* The words of a call at the clock's time, as waypost-policyd sends
+ * them: Redis' reply, to free. */
+static redisReply *
+evaluate_words(struct script_words *words)
 {
 	const char **argv;
 	size_t *lengths, at = 0;
@@ -147,13 +147,33 @@ run_words(struct script_words *words, size_t limit_count,
 		at += words->lengths[i];
 	}
 	reply = redisCommandArgv(redis, (int)words->count + 2, argv, lengths);
+	free(argv);
+	free(lengths);
+	script_words_free(words);
+	return reply;
+}
+
+/* One call at the clock's time: Redis' reply, to free. */
+static redisReply *
+evaluate(const struct script_call *call)
+{
+	struct script_words words = {0};
+
+	script_call_words(call, PREFIX, &words);
+	return evaluate_words(&words);
+}
+
+/* The words of a call, at the clock's time: the answer. */
+static void
+run_words(struct script_words *words, size_t limit_count,
+    struct script_answer *answer)
+{
+	redisReply *reply = evaluate_words(words);
+
 	script_answer_read(reply, redis->errstr, limit_count, answer);
 	if (answer->outcome == SCRIPT_UNAVAILABLE)
 		print_message("# unavailable: %s\n", answer->reason);
 	freeReplyObject(reply);
-	free(argv);
-	free(lengths);
-	script_words_free(words);
 }
 
 /* One call at the clock's time, as waypost-policyd makes it. */
@@ -164,6 +184,20 @@ run(const struct script_call *call, struct script_answer *answer)
 
 	script_call_words(call, PREFIX, &words);
 	run_words(&words, call->limit_count, answer);
+}
+
+/* A dry run: its answer and details. */
+static void
+run_dry(const struct script_call *call, struct script_answer *answer,
+    struct script_details *details)
+{
+	redisReply *reply = evaluate(call);
+
+	script_dry_run_read(
+	    reply, redis->errstr, call->limit_count, answer, details);
+	if (answer->outcome == SCRIPT_UNAVAILABLE)
+		print_message("# unavailable: %s\n", answer->reason);
+	freeReplyObject(reply);
 }
 
 /* A message of alice's, a new instance each time. */
@@ -632,6 +666,149 @@ test_suppression_key_escapes_the_tenant(void **state)
 	assert_string_equal(answer.reason, "a:b's");
 }
 
+/* Redis' count of writes since it started: any write, even of what was
+ * there, counts. */
+static long long
+writes(void)
+{
+	redisReply *reply = redisCommand(redis, "INFO persistence");
+	const char *at = strstr(reply->str, "rdb_changes_since_last_save:");
+	long long count = at != NULL ? atoll(strchr(at, ':') + 1) : -1;
+
+	freeReplyObject(reply);
+	return count;
+}
+
+/* A dry run makes every check and limit and writes nothing, not even
+ * the detector's counts; it answers the first refusal, as a check would,
+ * and says how each one stands. */
+static void
+test_dry_run(void **state)
+{
+	const struct script_limit limits[] = {
+	    {"hourly", "alice@example.com", 2, HOUR, 1},
+	    {"daily", "alice@example.com", 100, DAY, 1},
+	};
+	struct script_limit_state states[2];
+	struct script_details details = {.limits = states};
+	struct script_call call = message(false, limits, 2);
+	struct script_answer answer, checked;
+	long long before;
+
+	(void)state;
+	call.asks = SCRIPT_ASKS_SUSPENSION | SCRIPT_ASKS_OWNERSHIP |
+	            SCRIPT_ASKS_COMPROMISE;
+	call.tenant = "alice@example.com";
+	set_key(PREFIX "suspended:domain:example.com", "abuse");
+	for (int i = 0; i < 2; i++)
+		charge_one(limits, &answer);
+	before = writes();
+	call.dry = true;
+	run_dry(&call, &answer, &details);
+	assert_int_equal(writes(), before);
+	call.dry = false;
+	run(&call, &checked);
+	assert_int_equal(answer.outcome, SCRIPT_SUSPENDED);
+	assert_int_equal(checked.outcome, SCRIPT_SUSPENDED);
+	assert_false(answer.by_user);
+	assert_string_equal(answer.reason, checked.reason);
+	assert_false(details.user_suspended);
+	assert_true(details.domain_suspended);
+	assert_string_equal(details.domain_reason, "abuse");
+	assert_int_equal(details.owned, 0);
+	assert_int_equal(details.addresses, 0); /* suspended before it */
+	assert_int_equal(details.failures, 0);
+	assert_int_equal(details.warmup_cap, -1);
+	assert_int_equal(states[0].count, 2);
+	assert_int_equal(states[0].max, 2);
+	assert_true(states[0].seconds > 0);
+	assert_int_equal(states[1].count, 0);
+	assert_int_equal(states[1].seconds, 0);
+
+	/* Now with the client counted (by a check) and nothing suspended. */
+	call.asks = SCRIPT_ASKS_COMPROMISE;
+	run(&call, &checked);
+	assert_int_equal(checked.outcome, SCRIPT_LIMIT_REACHED);
+	before = writes();
+	call.dry = true;
+	run_dry(&call, &answer, &details);
+	assert_int_equal(writes(), before);
+	assert_int_equal(details.addresses, 1);
+	assert_int_equal(answer.outcome, SCRIPT_LIMIT_REACHED);
+	assert_int_equal(answer.limit, 0);
+	assert_int_equal(details.owned, -1);
+	assert_false(details.domain_suspended);
+
+	/* A normal reply is no dry run's: the fail mode's. */
+	call.dry = false;
+	{
+		redisReply *reply = evaluate(&call);
+
+		script_dry_run_read(reply, NULL, 2, &answer, &details);
+		assert_int_equal(answer.outcome, SCRIPT_UNAVAILABLE);
+		freeReplyObject(reply);
+	}
+}
+
+/* The tenant's count of kind this hour; -1 none. */
+static long long
+activity(const char *kind, const char *tenant)
+{
+	char key[128];
+	redisReply *reply;
+	long long value;
+
+	snprintf(key, sizeof(key), PREFIX "activity:%s:%lld", kind, now / HOUR);
+	reply = redisCommand(redis, "HGET %s %s", key, tenant);
+	value = reply->type == REDIS_REPLY_STRING ? atoll(reply->str) : -1;
+	freeReplyObject(reply);
+	return value;
+}
+
+/* The tenant's hourly activity: each message charged and its recipients
+ * (one count: 2^32 a message, 1 a recipient), each request refused; a
+ * check that passes counts nothing; the hashes expire a day after their
+ * hour. */
+static void
+test_activity_counts(void **state)
+{
+	const struct script_limit hourly = {
+	    "hourly", "alice@example.com", 2, HOUR, 1};
+	struct script_call call = message(true, &hourly, 1);
+	struct script_answer answer;
+	long long sent, recipients;
+	char key[128];
+
+	(void)state;
+	call.tenant = "alice@example.com";
+	call.recipients = 3;
+	run(&call, &answer);
+	call = message(true, &hourly, 1);
+	call.tenant = "alice@example.com";
+	call.recipients = 2;
+	run(&call, &answer);
+	script_activity_split(
+	    activity("sent", "alice@example.com"), &sent, &recipients);
+	assert_int_equal(sent, 2);
+	assert_int_equal(recipients, 5);
+	assert_int_equal(activity("refusals", "alice@example.com"), -1);
+	call = message(false, &hourly, 1);
+	call.tenant = "alice@example.com";
+	run(&call, &answer);
+	assert_int_equal(answer.outcome, SCRIPT_LIMIT_REACHED);
+	assert_int_equal(activity("refusals", "alice@example.com"), 1);
+	assert_int_equal(
+	    activity("sent", "alice@example.com"), 2 * 4294967296LL + 5);
+	snprintf(key, sizeof(key), PREFIX "activity:sent:%lld", now / HOUR);
+	assert_int_equal(
+	    integer_of("PEXPIRETIME %s", key), (now / HOUR + 1) * HOUR + DAY);
+	/* No tenant: nothing counted. */
+	call = message(true, NULL, 0);
+	call.recipients = 1;
+	run(&call, &answer);
+	assert_int_equal(activity("sent", ""), -1);
+}
+
 /* A reply the contract does not have is no answer: the fail mode's. */
 static void
 test_unexpected_replies(void **state)
@@ -675,6 +852,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_account_answers, fresh),
     cmocka_unit_test_setup(test_suppression, fresh),
     cmocka_unit_test_setup(test_suppression_key_escapes_the_tenant, fresh),
+    cmocka_unit_test_setup(test_dry_run, fresh),
+    cmocka_unit_test_setup(test_activity_counts, fresh),
     cmocka_unit_test_setup(test_unexpected_replies, fresh),
 };
 
