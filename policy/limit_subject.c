@@ -7,6 +7,7 @@
  *
  *	bool limit_subject(limit, policy, request, recipient, subject)
  *	bool limit_subject_parse(limit, policy, text, subject)
+ *	bool limit_exempt(limit, request)
  * DESCRIPTION
  *	The subject of a request for one limit: the value of each part of
  *	the limit's subject, in the order the configuration names them,
@@ -46,6 +47,10 @@
  *	gives its family, global is "*". It returns false when text does
  *	not fit the limit's subject (or is longer than
  *	LIMIT_SUBJECT_TEXT_MAX).
+ *
+ *	limit_exempt(): the request's user is one of the limit's
+ *	exempt_users (in any case) or its client is in exempt_networks; the
+ *	limit does not count it.
  */
 #include "config.h"
 
@@ -53,6 +58,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "limit_subject.h"
@@ -276,4 +282,17 @@ limit_subject_parse(const struct limit_section *limit,
 		text += length + (text[length] != '\0');
 	}
 	return true;
+}
+
+bool
+limit_exempt(
+    const struct limit_section *limit, const struct policy_request *request)
+{
+	const char *user = policy_request_value(request, POLICY_SASL_USERNAME);
+
+	for (size_t i = 0; i < limit->exempt_users.count; i++)
+		if (user[0] != '\0' &&
+		    strcasecmp(limit->exempt_users.items[i], user) == 0)
+			return true;
+	return cidr_list_match(&limit->exempt_networks, &request->client);
 }

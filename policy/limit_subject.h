@@ -18,5 +18,7 @@ bool limit_subject(const struct limit_section *limit,
 bool limit_subject_parse(const struct limit_section *limit,
     const struct policy_section *policy, const char *text,
     struct buffer *subject);
+bool limit_exempt(
+    const struct limit_section *limit, const struct policy_request *request);
 
 #endif

@@ -10,6 +10,8 @@
  *		context, action, action_size)
  *	void decide_forget(decision)
  *	void decide_shutdown(void)
+ *	void decide_dry_run(config, identities, request, eval, context, run)
+ *	void decide_dry_run_free(run)
  * DESCRIPTION
  *	decide() answers one request. Only MAIL, RCPT, DATA and
  *	END-OF-MESSAGE concern waypost-policyd; at other stages the answer
@@ -68,13 +70,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "account_check.h"
 #include "buffer.h"
 #include "check_cache.h"
-#include "cidr.h"
 #include "daemon.h"
 #include "limit_subject.h"
 #include "log.h"
@@ -94,7 +94,8 @@ struct runtime {
 };
 
 struct decision {
-	struct runtime *runtime;
+	struct runtime *runtime; /* NULL: a dry run, which has no cache */
+	const struct policy_config *config;
 	decide_answer answer; /* NULL: forgotten */
 	void *context;
 	char queue_id[64];
@@ -103,6 +104,7 @@ struct decision {
 	size_t *indexes;             /* into config->limits */
 	struct script_limit *limits; /* each subject its own copy */
 	bool charge;                 /* END-OF-MESSAGE, else a check */
+	bool dry;                    /* decide_dry_run() */
 	struct buffer cache_key;     /* of a check: its call less the message */
 	struct script_pending pending;
 };
@@ -161,20 +163,9 @@ decision_free(struct decision *decision)
 	free(decision->limits);
 	free(decision->indexes);
 	buffer_free(&decision->cache_key);
-	daemon_runtime_release(&decision->runtime->item);
+	if (decision->runtime != NULL)
+		daemon_runtime_release(&decision->runtime->item);
 	free(decision);
-}
-
-static bool
-exempt(const struct limit_section *limit, const struct policy_request *request)
-{
-	const char *user = policy_request_value(request, POLICY_SASL_USERNAME);
-
-	for (size_t i = 0; i < limit->exempt_users.count; i++)
-		if (user[0] != '\0' &&
-		    strcasecmp(limit->exempt_users.items[i], user) == 0)
-			return true;
-	return cidr_list_match(&limit->exempt_networks, &request->client);
 }
 
 /* What a limit charges (charge) or needs free (check) for a request. */
@@ -206,10 +197,10 @@ action_text(const struct limit_section *limit, long long seconds, char *action,
 }
 
 static void
-unavailable(const struct runtime *runtime, const char *queue_id,
+unavailable(const struct policy_config *config, const char *queue_id,
     const char *why, char *action, size_t action_size)
 {
-	bool open = runtime->config->redis.fail_mode == REDIS_FAIL_OPEN;
+	bool open = config->redis.fail_mode == REDIS_FAIL_OPEN;
 
 	policy_metrics_fail_mode(open);
 	/* The outage itself is logged by redis_link.c, once a second. */
@@ -228,9 +219,8 @@ static void
 refused(const struct decision *decision, const struct script_answer *answer,
     char *action, size_t action_size)
 {
-	const struct policy_config *config = decision->runtime->config;
 	const struct limit_section *limit =
-	    config->limits.items[decision->indexes[answer->limit]];
+	    decision->config->limits.items[decision->indexes[answer->limit]];
 
 	action_text(limit, answer->seconds, action, action_size);
 	policy_metrics_refused("limit", limit->name);
@@ -244,11 +234,12 @@ static void
 passed(const struct decision *decision, const struct script_answer *answer,
     char *action, size_t action_size)
 {
-	if (!decision->charge && answer->outcome == SCRIPT_PASSED)
+	if (!decision->charge && answer->outcome == SCRIPT_PASSED &&
+	    decision->runtime != NULL)
 		check_cache_store(decision->runtime->cache,
 		    decision->cache_key.data, decision->cache_key.length,
 		    answer->room, monotonic_ms(),
-		    decision->runtime->config->policy.check_cache_time);
+		    decision->config->policy.check_cache_time);
 	text_copy(action, action_size, "DUNNO");
 	log_event(LOG_LEVEL_DEBUG, decision->queue_id,
 	    "passed: %zu limits, checks \"%s%s%s%s%s\": DUNNO", decision->count,
@@ -272,17 +263,16 @@ read_answer(const struct decision *decision, const struct script_answer *answer,
 		refused(decision, answer, action, action_size);
 		return;
 	case SCRIPT_UNAVAILABLE:
-		unavailable(decision->runtime, decision->queue_id,
+		unavailable(decision->config, decision->queue_id,
 		    answer->reason, action, action_size);
 		return;
 	default:
-		if (account_check_answer(&decision->check,
-		        decision->runtime->config, decision->queue_id, answer,
-		        action, action_size))
+		if (account_check_answer(&decision->check, decision->config,
+		        decision->queue_id, answer, action, action_size))
 			policy_metrics_refused(
 			    account_check_name(answer->outcome), NULL);
 		else
-			unavailable(decision->runtime, decision->queue_id,
+			unavailable(decision->config, decision->queue_id,
 			    "unexpected reply", action, action_size);
 	}
 }
@@ -307,7 +297,7 @@ add_entry(struct decision *decision, size_t index, const char *subject,
     unsigned long long charged)
 {
 	const struct limit_section *limit =
-	    decision->runtime->config->limits.items[index];
+	    decision->config->limits.items[index];
 
 	if (decision->count == decision->capacity) {
 		decision->capacity = decision->capacity * 2 + 4;
@@ -342,7 +332,7 @@ add_per_domain(struct decision *decision, size_t index,
     const struct policy_request *request, const struct recipient_domains *seen,
     struct buffer *subject)
 {
-	const struct policy_config *config = decision->runtime->config;
+	const struct policy_config *config = decision->config;
 	const struct limit_section *limit = config->limits.items[index];
 
 	for (size_t j = 0; j < seen->count; j++) {
@@ -365,14 +355,14 @@ static bool
 select_limits(struct decision *decision, const struct policy_request *request,
     bool charge, const struct recipient_domains *seen)
 {
-	const struct policy_config *config = decision->runtime->config;
+	const struct policy_config *config = decision->config;
 	const char *recipient = policy_request_value(request, POLICY_RECIPIENT);
 	struct buffer subject = {0};
 
 	for (size_t i = 0; i < config->limits.count; i++) {
 		const struct limit_section *limit = config->limits.items[i];
 
-		if (exempt(limit, request))
+		if (limit_exempt(limit, request))
 			continue;
 		if (charge && seen != NULL && recipient[0] == '\0' &&
 		    has_recipient_domain(limit))
@@ -386,28 +376,37 @@ select_limits(struct decision *decision, const struct policy_request *request,
 	return decision->count > 0;
 }
 
-/* Answer a check from the cache, or send the script its call; false if
- * Redis is not there. */
-static bool
-ask(struct decision *decision, const struct policy_request *request,
-    bool charge, bool *cached)
+/* The script's call for the request, as words (script_call.c). */
+static void
+call_words(struct decision *decision, const struct policy_request *request,
+    struct script_words *words)
 {
-	const struct policy_config *config = decision->runtime->config;
-	struct check_cache *cache = decision->runtime->cache;
 	struct script_call call = {
-	    .charge = charge,
+	    .charge = decision->charge,
+	    .dry = decision->dry,
 	    .recipients = request->recipient_count,
 	    .instance = policy_request_value(request, POLICY_INSTANCE),
 	    .limits = decision->limits,
 	    .limit_count = decision->count,
 	};
+
+	account_check_call(&decision->check, decision->config, request, &call);
+	script_call_words(&call, decision->config->redis.prefix, words);
+}
+
+/* Answer a check from the cache, or send the script its call; false if
+ * Redis is not there. */
+static bool
+ask(struct decision *decision, const struct policy_request *request,
+    bool *cached)
+{
+	struct check_cache *cache = decision->runtime->cache;
 	struct script_words words = {0};
+	bool charge = decision->charge;
 	long long age;
 	bool sent = true;
 
-	account_check_call(&decision->check, config, request, &call);
-	script_call_words(&call, config->redis.prefix, &words);
-	decision->charge = charge;
+	call_words(decision, request, &words);
 	if (!charge && cache != NULL)
 		script_call_cache_key(
 		    &words, decision->count, &decision->cache_key);
@@ -438,14 +437,63 @@ needs_redis(struct decision *decision, const struct policy_request *request,
 	return limits || decision->check.asked != 0;
 }
 
+/* What is answered before Redis: the relay check, account_check.c's
+ * refusals, and DUNNO when there is nothing to ask; action then holds
+ * the answer. DECIDE_ASKS_REDIS: decision holds the checks and limits
+ * to ask. */
+static enum decide_stage
+before_redis(struct decision *decision, const struct identity_file *identities,
+    const struct policy_request *request, const struct recipient_domains *seen,
+    char *action, size_t action_size)
+{
+	const struct policy_config *config = decision->config;
+
+	text_copy(action, action_size, "DUNNO");
+	if (request->state == POLICY_STATE_OTHER)
+		return DECIDE_NOTHING_TO_ASK;
+	decision->charge = request->state == POLICY_STATE_END_OF_MESSAGE;
+	if (relay_denied(&config->policy, request)) {
+		text_copy(action, action_size, RELAY_DENIED_ACTION);
+		policy_metrics_refused("relay", NULL);
+		log_event(LOG_LEVEL_NOTICE, decision->queue_id,
+		    "check relay: recipient not in local_domains, client %s "
+		    "neither authenticated nor in trusted_networks: %s",
+		    policy_request_value(request, POLICY_CLIENT_ADDRESS),
+		    action);
+		return DECIDE_RELAY_DENIED;
+	}
+	if (account_check_prepare(config, identities, request, &decision->check,
+	        decision->queue_id, action, action_size)) {
+		policy_metrics_refused("ownership", NULL);
+		return DECIDE_REFUSED_EARLY;
+	}
+	if (!needs_redis(decision, request, decision->charge,
+	        request->state == POLICY_STATE_MAIL, seen)) {
+		log_event(LOG_LEVEL_DEBUG, decision->queue_id,
+		    "passed: nothing to ask Redis: DUNNO");
+		return DECIDE_NOTHING_TO_ASK;
+	}
+	return DECIDE_ASKS_REDIS;
+}
+
+static struct decision *
+decision_new(
+    const struct policy_config *config, const struct policy_request *request)
+{
+	struct decision *decision = xcalloc(1, sizeof(*decision));
+	const char *queue_id = policy_request_value(request, POLICY_QUEUE_ID);
+
+	decision->config = config;
+	text_copy(decision->queue_id, sizeof(decision->queue_id),
+	    queue_id[0] != '\0' ? queue_id : "NOQUEUE");
+	return decision;
+}
+
 struct decision *
 decide(const struct policy_request *request,
     const struct recipient_domains *seen, decide_answer answer, void *context,
     char *action, size_t action_size)
 {
-	const char *queue_id = policy_request_value(request, POLICY_QUEUE_ID);
-	bool charge = request->state == POLICY_STATE_END_OF_MESSAGE;
-	bool mail = request->state == POLICY_STATE_MAIL;
 	struct decision *decision;
 	struct runtime *runtime;
 	bool cached;
@@ -455,37 +503,17 @@ decide(const struct policy_request *request,
 		return NULL;
 	if ((runtime = (struct runtime *)daemon_runtime_acquire()) == NULL)
 		return NULL;
-	queue_id = queue_id[0] != '\0' ? queue_id : "NOQUEUE";
-	if (relay_denied(&runtime->config->policy, request)) {
-		text_copy(action, action_size, RELAY_DENIED_ACTION);
-		policy_metrics_refused("relay", NULL);
-		log_event(LOG_LEVEL_NOTICE, queue_id,
-		    "check relay: recipient not in local_domains, client %s "
-		    "neither authenticated nor in trusted_networks: %s",
-		    policy_request_value(request, POLICY_CLIENT_ADDRESS),
-		    action);
-		daemon_runtime_release(&runtime->item);
-		return NULL;
-	}
-	decision = xcalloc(1, sizeof(*decision));
+	decision = decision_new(runtime->config, request);
 	decision->runtime = runtime; /* its reference, to decision_free() */
 	decision->answer = answer;
 	decision->context = context;
-	text_copy(decision->queue_id, sizeof(decision->queue_id), queue_id);
-	if (account_check_prepare(runtime->config, &runtime->identities,
-	        request, &decision->check, queue_id, action, action_size)) {
-		policy_metrics_refused("ownership", NULL);
+	if (before_redis(decision, &runtime->identities, request, seen, action,
+	        action_size) != DECIDE_ASKS_REDIS) {
 		decision_free(decision);
 		return NULL;
 	}
-	if (!needs_redis(decision, request, charge, mail, seen)) {
-		log_event(LOG_LEVEL_DEBUG, queue_id,
-		    "passed: nothing to ask Redis: DUNNO");
-		decision_free(decision);
-		return NULL;
-	}
-	if (!ask(decision, request, charge, &cached)) {
-		unavailable(decision->runtime, decision->queue_id,
+	if (!ask(decision, request, &cached)) {
+		unavailable(decision->config, decision->queue_id,
 		    "not connected", action, action_size);
 		if (strcmp(action, "DUNNO") != 0)
 			check_cache_clear(decision->runtime->cache);
@@ -497,6 +525,62 @@ decide(const struct policy_request *request,
 		return NULL;
 	}
 	return decision;
+}
+
+void
+decide_dry_run(const struct policy_config *config,
+    const struct identity_file *identities,
+    const struct policy_request *request, decide_eval eval, void *context,
+    struct decide_dry_run *run)
+{
+	struct decision *decision = decision_new(config, request);
+	struct script_words words = {0};
+	struct redisReply *reply;
+	char why[256] = "no reply";
+
+	memset(run, 0, sizeof(*run));
+	decision->dry = true;
+	run->stage = before_redis(decision, identities, request, NULL,
+	    run->action, sizeof(run->action));
+	if (run->stage == DECIDE_ASKS_REDIS) {
+		decision->charge = false; /* a dry run only ever checks */
+		call_words(decision, request, &words);
+		reply = eval(context, &words, why, sizeof(why));
+		run->states =
+		    xcalloc(decision->count + 1, sizeof(*run->states));
+		run->details.limits = run->states;
+		script_dry_run_read(
+		    reply, why, decision->count, &run->answer, &run->details);
+		freeReplyObject(reply);
+		script_words_free(&words);
+		read_answer(
+		    decision, &run->answer, run->action, sizeof(run->action));
+	}
+	run->check = decision->check;
+	/* tenant points into the check: into the copy now */
+	run->check.tenant =
+	    decision->check.tenant == decision->check.user ? run->check.user
+	    : decision->check.tenant == decision->check.sender.address
+	        ? run->check.sender.address
+	        : "";
+	run->count = decision->count;
+	run->indexes = decision->indexes;
+	run->limits = decision->limits;
+	decision->indexes = NULL;
+	decision->limits = NULL;
+	decision->count = 0;
+	decision_free(decision);
+}
+
+void
+decide_dry_run_free(struct decide_dry_run *run)
+{
+	for (size_t i = 0; i < run->count; i++)
+		free((char *)run->limits[i].subject);
+	free(run->limits);
+	free(run->indexes);
+	free(run->states);
+	memset(run, 0, sizeof(*run));
 }
 
 void
