@@ -31,6 +31,10 @@ struct policy_config;
 #define CTL_ERROR_MAX       512
 #define CTL_ATTEMPTS_MAX    1000 /* webhook attempts listed */
 #define CTL_NUMBER_MAX      32   /* a number as text, with its NUL */
+#define CTL_VALUE_MAX       IDENTITY_ADDRESS_MAX /* why's user, sender... */
+#define CTL_TOP_HOURS_MAX   24    /* top --window: the hours kept */
+#define CTL_TOP_COUNT_MAX   10000 /* top --count */
+#define CTL_TOP_COUNT       10    /* senders top shows by default */
 
 /* message show, events follow, webhook attempts by Message-ID */
 #define CTL_MESSAGE_ID_MAX 998          /* bytes waypost-trackd keeps of one */
@@ -62,7 +66,7 @@ struct ctl_records {
 };
 
 struct ctl {
-	const char *config_path; /* waypost.conf, for the daemons' sections */
+	const char *config_path; /* waypost.conf: the daemons' sections */
 	const struct redis_settings *redis;
 	struct redis_pool *pool;
 	redisContext *connection;
@@ -127,6 +131,11 @@ bool ctl_parse_domain(
     const char *text, char *out, size_t size, char *error, size_t error_size);
 bool ctl_parse_max(
     const char *text, long long *max, char *error, size_t error_size);
+bool ctl_parse_value(
+    const char *text, const char *what, char *error, size_t error_size);
+bool ctl_parse_client(const char *text, char *error, size_t error_size);
+bool ctl_parse_window(
+    const char *text, long long *hours, char *error, size_t error_size);
 
 /* ctl_redis.c: one blocking connection and the transaction of a change. */
 int ctl_fail(int code, const char *format, ...)
@@ -191,6 +200,8 @@ int ctl_webhook_list(struct ctl *ctl, int argc, char **argv);
 int ctl_webhook_attempts(struct ctl *ctl, int argc, char **argv);
 int ctl_message(struct ctl *ctl, int argc, char **argv);
 int ctl_events(struct ctl *ctl, int argc, char **argv);
+int ctl_why(struct ctl *ctl, int argc, char **argv);
+int ctl_top(struct ctl *ctl, int argc, char **argv);
 struct hook_tenant_field;
 size_t ctl_webhook_fields(
     const redisReply *hash, struct hook_tenant_field *fields);

@@ -17,6 +17,9 @@
  *	bool ctl_parse_stream_id(text, out, size, error, error_size)
  *	bool ctl_parse_domain(text, out, size, error, error_size)
  *	bool ctl_parse_max(text, max, error, error_size)
+ *	bool ctl_parse_value(text, what, error, error_size)
+ *	bool ctl_parse_client(text, error, error_size)
+ *	bool ctl_parse_window(text, hours, error, error_size)
  * DESCRIPTION
  *	Each turns one argument into the form waypost-policyd reads, or
  *	says in error why it cannot (false), before anything is written:
@@ -49,12 +52,19 @@
  *	.  a domain (a warm-up's): as a subject's "@DOMAIN", without "@";
  *	.  a limit's maximum (quota set): 0 to LIMIT_MAX_MAX, in decimal,
  *	   the bound of max in a [limit] section.
+ *	.  a value of a policy request that why makes (what names it in
+ *	   the error): 1 to CTL_VALUE_MAX bytes, no white space or control
+ *	   characters, as one line of Postfix's protocol must be;
+ *	.  a client: an IPv4 or IPv6 address, as Postfix sends it;
+ *	.  top's --window: whole hours, 1h to CTL_TOP_HOURS_MAX hours
+ *	   ("1h", "24h", "1d").
  * SECURITY
  *	Arguments are an operator's, but end up in Redis and in answers
  *	to SMTP clients: every bound is checked here.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -366,5 +376,53 @@ ctl_parse_max(const char *text, long long *max, char *error, size_t error_size)
 		    SHOWN_MAX, text, LIMIT_MAX_MAX);
 		return false;
 	}
+	return true;
+}
+
+bool
+ctl_parse_value(
+    const char *text, const char *what, char *error, size_t error_size)
+{
+	size_t length = strlen(text);
+	bool fit = length > 0 && length <= CTL_VALUE_MAX;
+
+	for (size_t i = 0; fit && i < length; i++)
+		fit = (unsigned char)text[i] > ' ' && text[i] != 127;
+	if (!fit)
+		snprintf(error, error_size,
+		    "bad %s \"%.*s\": 1 to %d bytes, no white space or control "
+		    "characters",
+		    what, SHOWN_MAX, text, CTL_VALUE_MAX);
+	return fit;
+}
+
+bool
+ctl_parse_client(const char *text, char *error, size_t error_size)
+{
+	unsigned char address[16];
+
+	if (inet_pton(AF_INET, text, address) == 1 ||
+	    inet_pton(AF_INET6, text, address) == 1)
+		return true;
+	snprintf(error, error_size,
+	    "\"%.*s\" is not a client address (IPv4 or IPv6)", SHOWN_MAX, text);
+	return false;
+}
+
+bool
+ctl_parse_window(
+    const char *text, long long *hours, char *error, size_t error_size)
+{
+	long long milliseconds;
+
+	if (!config_parse_duration(text, &milliseconds) ||
+	    milliseconds % 3600000 != 0 || milliseconds < 3600000 ||
+	    milliseconds > CTL_TOP_HOURS_MAX * 3600000LL) {
+		snprintf(error, error_size,
+		    "bad window \"%.*s\": whole hours, 1h to %dh", SHOWN_MAX,
+		    text, CTL_TOP_HOURS_MAX);
+		return false;
+	}
+	*hours = milliseconds / 3600000;
 	return true;
 }

@@ -7,7 +7,7 @@
  * that may be one, within their bounds and without control characters;
  * relay names and stream entry ids are checked; a warm-up's domain is
  * normalized as a subject's; the remaining time is shown in its two
- * largest units
+ * largest units; why's request values and client, and top's window
  */
 #include "config.h"
 
@@ -321,6 +321,66 @@ test_domain(void **state)
 	    "a-very-long-domain.example", out, 8, error, sizeof(error)));
 }
 
+/* why's request values: one line of the protocol each, bounded. */
+static void
+test_value(void **state)
+{
+	char longest[CTL_VALUE_MAX + 2];
+
+	(void)state;
+	assert_true(
+	    ctl_parse_value("Bob@Example.NET.", "x", error, sizeof(error)));
+	assert_false(ctl_parse_value("", "recipient", error, sizeof(error)));
+	assert_non_null(strstr(error, "bad recipient"));
+	assert_false(ctl_parse_value("a b", "x", error, sizeof(error)));
+	assert_false(ctl_parse_value(
+	    "bob@example.net\nrecipient=x", "x", error, sizeof(error)));
+	assert_false(ctl_parse_value("a\tb", "x", error, sizeof(error)));
+	assert_false(ctl_parse_value("a\177b", "x", error, sizeof(error)));
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	assert_false(ctl_parse_value(longest, "x", error, sizeof(error)));
+	longest[CTL_VALUE_MAX] = '\0';
+	assert_true(ctl_parse_value(longest, "x", error, sizeof(error)));
+}
+
+static void
+test_client(void **state)
+{
+	(void)state;
+	assert_true(ctl_parse_client("192.0.2.1", error, sizeof(error)));
+	assert_true(ctl_parse_client("2001:db8::1", error, sizeof(error)));
+	assert_true(ctl_parse_client("::ffff:192.0.2.1", error, sizeof(error)));
+	assert_false(ctl_parse_client("192.0.2", error, sizeof(error)));
+	assert_false(ctl_parse_client("192.0.2.0/24", error, sizeof(error)));
+	assert_false(ctl_parse_client("localhost", error, sizeof(error)));
+	assert_false(ctl_parse_client("", error, sizeof(error)));
+	assert_non_null(strstr(error, "not a client address"));
+}
+
+/* top --window: whole hours, 1h to a day. */
+static void
+test_window(void **state)
+{
+	long long hours;
+
+	(void)state;
+	assert_true(ctl_parse_window("1h", &hours, error, sizeof(error)));
+	assert_int_equal(hours, 1);
+	assert_true(ctl_parse_window("24h", &hours, error, sizeof(error)));
+	assert_int_equal(hours, 24);
+	assert_true(ctl_parse_window("1d", &hours, error, sizeof(error)));
+	assert_int_equal(hours, 24);
+	assert_true(ctl_parse_window("120m", &hours, error, sizeof(error)));
+	assert_int_equal(hours, 2);
+	assert_false(ctl_parse_window("25h", &hours, error, sizeof(error)));
+	assert_false(ctl_parse_window("90m", &hours, error, sizeof(error)));
+	assert_false(ctl_parse_window("30m", &hours, error, sizeof(error)));
+	assert_false(ctl_parse_window("0h", &hours, error, sizeof(error)));
+	assert_false(ctl_parse_window("h", &hours, error, sizeof(error)));
+	assert_non_null(strstr(error, "1h to 24h"));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_user),
     cmocka_unit_test(test_subject),
@@ -334,6 +394,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_remaining),
     cmocka_unit_test(test_max),
     cmocka_unit_test(test_domain),
+    cmocka_unit_test(test_value),
+    cmocka_unit_test(test_client),
+    cmocka_unit_test(test_window),
 };
 
 UNIT_TEST_MAIN(tests)
