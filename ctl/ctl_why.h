@@ -16,6 +16,15 @@ struct ctl_why {
 	struct decide_dry_run run;
 };
 
+/* The checks' rows, as they are printed. */
+struct ctl_why_rows {
+	const struct ctl_why *why;
+	json_t *checks;         /* with --json */
+	struct ctl_list *human; /* without */
+	bool redis;             /* the script answered */
+};
+
+void ctl_why_checks(struct ctl_why_rows *rows);
 void ctl_why_report(const struct ctl *ctl, const struct ctl_why *why);
 
 #endif
