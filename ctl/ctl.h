@@ -147,6 +147,7 @@ void ctl_key_pair(const struct ctl *ctl, struct buffer *out, enum redis_key key,
     const char *name, const char *subject);
 int ctl_command(struct ctl *ctl, redisReply **reply, int count,
     const char **words, const size_t *lengths);
+int ctl_redis_time(struct ctl *ctl, long long *seconds);
 int ctl_get_string(
     struct ctl *ctl, const char *key, char **value, long long *ttl_ms);
 #define CTL_NOTHING (-1) /* a prepare's answer: nothing to change */

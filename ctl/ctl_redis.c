@@ -136,6 +136,26 @@ ctl_command(struct ctl *ctl, redisReply **reply, int count, const char **words,
 	return status;
 }
 
+/* Redis' clock, in whole seconds: the keys that count by hour or day
+ * (top's activity, warm-up days) are of its time, not ours. */
+int
+ctl_redis_time(struct ctl *ctl, long long *seconds)
+{
+	redisReply *reply;
+	int status =
+	    ctl_command(ctl, &reply, 1, (const char *[]){"TIME"}, NULL);
+
+	if (status != EX_OK)
+		return status;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING)
+		status = ctl_fail(EX_TEMPFAIL, "Redis answered TIME strangely");
+	else
+		*seconds = strtoll(reply->element[0]->str, NULL, 10);
+	freeReplyObject(reply);
+	return status;
+}
+
 int
 ctl_get_string(
     struct ctl *ctl, const char *key, char **value, long long *ttl_ms)

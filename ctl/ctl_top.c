@@ -94,25 +94,6 @@ read_options(int argc, char **argv, struct top *top)
 	return EX_OK;
 }
 
-/* The hour of Redis' clock: the hours' keys are of its time. */
-static int
-redis_hour(struct ctl *ctl, long long *hour)
-{
-	redisReply *reply;
-	int status =
-	    ctl_command(ctl, &reply, 1, (const char *[]){"TIME"}, NULL);
-
-	if (status != EX_OK)
-		return status;
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING)
-		status = ctl_fail(EX_TEMPFAIL, "Redis answered TIME strangely");
-	else
-		*hour = strtoll(reply->element[0]->str, NULL, 10) / 3600;
-	freeReplyObject(reply);
-	return status;
-}
-
 /* One hour's counts, of the kind --by asks, into senders. */
 static void
 add_hour(const struct top *top, const redisReply *hash, struct senders *senders)
@@ -257,13 +238,14 @@ ctl_top(struct ctl *ctl, int argc, char **argv)
 {
 	struct top top = {"messages", 1, CTL_TOP_COUNT};
 	struct senders senders = {NULL, 0};
-	long long hour = 0;
+	long long hour = 0, now = 0;
 	int status = read_options(argc, argv, &top);
 
 	if (status == EX_OK)
 		status = ctl_connect(ctl);
 	if (status == EX_OK)
-		status = redis_hour(ctl, &hour);
+		status = ctl_redis_time(ctl, &now);
+	hour = now / 3600; /* the hours' keys are of Redis' time */
 	if (status == EX_OK)
 		status = read_hours(ctl, &top, hour, &senders);
 	if (status == EX_OK) {

@@ -37,25 +37,7 @@
 static const char *const headers[] = {
     "WARMUP", "SUBJECT", "DAY", "CAP", "SENT", "REMAINING"};
 #define COLUMNS (sizeof(headers) / sizeof(headers[0]))
-
-/* Redis' day, as the script's math.floor(now / 86400000). */
-static int
-redis_today(struct ctl *ctl, long long *today)
-{
-	redisReply *reply;
-	int status =
-	    ctl_command(ctl, &reply, 1, (const char *[]){"TIME"}, NULL);
-
-	if (status != EX_OK)
-		return status;
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING)
-		status = ctl_fail(EX_TEMPFAIL, "Redis answered TIME strangely");
-	else
-		*today = strtoll(reply->element[0]->str, NULL, 10) / 86400;
-	freeReplyObject(reply);
-	return status;
-}
+#define DAY     86400 /* seconds: the script's math.floor(now / 86400000) */
 
 static int
 show_row(struct ctl *ctl, struct ctl_list *list,
@@ -141,7 +123,7 @@ show(struct ctl *ctl, const struct policy_config *config, const char *text,
 {
 	const struct warmup_section *warmup = section_named(config, text);
 	char domain[IDENTITY_ADDRESS_MAX + 1], error[CTL_ERROR_MAX];
-	long long today;
+	long long today, now;
 	int status;
 
 	if (warmup == NULL) {
@@ -154,13 +136,14 @@ show(struct ctl *ctl, const struct policy_config *config, const char *text,
 			    "warmup show: %s is in no [warmup] section",
 			    domain);
 		if ((status = ctl_connect(ctl)) != EX_OK ||
-		    (status = redis_today(ctl, &today)) != EX_OK)
+		    (status = ctl_redis_time(ctl, &now)) != EX_OK)
 			return status;
-		return show_domain(ctl, list, warmup, domain, today);
+		return show_domain(ctl, list, warmup, domain, now / DAY);
 	}
 	if ((status = ctl_connect(ctl)) != EX_OK ||
-	    (status = redis_today(ctl, &today)) != EX_OK)
+	    (status = ctl_redis_time(ctl, &now)) != EX_OK)
 		return status;
+	today = now / DAY;
 	if (warmup->per == WARMUP_PER_GROUP)
 		return show_row(ctl, list, warmup, warmup->name, today);
 	for (size_t i = 0; i < warmup->domains.count && status == EX_OK; i++)

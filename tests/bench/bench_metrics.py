@@ -213,9 +213,8 @@ def main():
         off_rate = statistics.median(r["rate"] for r in off)
         on_rate = statistics.median(r["rate"] for r in on)
         scrapes = setups[1].scraper.answers
-        cpu = {name: (statistics.median(r["filters_ms"] for r in off),
-                      statistics.median(r["filters_ms"] for r in on))
-               for name in ("filters",)}
+        cpu_off = statistics.median(r["filters_ms"] for r in off)
+        cpu_on = statistics.median(r["filters_ms"] for r in on)
         print(f"\nmetrics off {off_rate:.0f} msgs/s, metrics on "
               f"{on_rate:.0f} msgs/s: ratio {on_rate / off_rate:.3f} "
               f"(runs: off {[round(r['rate']) for r in off]}, on "
@@ -223,7 +222,7 @@ def main():
               f"during the rounds, {scrapes.count(200)} answered 200")
         print(f"CPU of the daemons and Redis per message (their own "
               f"accounting, steadier than the rates here): off "
-              f"{cpu['filters'][0]:.3f} ms, on {cpu['filters'][1]:.3f} ms; "
+              f"{cpu_off:.3f} ms, on {cpu_on:.3f} ms; "
               f"per-round ratios of the rates "
               f"{[round(b['rate'] / a['rate'], 3) for a, b in zip(off, on)]}")
         feedback = FeedbackDaemons(options.build, work, redis,
