@@ -30,8 +30,7 @@
 #include "ctl_config.h"
 
 static const struct config_section ctl_sections[] = {
-    {"redis", false, offsetof(struct ctl_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct ctl_config),
     {NULL, false, 0, 0, {{NULL, 0}}, NULL, NULL},
 };
 

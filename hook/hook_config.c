@@ -308,8 +308,7 @@ validate_hooks(void *section, struct config_report *report)
 static const struct config_section hook_sections[] = {
     {"log", false, offsetof(struct hook_config, log), 0, {{log_config_keys, 0}},
         NULL, NULL},
-    {"redis", false, offsetof(struct hook_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct hook_config),
     {"hooks", false, offsetof(struct hook_config, hooks), 0,
         {{daemon_socketless_config_keys,
              offsetof(struct hooks_section, daemon)},

@@ -13,7 +13,13 @@
  *	   daemon_socketless_config_keys, the same without the socket
  *	   keys, for a daemon that serves no socket (waypost-trackd; its
  *	   struct daemon_program says no_socket);
- *	.  the [log] and [redis] sections.
+ *	.  the [log] and [redis] sections; redis_config_validate() checks
+ *	   the keys of [redis] that go together: sentinels (each
+ *	   HOST:PORT, at most REDIS_SENTINELS_MAX) and master_name (letters,
+ *	   digits, ".", "-" and "_", at most REDIS_MASTER_NAME_MAX), each
+ *	   needing the other, and sentinel_password only with them.
+ *	   CONFIG_SECTION_REDIS() is the [redis] entry of each program's
+ *	   schema.
  *
  *	config_suite_sections lists every section name of the suite, so
  *	that a daemon skips the sections of the others instead of calling
@@ -23,6 +29,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "config_common.h"
 #include "log.h"
@@ -108,5 +115,65 @@ const struct config_key redis_config_keys[] = {
         "waypost:", 0, 0, 0, NULL},
     {"fail_mode", CONFIG_CHOICE, offsetof(struct redis_settings, fail_mode),
         "closed", 0, 0, 0, fail_mode_names},
+    {"sentinels", CONFIG_LIST, offsetof(struct redis_settings, sentinels), NULL,
+        0, 0, 0, NULL},
+    {"master_name", CONFIG_STRING, offsetof(struct redis_settings, master_name),
+        NULL, 0, 0, 0, NULL},
+    {"sentinel_password", CONFIG_STRING,
+        offsetof(struct redis_settings, sentinel_password), NULL, CONFIG_SECRET,
+        0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
+
+static bool
+master_name_valid(const char *name)
+{
+	size_t length = strlen(name);
+
+	return length > 0 && length <= REDIS_MASTER_NAME_MAX &&
+	       strspn(name,
+	           "abcdefghijklmnopqrstuvwxyz"
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == length;
+}
+
+void
+redis_config_validate(void *section, struct config_report *report)
+{
+	const struct redis_settings *settings = section;
+	struct socket_spec spec;
+	char error[256];
+
+	if (settings->sentinels.count > REDIS_SENTINELS_MAX)
+		config_report_error(report, "sentinels: at most %d, not %zu",
+		    REDIS_SENTINELS_MAX, settings->sentinels.count);
+	for (size_t i = 0; i < settings->sentinels.count; i++) {
+		const char *text = settings->sentinels.items[i];
+
+		if (!socket_spec_parse_address(
+		        text, &spec, error, sizeof(error)))
+			config_report_error(
+			    report, "sentinels: \"%s\": %s", text, error);
+		else if (spec.kind == SOCKET_UNIX)
+			config_report_error(report,
+			    "sentinels: \"%s\": sentinels name the master "
+			    "by HOST:PORT; give theirs so too",
+			    text);
+	}
+	if (settings->sentinels.count > 0 && settings->master_name == NULL)
+		config_report_error(report,
+		    "sentinels needs master_name: the name the sentinels "
+		    "monitor the master by");
+	if (settings->master_name != NULL && settings->sentinels.count == 0)
+		config_report_error(report,
+		    "master_name needs sentinels (for one Redis, set address)");
+	if (settings->master_name != NULL &&
+	    !master_name_valid(settings->master_name))
+		config_report_error(report,
+		    "master_name: \"%s\" is not a name (letters, digits, "
+		    "\".\", \"-\", \"_\"; at most %d)",
+		    settings->master_name, REDIS_MASTER_NAME_MAX);
+	if (settings->sentinel_password != NULL &&
+	    settings->sentinels.count == 0)
+		config_report_error(
+		    report, "sentinel_password needs sentinels");
+}

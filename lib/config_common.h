@@ -35,13 +35,30 @@ struct redis_settings {
 	long long connect_timeout; /* milliseconds */
 	long long timeout;         /* milliseconds, each command */
 	char *prefix;
-	int fail_mode; /* enum redis_fail_mode */
+	int fail_mode;                /* enum redis_fail_mode */
+	struct config_list sentinels; /* HOST:PORT each; empty: address */
+	char *master_name;            /* with sentinels */
+	char *sentinel_password;      /* NULL: sentinels ask none */
 };
+
+/* Sentinels one [redis] section may name; a master name's length. */
+#define REDIS_SENTINELS_MAX   16
+#define REDIS_MASTER_NAME_MAX 64
 
 extern const struct config_key daemon_config_keys[];
 extern const struct config_key daemon_socketless_config_keys[];
 extern const struct config_key log_config_keys[];
 extern const struct config_key redis_config_keys[];
+
+void redis_config_validate(void *section, struct config_report *report);
+
+/* The [redis] section of a program's configuration struct TYPE, whose
+ * member is named redis. */
+#define CONFIG_SECTION_REDIS(type)                                             \
+	{                                                                      \
+		"redis", false, offsetof(type, redis), 0,                      \
+		    {{redis_config_keys, 0}}, NULL, redis_config_validate      \
+	}
 
 /* Every section name the suite's file may hold. */
 extern const char *const config_suite_sections[];

@@ -71,19 +71,34 @@
 #include "redis_events.h"
 #include "redis_link.h"
 #include "redis_metrics.h"
+#include "redis_settings.h"
+#include "sentinel_reply.h"
+#include "sentinel_watch.h"
 #include "text_copy.h"
 #include "xmalloc.h"
 
-#define SHA_MAX 64
+#define SHA_MAX             64
+#define FUNCTION_NAME_MAX   (8 + FUNCTION_SHA_DIGITS)
+#define FUNCTION_SHA_DIGITS 16
+#define ASK_AFTER_ERROR_MS  100
+
+enum functions { FUNCTIONS_UNKNOWN, FUNCTIONS_YES, FUNCTIONS_NO };
 
 struct redis_link {
 	struct event_base *base;
-	struct redis_settings settings; /* strings: our own copies */
+	struct redis_settings settings; /* our own copy */
 	const char *script;
 	redisAsyncContext *context;
-	bool connected; /* SCRIPT LOAD answered on this connection */
+	bool connected; /* the set-up answered on this connection */
 	bool ever_connected;
 	char sha[SHA_MAX + 1];
+	char function[FUNCTION_NAME_MAX + 1]; /* the library's, too */
+	char *library;                        /* FUNCTION LOAD's code */
+	enum functions functions;             /* what Redis said */
+	bool reloading; /* FUNCTION LOAD sent again on this connection */
+	struct sentinel_watch *watch; /* NULL: settings' address alone */
+	struct socket_spec master;    /* where context goes */
+	long long asked_ms;           /* sentinels, after an error reply */
 	struct event *retry_timer;
 	struct event *connect_timer;
 	long retry_ms;
@@ -99,10 +114,10 @@ struct redis_call {
 	struct event *timer;
 	bool in_flight; /* hiredis holds a callback for it */
 	bool finished;
-	bool tried_eval;
-	bool plain;         /* a command of its own, no script */
-	double sent_ms;     /* monotonic, for the latency metric */
-	int count;          /* words, EVALSHA and the SHA first */
+	bool tried_eval; /* EVAL, the script itself, after FCALL or EVALSHA */
+	bool plain;      /* a command of its own, no script */
+	double sent_ms;  /* monotonic, for the latency metric */
+	int count;       /* words, EVALSHA and the SHA first */
 	struct buffer text; /* the words after those two, one after another */
 	const char **words; /* count pointers, then count lengths: */
 	size_t *lengths;    /* one allocation */
@@ -212,6 +227,39 @@ on_setup_reply(redisAsyncContext *context, void *r, void *privdata)
 	drop(link, why);
 }
 
+/* With sentinels: the server must say it is the master. */
+static void
+on_role(redisAsyncContext *context, void *r, void *privdata)
+{
+	struct redis_link *link = context->data;
+	char why[SOCKET_SPEC_TEXT_MAX + 64];
+
+	(void)privdata;
+	if (link == NULL || r == NULL || sentinel_role_is_master(r))
+		return;
+	socket_spec_format_address(&link->master, why, sizeof(why));
+	text_copy(why + strlen(why), sizeof(why) - strlen(why),
+	    " is not the master (ROLE)");
+	drop(link, why);
+}
+
+static void
+ready(struct redis_link *link)
+{
+	link->connected = true;
+	redis_metrics_connected(true);
+	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
+	evtimer_del(link->connect_timer);
+	if (!link->ever_connected)
+		log_info("Redis connected");
+	else if (link->outage)
+		log_info("Redis available again");
+	link->ever_connected = true;
+	link->outage = false;
+}
+
+/* SCRIPT LOAD (or PING, for a link without a script): the last of the
+ * set-up. */
 static void
 on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 {
@@ -233,29 +281,76 @@ on_script_loaded(redisAsyncContext *context, void *r, void *privdata)
 		drop(link, why);
 		return;
 	}
-	link->connected = true;
-	redis_metrics_connected(true);
-	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
-	evtimer_del(link->connect_timer);
-	if (!link->ever_connected)
-		log_info("Redis connected");
-	else if (link->outage)
-		log_info("Redis available again");
-	link->ever_connected = true;
-	link->outage = false;
+	ready(link);
 }
 
 static void
-link_connect(struct redis_link *link)
+load_script(struct redis_link *link)
+{
+	redisAsyncCommandArgv(link->context, on_script_loaded, NULL, 3,
+	    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
+}
+
+static bool
+unknown_command(const redisReply *reply)
+{
+	return reply->type == REDIS_REPLY_ERROR &&
+	       strstr(reply->str, "unknown command") != NULL;
+}
+
+/* FUNCTION LOAD REPLACE of the library. A Redis without Functions
+ * (before 7.0) gets SCRIPT LOAD instead, and EVALSHA from then on. A
+ * refusal (NOREPLICAS on a master whose replicas are away, OOM) does not
+ * end the connection: the calls go out with FCALL, and EVAL when Redis
+ * has no such function yet. */
+static void
+on_function_loaded(redisAsyncContext *context, void *r, void *privdata)
+{
+	redisReply *reply = r;
+	struct redis_link *link = context->data;
+
+	(void)privdata;
+	if (link == NULL || reply == NULL)
+		return;
+	if (unknown_command(reply)) {
+		link->functions = FUNCTIONS_NO;
+		log_info("Redis has no Functions: the script goes by EVALSHA");
+		load_script(link);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ERROR)
+		log_warning("FUNCTION LOAD refused: %.200s; EVAL until it is "
+		            "loaded",
+		    reply->str);
+	else
+		link->functions = FUNCTIONS_YES;
+	if (privdata == NULL && !link->connected)
+		ready(link);
+}
+
+static void
+load_function(struct redis_link *link, void *again)
+{
+	redisAsyncCommandArgv(link->context, on_function_loaded, again, 4,
+	    (const char *[]){"FUNCTION", "LOAD", "REPLACE", link->library},
+	    NULL);
+}
+
+/* A connection to master, set up: AUTH, SELECT, ROLE with sentinels, and
+ * the script. Commands may follow at once: hiredis sends them in order
+ * once the connection is up. */
+static void
+connect_to(struct redis_link *link, const struct socket_spec *master)
 {
 	const struct redis_settings *s = &link->settings;
 	redisAsyncContext *context =
-	    s->address.kind == SOCKET_UNIX
-	        ? redisAsyncConnectUnix(s->address.path)
-	        : redisAsyncConnect(s->address.host, (int)s->address.port);
+	    master->kind == SOCKET_UNIX
+	        ? redisAsyncConnectUnix(master->path)
+	        : redisAsyncConnect(master->host, (int)master->port);
 	struct timeval timeout = timeval_of_ms(s->connect_timeout);
 	char database[24];
 
+	link->master = *master;
 	if (context == NULL || context->err) {
 		char why[128];
 
@@ -268,6 +363,7 @@ link_connect(struct redis_link *link)
 	}
 	context->data = link;
 	link->context = context;
+	link->reloading = false;
 	link->last_heard_ms = monotonic_ms();
 	redis_events_attach(context, link->base);
 	redisAsyncSetConnectCallback(context, on_connect);
@@ -284,12 +380,59 @@ link_connect(struct redis_link *link)
 		redisAsyncCommandArgv(context, on_setup_reply, NULL, 2,
 		    (const char *[]){"SELECT", database}, NULL);
 	}
+	if (link->watch != NULL)
+		redisAsyncCommandArgv(
+		    context, on_role, NULL, 1, (const char *[]){"ROLE"}, NULL);
 	if (link->script == NULL)
 		redisAsyncCommandArgv(context, on_script_loaded, NULL, 1,
 		    (const char *[]){"PING"}, NULL);
+	else if (link->functions == FUNCTIONS_NO)
+		load_script(link);
 	else
-		redisAsyncCommandArgv(context, on_script_loaded, NULL, 3,
-		    (const char *[]){"SCRIPT", "LOAD", link->script}, NULL);
+		load_function(link, NULL);
+}
+
+/* Where the master is, from the sentinels (sentinel_watch.c): at start,
+ * after a failure, on +switch-master and every REDIS_SENTINEL_ASK_MS. A
+ * master that moved takes the link along: the calls in flight on the
+ * old one end with no reply (their fail mode), the next go to the new. */
+static void
+on_master(void *context, const struct socket_spec *master, const char *why)
+{
+	struct redis_link *link = context;
+	char from[SOCKET_SPEC_TEXT_MAX + 1], to[SOCKET_SPEC_TEXT_MAX + 1];
+
+	if (master == NULL) {
+		/* Sentinels away, master working: keep it. */
+		if (link->context == NULL &&
+		    !evtimer_pending(link->retry_timer, NULL))
+			retry_later(link, why);
+		return;
+	}
+	if (link->context != NULL &&
+	    sentinel_same_address(master, &link->master))
+		return;
+	if (link->context != NULL) {
+		socket_spec_format_address(&link->master, from, sizeof(from));
+		socket_spec_format_address(master, to, sizeof(to));
+		log_info("Redis master moved from %s to %s", from, to);
+		link->context->data = NULL;
+		redisAsyncFree(link->context);
+		link->context = NULL;
+		link->connected = false;
+		redis_metrics_connected(false);
+	}
+	evtimer_del(link->retry_timer);
+	connect_to(link, master);
+}
+
+static void
+link_connect(struct redis_link *link)
+{
+	if (link->watch != NULL)
+		sentinel_watch_ask(link->watch);
+	else
+		connect_to(link, &link->settings.address);
 }
 
 /* SHA1 of the script in hex, as Redis names it for EVALSHA. */
@@ -306,10 +449,24 @@ script_sha(const char *script, char sha[SHA_MAX + 1])
 		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
 }
 
-static char *
-copy(const char *text)
+/* The script as a library of one function, both named for its SHA1: a
+ * relay of another version loads its own beside it. KEYS and ARGV are
+ * the function's arguments, so the script runs as it is. */
+static void
+make_library(struct redis_link *link)
 {
-	return text != NULL ? xstrdup(text) : NULL;
+	struct buffer code = {0};
+
+	snprintf(link->function, sizeof(link->function), "waypost_%.*s",
+	    FUNCTION_SHA_DIGITS, link->sha);
+	buffer_printf(&code,
+	    "#!lua name=%s\n"
+	    "redis.register_function('%s', function(KEYS, ARGV)\n",
+	    link->function, link->function);
+	buffer_append_text(&code, link->script);
+	buffer_append_text(&code, "\nend)\n");
+	link->library = xstrdup(code.data);
+	buffer_free(&code);
 }
 
 struct redis_link *
@@ -321,16 +478,18 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	link->base = base;
 	/* Copied: a reload frees the configuration they come from, and the
 	 * link connects again with them long after. */
-	link->settings = *settings;
-	link->settings.username = copy(settings->username);
-	link->settings.password = copy(settings->password);
-	link->settings.prefix = copy(settings->prefix);
+	redis_settings_copy(&link->settings, settings);
 	link->script = script;
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
-	if (script != NULL)
+	if (script != NULL) {
 		script_sha(script, link->sha);
+		make_library(link);
+	}
 	link->retry_timer = evtimer_new(base, on_retry, link);
 	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
+	if (link->settings.sentinels.count > 0)
+		link->watch =
+		    sentinel_watch_new(base, &link->settings, on_master, link);
 	redis_metrics_connected(false); /* not ready until it is */
 	link_connect(link);
 	return link;
@@ -375,27 +534,81 @@ finish(struct redis_call *call, const redisReply *reply, const char *why)
 
 static bool send_call(struct redis_call *call);
 
+/* The errors after which the script is sent itself, once: the script
+ * or the function is not loaded on this server (a restart, a failover
+ * to a server without it, SCRIPT or FUNCTION FLUSH), or the server has
+ * no Functions. */
+static bool
+script_missing(struct redis_link *link, const redisReply *reply)
+{
+	if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+		return true;
+	if (unknown_command(reply)) {
+		link->functions = FUNCTIONS_NO;
+		return true;
+	}
+	if (strstr(reply->str, "Function not found") == NULL)
+		return false;
+	if (!link->reloading && link->context != NULL) {
+		link->reloading = true;
+		load_function(link, link);
+	}
+	return true;
+}
+
+/* With sentinels, the replies that say the master is elsewhere, or not
+ * a master now: READONLY ends the connection (a replica: ask where the
+ * master is); NOREPLICAS, LOADING and MASTERDOWN ask the sentinels, at
+ * most every ASK_AFTER_ERROR_MS, and keep it if it is still the one. */
+static void
+follow_errors(struct redis_link *link, const redisReply *reply)
+{
+	static const char *const moved[] = {
+	    "NOREPLICAS", "LOADING", "MASTERDOWN", NULL};
+	long long now;
+
+	if (link->watch == NULL || reply == NULL ||
+	    reply->type != REDIS_REPLY_ERROR)
+		return;
+	if (strncmp(reply->str, "READONLY", 8) == 0) {
+		drop(link, "READONLY: the server is a replica now");
+		return;
+	}
+	for (size_t i = 0; moved[i] != NULL; i++)
+		if (strncmp(reply->str, moved[i], strlen(moved[i])) == 0) {
+			now = monotonic_ms();
+			if (now - link->asked_ms >= ASK_AFTER_ERROR_MS) {
+				link->asked_ms = now;
+				sentinel_watch_ask(link->watch);
+			}
+			return;
+		}
+}
+
 static void
 on_reply(redisAsyncContext *context, void *r, void *privdata)
 {
 	struct redis_call *call = privdata;
+	struct redis_link *link = call->link;
 	redisReply *reply = r;
 
-	(void)context;
 	call->in_flight = false;
-	if (reply != NULL)
-		call->link->last_heard_ms = monotonic_ms();
+	if (reply != NULL && context->data != NULL)
+		link->last_heard_ms = monotonic_ms();
 	if (call->finished) {
 		call_free(call);
 		return;
 	}
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && !call->plain &&
-	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && !call->tried_eval) {
+	    !call->tried_eval && context->data != NULL &&
+	    script_missing(link, reply)) {
 		call->tried_eval = true;
 		if (send_call(call))
 			return;
 	}
 	finish(call, reply, reply == NULL ? "connection lost" : NULL);
+	if (context->data != NULL && link->context == context)
+		follow_errors(link, reply);
 }
 
 static void
@@ -412,7 +625,8 @@ on_call_timeout(evutil_socket_t fd, short what, void *argument)
 		drop(link, "no reply for a second");
 }
 
-/* EVALSHA sha words..., or EVAL script words... after NOSCRIPT. */
+/* FCALL function words..., or EVALSHA sha words... on a Redis without
+ * Functions; EVAL script words... when the server had neither loaded. */
 static bool
 send_call(struct redis_call *call)
 {
@@ -428,8 +642,16 @@ send_call(struct redis_call *call)
 		call->in_flight = true;
 		return true;
 	}
-	call->words[0] = call->tried_eval ? "EVAL" : "EVALSHA";
-	call->words[1] = call->tried_eval ? link->script : link->sha;
+	if (call->tried_eval) {
+		call->words[0] = "EVAL";
+		call->words[1] = link->script;
+	} else if (link->functions != FUNCTIONS_NO) {
+		call->words[0] = "FCALL";
+		call->words[1] = link->function;
+	} else {
+		call->words[0] = "EVALSHA";
+		call->words[1] = link->sha;
+	}
 	call->lengths[0] = strlen(call->words[0]);
 	call->lengths[1] = strlen(call->words[1]);
 	if (redisAsyncCommandArgv(link->context, on_reply, call, call->count,
@@ -497,14 +719,14 @@ redis_link_free(struct redis_link *link)
 {
 	if (link == NULL)
 		return;
+	sentinel_watch_free(link->watch);
 	if (link->context != NULL) {
 		link->context->data = NULL;
 		redisAsyncFree(link->context);
 	}
 	event_free(link->retry_timer);
 	event_free(link->connect_timer);
-	free(link->settings.username);
-	free(link->settings.password);
-	free(link->settings.prefix);
+	redis_settings_free(&link->settings);
+	free(link->library);
 	free(link);
 }

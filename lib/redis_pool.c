@@ -28,6 +28,14 @@
  *	(packets dropped) costs a thread at most one connect_timeout per
  *	interval rather than one per message.
  *
+ *	With [redis] sentinels, the pool connects to the master they name
+ *	(sentinel_ask.c) and confirms it with ROLE. It asks them again at
+ *	most REDIS_SENTINEL_ASK_MS after it last did, at once after a
+ *	connection failed or was given back unhealthy (a READONLY reply,
+ *	say): a failover moves its connections within that time of the
+ *	sentinels' +switch-master. A master that works stays in use while
+ *	no sentinel answers.
+ *
  *	redis_pool_free() closes the idle connections; none may be taken.
  *
  *	The pool reports to redis_metrics.c whether its last attempt to
@@ -48,21 +56,22 @@
 #include "monotonic.h"
 #include "redis_metrics.h"
 #include "redis_pool.h"
+#include "redis_settings.h"
+#include "sentinel_ask.h"
+#include "sentinel_reply.h"
 #include "xmalloc.h"
 
 struct redis_pool {
 	pthread_mutex_t lock;
-	struct redis_settings settings; /* strings copied */
+	struct redis_settings settings; /* our own copy */
 	redisContext *idle[REDIS_POOL_IDLE_MAX];
 	size_t idle_count;
 	long long retry_at; /* monotonic milliseconds; 0: try now */
+	/* With sentinels: the master the idle connections go to, and when
+	 * to ask the sentinels again (0: at the next take). */
+	struct socket_spec master;
+	long long ask_at;
 };
-
-static char *
-copy(const char *text)
-{
-	return text != NULL ? xstrdup(text) : NULL;
-}
 
 struct redis_pool *
 redis_pool_new(const struct redis_settings *settings)
@@ -70,10 +79,8 @@ redis_pool_new(const struct redis_settings *settings)
 	struct redis_pool *pool = xcalloc(1, sizeof(*pool));
 
 	pthread_mutex_init(&pool->lock, NULL);
-	pool->settings = *settings;
-	pool->settings.username = copy(settings->username);
-	pool->settings.password = copy(settings->password);
-	pool->settings.prefix = copy(settings->prefix);
+	redis_settings_copy(&pool->settings, settings);
+	pool->master = settings->address;
 	return pool;
 }
 
@@ -95,15 +102,15 @@ setup_command(redisContext *connection, int count, const char **words,
 }
 
 static redisContext *
-connect_new(
-    const struct redis_settings *settings, char *error, size_t error_size)
+connect_new(const struct redis_settings *settings,
+    const struct socket_spec *address, char *error, size_t error_size)
 {
 	struct timeval timeout = timeval_of_ms(settings->connect_timeout);
 	redisContext *connection =
-	    settings->address.kind == SOCKET_UNIX
-	        ? redisConnectUnixWithTimeout(settings->address.path, timeout)
-	        : redisConnectWithTimeout(settings->address.host,
-	              (int)settings->address.port, timeout);
+	    address->kind == SOCKET_UNIX
+	        ? redisConnectUnixWithTimeout(address->path, timeout)
+	        : redisConnectWithTimeout(
+	              address->host, (int)address->port, timeout);
 	char database[24];
 	const char *auth[] = {"AUTH", settings->username, settings->password};
 	const char *select[] = {"SELECT", database};
@@ -130,33 +137,99 @@ connect_new(
 		redisFree(connection);
 		return NULL;
 	}
+	if (settings->sentinels.count > 0 &&
+	    !sentinel_confirm_master(connection, error, error_size)) {
+		redisFree(connection);
+		return NULL;
+	}
 	return connection;
+}
+
+/* Close connections outside the lock. */
+static void
+close_all(redisContext **connections, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		redisFree(connections[i]);
+}
+
+/* With sentinels, when it is time: ask them where the master is; if it
+ * moved, the connections to the old one are closed (connection, taken,
+ * is set to NULL). Where none answers, the connections stay: a master
+ * that works is used while its sentinels are away. False, with error,
+ * when there is no master to connect to. */
+static bool
+follow_master(struct redis_pool *pool, redisContext **connection,
+    struct socket_spec *master, char *error, size_t error_size)
+{
+	redisContext *stale[REDIS_POOL_IDLE_MAX + 1];
+	size_t stale_count = 0;
+	struct socket_spec found;
+	bool ask, answered;
+
+	pthread_mutex_lock(&pool->lock);
+	ask = monotonic_ms() >= pool->ask_at;
+	*master = pool->master;
+	pthread_mutex_unlock(&pool->lock);
+	if (!ask)
+		return true;
+	answered =
+	    sentinel_ask_master(&pool->settings, &found, error, error_size);
+	pthread_mutex_lock(&pool->lock);
+	pool->ask_at = monotonic_ms() + REDIS_SENTINEL_ASK_MS;
+	if (answered && !sentinel_same_address(&found, &pool->master)) {
+		pool->master = found;
+		memcpy(stale, pool->idle, pool->idle_count * sizeof(*stale));
+		stale_count = pool->idle_count;
+		pool->idle_count = 0;
+		if (*connection != NULL)
+			stale[stale_count++] = *connection;
+		*connection = NULL;
+	}
+	if (!answered && *connection == NULL)
+		pool->ask_at = 0;
+	*master = pool->master;
+	pthread_mutex_unlock(&pool->lock);
+	close_all(stale, stale_count);
+	return answered || *connection != NULL;
 }
 
 redisContext *
 redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 {
 	redisContext *connection = NULL;
+	struct socket_spec master;
 	long long retry_at;
 
 	pthread_mutex_lock(&pool->lock);
 	if (pool->idle_count > 0)
 		connection = pool->idle[--pool->idle_count];
 	retry_at = pool->retry_at;
+	master = pool->master;
 	pthread_mutex_unlock(&pool->lock);
-	if (connection != NULL)
-		return connection;
-	if (retry_at != 0 && monotonic_ms() < retry_at) {
+	if (connection == NULL && retry_at != 0 && monotonic_ms() < retry_at) {
 		snprintf(error, error_size,
 		    "unreachable a moment ago; next attempt in at most %d ms",
 		    REDIS_RETRY_AFTER_MS);
 		return NULL;
 	}
-	connection = connect_new(&pool->settings, error, error_size);
+	if (pool->settings.sentinels.count > 0 &&
+	    !follow_master(pool, &connection, &master, error, error_size)) {
+		redis_metrics_connected(false);
+		pthread_mutex_lock(&pool->lock);
+		pool->retry_at = monotonic_ms() + REDIS_RETRY_AFTER_MS;
+		pthread_mutex_unlock(&pool->lock);
+		return NULL;
+	}
+	if (connection != NULL)
+		return connection;
+	connection = connect_new(&pool->settings, &master, error, error_size);
 	redis_metrics_connected(connection != NULL);
 	pthread_mutex_lock(&pool->lock);
 	pool->retry_at =
 	    connection == NULL ? monotonic_ms() + REDIS_RETRY_AFTER_MS : 0;
+	if (connection == NULL)
+		pool->ask_at = 0; /* where is the master now? */
 	pthread_mutex_unlock(&pool->lock);
 	return connection;
 }
@@ -166,9 +239,11 @@ redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 {
 	redisContext *stale[REDIS_POOL_IDLE_MAX];
 	size_t stale_count = 0;
+	bool failed;
 
 	if (connection == NULL)
 		return;
+	failed = !healthy || connection->err != 0;
 	if (connection->err != 0)
 		redis_metrics_connected(false);
 	pthread_mutex_lock(&pool->lock);
@@ -182,10 +257,11 @@ redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 		memcpy(stale, pool->idle, stale_count * sizeof(*stale));
 		pool->idle_count = 0;
 	}
+	if (failed)
+		pool->ask_at = 0; /* a failover, perhaps: ask the sentinels */
 	pthread_mutex_unlock(&pool->lock);
 	redisFree(connection);
-	for (size_t i = 0; i < stale_count; i++)
-		redisFree(stale[i]);
+	close_all(stale, stale_count);
 }
 
 void
@@ -193,11 +269,8 @@ redis_pool_free(struct redis_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	for (size_t i = 0; i < pool->idle_count; i++)
-		redisFree(pool->idle[i]);
-	free(pool->settings.username);
-	free(pool->settings.password);
-	free(pool->settings.prefix);
+	close_all(pool->idle, pool->idle_count);
+	redis_settings_free(&pool->settings);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool);
 }

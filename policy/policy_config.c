@@ -296,8 +296,7 @@ validate_warmup(void *section, struct config_report *report)
 static const struct config_section policy_sections[] = {
     {"log", false, offsetof(struct policy_config, log), 0,
         {{log_config_keys, 0}}, NULL, NULL},
-    {"redis", false, offsetof(struct policy_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct policy_config),
     {"policy", false, offsetof(struct policy_config, policy), 0,
         {{daemon_config_keys, offsetof(struct policy_section, daemon)},
             {policy_keys, 0}},

@@ -101,8 +101,7 @@ validate_track(void *section, struct config_report *report)
 static const struct config_section track_sections[] = {
     {"log", false, offsetof(struct track_config, log), 0,
         {{log_config_keys, 0}}, NULL, NULL},
-    {"redis", false, offsetof(struct track_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct track_config),
     {"track", false, offsetof(struct track_config, track), 0,
         {{daemon_socketless_config_keys,
              offsetof(struct track_section, daemon)},

@@ -154,8 +154,7 @@ validate_headers(void *section_struct, struct config_report *report)
 static const struct config_section headers_sections[] = {
     {"log", false, offsetof(struct headers_config, log), 0,
         {{log_config_keys, 0}}, NULL, NULL},
-    {"redis", false, offsetof(struct headers_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct headers_config),
     {"headers", false, offsetof(struct headers_config, headers), 0,
         {{daemon_config_keys, offsetof(struct headers_section, daemon)},
             {headers_keys, 0}},

@@ -17,8 +17,11 @@ import time
 import pytest
 import redis
 
+from conftest import program
 from harness.policy_client import PolicyClient, encode, request
-from harness.waypost import identities_file
+from harness.ports import free_port
+from harness.redis_server import RedisServer
+from harness.waypost import PolicySetup, identities_file
 
 DEFER = "DEFER_IF_PERMIT 4.7.1"
 
@@ -457,9 +460,86 @@ def test_a_reload_leaves_the_redis_link_its_password(policyd, redis_server):
 
 
 def script_calls(redis_server):
-    """EVALSHA calls Redis has run so far."""
+    """Calls of the decision Redis has run so far: FCALL, EVALSHA or
+    EVAL."""
     stats = redis_server.client.info("commandstats")
-    return stats.get("cmdstat_evalsha", {}).get("calls", 0)
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0)
+               for name in ("fcall", "evalsha", "eval"))
+
+
+def command_calls(redis_server, name):
+    stats = redis_server.client.info("commandstats")
+    return stats.get(f"cmdstat_{name}", {}).get("calls", 0)
+
+
+def waypost_libraries(redis_server):
+    """The names of Waypost's Function libraries in Redis."""
+    names = []
+    for entry in redis_server.client.execute_command("FUNCTION", "LIST"):
+        fields = dict(zip(entry[::2], entry[1::2]))
+        if fields[b"library_name"].startswith(b"waypost_"):
+            names.append(fields[b"library_name"].decode())
+    return names
+
+
+def test_decisions_go_by_a_replicated_function(policyd, redis_server):
+    """The script is a Redis Function library, loaded with FUNCTION LOAD
+    (which Redis replicates, unlike SCRIPT LOAD), and called by FCALL."""
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 2"})
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    libraries = waypost_libraries(redis_server)
+    assert len(libraries) == 1, libraries
+    assert command_calls(redis_server, "fcall") == 1
+    assert command_calls(redis_server, "evalsha") == 0
+    assert command_calls(redis_server, "eval") == 0
+    assert c.ask() == "DUNNO"
+    assert c.ask().startswith(DEFER)
+
+
+def test_a_flushed_function_is_loaded_again(policyd, redis_server):
+    """FUNCTION FLUSH (or a server that lost it): the call that finds no
+    function runs the script itself with EVAL, the library is loaded
+    again, and the limit counts on as before."""
+    setup = policyd({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 3"})
+    c = client(setup)
+    assert c.ask() == "DUNNO"
+    redis_server.client.execute_command("FUNCTION", "FLUSH")
+    assert waypost_libraries(redis_server) == []
+    assert c.ask() == "DUNNO"
+    assert command_calls(redis_server, "eval") == 1
+    assert len(waypost_libraries(redis_server)) == 1
+    assert c.ask() == "DUNNO"
+    assert c.ask().startswith(DEFER)
+    assert command_calls(redis_server, "eval") == 1
+
+
+def test_a_redis_without_functions_gets_evalsha(policyd, workdir):
+    """A Redis older than 7.0 has no FUNCTION and FCALL (here: renamed
+    away): the daemon says so once and goes by EVALSHA; the limit is
+    exact all the same, and NOSCRIPT still reaches no client."""
+    old = RedisServer(("--rename-command", "FUNCTION", "",
+                       "--rename-command", "FCALL", "")).start()
+    try:
+        setup = PolicySetup(program("policy/waypost-policyd"), workdir,
+                            old.address, free_port())
+        setup.start({"hourly": "subject = sasl_username\nwindow = 1h\n"
+                               "max = 3"}, redis_extra="timeout = 2s")
+        c = client(setup)
+        assert c.ask() == "DUNNO"
+        setup.daemon.wait_for_log("Redis has no Functions", timeout=10,
+                                  or_exit=True)
+        assert c.ask() == "DUNNO"
+        old.client.script_flush()
+        assert c.ask() == "DUNNO"
+        assert c.ask().startswith(DEFER)
+        assert command_calls(old, "evalsha") >= 3
+        c.close()
+        assert setup.daemon.stop() == 0, setup.daemon.read_log()
+    finally:
+        old.stop()
 
 
 def hourly_cached(policyd, redis_server, maximum, cache_time):

@@ -62,8 +62,7 @@ validate_widget(void *section, struct config_report *report)
 static const struct config_section test_sections[] = {
     {"log", false, offsetof(struct test_config, log), 0, {{log_config_keys, 0}},
         NULL, NULL},
-    {"redis", false, offsetof(struct test_config, redis), 0,
-        {{redis_config_keys, 0}}, NULL, NULL},
+    CONFIG_SECTION_REDIS(struct test_config),
     {"testd", false, offsetof(struct test_config, main), 0,
         {{daemon_config_keys, offsetof(struct test_main, daemon)},
             {main_keys, 0}},

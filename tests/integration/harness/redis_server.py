@@ -9,18 +9,22 @@ from . import ports, processes, tempdir
 
 
 class RedisServer:
-    def __init__(self):
+    def __init__(self, extra_arguments=()):
+        """extra_arguments: more of redis-server's command line, such as
+        ("--rename-command", "FCALL", "") for a Redis without Functions."""
         self.directory = tempdir.make_dir("redis")
         self.port = ports.free_port()
         self.process = None
         self.client = None
+        self.extra_arguments = list(extra_arguments)
 
     def start(self):
         self.process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
              "--dir", self.directory, "--save", "", "--appendonly", "no",
              "--protected-mode", "yes", "--daemonize", "no",
-             "--logfile", os.path.join(self.directory, "redis.log")],
+             "--logfile", os.path.join(self.directory, "redis.log"),
+             *self.extra_arguments],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.client = redis_client.Redis(host="127.0.0.1", port=self.port)
         deadline = time.monotonic() + 10
