@@ -4,6 +4,8 @@
     postfix         a private Postfix relaying to the sink (needs root)
     postfix_factory the same with main.cf settings and master.cf lines
     redis_server    a private redis-server on a free port
+    sentinels       three redis-servers (a master, two replicas) and three
+                    sentinels watching them as "waypost", down-after 1 s
     dovecot         a private Dovecot auth service (alice@example.com,
                     password secret1) for Postfix's SMTP AUTH
     keys            a store of DKIM keys, and the python3-dkim verifier
@@ -30,6 +32,7 @@ from harness.dovecot import Dovecot  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
 from harness.redis_server import RedisServer  # noqa: E402
+from harness.sentinel import RedisSentinelSet  # noqa: E402
 from harness.sink import Sink  # noqa: E402
 from harness.waypost import PolicySetup  # noqa: E402
 
@@ -39,7 +42,7 @@ BUILD_DIR = os.environ.get("top_builddir") or SOURCE_DIR
 
 AS_ANY_USER = {"test_dkim_corpus.py", "test_dkim_keygen.py",
                "test_harness_dkim.py", "test_harness_redis.py",
-               "test_harness_webhook.py"}
+               "test_harness_sentinel.py", "test_harness_webhook.py"}
 
 
 def pytest_configure(config):
@@ -108,6 +111,13 @@ def redis_server():
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sentinels():
+    cluster = RedisSentinelSet().start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture
