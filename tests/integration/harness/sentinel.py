@@ -21,7 +21,8 @@ its own file, as a sentinel must be able to.
 Faults are made with signals: kill_master() (SIGKILL), stop_master()
 (SIGSTOP) and continue_node() (SIGCONT); restart_node() brings a killed
 node back as a replica. Waiting is by polling what the sentinels and the
-nodes answer, never by fixed sleeps.
+nodes answer, never by fixed sleeps. A subclass may write other config
+files (node_config(), sentinel_config()), e.g. contrib/redis's.
 """
 import os
 import shutil
@@ -110,31 +111,39 @@ class RedisSentinelSet:
         os.makedirs(path, exist_ok=True)
         return path
 
-    def _start_node(self, port, replica_of=None):
-        directory = self._node_directory(port)
-        config = os.path.join(directory, "redis.conf")
+    def node_config(self, port, directory, replica_of):
+        """The text of a data node's config file."""
         text = NODE_CONFIG.format(port=port, directory=directory,
                                   log=os.path.join(directory, "redis.log"))
         if replica_of:
             text += f"replicaof 127.0.0.1 {replica_of}\n"
+        return text
+
+    def _start_node(self, port, replica_of=None):
+        directory = self._node_directory(port)
+        config = os.path.join(directory, "redis.conf")
         with open(config, "w") as f:
-            f.write(text)
+            f.write(self.node_config(port, directory, replica_of))
         self.nodes[port] = subprocess.Popen(
             ["redis-server", config], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self._wait_for_answer(port, self.nodes[port], "redis-server")
+
+    def sentinel_config(self, port, directory, master):
+        """The text of a sentinel's config file."""
+        return SENTINEL_CONFIG.format(
+            port=port, directory=directory,
+            log=os.path.join(directory, "sentinel.log"),
+            name=self.master_name, master=master,
+            down_after=self.down_after_ms,
+            failover_timeout=self.failover_timeout_ms)
 
     def _start_sentinel(self, port, master):
         directory = os.path.join(self.directory, f"sentinel-{port}")
         os.makedirs(directory, exist_ok=True)
         config = os.path.join(directory, "sentinel.conf")
         with open(config, "w") as f:
-            f.write(SENTINEL_CONFIG.format(
-                port=port, directory=directory,
-                log=os.path.join(directory, "sentinel.log"),
-                name=self.master_name, master=master,
-                down_after=self.down_after_ms,
-                failover_timeout=self.failover_timeout_ms))
+            f.write(self.sentinel_config(port, directory, master))
         self.sentinels[port] = subprocess.Popen(
             sentinel_command(config), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
