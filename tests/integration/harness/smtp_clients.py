@@ -48,8 +48,10 @@ def smtp_source_started(port, **options):
 
 def smtp_source_command(port, *, sessions=1, messages=1, size=1024,
                         sender="load@example.com", to="sink@example.net",
-                        recipients=1):
-    """recipients: per message; smtp-source then numbers them: 1to, 2to..."""
+                        recipients=1, refusals=False):
+    """recipients: per message; smtp-source then numbers them: 1to,
+    2to... refusals: a message the server refuses is expected, and
+    smtp-source goes on to the next (-A) instead of giving up."""
     return ["smtp-source", "-s", str(sessions), "-m", str(messages),
             "-l", str(size), "-f", sender, "-t", to, "-r", str(recipients),
-            f"127.0.0.1:{port}"]
+            *(["-A"] if refusals else []), f"127.0.0.1:{port}"]
