@@ -35,7 +35,11 @@ ratio. Printed: each run, then medians over --rounds rounds, and the
 number of relays at Postfix's full speed one Redis core serves:
 1e6 / (microseconds per message x the msgs/s of the relay in that run).
 
---profile SECONDS: after the rounds, perf record -g of redis-server
+--baseline BUILD: the 1-recipient runs, with and without the check
+cache, also on relays whose daemons are another build tree's (the code
+before a change), in the same rounds; the medians' ratio is printed.
+
+--profile LINES: after the rounds, perf record -g of redis-server
 during one more 1-recipient run, and its top symbols (perf report
 --no-children); needs perf (Debian's linux-perf).
 
@@ -241,6 +245,10 @@ def report(kinds, results, incr):
           "a script's usec includes theirs); relays: relays at Postfix's "
           "full speed (the msgs/s\nof the run) one Redis core serves, "
           "1e6 / (us/msg x msgs/s).")
+    for ours, theirs in ((0, 3), (2, 4)) if len(kinds) > 3 else ():
+        share = median(results[ours], "us") / median(results[theirs], "us")
+        print(f"{kinds[ours]}: {share:.2f} of the baseline's Redis CPU per "
+              f"message")
     first = median(results[0], "us")
     print(f"\ntarget (issue 24): half of the Redis CPU per relayed message "
           f"before it ({BEFORE_US} us per\nEND-OF-MESSAGE decision, ANCHORS"
@@ -274,6 +282,18 @@ def profile(setup, sink, work, options):
     print("\n".join(lines[:options.profile]))
 
 
+def start_baseline(options, work, sink, redis, keys, key, setups):
+    """The relays again with the daemons of another build (--baseline),
+    started and warmed up: a before and after side by side."""
+    for suffix, extra in (("-baseline", ""),
+                          ("-baseline-nocache", "check_cache_time = 0\n")):
+        setups.append(Relay(options.baseline, work, redis, keys, key,
+                            "RSA-2048, baseline", suffix, extra))
+        setups[-1].start(sink, work)
+        relay_run(setups[-1], sink, work, WARMUP_MESSAGES, options.sessions,
+                  1)
+
+
 def parse_options():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", required=True, help="top build directory")
@@ -285,8 +305,13 @@ def parse_options():
                         help="perf's top LINES symbols after the rounds")
     parser.add_argument("--perf-data", metavar="FILE",
                         help="where --profile keeps perf.data")
+    parser.add_argument("--baseline", metavar="BUILD",
+                        help="another build tree (before a change) whose "
+                        "relays run in the same rounds")
     options = parser.parse_args()
     options.build = os.path.abspath(options.build)
+    if options.baseline:
+        options.baseline = os.path.abspath(options.baseline)
     return options
 
 
@@ -320,16 +345,20 @@ def main():
             setup.start(sink, work)
             relay_run(setup, sink, work, WARMUP_MESSAGES, options.sessions,
                       1)
-        kinds = ["1 recipient", "5 recipients",
-                 "1 recipient, check_cache_time = 0"]
+        kinds = [(setups[0], 1, "1 recipient"),
+                 (setups[0], 5, "5 recipients"),
+                 (setups[1], 1, "1 recipient, check_cache_time = 0")]
+        if options.baseline:
+            start_baseline(options, work, sink, redis, keys, key, setups)
+            kinds += [(setups[2], 1, "baseline: 1 recipient"),
+                      (setups[3], 1, "baseline: check_cache_time = 0")]
         *results, incr = alternate(
             options.rounds,
-            relay_side(setups[0], sink, work, options, 1, kinds[0]),
-            relay_side(setups[0], sink, work, options, 5, kinds[1]),
-            relay_side(setups[1], sink, work, options, 1, kinds[2]),
+            *[relay_side(setup, sink, work, options, recipients, title)
+              for setup, recipients, title in kinds],
             incr_side(redis, options))
         if options.rounds:
-            report(kinds, results, incr)
+            report([title for _, _, title in kinds], results, incr)
         if options.profile:
             profile(setups[0], sink, work, options)
     finally:
