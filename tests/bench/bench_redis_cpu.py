@@ -31,7 +31,12 @@ run, in turns:
 Between them, the anchor: redis-benchmark -t incr (--incr-requests
 INCRs of 100,000 keys, as many clients as smtp-source has sessions, no
 pipelining) on the same Redis, Redis CPU microseconds per INCR, and the
-ratio. Printed: each run, then medians over --rounds rounds, and the
+ratio; and the floor of one request per message: --messages INCRs one
+at a time over one connection at the msgs/s of the round's 1-recipient
+run, so that Redis sleeps between requests as it does behind a relay
+(its wakeup and the request's system calls then cost it several times
+what they cost under redis-benchmark, which keeps it busy). Printed:
+each run, then medians over --rounds rounds, and the
 number of relays at Postfix's full speed one Redis core serves:
 1e6 / (microseconds per message x the msgs/s of the relay in that run).
 
@@ -55,13 +60,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
 
-from bench_common import (RedisServer, Sink, alternate, report_left, run,
-                          stop_all, work_directory)
+from bench_common import (RedisServer, Sink, alternate, report_left, resp,
+                          run, stop_all, work_directory)
 from bench_relay import (INTERNAL, MESSAGE_BYTES, POLICY_EXTRA,
                          WARMUP_MESSAGES, Maillog, Waypost, leftovers,
                          policy_limits, smarthost_config)
@@ -180,10 +186,12 @@ def inner_of(commands):
                if name not in SCRIPT_COMMANDS)
 
 
-def relay_side(setup, sink, work, options, recipients, title):
+def relay_side(setup, sink, work, options, recipients, title, rates=None):
     def side():
         result = relay_run(setup, sink, work, options.messages,
                            options.sessions, recipients)
+        if rates is not None:
+            rates.append(result["rate"])
         print(f"  {title}: {result['rate']:.0f} msgs/s, Redis "
               f"{result['us']:.1f} us per message, "
               f"{scripts_of(result['commands']):.2f} script calls and "
@@ -210,6 +218,31 @@ def incr_side(redis, options):
     return side
 
 
+def paced_incr_side(redis, options, rates):
+    """--messages INCRs one at a time over one connection, each waiting
+    for its reply, at the msgs/s of the last 1-recipient run: Redis CPU
+    microseconds per INCR when, as behind a relay, Redis sleeps between
+    requests: what one request per message costs whatever it asks."""
+    def side():
+        rate = rates[-1]
+        before = redis_usage(redis)
+        with socket.create_connection(("127.0.0.1", redis.port)) as peer:
+            start = time.monotonic()
+            for k in range(options.messages):
+                peer.sendall(resp("INCR", f"bench:paced:{k % 1000}"))
+                if not peer.recv(64).startswith(b":"):
+                    raise RuntimeError("INCR: no integer reply")
+                delay = start + (k + 1) / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+        after = redis_usage(redis)
+        us, _ = usage_since(before, after, options.messages)
+        print(f"  INCR one at a time at {rate:.0f}/s: Redis {us:.1f} us per "
+              f"INCR", flush=True)
+        return {"us": us}
+    return side
+
+
 def median(runs, key):
     return statistics.median(r[key] for r in runs)
 
@@ -222,10 +255,12 @@ def median_commands(runs):
         for name in names}
 
 
-def report(kinds, results, incr):
+def report(kinds, results, incr, paced):
     incr_us = median(incr, "us")
     print(f"\nmedians of {len(incr)} rounds; INCR: {incr_us:.1f} us of "
-          f"Redis CPU per INCR (ANCHORS.md: about {INCR_ANCHOR_US})")
+          f"Redis CPU per INCR (ANCHORS.md: about {INCR_ANCHOR_US}); one "
+          f"at a time at the\nrelay's rate {median(paced, 'us'):.1f} us "
+          f"(the floor of one request per message)")
     print(f"{'run':38} {'msgs/s':>7} {'us/msg':>7} {'x INCR':>7} "
           f"{'scripts':>8} {'commands':>9} {'relays':>7}")
     for title, runs in zip(kinds, results):
@@ -352,13 +387,16 @@ def main():
             start_baseline(options, work, sink, redis, keys, key, setups)
             kinds += [(setups[2], 1, "baseline: 1 recipient"),
                       (setups[3], 1, "baseline: check_cache_time = 0")]
-        *results, incr = alternate(
-            options.rounds,
-            *[relay_side(setup, sink, work, options, recipients, title)
-              for setup, recipients, title in kinds],
-            incr_side(redis, options))
+        rates = []
+        sides = [relay_side(setup, sink, work, options, recipients, title)
+                 for setup, recipients, title in kinds]
+        sides[0] = relay_side(*kinds[0][:1], sink, work, options,
+                              *kinds[0][1:], rates)
+        *results, incr, paced = alternate(
+            options.rounds, *sides, incr_side(redis, options),
+            paced_incr_side(redis, options, rates))
         if options.rounds:
-            report([title for _, _, title in kinds], results, incr)
+            report([title for _, _, title in kinds], results, incr, paced)
         if options.profile:
             profile(setups[0], sink, work, options)
     finally:
