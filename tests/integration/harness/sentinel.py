@@ -178,11 +178,12 @@ class RedisSentinelSet:
     # --- what the sentinels and the nodes say ----------------------------
 
     def client(self, port, **options):
-        """A redis.Redis to a node or a sentinel, answers decoded."""
+        """A redis.Redis to a node or a sentinel, answers decoded unless
+        options say decode_responses=False."""
         options.setdefault("socket_timeout", ANSWER_TIMEOUT)
         options.setdefault("socket_connect_timeout", ANSWER_TIMEOUT)
-        return redis_client.Redis(host="127.0.0.1", port=port,
-                                  decode_responses=True, **options)
+        options.setdefault("decode_responses", True)
+        return redis_client.Redis(host="127.0.0.1", port=port, **options)
 
     def _ask(self, port, *command):
         """A node's or sentinel's answer, or None if it gives none."""
