@@ -31,10 +31,9 @@ import sys
 import threading
 import time
 
-from bench_common import (RedisServer, Sink, alternate, report_left,
-                          stop_all, work_directory)
-from bench_relay import (INTERNAL, POLICY_EXTRA, Waypost, deliver, leftovers,
-                         measured, policy_limits, smarthost_config)
+from bench_common import RedisServer, Sink, alternate, work_directory
+from bench_relay import (INTERNAL, POLICY_EXTRA, Waypost, deliver, measured,
+                         policy_limits, smarthost_config, stop_relays)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
@@ -238,18 +237,11 @@ def main():
               f"daemon's median {worst:.3f} ms "
               f"{'met' if worst < SCRAPE_TARGET_MS else 'MISSED'}")
     finally:
-        pids = {f.process.pid for f in filters}
+        pids = set()
         if feedback:
-            pids |= {d.process.pid for d in feedback.daemons if d.process}
+            pids = {d.process.pid for d in feedback.daemons if d.process}
             feedback.stop()
-        for setup in reversed(setups):
-            pids |= set(setup.children())
-            setup.stop()
-        stop_all(filters)
-        left = leftovers(setups, pids)
-        shutil.rmtree(work, ignore_errors=True)
-        failed = report_left("processes",
-                             [f"{p} {c}" for p, c in left.items()])
+        failed = stop_relays(setups, filters, work, pids)
     if failed:
         sys.exit(1)
 

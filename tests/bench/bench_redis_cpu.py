@@ -66,11 +66,11 @@ import subprocess
 import sys
 import time
 
-from bench_common import (RedisServer, Sink, alternate, report_left, resp,
-                          run, stop_all, work_directory)
+from bench_common import (RedisServer, Sink, alternate, resp, run,
+                          work_directory)
 from bench_relay import (INTERNAL, MESSAGE_BYTES, POLICY_EXTRA,
-                         WARMUP_MESSAGES, Maillog, Waypost, leftovers,
-                         policy_limits, smarthost_config)
+                         WARMUP_MESSAGES, Maillog, Waypost,
+                         policy_limits, smarthost_config, stop_relays)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
@@ -312,8 +312,8 @@ def profile(setup, sink, work, options):
                  timeout=300)
     lines = [line for line in result.stdout.splitlines()
              if line.strip() and not line.startswith("#")]
-    print(f"\nprofile of redis-server during one 1-recipient run (perf "
-          f"report --no-children, symbols over 1.5%):")
+    print("\nprofile of redis-server during one 1-recipient run (perf "
+          "report --no-children, symbols over 1.5%):")
     print("\n".join(lines[:options.profile]))
 
 
@@ -400,15 +400,7 @@ def main():
         if options.profile:
             profile(setups[0], sink, work, options)
     finally:
-        pids = {f.process.pid for f in filters}
-        for setup in reversed(setups):
-            pids |= set(setup.children())
-            setup.stop()
-        stop_all(filters)
-        left = leftovers(setups, pids)
-        shutil.rmtree(work, ignore_errors=True)
-        failed = report_left("processes",
-                             [f"{p} {c}" for p, c in left.items()])
+        failed = stop_relays(setups, filters, work)
     if failed:
         sys.exit(1)
 

@@ -643,6 +643,19 @@ def leftovers(setups, pids):
     return left
 
 
+def stop_relays(setups, filters, work, pids=()):
+    """Stop the setups (last first) and the filters, remove work, and
+    report what is left running of them and of pids; whether any is."""
+    pids = set(pids) | {f.process.pid for f in filters}
+    for setup in reversed(setups):
+        pids |= set(setup.children())
+        setup.stop()
+    stop_all(filters)
+    left = leftovers(setups, pids)
+    shutil.rmtree(work, ignore_errors=True)
+    return report_left("processes", [f"{p} {c}" for p, c in left.items()])
+
+
 def start_setups(options, work, sink, redis, setups):
     """The five setups into setups, started and warmed up; each is in
     the list before it starts, so that a failure stops what started."""
@@ -709,15 +722,7 @@ def main():
         start_setups(options, work, *filters, setups)
         rounds(options, work, setups, filters[0])
     finally:
-        pids = {f.process.pid for f in filters}
-        for setup in reversed(setups):
-            pids |= set(setup.children())
-            setup.stop()
-        stop_all(filters)
-        left = leftovers(setups, pids)
-        shutil.rmtree(work, ignore_errors=True)
-        failed = report_left("processes",
-                             [f"{p} {c}" for p, c in left.items()])
+        failed = stop_relays(setups, filters, work)
     if failed:
         sys.exit(1)
 

@@ -243,7 +243,7 @@ def test_sigstop_of_the_master_past_a_failover(cluster, daemons, capsys):
              if "M" not in client.get("flags", "")
              and client.get("cmd") in ("fcall", "evalsha", "eval")]
     with capsys.disabled():
-        print(f"\n  SIGSTOP of the master, then SIGCONT: decisions resumed "
+        print("\n  SIGSTOP of the master, then SIGCONT: decisions resumed "
               "after " + ", ".join(f"{s:.2f} s" for s in resumed.values())
               + f"; slowest answer {slowest * 1000:.0f} ms; limit "
               f"{maximum}: {admitted} admitted, {charged} on the new "
@@ -286,20 +286,15 @@ def test_waypost_trackd_follows_the_master(cluster, workdir, capsys):
     wrote equals a straight read of the same log. A batch the old master
     took but had not replicated is lost with the saved position it
     carried (one script call), so it is read again, never twice."""
-    from test_track_records import RULES, RELAY, dump, generate
-    from harness.waypost import Daemon
+    from test_track_records import RELAY, dump, generate, tracker as make
 
     source = os.path.join(workdir, "source.log")
     data = generate(source, 8000)
     half = data.index(b"\n", len(data) // 2) + 1
 
     def tracker(log_file, prefix, name):
-        text = (f"[log]\nlevel = info\n"
-                f"[redis]\naddress = 127.0.0.1:1\n{redis_lines(cluster)}"
-                f"prefix = {prefix}\n"
-                f"[track]\nlog_file = {log_file}\nrules_file = {RULES}\n"
-                f"user = nobody\nrelay_name = {RELAY}\n")
-        return Daemon(program("track/waypost-trackd"), workdir, text, name)
+        return make(workdir, None, log_file, prefix, name,
+                    redis_lines=redis_lines(cluster))
 
     def offset(prefix):
         try:

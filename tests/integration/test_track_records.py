@@ -45,9 +45,13 @@ def generate(path, lines, queue_ids="short"):
         return f.read()
 
 
-def tracker(workdir, redis_server, log_file, prefix, name):
+def tracker(workdir, redis_server, log_file, prefix, name, redis_lines=None):
+    """The daemon on redis_server, or with these [redis] lines instead
+    (sentinels, say)."""
+    if redis_lines is None:
+        redis_lines = f"address = 127.0.0.1:{redis_server.port}\n"
     text = (f"[log]\nlevel = info\n"
-            f"[redis]\naddress = 127.0.0.1:{redis_server.port}\n"
+            f"[redis]\n{redis_lines}"
             f"prefix = {prefix}\n"
             f"[track]\nlog_file = {log_file}\nrules_file = {RULES}\n"
             f"user = nobody\nrelay_name = {RELAY}\n")
