@@ -163,7 +163,6 @@ void ctl_disconnect(struct ctl *ctl);
 
 /* ctl_scan.c: every key matching a pattern, with SCAN. */
 typedef int (*ctl_scan_each)(struct ctl *ctl, const char *key, void *context);
-void ctl_glob_escape(const char *text, struct buffer *out);
 int ctl_scan(
     struct ctl *ctl, const char *pattern, ctl_scan_each each, void *context);
 

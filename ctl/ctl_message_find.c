@@ -143,12 +143,13 @@ bool
 ctl_record_id(const struct ctl *ctl, const char *key, struct buffer *relay,
     char *id, size_t size)
 {
-	const char *subject;
+	struct buffer subject = {0};
+	bool found = redis_key_parse(key, ctl->redis->prefix, REDIS_KEY_MESSAGE,
+	                 relay, &subject) &&
+	             subject.length < size && subject.length > 0;
 
-	if (!redis_key_parse(
-	        key, ctl->redis->prefix, REDIS_KEY_MESSAGE, relay, &subject) ||
-	    strlen(subject) >= size || subject[0] == '\0')
-		return false;
-	memcpy(id, subject, strlen(subject) + 1);
-	return true;
+	if (found)
+		memcpy(id, buffer_text(&subject), subject.length + 1);
+	buffer_free(&subject);
+	return found;
 }

@@ -4,17 +4,14 @@
  * SYNOPSIS
  *	#include "ctl.h"
  *
- *	void ctl_glob_escape(text, out)
  *	int ctl_scan(ctl, pattern, each, context)
  * DESCRIPTION
- *	ctl_glob_escape() appends text to out with the characters a SCAN
- *	pattern gives a meaning escaped, so a [redis] prefix or an address
- *	holding "*" or "?" matches itself only.
- *
  *	ctl_scan() walks the keys matching pattern with SCAN (never KEYS,
  *	which stops Redis while it runs) and calls each with every key,
  *	until each returns other than EX_OK or the walk ends. SCAN may give
- *	a key twice: each must not mind.
+ *	a key twice: each must not mind. Patterns come from
+ *	lib/redis_keys.c, which escapes what SCAN gives a meaning, so a
+ *	[redis] prefix or an address holding "*" or "?" matches itself.
  * SECURITY
  *	A reply of another shape than SCAN's is EX_TEMPFAIL.
  */
@@ -24,16 +21,6 @@
 #include <string.h>
 
 #include "ctl.h"
-
-void
-ctl_glob_escape(const char *text, struct buffer *out)
-{
-	for (; *text != '\0'; text++) {
-		if (strchr("*?[]\\", *text) != NULL)
-			buffer_append_char(out, '\\');
-		buffer_append_char(out, *text);
-	}
-}
 
 int
 ctl_scan(

@@ -10,7 +10,7 @@
  *	const char *ctl_suppression_split(entry, since)
  * DESCRIPTION
  *	suppression list [TENANT] finds with SCAN (ctl_scan.c) the keys
- *	"suppressed:TENANT:ADDRESS" (of every tenant, or of TENANT) and
+ *	"suppressed:{TENANT}:ADDRESS" (of every tenant, or of TENANT) and
  *	"suppressed-any:ADDRESS" (which apply to every tenant, so to TENANT
  *	too) and lists them sorted by address, then tenant: address, tenant
  *	("*" for every tenant; null in JSON), since (ISO 8601, UTC; "-" or
@@ -27,8 +27,7 @@
  *	waypost-policyd does: since is 0 when it has no time.
  * SECURITY
  *	At most CTL_SCAN_MAX suppressions are listed. The key's parts are
- *	escaped in the SCAN pattern, and the tenant's ":" and "%" read back
- *	as lib/redis_keys.c wrote them.
+ *	escaped in the SCAN pattern, and read back, by lib/redis_keys.c.
  */
 #include "config.h"
 
@@ -56,9 +55,8 @@ struct entries {
 
 struct scan {
 	struct entries *entries;
-	size_t base_length;  /* of the key before its parts */
-	bool tenant_part;    /* suppressed:TENANT:ADDRESS, not -any */
-	const char *address; /* why: only this one */
+	enum redis_key key;  /* suppressed:{TENANT}:ADDRESS, or -any */
+	const char *address; /* NULL: every address */
 };
 
 const char *
@@ -76,23 +74,6 @@ ctl_suppression_split(const char *entry, long long *since)
 		return entry;
 	}
 	return end + 1;
-}
-
-/* The tenant of "TENANT:ADDRESS" unescaped into out; the address. */
-static const char *
-split_key(const char *parts, struct buffer *tenant)
-{
-	for (; *parts != '\0' && *parts != ':'; parts++) {
-		if (strncmp(parts, "%3A", 3) == 0) {
-			buffer_append_char(tenant, ':');
-			parts += 2;
-		} else if (strncmp(parts, "%25", 3) == 0) {
-			buffer_append_char(tenant, '%');
-			parts += 2;
-		} else
-			buffer_append_char(tenant, *parts);
-	}
-	return *parts == ':' ? parts + 1 : NULL;
 }
 
 static int
@@ -118,33 +99,28 @@ each_key(struct ctl *ctl, const char *key, void *context)
 	struct scan *scan = context;
 	struct entries *entries = scan->entries;
 	struct entry entry = {NULL, NULL, 0, NULL, -1};
-	struct buffer tenant = {0};
-	const char *address = key + scan->base_length;
-	bool found;
-	int status;
+	struct buffer name = {0}, subject = {0};
+	bool any = scan->key == REDIS_KEY_SUPPRESSED_ANY, found = false;
+	const char *address;
+	int status = EX_OK;
 
-	if (strlen(key) < scan->base_length || entries->count >= CTL_SCAN_MAX)
-		return EX_OK;
-	if (scan->tenant_part &&
-	    (address = split_key(address, &tenant)) == NULL) {
-		buffer_free(&tenant);
-		return EX_OK;
+	if (entries->count < CTL_SCAN_MAX &&
+	    redis_key_parse(
+	        key, ctl->redis->prefix, scan->key, &name, &subject)) {
+		address = buffer_text(any ? &name : &subject);
+		if (scan->address == NULL ||
+		    strcmp(address, scan->address) == 0)
+			status = read_entry(ctl, key, &entry, &found);
 	}
-	if (scan->address != NULL && strcmp(address, scan->address) != 0) {
-		buffer_free(&tenant);
-		return EX_OK;
+	if (found) {
+		entry.address = xstrdup(address);
+		entry.tenant = any ? NULL : xstrdup(buffer_text(&name));
+		entries->items = xreallocarray(entries->items,
+		    entries->count + 1, sizeof(*entries->items));
+		entries->items[entries->count++] = entry;
 	}
-	status = read_entry(ctl, key, &entry, &found);
-	if (!found) {
-		buffer_free(&tenant);
-		return status;
-	}
-	entry.address = xstrdup(address);
-	entry.tenant = scan->tenant_part ? xstrdup(buffer_text(&tenant)) : NULL;
-	buffer_free(&tenant);
-	entries->items = xreallocarray(
-	    entries->items, entries->count + 1, sizeof(*entries->items));
-	entries->items[entries->count++] = entry;
+	buffer_free(&name);
+	buffer_free(&subject);
 	return status;
 }
 
@@ -154,33 +130,18 @@ static int
 scan_kind(struct ctl *ctl, bool any, const char *tenant, const char *address,
     struct entries *entries)
 {
-	struct buffer base = {0}, pattern = {0};
-	struct scan scan = {entries, 0, !any, address};
+	struct buffer pattern = {0};
+	struct scan scan = {entries,
+	    any ? REDIS_KEY_SUPPRESSED_ANY : REDIS_KEY_SUPPRESSED, address};
 	int status;
 
-	if (any) {
-		ctl_key(ctl, &base, REDIS_KEY_SUPPRESSED_ANY, "");
-		ctl_glob_escape(buffer_text(&base), &pattern);
-	} else {
-		/* "suppressed:TENANT:", whose first part is read back. */
-		ctl_key_pair(ctl, &base, REDIS_KEY_SUPPRESSED,
-		    tenant != NULL ? tenant : "", "");
-		ctl_glob_escape(buffer_text(&base), &pattern);
-		if (tenant == NULL) {
-			pattern.data[--pattern.length] = '\0';
-			buffer_append_text(
-			    &pattern, address != NULL ? "*:" : "");
-		}
-		ctl_key_pair(ctl, &base, REDIS_KEY_SUPPRESSED, "", "");
-		base.length--;
-	}
-	scan.base_length = base.length;
-	if (address != NULL)
-		ctl_glob_escape(address, &pattern);
+	if (any)
+		redis_key_append_pattern(&pattern, ctl->redis->prefix,
+		    REDIS_KEY_SUPPRESSED_ANY, address, NULL);
 	else
-		buffer_append_char(&pattern, '*');
+		redis_key_append_pattern(&pattern, ctl->redis->prefix,
+		    REDIS_KEY_SUPPRESSED, tenant, address);
 	status = ctl_scan(ctl, buffer_text(&pattern), each_key, &scan);
-	buffer_free(&base);
 	buffer_free(&pattern);
 	return status;
 }

@@ -7,14 +7,14 @@
  *
  *	int ctl_suspended(ctl, argc, argv)
  * DESCRIPTION
- *	Finds the keys "suspended:user:*" and "suspended:domain:*" with
+ *	Finds the keys "suspended:user:{*}" and "suspended:domain:*" with
  *	SCAN (never KEYS, which stops Redis while it runs), reads each
  *	one's reason and time left, and lists them sorted by kind and
  *	subject: in JSON, remaining is seconds, or null until lifted. A key
  *	that expires between the SCAN and the GET is left out.
  * SECURITY
  *	At most CTL_SCAN_MAX suspensions are listed. The [redis] prefix is
- *	escaped in the SCAN pattern (ctl_scan.c), so a prefix holding "*"
+ *	escaped in the SCAN pattern (lib/redis_keys.c), so a prefix holding "*"
  *	or "?" matches itself only.
  */
 #include "config.h"
@@ -66,7 +66,7 @@ read_entry(struct ctl *ctl, const char *key, struct entry *entry, bool *found)
 
 struct scan {
 	const char *kind;
-	size_t base_length; /* of the key before the subject */
+	enum redis_key key;
 	struct entries *entries;
 };
 
@@ -76,18 +76,22 @@ each_key(struct ctl *ctl, const char *key, void *context)
 	struct scan *scan = context;
 	struct entries *entries = scan->entries;
 	struct entry entry = {scan->kind, NULL, NULL, -1};
-	bool found;
-	int status;
+	struct buffer subject = {0}, unused = {0};
+	bool found = false;
+	int status = EX_OK;
 
-	if (strlen(key) < scan->base_length || entries->count >= CTL_SCAN_MAX)
-		return EX_OK;
-	status = read_entry(ctl, key, &entry, &found);
-	if (!found)
-		return status;
-	entry.subject = xstrdup(key + scan->base_length);
-	entries->items = xreallocarray(
-	    entries->items, entries->count + 1, sizeof(*entries->items));
-	entries->items[entries->count++] = entry;
+	if (entries->count < CTL_SCAN_MAX &&
+	    redis_key_parse(
+	        key, ctl->redis->prefix, scan->key, &subject, &unused))
+		status = read_entry(ctl, key, &entry, &found);
+	if (found) {
+		entry.subject = xstrdup(buffer_text(&subject));
+		entries->items = xreallocarray(entries->items,
+		    entries->count + 1, sizeof(*entries->items));
+		entries->items[entries->count++] = entry;
+	}
+	buffer_free(&subject);
+	buffer_free(&unused);
 	return status;
 }
 
@@ -96,16 +100,12 @@ static int
 scan_kind(struct ctl *ctl, enum redis_key key, const char *kind,
     struct entries *entries)
 {
-	struct buffer base = {0}, pattern = {0};
-	struct scan scan = {kind, 0, entries};
+	struct buffer pattern = {0};
+	struct scan scan = {kind, key, entries};
 	int status;
 
-	ctl_key(ctl, &base, key, "");
-	scan.base_length = base.length;
-	ctl_glob_escape(buffer_text(&base), &pattern);
-	buffer_append_char(&pattern, '*');
+	redis_key_append_pattern(&pattern, ctl->redis->prefix, key, NULL, NULL);
 	status = ctl_scan(ctl, buffer_text(&pattern), each_key, &scan);
-	buffer_free(&base);
 	buffer_free(&pattern);
 	return status;
 }

@@ -176,4 +176,11 @@ redis_config_validate(void *section, struct config_report *report)
 	    settings->sentinels.count == 0)
 		config_report_error(
 		    report, "sentinel_password needs sentinels");
+	/* A brace would make the prefix every key's hash tag: one
+	 * Cluster slot for all (lib/redis_keys.c). */
+	if (settings->prefix != NULL && strpbrk(settings->prefix, "{}"))
+		config_report_error(report,
+		    "prefix: \"%s\" holds \"{\" or \"}\", which would make "
+		    "it the Redis Cluster hash tag of every key",
+		    settings->prefix);
 }

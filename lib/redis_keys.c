@@ -21,14 +21,35 @@
  *	activity count's: the KIND, then the HOUR) ":"
  *	and subject. It returns the bytes appended.
  *
+ *	Hash tags: the keys one decision of waypost-policyd reads and
+ *	writes for one subject carry that subject in braces, "{...}", the
+ *	part Redis Cluster hashes to choose a key's slot, so that they lie
+ *	in one slot: per user "suspended:user:{USER}", "senders:{USER}",
+ *	"clients:{USER}" (and the script's "clients:{USER}:SUB"),
+ *	"failures:{USER}"; per tenant "suppressed:{TENANT}:ADDRESS",
+ *	"expirations:{TENANT}:ADDRESS", "bounce-rate:{TENANT}" and the
+ *	decision "instance:{TENANT}:INSTANCE"; per limit subject
+ *	"limit:NAME:{SUBJECT}", "override:{SUBJECT}" and
+ *	"warmup:NAME:{SUBJECT}". A user's tenant is the user, and a limit
+ *	or warm-up keyed on the user (or on the sender, for mail with no
+ *	login) has the tenant's text as its subject, so such a decision
+ *	touches one slot. What lies outside it (a sender domain's
+ *	suspension, a recipient's suppression for every tenant, the
+ *	activity counts, limits keyed on anything else) is listed in
+ *	doc/redis-cluster.md with how a Cluster would split it. The braces
+ *	are the tag whatever the subject holds: Redis hashes from the first
+ *	"{" of a key to the "}" after it, and neither the prefix (see
+ *	redis_config_validate()) nor a key's fixed words hold one, so a
+ *	subject's keys all hash the same text.
+ *
  *	redis_key_append_pattern() appends a SCAN MATCH pattern of the
  *	keys of kind key: a part given is written as redis_key_append()
  *	writes it, with "*", "?", "[", "]" and "\\" escaped; a NULL part
  *	matches any (so "queue-id:*:4F3A21C0B2" finds a queue ID on every
- *	relay). redis_key_parse() reads a key back: false when text is no
- *	key of kind key under prefix; else name holds its first part
- *	unescaped and *subject points into text at its last part (NULL for
- *	a key of one part).
+ *	relay; "{*}" for a part in braces). redis_key_parse() reads a key
+ *	back: false when text is no key of kind key under prefix; else name
+ *	holds its first part and subject its last (empty for a key of one
+ *	part), unescaped and without braces.
  *
  *	A key of one kind never equals a key of another, whatever the
  *	parts hold: the fixed words differ before any part begins, and of
@@ -36,8 +57,8 @@
  *	written "%25" and every ":" "%3A" (section names hold neither, see
  *	lib/config_read.c, so their keys read as written; a tenant may). So
  *	the user "@example.net" and the domain example.net have two keys,
- *	"suspended:user:@example.net" and "suspended:domain:example.net",
- *	and the tenant "a:b" suppressing "c" is "suppressed:a%3Ab:c", never
+ *	"suspended:user:{@example.net}" and "suspended:domain:example.net",
+ *	and the tenant "a:b" suppressing "c" is "suppressed:{a%3Ab}:c", never
  *	the tenant "a" suppressing "b:c". The all-tenant event stream is
  *	REDIS_KEY_EVENTS with the name "": "events", which no tenant's
  *	"events:TENANT" equals.
@@ -85,66 +106,86 @@
 struct key_shape {
 	const char *words; /* after the prefix, before the first part */
 	int parts;         /* 1: name only; 2: name ":" subject */
+	int tag;           /* the part written in braces: 1, 2 or 0 (none) */
 };
 
 static const struct key_shape shapes[REDIS_KEY_COUNT] = {
-    [REDIS_KEY_INSTANCE] = {"instance:", 1},
-    [REDIS_KEY_SUSPENDED_USER] = {"suspended:user:", 1},
-    [REDIS_KEY_SUSPENDED_DOMAIN] = {"suspended:domain:", 1},
-    [REDIS_KEY_SENDERS] = {"senders:", 1},
-    [REDIS_KEY_CLIENTS] = {"clients:", 1},
-    [REDIS_KEY_FAILURES] = {"failures:", 1},
-    [REDIS_KEY_WARMUP] = {"warmup:", 2},
-    [REDIS_KEY_LIMIT] = {"limit:", 2},
-    [REDIS_KEY_OVERRIDE] = {"override:", 1},
-    [REDIS_KEY_SUPPRESSED] = {"suppressed:", 2},
-    [REDIS_KEY_SUPPRESSED_ANY] = {"suppressed-any:", 1},
-    [REDIS_KEY_TRACK_POSITION] = {"track-position:", 1},
-    [REDIS_KEY_MESSAGE] = {"message:", 2},
-    [REDIS_KEY_QUEUE_ID] = {"queue-id:", 2},
-    [REDIS_KEY_MESSAGE_ID] = {"message-id:", 1},
-    [REDIS_KEY_EVENTS] = {"events", 1},
-    [REDIS_KEY_TENANT_EVENTS] = {"events:", 1},
-    [REDIS_KEY_EXPIRATIONS] = {"expirations:", 2},
-    [REDIS_KEY_BOUNCE_RATE] = {"bounce-rate:", 1},
-    [REDIS_KEY_HOOK_DEAD] = {"hook-dead:", 1},
-    [REDIS_KEY_HOOK_ATTEMPTS] = {"hook-attempts:", 1},
-    [REDIS_KEY_WEBHOOKS] = {"webhooks", 1},
-    [REDIS_KEY_WEBHOOK] = {"webhook:", 1},
-    [REDIS_KEY_AUDIT] = {"audit", 1},
-    [REDIS_KEY_ACTIVITY] = {"activity:", 2},
+    [REDIS_KEY_INSTANCE] = {"instance:", 2, 1},
+    [REDIS_KEY_SUSPENDED_USER] = {"suspended:user:", 1, 1},
+    [REDIS_KEY_SUSPENDED_DOMAIN] = {"suspended:domain:", 1, 0},
+    [REDIS_KEY_SENDERS] = {"senders:", 1, 1},
+    [REDIS_KEY_CLIENTS] = {"clients:", 1, 1},
+    [REDIS_KEY_FAILURES] = {"failures:", 1, 1},
+    [REDIS_KEY_WARMUP] = {"warmup:", 2, 2},
+    [REDIS_KEY_LIMIT] = {"limit:", 2, 2},
+    [REDIS_KEY_OVERRIDE] = {"override:", 1, 1},
+    [REDIS_KEY_SUPPRESSED] = {"suppressed:", 2, 1},
+    [REDIS_KEY_SUPPRESSED_ANY] = {"suppressed-any:", 1, 0},
+    [REDIS_KEY_TRACK_POSITION] = {"track-position:", 1, 0},
+    [REDIS_KEY_MESSAGE] = {"message:", 2, 0},
+    [REDIS_KEY_QUEUE_ID] = {"queue-id:", 2, 0},
+    [REDIS_KEY_MESSAGE_ID] = {"message-id:", 1, 0},
+    [REDIS_KEY_EVENTS] = {"events", 1, 0},
+    [REDIS_KEY_TENANT_EVENTS] = {"events:", 1, 0},
+    [REDIS_KEY_EXPIRATIONS] = {"expirations:", 2, 1},
+    [REDIS_KEY_BOUNCE_RATE] = {"bounce-rate:", 1, 1},
+    [REDIS_KEY_HOOK_DEAD] = {"hook-dead:", 1, 0},
+    [REDIS_KEY_HOOK_ATTEMPTS] = {"hook-attempts:", 1, 0},
+    [REDIS_KEY_WEBHOOKS] = {"webhooks", 1, 0},
+    [REDIS_KEY_WEBHOOK] = {"webhook:", 1, 0},
+    [REDIS_KEY_AUDIT] = {"audit", 1, 0},
+    [REDIS_KEY_ACTIVITY] = {"activity:", 2, 0},
 };
 
-/* The first of two parts: ":" and "%" escaped, so it ends where the
- * first ":" after it is. */
+/* Part i (1 or 2) of key: the first of two escaped (":" and "%"), so it
+ * ends where the first ":" after it is; the tagged one in braces. */
 static void
-append_escaped(struct buffer *out, const char *part)
+append_part(struct buffer *out, enum redis_key key, int i, const char *part)
 {
+	bool tagged = shapes[key].tag == i;
+
+	if (tagged)
+		buffer_append_char(out, '{');
 	for (; *part != '\0'; part++) {
-		if (*part == '%')
+		if (i == 1 && shapes[key].parts == 2 && *part == '%')
 			buffer_append_text(out, "%25");
-		else if (*part == ':')
+		else if (i == 1 && shapes[key].parts == 2 && *part == ':')
 			buffer_append_text(out, "%3A");
 		else
 			buffer_append_char(out, *part);
 	}
+	if (tagged)
+		buffer_append_char(out, '}');
 }
 
-/* A part of a pattern, escaped for the key (first of two parts) and for
- * the glob. */
+/* Part i of a pattern: as append_part() writes it, with the glob's
+ * characters escaped; NULL matches any. */
 static void
-append_glob(struct buffer *out, const char *part, bool key_escaped)
+append_glob(struct buffer *out, enum redis_key key, int i, const char *part)
 {
-	for (; *part != '\0'; part++) {
-		if (key_escaped && *part == '%')
-			buffer_append_text(out, "%25");
-		else if (key_escaped && *part == ':')
-			buffer_append_text(out, "%3A");
-		else {
-			if (strchr("*?[]\\", *part) != NULL)
-				buffer_append_char(out, '\\');
-			buffer_append_char(out, *part);
-		}
+	struct buffer text = {0};
+
+	if (part == NULL) {
+		buffer_append_text(out, shapes[key].tag == i ? "{*}" : "*");
+		return;
+	}
+	append_part(&text, key, i, part);
+	for (const char *c = buffer_text(&text); *c != '\0'; c++) {
+		if (strchr("*?[]\\", *c) != NULL)
+			buffer_append_char(out, '\\');
+		buffer_append_char(out, *c);
+	}
+	buffer_free(&text);
+}
+
+/* A fixed text in a pattern. */
+static void
+append_glob_text(struct buffer *out, const char *text)
+{
+	for (; *text != '\0'; text++) {
+		if (strchr("*?[]\\", *text) != NULL)
+			buffer_append_char(out, '\\');
+		buffer_append_char(out, *text);
 	}
 }
 
@@ -165,13 +206,11 @@ redis_key_append(struct buffer *out, const char *prefix, enum redis_key key,
 	check_parts(key, name != NULL, subject != NULL);
 	buffer_append_text(out, prefix);
 	buffer_append_text(out, shapes[key].words);
-	if (subject == NULL) {
-		buffer_append_text(out, name);
-		return out->length - before;
+	append_part(out, key, 1, name);
+	if (subject != NULL) {
+		buffer_append_char(out, ':');
+		append_part(out, key, 2, subject);
 	}
-	append_escaped(out, name);
-	buffer_append_char(out, ':');
-	buffer_append_text(out, subject);
 	return out->length - before;
 }
 
@@ -182,52 +221,68 @@ redis_key_append_pattern(struct buffer *out, const char *prefix,
 	size_t before = out->length;
 
 	check_parts(key, true, shapes[key].parts == 2);
-	append_glob(out, prefix, false);
-	append_glob(out, shapes[key].words, false);
-	if (name == NULL)
-		buffer_append_char(out, '*');
-	else
-		append_glob(out, name, shapes[key].parts == 2);
+	append_glob_text(out, prefix);
+	append_glob_text(out, shapes[key].words);
+	append_glob(out, key, 1, name);
 	if (shapes[key].parts == 1)
 		return out->length - before;
 	buffer_append_char(out, ':');
-	if (subject == NULL)
-		buffer_append_char(out, '*');
-	else
-		append_glob(out, subject, false);
+	append_glob(out, key, 2, subject);
 	return out->length - before;
+}
+
+/* Strips the braces of a tagged part [*start, *end): false when they
+ * are not there. */
+static bool
+untag(enum redis_key key, int i, const char **start, const char **end)
+{
+	if (shapes[key].tag != i)
+		return true;
+	if (*end - *start < 2 || **start != '{' || (*end)[-1] != '}')
+		return false;
+	++*start;
+	--*end;
+	return true;
 }
 
 bool
 redis_key_parse(const char *text, const char *prefix, enum redis_key key,
-    struct buffer *name, const char **subject)
+    struct buffer *name, struct buffer *subject)
 {
 	size_t prefix_length = strlen(prefix), words_length;
+	const char *start, *end;
 
 	check_parts(key, true, shapes[key].parts == 2);
 	words_length = strlen(shapes[key].words);
-	*subject = NULL;
+	buffer_reset(name);
+	buffer_reset(subject);
 	if (strncmp(text, prefix, prefix_length) != 0 ||
 	    strncmp(text + prefix_length, shapes[key].words, words_length) != 0)
 		return false;
-	text += prefix_length + words_length;
-	buffer_reset(name);
+	start = text + prefix_length + words_length;
 	if (shapes[key].parts == 1) {
-		buffer_append_text(name, text);
+		end = start + strlen(start);
+		if (!untag(key, 1, &start, &end))
+			return false;
+		buffer_append(name, start, (size_t)(end - start));
 		return true;
 	}
-	for (; *text != '\0' && *text != ':'; text++) {
-		if (strncmp(text, "%3A", 3) == 0) {
-			buffer_append_char(name, ':');
-			text += 2;
-		} else if (strncmp(text, "%25", 3) == 0) {
-			buffer_append_char(name, '%');
-			text += 2;
-		} else
-			buffer_append_char(name, *text);
-	}
-	if (*text != ':')
+	if ((end = strchr(start, ':')) == NULL || !untag(key, 1, &start, &end))
 		return false;
-	*subject = text + 1;
+	for (const char *c = start; c < end; c++) {
+		if (strncmp(c, "%3A", 3) == 0) {
+			buffer_append_char(name, ':');
+			c += 2;
+		} else if (strncmp(c, "%25", 3) == 0) {
+			buffer_append_char(name, '%');
+			c += 2;
+		} else
+			buffer_append_char(name, *c);
+	}
+	start = strchr(start, ':') + 1;
+	end = start + strlen(start);
+	if (!untag(key, 2, &start, &end))
+		return false;
+	buffer_append(subject, start, (size_t)(end - start));
 	return true;
 }

@@ -10,18 +10,19 @@
 #include "buffer.h"
 
 /* Each key, after the [redis] prefix; of two parts, the first is
- * written with ":" and "%" escaped (redis_keys.c), the last as it is. */
+ * written with ":" and "%" escaped (redis_keys.c), the last as it is;
+ * a part in braces is the key's Redis Cluster hash tag. */
 enum redis_key {
-	REDIS_KEY_INSTANCE,         /* instance:INSTANCE */
-	REDIS_KEY_SUSPENDED_USER,   /* suspended:user:USER */
+	REDIS_KEY_INSTANCE,         /* instance:{TENANT}:INSTANCE */
+	REDIS_KEY_SUSPENDED_USER,   /* suspended:user:{USER} */
 	REDIS_KEY_SUSPENDED_DOMAIN, /* suspended:domain:DOMAIN */
-	REDIS_KEY_SENDERS,          /* senders:USER */
-	REDIS_KEY_CLIENTS,          /* clients:USER */
-	REDIS_KEY_FAILURES,         /* failures:USER */
-	REDIS_KEY_WARMUP,           /* warmup:NAME:SUBJECT */
-	REDIS_KEY_LIMIT,            /* limit:NAME:SUBJECT */
-	REDIS_KEY_OVERRIDE,         /* override:SUBJECT */
-	REDIS_KEY_SUPPRESSED,       /* suppressed:TENANT:ADDRESS */
+	REDIS_KEY_SENDERS,          /* senders:{USER} */
+	REDIS_KEY_CLIENTS,          /* clients:{USER} */
+	REDIS_KEY_FAILURES,         /* failures:{USER} */
+	REDIS_KEY_WARMUP,           /* warmup:NAME:{SUBJECT} */
+	REDIS_KEY_LIMIT,            /* limit:NAME:{SUBJECT} */
+	REDIS_KEY_OVERRIDE,         /* override:{SUBJECT} */
+	REDIS_KEY_SUPPRESSED,       /* suppressed:{TENANT}:ADDRESS */
 	REDIS_KEY_SUPPRESSED_ANY,   /* suppressed-any:ADDRESS */
 	REDIS_KEY_TRACK_POSITION,   /* track-position:RELAY */
 	REDIS_KEY_MESSAGE,          /* message:RELAY:QUEUEID.FIRSTSEEN */
@@ -29,8 +30,8 @@ enum redis_key {
 	REDIS_KEY_MESSAGE_ID,       /* message-id:MESSAGEID */
 	REDIS_KEY_EVENTS,           /* events (NAME "") */
 	REDIS_KEY_TENANT_EVENTS,    /* events:TENANT */
-	REDIS_KEY_EXPIRATIONS,      /* expirations:TENANT:ADDRESS */
-	REDIS_KEY_BOUNCE_RATE,      /* bounce-rate:TENANT */
+	REDIS_KEY_EXPIRATIONS,      /* expirations:{TENANT}:ADDRESS */
+	REDIS_KEY_BOUNCE_RATE,      /* bounce-rate:{TENANT} */
 	REDIS_KEY_HOOK_DEAD,        /* hook-dead:WEBHOOK */
 	REDIS_KEY_HOOK_ATTEMPTS,    /* hook-attempts:QUEUEID.FIRSTSEEN */
 	REDIS_KEY_WEBHOOKS,         /* webhooks (NAME "") */
@@ -45,6 +46,6 @@ size_t redis_key_append(struct buffer *out, const char *prefix,
 size_t redis_key_append_pattern(struct buffer *out, const char *prefix,
     enum redis_key key, const char *name, const char *subject);
 bool redis_key_parse(const char *text, const char *prefix, enum redis_key key,
-    struct buffer *name, const char **subject);
+    struct buffer *name, struct buffer *subject);
 
 #endif

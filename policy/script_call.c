@@ -117,16 +117,17 @@ instance_key(struct script_words *words, const struct script_call *call,
     const char *prefix)
 {
 	static unsigned long long serial;
+	const char *tenant = call->tenant != NULL ? call->tenant : "";
 	char name[64];
 
 	if (call->instance[0] != '\0') {
 		key_word(
-		    words, prefix, REDIS_KEY_INSTANCE, call->instance, NULL);
+		    words, prefix, REDIS_KEY_INSTANCE, tenant, call->instance);
 		return;
 	}
 	/* Postfix always sends one; never share a stored decision. */
 	snprintf(name, sizeof(name), "none:%ld:%llu", (long)getpid(), ++serial);
-	key_word(words, prefix, REDIS_KEY_INSTANCE, name, NULL);
+	key_word(words, prefix, REDIS_KEY_INSTANCE, tenant, name);
 }
 
 /* The recipient's suppressions, or "" when not asked (or no tenant). */

@@ -75,6 +75,7 @@ USER, GROUP = "nobody", "nogroup"
 PREFIX = "waypost:"
 FAIL_CLOSED = "DEFER_IF_PERMIT 4.3.0"  # policy_decide.c, fail_mode = closed
 DECISION_KEEP_MS = 300000  # policy/script_call.h, SCRIPT_DECISION_KEEP_MS
+RANDOM = "__rand_int__"  # what redis-benchmark replaces with a number
 
 # name: (subject, count, window in seconds, max); as ANCHORS.md's rules.
 LIMITS = {
@@ -279,13 +280,13 @@ def ceiling_words(sha):
     which does not exist, is not the same user's); the client counters are
     "10.0.<number>", 1,000 of them as the daemon's; the instance takes three
     numbers, 10^9 values, so that every call is a new message and charges."""
-    number = "__rand_int__"
+    number = RANDOM
     user = f"user{number}@example.com"
-    keys = [f"{PREFIX}instance:bench.{number}.{number}.{number}",
-            f"{PREFIX}suspended:user:{user}",
+    keys = [f"{PREFIX}instance:{{{user}}}:bench.{number}.{number}.{number}",
+            f"{PREFIX}suspended:user:{{{user}}}",
             f"{PREFIX}suspended:domain:example.com",
-            f"{PREFIX}senders:{user}", f"{PREFIX}clients:{user}",
-            f"{PREFIX}failures:{user}", "", "", "",
+            f"{PREFIX}senders:{{{user}}}", f"{PREFIX}clients:{{{user}}}",
+            f"{PREFIX}failures:{{{user}}}", "", "", "",
             f"{PREFIX}activity:sent:", f"{PREFIX}activity:refusals:"]
     # The account checks' arguments, none of them asked (limits only).
     arguments = ["charge", str(len(LIMITS)), str(DECISION_KEEP_MS), "",
@@ -294,7 +295,8 @@ def ceiling_words(sha):
     for name, (subject, count, window, maximum) in LIMITS.items():
         who = (f"user{number}@example.com" if subject == "sasl_username"
                else f"10.0.{number}")
-        keys += [f"{PREFIX}limit:{name}:{who}", f"{PREFIX}override:{who}"]
+        keys += [f"{PREFIX}limit:{name}:{{{who}}}",
+                 f"{PREFIX}override:{{{who}}}"]
         # waypost-policy-load sends 1 to 4 recipients: 2.5 on average.
         amount = "2" if count == "recipients" else "1"
         arguments += [name, str(maximum), str(window * 1000), amount]
@@ -422,9 +424,9 @@ def seed_checks(redis):
     and example.com is in day WARMUP_DAY of its warm-up (a string "<first
     day> <day> <sent>", see waypost-policyd(8))."""
     today = int(redis.cli("TIME").split()[0]) // 86400
-    commands = "".join(f"SADD {PREFIX}senders:user{n:012d}@example.com "
+    commands = "".join(f"SADD {PREFIX}senders:{{user{n:012d}@example.com}} "
                        f"@example.com\n" for n in range(SUBJECTS))
-    commands += (f"SET {PREFIX}warmup:bench:example.com "
+    commands += (f"SET {PREFIX}warmup:bench:{{example.com}} "
                  f"\"{today - WARMUP_DAY} {today - WARMUP_DAY} 0\"\n")
     result = run(["redis-cli", "-h", "127.0.0.1", "-p", str(redis.port)],
                  input=commands, timeout=120)

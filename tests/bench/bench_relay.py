@@ -236,7 +236,7 @@ class Waypost(Setup):
     def charged(self, sender):
         """Messages charged to sender by the hourly limit: the "sum" of
         its window's buckets (policy/decide_script.lua)."""
-        total = self.redis.cli("HGET", f"waypost:limit:hourly:{sender}",
+        total = self.redis.cli("HGET", f"waypost:limit:hourly:{{{sender}}}",
                                "sum")
         return int(total or 0)
 

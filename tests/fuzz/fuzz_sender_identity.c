@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(user, text, user_length);
 	user[user_length] = '\0';
 	if (sender_identity_key("waypost:", user, &key))
-		for (size_t i = strlen("waypost:senders:"); i < key.length; i++)
+		for (size_t i = strlen("waypost:senders:{"); i < key.length;
+		     i++)
 			if (key.data[i] >= 'A' && key.data[i] <= 'Z')
 				__builtin_trap(); /* keys are lower case */
 	if (memchr(address, '\0', address_length) == NULL &&

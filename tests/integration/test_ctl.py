@@ -55,7 +55,7 @@ def audit(ctl, count=None):
 
 def test_senders_grant_revoke_list(ctl, redis_server):
     r = redis_server.client
-    key = "waypost:senders:alice@example.com"
+    key = "waypost:senders:{alice@example.com}"
     done = ctl("--json", "senders", "grant", "Alice@Example.COM",
                "alice@example.com", "@Shop.Example.")
     assert json.loads(done.stdout) == {
@@ -97,7 +97,7 @@ def test_senders_grant_revoke_list(ctl, redis_server):
 
 def test_suspend_lift_suspended(ctl, redis_server):
     r = redis_server.client
-    user = "waypost:suspended:user:carol@example.com"
+    user = "waypost:suspended:user:{carol@example.com}"
     domain = "waypost:suspended:domain:news.example"
     done = ctl("--json", "suspend", "Carol@Example.com", "--for", "24h",
                "--reason", "spam complaint 4711")
@@ -142,7 +142,7 @@ def test_suspend_lift_suspended(ctl, redis_server):
     # A suspension replaced: the old one is its before.
     ctl("suspend", "dave", "--reason", "still under review")
     assert audit(ctl, 1)[0]["before"].startswith("review (until ")
-    assert r.ttl("waypost:suspended:user:dave") == -1
+    assert r.ttl("waypost:suspended:user:{dave}") == -1
 
 
 @pytest.mark.parametrize("arguments, code", [
@@ -180,7 +180,7 @@ def test_wrong_type_refused_whole(ctl, redis_server):
     """A key of another type would fail inside EXEC after the audit
     entry was queued: refused before, so nothing is written."""
     r = redis_server.client
-    r.set("waypost:senders:alice@example.com", "a string")
+    r.set("waypost:senders:{alice@example.com}", "a string")
     ctl("senders", "grant", "alice@example.com", "a@example.com",
         code=EX_DATAERR)
     assert not r.exists("waypost:audit")

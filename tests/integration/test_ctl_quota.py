@@ -28,8 +28,8 @@ LIMITS = {
     "per-sender": "subject = sender\nwindow = 1m\nmax = 100\n",
     "per-network": "subject = client_network\nwindow = 1h\nmax = 50\n",
 }
-OVERRIDE = "waypost:override:alice@example.com"
-COUNTER = "waypost:limit:hourly:alice@example.com"
+OVERRIDE = "waypost:override:{alice@example.com}"
+COUNTER = "waypost:limit:hourly:{alice@example.com}"
 
 
 def run_ctl(config, *arguments, code=0):
@@ -102,7 +102,7 @@ def test_quota_show_set_reset_clear_as_policyd_decides(policyd,
     assert done == {"subject": "alice@example.com",
                     "reset": [{"limit": "hourly", "used": 2}]}
     assert not r.exists(COUNTER)
-    assert r.exists("waypost:limit:per-sender:alice@example.com")
+    assert r.exists("waypost:limit:per-sender:{alice@example.com}")
     assert c.ask() == "DUNNO" and c.ask() == "DUNNO"
     assert c.ask().startswith(f"{DEFER} hourly exceeded")
 
@@ -148,7 +148,7 @@ def test_quota_set_zero_and_combined_subject(policyd, redis_server):
     assert (shown["subject"], shown["used"], shown["count"]) == \
         (subject, 1, "recipients")
     run_ctl(config, "quota", "set", subject, "pair", "0")
-    assert redis_server.client.hget(f"waypost:override:{subject}",
+    assert redis_server.client.hget(f"waypost:override:{{{subject}}}",
                                     "pair") == b"0"
     assert c.ask(**to).startswith(f"{DEFER} pair exceeded")
     run_ctl(config, "quota", "clear", subject, "pair")
@@ -248,7 +248,7 @@ def test_warmup_show_as_policyd_decides(policyd, redis_server):
 
     # Two days on, the schedule's last cap, 10, holds: 7 left today.
     today = int(r.time()[0]) // 86400
-    key = "waypost:warmup:new:example.com"
+    key = "waypost:warmup:new:{example.com}"
     r.set(key, f"{today - 2} {today} 3")
     assert state() == {"warmup": "new", "subject": "example.com",
                        "started": True, "day": 2, "cap": 10, "sent": 3,
@@ -266,7 +266,7 @@ def test_warmup_show_as_policyd_decides(policyd, redis_server):
     assert group == [{"warmup": "group", "subject": "group",
                       "started": False, "day": 0, "cap": 50, "sent": 0,
                       "remaining": 50}]
-    r.set("waypost:warmup:group:group", f"{today - 1} {today - 1} 50")
+    r.set("waypost:warmup:group:{group}", f"{today - 1} {today - 1} 50")
     assert one(config, "warmup", "show", "group")["cap"] is None
     table = run_ctl(config, "warmup", "show", "group").stdout.splitlines()
     assert table[0].split() == ["WARMUP", "SUBJECT", "DAY", "CAP", "SENT",

@@ -22,7 +22,7 @@ from test_hook import (PREFIX, SECRET, event, hookd, publish,  # noqa: F401
                        receiver, started, stop_daemons)
 
 EX_NOINPUT = 66
-SUPPRESSED = "waypost:suppressed:alice@example.com:bob@example.net"
+SUPPRESSED = "waypost:suppressed:{alice@example.com}:bob@example.net"
 ANY = "waypost:suppressed-any:bob@example.net"
 
 
@@ -48,7 +48,7 @@ def test_suppression_add_list_why_remove(ctl, redis_server):
         "complaint")
     assert r.get(ANY).decode().endswith(" complaint") and r.ttl(ANY) == -1
     # As waypost-trackd writes it, and a tenant holding ":".
-    r.set("waypost:suppressed:a%3Ab:carol@example.net",
+    r.set("waypost:suppressed:{a%3Ab}:carol@example.net",
           "1764547200 bounced: 550 5.1.1 user unknown", ex=3600)
 
     rows = lines(ctl("--json", "suppression", "list"))

@@ -38,7 +38,7 @@ def setup(policyd, redis_server):
     same RCPT request."""
     daemon = policyd(LIMITS, policy_extra=POLICY)
     policy = PolicyClient(daemon.port)
-    redis_server.client.sadd(f"waypost:senders:{USER}", USER)
+    redis_server.client.sadd(f"waypost:senders:{{{USER}}}", USER)
 
     class Setup:
         config = daemon.daemon.config
@@ -137,7 +137,7 @@ def test_over_a_limit(setup):
     # The other limits are still reported, and pass.
     assert limit(report, "per_client")["state"] == "passes"
     # An override (a customer's plan) raises it: read as the daemon does.
-    setup.r.hset(f"waypost:override:{USER}", "hourly", 10)
+    setup.r.hset(f"waypost:override:{{{USER}}}", "hourly", 10)
     report = dry_then_real(setup)
     assert report["action"] == "DUNNO"
     assert limit(report, "hourly")["max"] == 10
@@ -175,7 +175,7 @@ def test_sender_not_granted(setup):
 
 
 def test_suppressed_recipient(setup):
-    setup.r.set(f"waypost:suppressed:{USER}:{RECIPIENT}",
+    setup.r.set(f"waypost:suppressed:{{{USER}}}:{RECIPIENT}",
                 "1764547200 bounced: 550 5.1.1 user unknown")
     report = dry_then_real(setup, recipient="Bob@Example.NET.")
     assert report["action"] == ("550 5.1.1 recipient suppressed since "
@@ -257,7 +257,7 @@ def top(setup, *options):
 
 def test_top_senders(setup):
     carol = "carol@example.com"
-    setup.r.sadd(f"waypost:senders:{carol}", carol)
+    setup.r.sadd(f"waypost:senders:{{{carol}}}", carol)
     setup.charge(count=2)
     setup.charge(user=carol, count=1)
     assert top(setup) == [

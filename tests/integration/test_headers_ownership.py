@@ -19,7 +19,7 @@ from harness.waypost import DkimSetup, HeadersSetup, identities_file
 HEADERS = "milters/headers/waypost-headers"
 DKIM = "milters/dkim/waypost-dkim"
 ALICE = "alice@example.com"
-ALICE_KEY = "waypost:senders:alice@example.com"
+ALICE_KEY = "waypost:senders:{alice@example.com}"
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_messages_limit_defers_the_one_over_and_charges_once(
             c.send_raw(encode(attributes))
             assert c.answer() == "DUNNO"
     assert charged(redis_server,
-                   "waypost:limit:hourly:alice@example.com") == 3
+                   "waypost:limit:hourly:{alice@example.com}") == 3
     # At its maximum: refused at RCPT already, without a charge.
     action = c.ask(protocol_state="RCPT")
     assert action.startswith(f"{DEFER} hourly exceeded, try again in ")
@@ -79,7 +79,7 @@ def test_messages_limit_defers_the_one_over_and_charges_once(
     setup.daemon.wait_for_log(f"{attributes['queue_id']}: limit hourly: "
                               "alice@example.com at 3 of 3: " + DEFER)
     assert charged(redis_server,
-                   "waypost:limit:hourly:alice@example.com") == 3
+                   "waypost:limit:hourly:{alice@example.com}") == 3
     # Another user has a counter of its own; no user, no count.
     assert c.ask(sasl_username="bob@example.com") == "DUNNO"
     assert c.ask(sasl_username="") == "DUNNO"
@@ -113,7 +113,7 @@ def test_override_in_redis_changes_a_quota_without_reload(
     c = client(setup)
     assert c.ask() == "DUNNO"
     assert c.ask() == "450 4.7.1 over quota"
-    redis_server.client.hset("waypost:override:alice@example.com",
+    redis_server.client.hset("waypost:override:{alice@example.com}",
                              "hourly", 5)
     for _ in range(4):
         assert c.ask() == "DUNNO"
@@ -156,14 +156,14 @@ def test_recipient_domains_of_a_message_to_several(policyd, redis_server):
     counted = {key.decode(): charged(redis_server, key)
                for key in redis_server.client.keys("waypost:limit:*")}
     assert counted == {
-        "waypost:limit:per-domain:alice@example.com|example.net": 2,
-        "waypost:limit:per-domain:alice@example.com|example.org": 1}
+        "waypost:limit:per-domain:{alice@example.com|example.net}": 2,
+        "waypost:limit:per-domain:{alice@example.com|example.org}": 1}
     # 2 more to example.net would make 4 of 3: refused, nothing charged.
     assert message(["d@example.net", "e@example.net", "f@example.org"]
                    ).startswith(f"{DEFER} per-domain exceeded")
     assert message(["g@example.net", "h@example.org"]) == "DUNNO"
     assert charged(redis_server, "waypost:limit:per-domain:"
-                   "alice@example.com|example.org") == 2
+                   "{alice@example.com|example.org}") == 2
 
 
 def test_a_burst_is_admitted_up_to_max(policyd, redis_server):
@@ -177,7 +177,7 @@ def test_a_burst_is_admitted_up_to_max(policyd, redis_server):
     assert all(answer.startswith(f"action={DEFER} burst exceeded")
                for answer in burst if answer != "action=DUNNO")
     assert charged(redis_server,
-                   "waypost:limit:burst:alice@example.com") == 100
+                   "waypost:limit:burst:{alice@example.com}") == 100
     assert client(setup).ask().startswith(DEFER)
 
 
@@ -371,15 +371,15 @@ def test_overrides_of_limits_sharing_a_subject(policyd, redis_server):
         "hour": "subject = sasl_username\nwindow = 1h\nmax = 1000\n"
                 "action = 450 4.7.1 hour",
         "client": "subject = client_address\nwindow = 1h\nmax = 1000"})
-    redis_server.client.hset("waypost:override:alice@example.com",
+    redis_server.client.hset("waypost:override:{alice@example.com}",
                              mapping={"hour": 2, "minute": 3})
-    redis_server.client.hset("waypost:override:127.0.0.2", "client", 5)
+    redis_server.client.hset("waypost:override:{127.0.0.2}", "client", 5)
     c = client(setup)
     assert [c.ask() for _ in range(3)] == ["DUNNO", "DUNNO",
                                           "450 4.7.1 hour"]
-    redis_server.client.hdel("waypost:override:alice@example.com", "hour")
+    redis_server.client.hdel("waypost:override:{alice@example.com}", "hour")
     assert [c.ask() for _ in range(2)] == ["DUNNO", "450 4.7.1 minute"]
-    redis_server.client.hdel("waypost:override:alice@example.com",
+    redis_server.client.hdel("waypost:override:{alice@example.com}",
                              "minute")
     answers = [c.ask() for _ in range(3)]
     assert answers[:2] == ["DUNNO", "DUNNO"]
@@ -561,14 +561,14 @@ def test_a_repeated_check_is_answered_from_the_cache(policyd, redis_server):
         assert c.ask() == "DUNNO"
     assert script_calls(redis_server) - before == 4
     assert charged(redis_server,
-                   "waypost:limit:hourly:alice@example.com") == 3
+                   "waypost:limit:hourly:{alice@example.com}") == 3
     # Another sender is another check.
     assert c.ask(protocol_state="RCPT", sender="bob@example.com",
                  sasl_username="bob@example.com") == "DUNNO"
     assert script_calls(redis_server) - before == 5
     # A suspension written meanwhile: a cached check still passes, the
     # end of the message refuses, and that refusal empties the cache.
-    redis_server.client.set("waypost:suspended:user:alice@example.com",
+    redis_server.client.set("waypost:suspended:user:{alice@example.com}",
                             "test")
     assert c.ask(protocol_state="RCPT") == "DUNNO"
     assert c.ask() == "REJECT 5.7.1 Account suspended"
@@ -620,7 +620,7 @@ def test_requests_in_pieces_together_and_unread(policyd, redis_server):
     c.send_raw(b"".join(encode(request()) for _ in range(3)))
     assert [c.answer() for _ in range(3)] == ["DUNNO"] * 3
     assert charged(redis_server,
-                   "waypost:limit:hourly:alice@example.com") == 3
+                   "waypost:limit:hourly:{alice@example.com}") == 3
     c.close()
 
     count = 40000
@@ -652,7 +652,7 @@ def test_a_request_in_crlf_lines_is_answered(policyd, redis_server):
     assert c.answer() == "DUNNO"
     # Charged to alice@example.com, not to "alice@example.com\r".
     assert charged(redis_server,
-                   "waypost:limit:hourly:alice@example.com") == 1
+                   "waypost:limit:hourly:{alice@example.com}") == 1
     assert c.ask().startswith(DEFER)
 
 

@@ -49,7 +49,7 @@ def relay_with(policyd, redis_server, postfix_factory, users, sink):
             "smtpd_end_of_data_restrictions": service,
             "smtpd_policy_service_default_action": "451 4.3.5 policy "
                                                    "service unavailable"})
-        redis_server.client.sadd(f"waypost:senders:{ALICE}", ALICE,
+        redis_server.client.sadd(f"waypost:senders:{{{ALICE}}}", ALICE,
                                  "@alice.example")
         return relay
 
@@ -110,13 +110,13 @@ def test_suspension_by_one_command_takes_effect_on_the_next_message(
         relay, sink):
     token, result = relay.send()
     assert accepted(result), result.stdout.decode()
-    relay.redis_cli("SET", f"waypost:suspended:user:{ALICE}",
+    relay.redis_cli("SET", f"waypost:suspended:user:{{{ALICE}}}",
                     "phishing report")
     token, result = relay.send()
     refused(result, "Account suspended")
     relay.policy.daemon.wait_for_log(f"check suspension: user {ALICE} "
                                      "suspended (phishing report)")
-    relay.redis_cli("DEL", f"waypost:suspended:user:{ALICE}")
+    relay.redis_cli("DEL", f"waypost:suspended:user:{{{ALICE}}}")
     token, result = relay.send()
     assert accepted(result), result.stdout.decode()
     sink.find(token.encode())
@@ -132,7 +132,7 @@ def test_six_client_addresses_trip_the_detector_at_five(relay, sink):
     relay.policy.daemon.wait_for_log(
         f"warning: check compromise: user {ALICE} suspended automatically: "
         f"6 client addresses in 1h (maximum 5)")
-    assert relay.redis_cli("GET", f"waypost:suspended:user:{ALICE}") == \
+    assert relay.redis_cli("GET", f"waypost:suspended:user:{{{ALICE}}}") == \
         "auto: 6 client addresses in 1h"
     # Suspended: from her usual address too, until the operator lifts it.
     token, result = relay.send(client="127.0.0.2")

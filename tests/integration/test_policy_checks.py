@@ -83,7 +83,7 @@ def test_sender_ownership(policyd, redis_server, workdir):
         workdir, "carol@example.com carol@example.com, @carol.example\n")
     c, setup = trusting(policyd, f"check_sender_ownership = yes\n"
                                  f"identities_file = {identities}\n")
-    redis_server.client.sadd("waypost:senders:alice@example.com",
+    redis_server.client.sadd("waypost:senders:{alice@example.com}",
                              "alice@example.com", "@example.org")
     assert c.ask(protocol_state="MAIL") == "DUNNO"
     assert c.ask(**rcpt(sender="Alice@Example.COM",
@@ -98,7 +98,7 @@ def test_sender_ownership(policyd, redis_server, workdir):
                               f"sender_ownership: {refusal}")
     assert c.ask(sender="x@sub.example.org").startswith("REJECT 5.7.1")
     # A grant takes effect on the next request.
-    redis_server.client.sadd("waypost:senders:alice@example.com",
+    redis_server.client.sadd("waypost:senders:{alice@example.com}",
                              "mallory@example.com")
     assert c.ask(sender="mallory@example.com") == "DUNNO"
     # The file grants too; no user, no ownership to check.
@@ -119,7 +119,7 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
         "hourly": "subject = sasl_username\nwindow = 1h\nmax = 100"})
     r = redis_server.client
     assert c.ask() == "DUNNO"
-    r.set("waypost:suspended:user:alice@example.com", "spam complaint")
+    r.set("waypost:suspended:user:{alice@example.com}", "spam complaint")
     attributes = request()
     c.send_raw(encode(attributes))
     assert c.answer() == SUSPENDED
@@ -130,9 +130,9 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
     assert c.ask(sasl_username="bob@example.com",
                  sender="bob@example.com") == "DUNNO"
     # Refused: charged nothing.
-    counter = "waypost:limit:hourly:alice@example.com"
+    counter = "waypost:limit:hourly:{alice@example.com}"
     assert r.hget(counter, "sum") == b"1"
-    r.delete("waypost:suspended:user:alice@example.com")
+    r.delete("waypost:suspended:user:{alice@example.com}")
     assert c.ask() == "DUNNO"
     # A sender domain, for every client; an expiry lifts it by itself:
     # once Redis has expired the key, the next request passes.
@@ -144,7 +144,7 @@ def test_suspension_takes_effect_on_the_next_request(policyd, redis_server):
     assert c.ask(sasl_username="", client_address="127.0.0.1") == "DUNNO"
 
     hold, _ = trusting(policyd, "suspension_action = HOLD account suspended\n")
-    r.set("waypost:suspended:user:alice@example.com", "review")
+    r.set("waypost:suspended:user:{alice@example.com}", "review")
     assert hold.ask() == "HOLD account suspended"
     off, _ = trusting(policyd, "check_suspension = no\n")
     assert off.ask() == "DUNNO"
@@ -157,8 +157,8 @@ def test_compromise_detector_suspends_at_the_threshold(
                                  "compromise_max_failures = 2\n"
                                  "check_sender_ownership = yes\n")
     r = redis_server.client
-    r.sadd("waypost:senders:alice@example.com", "alice@example.com")
-    r.sadd("waypost:senders:bob@example.com", "bob@example.com")
+    r.sadd("waypost:senders:{alice@example.com}", "alice@example.com")
+    r.sadd("waypost:senders:{bob@example.com}", "bob@example.com")
     for n in range(2, 7):  # five addresses: allowed, each several times
         for _ in range(2):
             assert c.ask(client_address=f"127.0.0.{n}") == "DUNNO"
@@ -169,7 +169,7 @@ def test_compromise_detector_suspends_at_the_threshold(
         f"{attributes['queue_id']}: warning: check compromise: user "
         f"alice@example.com suspended automatically: 6 client addresses in "
         f"1h (maximum 5): {SUSPENDED}")
-    assert r.get("waypost:suspended:user:alice@example.com") == \
+    assert r.get("waypost:suspended:user:{alice@example.com}") == \
         b"auto: 6 client addresses in 1h"
     assert c.ask(client_address="127.0.0.2") == SUSPENDED
 
@@ -180,9 +180,9 @@ def test_compromise_detector_suspends_at_the_threshold(
         for _ in range(3):  # three recipients, one message
             c.send_raw(encode(attributes))
             assert c.answer().startswith("REJECT 5.7.1 Sender address")
-    assert r.get("waypost:suspended:user:bob@example.com") is None
+    assert r.get("waypost:suspended:user:{bob@example.com}") is None
     assert c.ask(**bob) == SUSPENDED
-    assert r.get("waypost:suspended:user:bob@example.com") == \
+    assert r.get("waypost:suspended:user:{bob@example.com}") == \
         b"auto: 3 messages from senders not owned in 1h"
     assert c.ask(sasl_username="bob@example.com",
                  sender="bob@example.com") == SUSPENDED
@@ -207,7 +207,7 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
     assert c.answer() == capped
     setup.daemon.wait_for_log(f"{attributes['queue_id']}: check warmup new: "
                               f"example.com on day 0 at 3 of 3: {capped}")
-    key = "waypost:warmup:new:example.com"
+    key = "waypost:warmup:new:{example.com}"
     today = int(r.time()[0]) // 86400
     # "<first day> <day of the last message> <sent that day>"
     assert r.get(key) == f"{today} {today} 3".encode()
@@ -229,9 +229,9 @@ def test_warmup_cap_follows_the_schedule(policyd, redis_server):
     assert c.ask(sender="x@b.example") == "DUNNO"
     assert c.ask(sender="x@b.example") == \
         "DEFER_IF_PERMIT 4.7.1 warm-up cap for group reached"
-    assert r.get("waypost:warmup:group:group").endswith(b" 2")
+    assert r.get("waypost:warmup:group:{group}").endswith(b" 2")
     # After the schedule's end its last cap holds.
-    r.set("waypost:warmup:group:group", f"{today - 100} {today} 2")
+    r.set("waypost:warmup:group:{group}", f"{today - 100} {today} 2")
     assert c.ask(sender="x@a.example") == \
         "DEFER_IF_PERMIT 4.7.1 warm-up cap for group reached"
 
@@ -331,22 +331,22 @@ def test_a_domain_is_one_domain_however_written(policyd, redis_server):
                                 ("d@GMAIL.TEST.", DEFER)):
         assert c.ask(recipient=recipient, sender=f"s@{recipient[0]}.test",
                      **trusted).startswith(expected), recipient
-    assert r.keys("waypost:limit:to-domain:gmail*") == \
-        [b"waypost:limit:to-domain:gmail.test"]
+    assert r.keys("waypost:limit:to-domain:{gmail*") == \
+        [b"waypost:limit:to-domain:{gmail.test}"]
     # So does a sender domain's.
     for sender, expected in (("a@mail.test", "DUNNO"),
                              ("b@mail.test.", "DUNNO"),
                              ("c@Mail.Test.", DEFER)):
         assert c.ask(sender=sender, **trusted).startswith(expected), sender
-    assert r.keys("waypost:limit:from-domain:mail*") == \
-        [b"waypost:limit:from-domain:mail.test"]
+    assert r.keys("waypost:limit:from-domain:{mail*") == \
+        [b"waypost:limit:from-domain:{mail.test}"]
     # The warm-up cap of new.example: 2 today, however it is written.
     for sender, expected in (("a@new.example", "DUNNO"),
                              ("b@new.example.", "DUNNO"),
                              ("c@NEW.example.", DEFER)):
         assert c.ask(sender=sender, **trusted).startswith(expected), sender
     # A grant of @shop.example owns x@shop.example. too.
-    r.sadd("waypost:senders:alice@example.com", "@shop.example")
+    r.sadd("waypost:senders:{alice@example.com}", "@shop.example")
     assert c.ask(sender="x@Shop.Example.") == "DUNNO"
     # One dot only: example.org.. is no name Postfix delivers to.
     assert c.ask(sender="x@example.org..", **trusted) == "DUNNO"
@@ -363,7 +363,7 @@ def test_a_user_named_like_a_domain_is_no_domain(policyd, redis_server):
     user = dict(sasl_username="@example.net", sender="a@example.com")
     assert c.ask(client_address="127.0.0.2", **user) == "DUNNO"
     assert c.ask(client_address="127.0.0.3", **user) == SUSPENDED
-    assert r.get("waypost:suspended:user:@example.net") == \
+    assert r.get("waypost:suspended:user:{@example.net}") == \
         b"auto: 2 client addresses in 1h"
     assert c.ask(sasl_username="", client_address="127.0.0.1",
                  sender="x@example.net") == "DUNNO"
@@ -385,7 +385,7 @@ def test_a_suppressed_recipient_is_refused_at_rcpt(policyd, redis_server):
                "550 5.1.1 user unknown)")
     # (Another recipient: a passed check is kept for check_cache_time.)
     assert c.ask(**rcpt(recipient="erin@example.net")) == "DUNNO"
-    r.set("waypost:suppressed:alice@example.com:bob@example.net",
+    r.set("waypost:suppressed:{alice@example.com}:bob@example.net",
           "1764547200 bounced: 550 5.1.1 user unknown")
     attributes = request(**rcpt(recipient="Bob@Example.NET."))
     c.send_raw(encode(attributes))
@@ -399,7 +399,7 @@ def test_a_suppressed_recipient_is_refused_at_rcpt(policyd, redis_server):
                         sender="carol@example.com")) == "DUNNO"
     assert c.ask() == "DUNNO"
     # Without login the sender is the tenant.
-    r.set("waypost:suppressed:app@example.com:bob@example.net",
+    r.set("waypost:suppressed:{app@example.com}:bob@example.net",
           "manual: asked to be removed")
     assert c.ask(**rcpt(sasl_username="", sasl_method="",
                         client_address="127.0.0.1",

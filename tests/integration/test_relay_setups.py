@@ -98,7 +98,7 @@ def test_smarthost_relays_normalized_and_signed_within_quota(whole_relay,
 
     # A plan of 3 messages an hour for one sender: the 4th waits (4.7.1)
     # in the application's queue, charged at END-OF-DATA.
-    redis_server.client.hset("waypost:override:quota@example.com",
+    redis_server.client.hset("waypost:override:{quota@example.com}",
                              "hourly", 3)
     for number in range(3):
         assert accepted(swaks(relay.postfix.port, sender="quota@example.com",
@@ -158,7 +158,7 @@ def test_submission_requires_tls_and_login_and_owned_senders(
     relay = whole_relay("submission", dovecot=users, limits={
         "hourly": "subject = sasl_username\nwindow = 1h\nmax = 1000"},
         policy_extra="check_sender_ownership = yes\n")
-    redis_server.client.sadd(f"waypost:senders:{ALICE}", ALICE)
+    redis_server.client.sadd(f"waypost:senders:{{{ALICE}}}", ALICE)
 
     _, _, result = submit(relay, ALICE)
     assert not accepted(result)
@@ -223,7 +223,7 @@ def test_the_policy_socket_is_for_postfix_alone(whole_relay, sink):
     assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
                           to="customer@example.net", data=message))
     sink.find(token.encode(), timeout=40)
-    assert relay.redis.client.hget("waypost:limit:hourly:billing@example.com",
+    assert relay.redis.client.hget("waypost:limit:hourly:{billing@example.com}",
                                    "sum") == b"1"
     status = os.stat(relay.policy.socket)
     assert stat.S_IMODE(status.st_mode) == 0o660
@@ -252,9 +252,9 @@ def test_a_suppressed_recipient_is_refused_at_rcpt_through_postfix(
         "recipients": "subject = sender\ncount = recipients\nwindow = 1h\n"
                       "max = 1000"})
     r = relay.redis.client
-    r.set("waypost:suppressed:billing@example.com:gone@example.net",
+    r.set("waypost:suppressed:{billing@example.com}:gone@example.net",
           "1764547200 bounced: 550 5.1.1 user unknown", ex=3600)
-    r.set("waypost:suppressed:other@example.com:kept@example.net",
+    r.set("waypost:suppressed:{other@example.com}:kept@example.net",
           "1764547200 bounced: 550 5.1.1 user unknown", ex=3600)
     token = new_token()
     result = swaks(relay.postfix.port, sender="billing@example.com",
@@ -269,5 +269,5 @@ def test_a_suppressed_recipient_is_refused_at_rcpt_through_postfix(
     relay.policy.daemon.wait_for_log(
         "check suppression: <gone@example.net> suppressed for tenant "
         "billing@example.com (bounced: 550 5.1.1 user unknown)")
-    assert r.hget("waypost:limit:recipients:billing@example.com",
+    assert r.hget("waypost:limit:recipients:{billing@example.com}",
                   "sum") == b"1"

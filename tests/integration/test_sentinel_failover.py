@@ -140,7 +140,7 @@ def counter(cluster, user):
     """The user's hourly count on the current master: the sum of its
     buckets (the script keeps "sum" beside them)."""
     fields = cluster.master_client().hgetall(
-        f"waypost:limit:hourly:{user}")
+        f"waypost:limit:hourly:{{{user}}}")
     return sum(int(v) for k, v in fields.items() if k.isdigit())
 
 
@@ -268,7 +268,7 @@ def test_waypostctl_follows_the_master(cluster, workdir):
 
     ctl("suspend", "carol@example.com", "--reason", "before the failover")
     assert cluster.master_client().exists(
-        "waypost:suspended:user:carol@example.com")
+        "waypost:suspended:user:{carol@example.com}")
     old = cluster.kill_master()
     new = cluster.wait_for_new_master(old)
     cluster.wait_for_writable(new)
@@ -277,8 +277,8 @@ def test_waypostctl_follows_the_master(cluster, workdir):
     ctl("lift", "carol@example.com")
     ctl("suspend", "dave@example.com", "--reason", "after")
     master = cluster.master_client()
-    assert not master.exists("waypost:suspended:user:carol@example.com")
-    assert master.exists("waypost:suspended:user:dave@example.com")
+    assert not master.exists("waypost:suspended:user:{carol@example.com}")
+    assert master.exists("waypost:suspended:user:{dave@example.com}")
 
 
 def test_waypost_trackd_follows_the_master(cluster, workdir, capsys):

@@ -180,14 +180,14 @@ def test_each_outcome_recorded_and_a_bounced_address_refused_next_time(
 
     # Suppressed for the tenant: the unknown user alone.
     suppressed = client.get(
-        "waypost:suppressed:app@example.com:unknown@example.net")
+        "waypost:suppressed:{app@example.com}:unknown@example.net")
     assert suppressed is not None and b"bounced: " in suppressed
     assert client.get(
-        "waypost:suppressed:app@example.com:blocked@example.net") is None
+        "waypost:suppressed:{app@example.com}:blocked@example.net") is None
     assert client.get(
-        "waypost:suppressed:app@example.com:full@example.net") is None
+        "waypost:suppressed:{app@example.com}:full@example.net") is None
     assert client.zcard(
-        "waypost:expirations:app@example.com:full@example.net") == 1
+        "waypost:expirations:{app@example.com}:full@example.net") == 1
 
     # Postfix's bounce to the sender: in the stream of every tenant,
     # marked as Postfix's own, never in the tenant's.

@@ -148,12 +148,13 @@ test_outcome_fields_and_keys(void **state)
 	assert_word(OP(SCRIPT_M_ISO_TIME), "2026-12-02T02:42:34Z");
 	assert_word(OP(SCRIPT_M_NEW), "1");
 	assert_word(
-	    OP(SCRIPT_O_SUPPRESS_PREFIX), "wp:suppressed:a%3Ab@example.com:");
+	    OP(SCRIPT_O_SUPPRESS_PREFIX), "wp:suppressed:{a%3Ab@example.com}:");
 	assert_word(OP(SCRIPT_O_SUPPRESS_ANY_PREFIX), "wp:suppressed-any:");
 	assert_word(OP(SCRIPT_O_EXPIRATIONS_PREFIX),
-	    "wp:expirations:a%3Ab@example.com:");
-	assert_word(OP(SCRIPT_O_GUARD), "wp:bounce-rate:a:b@example.com");
-	assert_word(OP(SCRIPT_O_SUSPEND), "wp:suspended:user:a:b@example.com");
+	    "wp:expirations:{a%3Ab@example.com}:");
+	assert_word(OP(SCRIPT_O_GUARD), "wp:bounce-rate:{a:b@example.com}");
+	assert_word(
+	    OP(SCRIPT_O_SUSPEND), "wp:suspended:user:{a:b@example.com}");
 	assert_word(OP(SCRIPT_O_TYPE), "bounced");
 	assert_word(OP(SCRIPT_O_RECIPIENT), "Bob@Example.NET");
 	assert_word(OP(SCRIPT_O_ADDRESS), "bob@example.net");

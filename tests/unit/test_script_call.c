@@ -275,7 +275,7 @@ test_sliding_window(void **state)
 		assert_int_equal(charge_one(&burst, &answer), SCRIPT_PASSED);
 	assert_int_equal(charge_one(&burst, &answer), SCRIPT_LIMIT_REACHED);
 	assert_int_equal(
-	    integer_of("HGET %s sum", PREFIX "limit:burst:alice@example.com"),
+	    integer_of("HGET %s sum", PREFIX "limit:burst:{alice@example.com}"),
 	    100);
 }
 
@@ -297,8 +297,8 @@ test_check_reports_room(void **state)
 	assert_int_equal(answer.room, 6);
 	run(&call, &answer);
 	assert_int_equal(answer.room, 5);
-	assert_int_equal(
-	    integer_of("HGET %s sum", PREFIX "limit:hourly:alice@example.com"),
+	assert_int_equal(integer_of("HGET %s sum",
+	                     PREFIX "limit:hourly:{alice@example.com}"),
 	    4);
 }
 
@@ -309,7 +309,7 @@ test_counter_expires_with_its_newest_bucket(void **state)
 {
 	const struct script_limit minute = {
 	    "minute", "alice@example.com", 1000, 60000, 1};
-	const char *key = PREFIX "limit:minute:alice@example.com";
+	const char *key = PREFIX "limit:minute:{alice@example.com}";
 	struct script_answer answer;
 	long long first;
 
@@ -350,7 +350,8 @@ test_a_message_is_charged_once(void **state)
 	assert_int_equal(answer.count, 2);
 	assert_int_equal(answer.max, 2);
 	assert_int_equal(
-	    integer_of("HGET %s sum", PREFIX "limit:two:alice@example.com"), 2);
+	    integer_of("HGET %s sum", PREFIX "limit:two:{alice@example.com}"),
+	    2);
 }
 
 /* Caps 3, then 5, then none, by Redis' days since the first message. */
@@ -405,7 +406,7 @@ test_usage_reads_as_the_script_decides(void **state)
 	    .name = "burst", .window = 20000, .max = 100};
 	const struct script_limit burst = {
 	    "burst", "alice@example.com", 100, 20000, 1};
-	const char *key = PREFIX "limit:burst:alice@example.com";
+	const char *key = PREFIX "limit:burst:{alice@example.com}";
 	struct script_words words = {0};
 	struct script_answer answer, refusal;
 	redisReply *before, *after;
@@ -438,7 +439,7 @@ test_usage_reads_as_the_script_decides(void **state)
 	run_words(&words, 1, &answer);
 	assert_int_equal(answer.count, 40);
 	freeReplyObject(redisCommand(
-	    redis, "HSET %s burst 7", PREFIX "override:alice@example.com"));
+	    redis, "HSET %s burst 7", PREFIX "override:{alice@example.com}"));
 	limit_usage_words(
 	    &section, "alice@example.com", LIMIT_USAGE_ALL, PREFIX, &words);
 	run_words(&words, 1, &answer);
@@ -489,7 +490,7 @@ test_warmup_usage_agrees_with_the_script(void **state)
 			    .warmup_schedule = &section.schedule,
 			};
 			state_reply = redisCommand(
-			    redis, "GET %s", PREFIX "warmup:new:example.com");
+			    redis, "GET %s", PREFIX "warmup:new:{example.com}");
 			warmup_usage_read(&section,
 			    state_reply->type == REDIS_REPLY_STRING
 			        ? state_reply->str
@@ -547,7 +548,7 @@ test_compromise_window(void **state)
 	assert_true(answer.by_addresses);
 	assert_int_equal(answer.count, 6);
 	reply = redisCommand(
-	    redis, "GET %s", PREFIX "suspended:user:alice@example.com");
+	    redis, "GET %s", PREFIX "suspended:user:{alice@example.com}");
 	assert_string_equal(reply->str, "auto: 6 client addresses in 1h");
 	freeReplyObject(reply);
 }
@@ -563,7 +564,7 @@ test_account_answers(void **state)
 	(void)state;
 	call.asks = SCRIPT_ASKS_SUSPENSION | SCRIPT_ASKS_OWNERSHIP;
 	reply = redisCommand(redis, "SADD %s %s",
-	    PREFIX "senders:alice@example.com", "@example.com");
+	    PREFIX "senders:{alice@example.com}", "@example.com");
 	freeReplyObject(reply);
 	run(&call, &answer);
 	assert_int_equal(answer.outcome, SCRIPT_PASSED);
@@ -579,7 +580,7 @@ test_account_answers(void **state)
 	assert_false(answer.by_user);
 	assert_string_equal(answer.reason, "abuse");
 	reply = redisCommand(redis, "SET %s %s",
-	    PREFIX "suspended:user:alice@example.com", "review");
+	    PREFIX "suspended:user:{alice@example.com}", "review");
 	freeReplyObject(reply);
 	run(&call, &answer);
 	assert_true(answer.by_user);
@@ -610,7 +611,7 @@ test_suppression(void **state)
 	call.asks = SCRIPT_ASKS_SUPPRESSION;
 	run(&call, &answer);
 	assert_int_equal(answer.outcome, SCRIPT_PASSED);
-	set_key(PREFIX "suppressed:carol@example.com:bob@example.org",
+	set_key(PREFIX "suppressed:{carol@example.com}:bob@example.org",
 	    "1764547200 carol's");
 	run(&call, &answer);
 	assert_int_equal(answer.outcome, SCRIPT_PASSED);
@@ -620,7 +621,7 @@ test_suppression(void **state)
 	assert_false(answer.for_tenant);
 	assert_int_equal(answer.since, 0);
 	assert_string_equal(answer.reason, "reported as spam");
-	set_key(PREFIX "suppressed:alice@example.com:bob@example.org",
+	set_key(PREFIX "suppressed:{alice@example.com}:bob@example.org",
 	    "1764547200 bounced: 550 5.1.1 user unknown");
 	run(&call, &answer);
 	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
@@ -647,7 +648,7 @@ test_suppression_key_escapes_the_tenant(void **state)
 	struct script_answer answer;
 
 	(void)state;
-	set_key(PREFIX "suppressed:a:b:c@example.org", "1764547200 a's");
+	set_key(PREFIX "suppressed:{a}:b:c@example.org", "1764547200 a's");
 	call.asks = SCRIPT_ASKS_SUPPRESSION;
 	call.tenant = "a:b";
 	call.recipient = "c@example.org";
@@ -658,7 +659,7 @@ test_suppression_key_escapes_the_tenant(void **state)
 	run(&call, &answer);
 	assert_int_equal(answer.outcome, SCRIPT_SUPPRESSED);
 	assert_string_equal(answer.reason, "a's");
-	set_key(PREFIX "suppressed:a%3Ab:c@example.org", "1764547200 a:b's");
+	set_key(PREFIX "suppressed:{a%3Ab}:c@example.org", "1764547200 a:b's");
 	call.tenant = "a:b";
 	call.recipient = "c@example.org";
 	run(&call, &answer);

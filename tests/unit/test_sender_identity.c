@@ -42,9 +42,9 @@ test_key(void **state)
 
 	(void)state;
 	assert_true(sender_identity_key("waypost:", "Alice@Example.COM", &key));
-	assert_string_equal(key.data, "waypost:senders:alice@example.com");
+	assert_string_equal(key.data, "waypost:senders:{alice@example.com}");
 	assert_true(sender_identity_key("", "bob", &key));
-	assert_string_equal(key.data, "senders:bob");
+	assert_string_equal(key.data, "senders:{bob}");
 	assert_false(sender_identity_key("waypost:", "", &key));
 	assert_false(sender_identity_key("waypost:", "a b", &key));
 	assert_false(sender_identity_key("waypost:", "a\r\nDEL x", &key));

@@ -77,6 +77,8 @@ test_bad_sentinel_lines(void **state)
 	    "[redis]\nmaster_name = waypost\n", "master_name needs sentinels");
 	assert_fails_with("[redis]\nsentinel_password = x\n",
 	    "sentinel_password needs sentinels");
+	assert_fails_with("[redis]\nprefix = w{1}:\n",
+	    "prefix: \"w{1}:\" holds \"{\" or \"}\"");
 	assert_fails_with("[redis]\nsentinels = 10.0.0.1\nmaster_name = m\n",
 	    "sentinels: \"10.0.0.1\"");
 	assert_fails_with(
