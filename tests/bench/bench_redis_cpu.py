@@ -31,11 +31,19 @@ run, in turns:
 Between them, the anchor: redis-benchmark -t incr (--incr-requests
 INCRs of 100,000 keys, as many clients as smtp-source has sessions, no
 pipelining) on the same Redis, Redis CPU microseconds per INCR, and the
-ratio; and the floor of one request per message: --messages INCRs one
-at a time over one connection at the msgs/s of the round's 1-recipient
-run, so that Redis sleeps between requests as it does behind a relay
-(its wakeup and the request's system calls then cost it several times
-what they cost under redis-benchmark, which keeps it busy). Printed:
+ratio; and the floors of one request per message: --messages requests
+one at a time over one connection at the msgs/s of the round's
+1-recipient run, so that Redis sleeps between requests as it does
+behind a relay (its wakeup and the request's system calls then cost it
+several times what they cost under redis-benchmark, which keeps it
+busy): a plain INCR; an empty script (EVALSHA of "return 0") given the
+decision's 17 keys and 27 arguments; and the decision alone
+(decide_script.lua charging bench_policy.py's three limits as
+policy/script_call.c calls it, one sender, a new message each time, no
+Postfix or waypost-policyd around it). And the decision alone under
+redis-benchmark (--incr-requests / 4 of them, as many clients as
+sessions, 1,000 users): its cost in a Redis that many relays keep busy,
+so the decisions per second one Redis core makes. Printed:
 each run, then medians over --rounds rounds, and the
 number of relays at Postfix's full speed one Redis core serves:
 1e6 / (microseconds per message x the msgs/s of the relay in that run).
@@ -68,6 +76,7 @@ import time
 
 from bench_common import (RedisServer, Sink, alternate, resp, run,
                           work_directory)
+from bench_policy import RANDOM, ceiling_words, script_text
 from bench_relay import (INTERNAL, MESSAGE_BYTES, POLICY_EXTRA,
                          WARMUP_MESSAGES, Maillog, Waypost,
                          policy_limits, smarthost_config, stop_relays)
@@ -218,29 +227,77 @@ def incr_side(redis, options):
     return side
 
 
-def paced_incr_side(redis, options, rates):
-    """--messages INCRs one at a time over one connection, each waiting
-    for its reply, at the msgs/s of the last 1-recipient run: Redis CPU
-    microseconds per INCR when, as behind a relay, Redis sleeps between
-    requests: what one request per message costs whatever it asks."""
+def paced_side(redis, options, rates, title, words_of):
+    """--messages requests words_of(k) one at a time over one connection,
+    each waiting for its reply, at the msgs/s of the last 1-recipient run:
+    Redis CPU microseconds per request when, as behind a relay, Redis
+    sleeps between requests."""
     def side():
         rate = rates[-1]
         before = redis_usage(redis)
         with socket.create_connection(("127.0.0.1", redis.port)) as peer:
             start = time.monotonic()
             for k in range(options.messages):
-                peer.sendall(resp("INCR", f"bench:paced:{k % 1000}"))
-                if not peer.recv(64).startswith(b":"):
-                    raise RuntimeError("INCR: no integer reply")
+                peer.sendall(resp(*words_of(k)))
+                reply = peer.recv(4096)
+                if not reply or reply.startswith(b"-"):
+                    raise RuntimeError(f"{title}: {reply!r}")
                 delay = start + (k + 1) / rate - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
         after = redis_usage(redis)
         us, _ = usage_since(before, after, options.messages)
-        print(f"  INCR one at a time at {rate:.0f}/s: Redis {us:.1f} us per "
-              f"INCR", flush=True)
+        print(f"  {title} one at a time at {rate:.0f}/s: Redis {us:.1f} us "
+              f"each", flush=True)
         return {"us": us}
     return side
+
+
+def paced_sides(redis, options, rates):
+    """The floors of one request per message, at the relay's rate: a
+    plain INCR (what any request costs: Redis' wakeup and the request's
+    system calls); an empty script given the decision's keys and
+    arguments (what calling a script with them costs); and the decision
+    itself (decide_script.lua with bench_policy.py's three limits, as
+    policy/script_call.c calls it at END-OF-MESSAGE, one sender, a new
+    message each time), without Postfix or waypost-policyd around it."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "..", "policy")
+    decide = redis.cli("SCRIPT", "LOAD", script_text(source)).strip()
+    empty = redis.cli("SCRIPT", "LOAD", "return 0").strip()
+    words = ceiling_words(decide)
+
+    def decision(sha):
+        def words_of(k):
+            return [sha, *(w.replace(RANDOM, str(k)) if "instance:" in w
+                           else w.replace(RANDOM, "000000000001")
+                           for w in words[2:])]
+        return lambda k: ["EVALSHA", *words_of(k)]
+    def busy():
+        """The decision under redis-benchmark (as many clients as
+        smtp-source has sessions, bench_policy.py's 1,000 users): what a
+        decision costs a Redis that many relays keep busy, which rarely
+        sleeps between requests."""
+        before = redis_usage(redis)
+        result = run(["redis-benchmark", "-h", "127.0.0.1", "-p",
+                      str(redis.port), "-c", str(options.sessions), "-n",
+                      str(options.incr_requests // 4), "-r", "1000", "-q",
+                      *words], timeout=900)
+        errors = redis.cli("INFO", "errorstats")
+        if result.returncode != 0 or "errorstat_" in errors:
+            raise RuntimeError(f"redis-benchmark: {result.stdout} {errors}")
+        us, _ = usage_since(before, redis_usage(redis),
+                            options.incr_requests // 4)
+        print(f"  the decision alone under redis-benchmark: Redis {us:.1f} "
+              f"us each", flush=True)
+        return {"us": us}
+    return (busy,
+            paced_side(redis, options, rates, "INCR",
+                       lambda k: ["INCR", f"bench:paced:{k % 1000}"]),
+            paced_side(redis, options, rates, "empty script, the "
+                       "decision's keys and arguments,", decision(empty)),
+            paced_side(redis, options, rates, "the decision alone",
+                       decision(decide)))
 
 
 def median(runs, key):
@@ -255,12 +312,17 @@ def median_commands(runs):
         for name in names}
 
 
-def report(kinds, results, incr, paced):
+def report(kinds, results, incr, busy, paced):
     incr_us = median(incr, "us")
     print(f"\nmedians of {len(incr)} rounds; INCR: {incr_us:.1f} us of "
           f"Redis CPU per INCR (ANCHORS.md: about {INCR_ANCHOR_US}); one "
-          f"at a time at the\nrelay's rate {median(paced, 'us'):.1f} us "
-          f"(the floor of one request per message)")
+          f"at a time at the\nrelay's rate (the floors of one request per "
+          f"message): INCR {median(paced[0], 'us'):.1f} us, an empty "
+          f"script with the\ndecision's 17 keys and 27 arguments "
+          f"{median(paced[1], 'us'):.1f} us, the decision alone "
+          f"{median(paced[2], 'us'):.1f} us;\nthe decision alone under "
+          f"redis-benchmark {median(busy, 'us'):.1f} us: one Redis core "
+          f"decides {1e6 / median(busy, 'us'):.0f}/s when busy")
     print(f"{'run':38} {'msgs/s':>7} {'us/msg':>7} {'x INCR':>7} "
           f"{'scripts':>8} {'commands':>9} {'relays':>7}")
     for title, runs in zip(kinds, results):
@@ -392,11 +454,13 @@ def main():
                  for setup, recipients, title in kinds]
         sides[0] = relay_side(*kinds[0][:1], sink, work, options,
                               *kinds[0][1:], rates)
-        *results, incr, paced = alternate(
-            options.rounds, *sides, incr_side(redis, options),
-            paced_incr_side(redis, options, rates))
+        *results, incr, busy, paced_incr, paced_empty, paced_decision = \
+            alternate(options.rounds, *sides, incr_side(redis, options),
+                      *paced_sides(redis, options, rates))
+        paced = (paced_incr, paced_empty, paced_decision)
         if options.rounds:
-            report([title for _, _, title in kinds], results, incr, paced)
+            report([title for _, _, title in kinds], results, incr, busy,
+                   paced)
         if options.profile:
             profile(setups[0], sink, work, options)
     finally:
