@@ -478,14 +478,15 @@ def start_postfix(sink, signer, users, bounce_port):
     for the sockets' directory (the Waypost daemons' sockets are in the
     signer's), the ports and the files: (the instance, its submission
     port)."""
-    settings, master, submission = postfix_config(
+    settings, master, services = postfix_config(
         ["smarthost", "submission"], signer.directory,
         sasl_socket=users.socket)
     settings["transport_maps"] = (f"inline:{{ {{ {BOUNCE_DOMAIN} = "
                                   f"smtp:[127.0.0.1]:{bounce_port} }} }}")
     postfix = PrivatePostfix(sink.port, settings, master).start()
-    ports.wait_for_port(submission, timeout=20)
-    return postfix, submission
+    for port in services.values():
+        ports.wait_for_port(port, timeout=20)
+    return postfix, services["submission"]
 
 
 def main():

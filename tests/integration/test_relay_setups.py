@@ -8,9 +8,13 @@ through it with swaks and sendmail(1): what should arrive normalized and
 signed does, with every signature verified by python3-dkim; what should
 be refused or deferred is, with the code the fragments promise. Mail to
 the large providers goes through their own transports (providers.*).
+Submission is also on 465 with implicit TLS; outbound.* gives TLS towards
+every next hop offering it, TLS required where its policy says, and a
+backup route.
 """
 import grp
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -19,8 +23,10 @@ import uuid
 import pytest
 
 from conftest import BUILD_DIR
+from harness import ports, tempdir
 from harness.dovecot import Dovecot
-from harness.relay import WholeRelay, fragment, main_cf
+from harness.relay import WholeRelay, fragment, main_cf, make_certificate
+from harness.sink import Sink
 from harness.smtp_clients import accepted, swaks
 
 ALICE = "alice@example.com"
@@ -55,8 +61,10 @@ def arrived_clean_and_signed(relay, token, message):
 def whole_relay(sink, redis_server):
     relays = []
 
-    def make(setup, **options):
-        relay = WholeRelay(BUILD_DIR, setup, sink, redis_server, **options)
+    def make(setup, next_hop=None, **options):
+        """next_hop: another sink than the fixture's."""
+        relay = WholeRelay(BUILD_DIR, setup, next_hop or sink, redis_server,
+                           **options)
         relays.append(relay)
         return relay.start()
 
@@ -141,10 +149,12 @@ def users():
     server.stop()
 
 
-def submit(relay, sender, *extra, token=None):
+def submit(relay, sender, *extra, token=None, port=None):
+    """port: the submission service's on 587 unless given."""
     token = token or new_token()
     message = legacy_message(token, sender)
-    result = swaks(relay.submission_port, sender=sender, data=message,
+    result = swaks(port or relay.submission_port, sender=sender,
+                   data=message,
                    extra=("--local-interface", "127.0.0.2", *extra))
     return token, message, result
 
@@ -179,6 +189,143 @@ def test_submission_requires_tls_and_login_and_owned_senders(
     assert (f"5.7.1 <ceo@example.com>: Sender address rejected: Sender "
             f"address <ceo@example.com> not owned by user {ALICE}"
             ) in result.stdout.decode(), result.stdout.decode()
+
+
+def test_submissions_on_465_is_tls_from_the_first_byte(
+        whole_relay, users, redis_server):
+    """The "submissions" service (smtpd_tls_wrappermode): swaks with
+    implicit TLS (--tlsc) and a login is accepted, normalized and signed,
+    under the same restrictions as 587; a client speaking plain text gets
+    no greeting, and is cut off."""
+    relay = whole_relay("submission", dovecot=users, limits={
+        "hourly": "subject = sasl_username\nwindow = 1h\nmax = 1000"},
+        policy_extra="check_sender_ownership = yes\n")
+    redis_server.client.sadd(f"waypost:senders:{{{ALICE}}}", ALICE)
+    implicit = ("--tlsc", *LOGIN[1:])
+    token, message, result = submit(relay, ALICE, *implicit,
+                                    port=relay.submissions_port)
+    output = result.stdout.decode()
+    assert "TLS started" in output and "<~  220 " in output, output
+    assert "235 2.7.0 Authentication successful" in output
+    assert accepted(result), output
+    arrived_clean_and_signed(relay, token, message)
+    relay.postfix.wait_for_log(r"postfix/submissions/smtpd\[\d+\]: \w+: "
+                               rf"client=\S+, sasl_method=PLAIN, "
+                               rf"sasl_username={ALICE}")
+
+    # TLS but no login, or a sender not owned: refused as on 587.
+    _, _, result = submit(relay, ALICE, "--tlsc",
+                          port=relay.submissions_port)
+    assert not accepted(result)
+    assert "554 5.7.1" in result.stdout.decode()
+    _, _, result = submit(relay, "ceo@example.com", *implicit,
+                          port=relay.submissions_port)
+    assert not accepted(result)
+    assert "not owned by user" in result.stdout.decode()
+
+    # Plain text: no "220" greeting; the TLS handshake fails on it and
+    # smtpd closes the connection.
+    received = b""
+    with socket.create_connection(("127.0.0.1", relay.submissions_port),
+                                  timeout=30) as peer:
+        peer.sendall(b"EHLO plain.example\r\n")
+        try:
+            while chunk := peer.recv(4096):
+                received += chunk
+        except ConnectionResetError:
+            pass  # closed with our EHLO unread: as good as EOF
+    assert b"220" not in received, received
+    relay.postfix.wait_for_log(r"postfix/submissions/smtpd\[\d+\]: "
+                               r"SSL_accept error from")
+
+
+def outbound_relay(whole_relay, sink, next_hop_port=None, backup=None,
+                   encrypt_to=None):
+    """A smarthost relay with outbound.main.cf: its next hop next_hop_port
+    (the sink's by default); the backup relay on the port of backup (a
+    port nothing listens on by default), which outbound.tls-policy
+    requires TLS of; and its partner.example standing for the next hop
+    [127.0.0.1]:encrypt_to (a port nothing listens on by default)."""
+    backup_port = backup.port if backup else ports.free_port()
+    hop = f"[127.0.0.1]:{encrypt_to or ports.free_port()}"
+    return whole_relay("smarthost", next_hop=sink,
+                       next_hop_port=next_hop_port, outbound={
+                           "fallback_port": backup_port,
+                           "tls_policy": {
+                               "partner.example": hop,
+                               "[backup.example.net]:25":
+                                   f"[127.0.0.1]:{backup_port}"}},
+                       limits={"hourly": "subject = sender\nwindow = 1h\n"
+                                         "max = 1000"})
+
+
+@pytest.fixture
+def tls_sink():
+    """A sink that offers STARTTLS, with a self-signed certificate."""
+    directory = tempdir.make_dir("tls-sink")
+    server = Sink(make_certificate(directory)).start()
+    yield server
+    server.stop()
+    tempdir.remove_dir(directory)
+
+
+def test_outbound_tls_whenever_the_next_hop_offers_it(whole_relay, tls_sink):
+    """smtp_tls_security_level = may: a next hop offering STARTTLS gets
+    the mail over TLS, and the log says so."""
+    relay = outbound_relay(whole_relay, tls_sink)
+    token = new_token()
+    message = legacy_message(token)
+    assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
+                          data=message))
+    delivery = arrived_clean_and_signed(relay, token, message)
+    assert delivery.tls
+    relay.postfix.wait_for_log(
+        rf"TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:"
+        rf"{tls_sink.port}: TLSv1\.[23]")
+
+
+def kept_back_for_tls(relay, sink):
+    """A message relay accepts is not sent to sink, which offers no
+    STARTTLS where the TLS policy requires it: deferred, in the queue."""
+    token = new_token()
+    assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
+                          data=legacy_message(token)))
+    relay.postfix.wait_for_log(
+        r"TLS is required, but was not offered by host "
+        r"127\.0\.0\.1\[127\.0\.0\.1\]")
+    relay.postfix.wait_for_log(r"to=<user@example\.net>.*status=deferred")
+    assert not sink.holds(token.encode())
+
+
+def test_outbound_encrypt_defers_towards_a_server_without_tls(
+        whole_relay, sink):
+    """outbound.tls-policy's "encrypt": towards a next hop that offers no
+    STARTTLS (the sink) the mail is not sent, and waits in the queue (the
+    backup relay, which must have TLS too, does not answer here)."""
+    kept_back_for_tls(outbound_relay(whole_relay, sink, encrypt_to=sink.port),
+                      sink)
+
+
+def test_outbound_backup_route_when_the_next_hop_does_not_answer(
+        whole_relay, sink, tls_sink):
+    """smtp_fallback_relay: the next hop refuses connections; the mail
+    goes to the backup relay at once, signed, over the TLS its policy
+    requires. A backup without TLS gets nothing: mail is never sent in
+    clear to it."""
+    relay = outbound_relay(whole_relay, tls_sink,
+                           next_hop_port=ports.free_port(), backup=tls_sink)
+    token = new_token()
+    message = legacy_message(token)
+    assert accepted(swaks(relay.postfix.port, sender="billing@example.com",
+                          data=message))
+    assert arrived_clean_and_signed(relay, token, message).tls
+    relay.postfix.wait_for_log(
+        rf"relay=127\.0\.0\.1\[127\.0\.0\.1\]:{tls_sink.port},.*"
+        rf"status=sent")
+
+    kept_back_for_tls(outbound_relay(whole_relay, sink,
+                                     next_hop_port=ports.free_port(),
+                                     backup=sink), sink)
 
 
 def test_signing_only_keeps_the_restrictions_and_tempfails_without_milter(

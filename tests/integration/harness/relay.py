@@ -88,14 +88,18 @@ def make_certificate(directory):
 
 
 def postfix_config(parts, directory, policy_service=None, sink_port=None,
-                   sasl_socket=None):
-    """(main.cf settings, master.cf lines, submission port or None) from
-    the fragments of parts ("smarthost", "submission", "signing-only",
-    "providers"), the sockets in directory, as are the files a part needs
-    (a certificate, the providers' table); the providers' next hop is the
-    sink on sink_port, the submission service's SASL socket sasl_socket.
-    policy_service: another policy service than waypost-policyd's socket
-    in directory (a benchmark's anchor)."""
+                   sasl_socket=None, outbound=None):
+    """(main.cf settings, master.cf lines, {service: port} of the
+    submission services, or {}) from the fragments of parts ("smarthost",
+    "submission", "signing-only", "providers", "outbound"), the sockets in
+    directory, as are the files a part needs (a certificate, the
+    providers' table, the TLS policy table); the providers' next hop is
+    the sink on sink_port, the submission services' SASL socket
+    sasl_socket. policy_service: another policy service than
+    waypost-policyd's socket in directory (a benchmark's anchor).
+    outbound: for "outbound", {"fallback_port": the backup relay's port on
+    127.0.0.1, "tls_policy": {a destination of outbound.tls-policy: the
+    next hop it stands for here}}."""
     sockets = {SOCKET_DIR: directory + "/"}
     # Before the socket directory's, which would change it.
     policy = {POLICY_SERVICE: policy_service} if policy_service else {}
@@ -103,7 +107,7 @@ def postfix_config(parts, directory, policy_service=None, sink_port=None,
     # interfaces; the applications here stand for remote ones.
     settings = {"local_header_rewrite_clients": ""}
     master = ""
-    submission = None
+    submission = {}
     if "smarthost" in parts:
         settings.update(main_cf(fragment("smarthost.main.cf", {
             **policy, **sockets,
@@ -111,13 +115,14 @@ def postfix_config(parts, directory, policy_service=None, sink_port=None,
     if "submission" in parts:
         cert, key = make_certificate(directory)
         settings.update(main_cf(fragment("submission.main.cf", {
-            **sockets,
+            **policy, **sockets,
             "/etc/ssl/certs/ssl-cert-snakeoil.pem": cert,
             "/etc/ssl/private/ssl-cert-snakeoil.key": key})))
-        submission = ports.free_port()
+        submission = {name: ports.free_port()
+                      for name in ("submission", "submissions")}
         master += master_cf(fragment("submission.master.cf", {
-            **policy, **sockets,
-            "submission inet": f"127.0.0.1:{submission} inet",
+            **{f"\n{name} inet": f"\n127.0.0.1:{port} inet"
+               for name, port in submission.items()},
             "smtpd_sasl_path=private/auth":
                 f"smtpd_sasl_path={sasl_socket}"}))
     if "signing-only" in parts:
@@ -131,6 +136,16 @@ def postfix_config(parts, directory, policy_service=None, sink_port=None,
         settings.update(main_cf(fragment("providers.main.cf", {
             "/etc/postfix/waypost-providers": transport})))
         master += master_cf(fragment("providers.master.cf"))
+    if "outbound" in parts:
+        tls_policy = os.path.join(directory, "waypost-tls-policy")
+        with open(tls_policy, "w") as f:
+            f.write(fragment("outbound.tls-policy", {
+                f"\n{name} ": f"\n{hop} "
+                for name, hop in outbound["tls_policy"].items()}))
+        settings.update(main_cf(fragment("outbound.main.cf", {
+            "/etc/postfix/waypost-tls-policy": tls_policy,
+            "[backup.example.net]:25":
+                f"[127.0.0.1]:{outbound['fallback_port']}"})))
     return settings, master, submission
 
 
@@ -140,7 +155,7 @@ class WholeRelay:
 
     def __init__(self, build_dir, setup, sink, redis, dovecot=None,
                  limits=None, policy_extra="", redis_extra="",
-                 metrics=False):
+                 metrics=False, outbound=None, next_hop_port=None):
         self.build_dir = build_dir
         self.setup = setup
         self.sink = sink
@@ -151,7 +166,11 @@ class WholeRelay:
         self.redis_extra = redis_extra
         self.directory = tempdir.make_dir("relay")
         self.keys = dkim_keys.KeyStore(self.directory)
-        self.submission_port = None
+        self.submission_port = self.submissions_port = None
+        # outbound: postfix_config()'s; next_hop_port: the relayhost's
+        # port on 127.0.0.1, if not the sink's.
+        self.outbound = outbound
+        self.next_hop_port = next_hop_port or sink.port
         self.headers = HeadersSetup(self._program(
             "milters/headers/waypost-headers"), self.directory)
         self.dkim = DkimSetup(self._program("milters/dkim/waypost-dkim"),
@@ -189,18 +208,23 @@ class WholeRelay:
                               + self._metrics("policy")
                               + self.policy_extra))
         settings, master = self.postfix_config()
-        self.postfix = PrivatePostfix(self.sink.port, settings, master)
+        self.postfix = PrivatePostfix(self.next_hop_port, settings, master)
         self.postfix.start()
-        if self.submission_port:
-            ports.wait_for_port(self.submission_port, timeout=20)
+        for port in (self.submission_port, self.submissions_port):
+            if port:
+                ports.wait_for_port(port, timeout=20)
         return self
 
     def postfix_config(self):
         """main.cf settings and master.cf lines from the fragments."""
-        settings, master, self.submission_port = postfix_config(
-            [self.setup, "providers"], self.directory,
+        settings, master, submission = postfix_config(
+            [self.setup, "providers", *(["outbound"] if self.outbound
+                                        else [])], self.directory,
             sink_port=self.sink.port,
-            sasl_socket=self.dovecot.socket if self.dovecot else None)
+            sasl_socket=self.dovecot.socket if self.dovecot else None,
+            outbound=self.outbound)
+        self.submission_port = submission.get("submission")
+        self.submissions_port = submission.get("submissions")
         return settings, master
 
     def stop(self):

@@ -2,8 +2,10 @@
 
 Postfix relays to it as its relayhost; tests then read exactly what left the
 relay: envelope, and the message bytes as received on the wire (CRLF line
-ends, dot-unstuffed).
+ends, dot-unstuffed). Given a certificate, it offers STARTTLS, and each
+delivery says whether it came over TLS.
 """
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ class Delivery:
     content: bytes
     peer: tuple = field(default=None)
     mail_options: list = field(default_factory=list)
+    tls: bool = False
 
     @property
     def headers(self):
@@ -59,19 +62,26 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         self.sink._store(Delivery(envelope.mail_from, list(envelope.rcpt_tos),
                                   envelope.original_content or envelope.content,
-                                  session.peer, list(envelope.mail_options)))
+                                  session.peer, list(envelope.mail_options),
+                                  session.ssl is not None))
         return "250 2.0.0 Ok: kept by the Waypost test sink"
 
 
 class Sink:
-    def __init__(self):
+    def __init__(self, certificate=None):
+        """certificate: (cert file, key file) to offer STARTTLS with."""
         self.port = ports.free_port()
         self.deliveries = []
         self._condition = threading.Condition()
+        tls = {}
+        if certificate:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            tls = {"tls_context": context}
         self._controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port,
             enable_SMTPUTF8=True, data_size_limit=64 * 1024 * 1024,
-            ready_timeout=10)
+            ready_timeout=10, **tls)
 
     def start(self):
         self._controller.start()
