@@ -50,7 +50,10 @@ class PostfixError(RuntimeError):
 
 
 class PrivatePostfix:
-    def __init__(self, relay_port, settings=None, master_extra=""):
+    def __init__(self, relay_port, settings=None, master_extra="",
+                 master_parameters=()):
+        """master_parameters: "SERVICE/TYPE/NAME=VALUE" each, a -o of a
+        master.cf service, as postconf -P sets it."""
         self.directory = tempdir.make_dir("postfix")
         self.config_directory = os.path.join(self.directory, "etc")
         self.queue_directory = os.path.join(self.directory, "spool")
@@ -60,6 +63,7 @@ class PrivatePostfix:
         self.relay_port = relay_port
         self.settings = dict(settings or {})
         self.master_extra = master_extra
+        self.master_parameters = list(master_parameters)
         self.started = False
 
     def main_cf(self):
@@ -110,6 +114,9 @@ class PrivatePostfix:
             f.write(self.master_extra)
         if os.path.exists("/etc/postfix/dynamicmaps.cf"):
             shutil.copy("/etc/postfix/dynamicmaps.cf", self.config_directory)
+        if self.master_parameters:
+            subprocess.run(["postconf", "-c", self.config_directory, "-P",
+                            *self.master_parameters], check=True, timeout=60)
 
     def _postfix(self, *arguments, check=True):
         result = subprocess.run(
