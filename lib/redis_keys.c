@@ -4,6 +4,8 @@
  * SYNOPSIS
  *	#include "redis_keys.h"
  *
+ *	int redis_key_parts(key)
+ *
  *	size_t redis_key_append(out, prefix, key, name, subject)
  *	size_t redis_key_append_pattern(out, prefix, key, name, subject)
  *	bool redis_key_parse(text, prefix, key, name, subject)
@@ -13,6 +15,9 @@
  *	operator runs write and read the same keys. Nothing else writes a
  *	key's format; redis_keys.h lists them, waypost-policyd(8) documents
  *	them for operators.
+ *
+ *	redis_key_parts() says how many parts a key of kind key has: 1
+ *	(a name) or 2 (a name, then a subject).
  *
  *	redis_key_append() appends to out the key of kind key, after the
  *	[redis] prefix: its fixed words, then name, then for the keys
@@ -195,6 +200,14 @@ check_parts(enum redis_key key, bool name, bool subject)
 	if ((unsigned)key >= REDIS_KEY_COUNT || !name ||
 	    (shapes[key].parts == 2) != subject)
 		log_panic("redis_keys: key %d with the wrong parts", (int)key);
+}
+
+int
+redis_key_parts(enum redis_key key)
+{
+	if ((unsigned)key >= REDIS_KEY_COUNT)
+		log_panic("redis_keys: no key %d", (int)key);
+	return shapes[key].parts;
 }
 
 size_t

@@ -41,6 +41,7 @@ enum redis_key {
 	REDIS_KEY_COUNT
 };
 
+int redis_key_parts(enum redis_key key);
 size_t redis_key_append(struct buffer *out, const char *prefix,
     enum redis_key key, const char *name, const char *subject);
 size_t redis_key_append_pattern(struct buffer *out, const char *prefix,
