@@ -95,7 +95,8 @@ struct redis_link {
 	char function[FUNCTION_NAME_MAX + 1]; /* the library's, too */
 	char *library;                        /* FUNCTION LOAD's code */
 	enum functions functions;             /* what Redis said */
-	bool reloading; /* FUNCTION LOAD sent again on this connection */
+	bool reloading;  /* FUNCTION LOAD sent again on this connection */
+	bool confirming; /* set up, the sentinels asked once more */
 	struct sentinel_watch *watch; /* NULL: settings' address alone */
 	struct socket_spec master;    /* where context goes */
 	long long asked_ms;           /* sentinels, after an error reply */
@@ -112,7 +113,8 @@ struct redis_call {
 	redis_link_done done;
 	void *context;
 	struct event *timer;
-	bool in_flight; /* hiredis holds a callback for it */
+	int in_flight;    /* callbacks hiredis holds for it */
+	redisReply *held; /* the script's reply, until a replica has it */
 	bool finished;
 	bool tried_eval; /* EVAL, the script itself, after FCALL or EVALSHA */
 	bool plain;      /* a command of its own, no script */
@@ -246,6 +248,16 @@ on_role(redisAsyncContext *context, void *r, void *privdata)
 static void
 ready(struct redis_link *link)
 {
+	/* With sentinels, the set-up ends with one more round of questions
+	 * (on_master()): the server said "master" to ROLE, but an old
+	 * master resumed after a failover says so too, until the sentinels
+	 * demote it, and takes writes that are then lost. */
+	if (link->watch != NULL && !link->confirming) {
+		link->confirming = true;
+		sentinel_watch_ask(link->watch);
+		return;
+	}
+	link->confirming = false;
 	link->connected = true;
 	redis_metrics_connected(true);
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
@@ -364,6 +376,7 @@ connect_to(struct redis_link *link, const struct socket_spec *master)
 	context->data = link;
 	link->context = context;
 	link->reloading = false;
+	link->confirming = false;
 	link->last_heard_ms = monotonic_ms();
 	redis_events_attach(context, link->base);
 	redisAsyncSetConnectCallback(context, on_connect);
@@ -404,14 +417,20 @@ on_master(void *context, const struct socket_spec *master, const char *why)
 
 	if (master == NULL) {
 		/* Sentinels away, master working: keep it. */
-		if (link->context == NULL &&
-		    !evtimer_pending(link->retry_timer, NULL))
+		if (link->confirming && link->context != NULL)
+			ready(link);
+		else if (link->context == NULL &&
+		         !evtimer_pending(link->retry_timer, NULL))
 			retry_later(link, why);
 		return;
 	}
 	if (link->context != NULL &&
-	    sentinel_same_address(master, &link->master))
+	    sentinel_same_address(master, &link->master)) {
+		if (link->confirming)
+			ready(link);
 		return;
+	}
+	link->confirming = false;
 	if (link->context != NULL) {
 		socket_spec_format_address(&link->master, from, sizeof(from));
 		socket_spec_format_address(master, to, sizeof(to));
@@ -498,6 +517,8 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 static void
 call_free(struct redis_call *call)
 {
+	if (call->held != NULL)
+		freeReplyObject(call->held);
 	buffer_free(&call->text);
 	free(call->words);
 	event_free(call->timer);
@@ -528,8 +549,44 @@ finish(struct redis_call *call, const redisReply *reply, const char *why)
 	evtimer_del(call->timer);
 	if (call->done != NULL)
 		call->done(call->context, reply, why);
-	if (!call->in_flight)
+	if (call->in_flight == 0)
 		call_free(call);
+}
+
+/* A copy of reply that outlives the callback, or NULL (too deep, or out
+ * of memory): replies of the scripts are a few levels at most. */
+static redisReply *
+reply_copy(const redisReply *reply, int depth)
+{
+	redisReply *copy;
+
+	if (depth > 8 || (copy = calloc(1, sizeof(*copy))) == NULL)
+		return NULL;
+	copy->type = reply->type;
+	copy->integer = reply->integer;
+	if (reply->str != NULL) {
+		copy->len = reply->len;
+		if ((copy->str = malloc(reply->len + 1)) == NULL) {
+			freeReplyObject(copy);
+			return NULL;
+		}
+		memcpy(copy->str, reply->str, reply->len + 1);
+	}
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
+		copy->element = calloc(reply->elements, sizeof(*copy->element));
+		if (copy->element == NULL) {
+			freeReplyObject(copy);
+			return NULL;
+		}
+		copy->elements = reply->elements;
+		for (size_t i = 0; i < reply->elements; i++)
+			if ((copy->element[i] = reply_copy(
+			         reply->element[i], depth + 1)) == NULL) {
+				freeReplyObject(copy);
+				return NULL;
+			}
+	}
+	return copy;
 }
 
 static bool send_call(struct redis_call *call);
@@ -592,11 +649,12 @@ on_reply(redisAsyncContext *context, void *r, void *privdata)
 	struct redis_link *link = call->link;
 	redisReply *reply = r;
 
-	call->in_flight = false;
+	call->in_flight--;
 	if (reply != NULL && context->data != NULL)
 		link->last_heard_ms = monotonic_ms();
 	if (call->finished) {
-		call_free(call);
+		if (call->in_flight == 0)
+			call_free(call);
 		return;
 	}
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && !call->plain &&
@@ -606,9 +664,47 @@ on_reply(redisAsyncContext *context, void *r, void *privdata)
 		if (send_call(call))
 			return;
 	}
+	/* With sentinels, the WAIT sent after the script says when a
+	 * replica has what it wrote (on_wait). */
+	if (reply != NULL && reply->type != REDIS_REPLY_ERROR && !call->plain &&
+	    link->watch != NULL) {
+		if ((call->held = reply_copy(reply, 0)) != NULL)
+			return;
+		finish(call, NULL, "out of memory");
+		return;
+	}
 	finish(call, reply, reply == NULL ? "connection lost" : NULL);
 	if (context->data != NULL && link->context == context)
 		follow_errors(link, reply);
+}
+
+/* WAIT 1: the script's reply is given once a replica has its writes,
+ * so that a failover to that replica keeps every charge acknowledged.
+ * A WAIT after a script that failed, or that was sent again as EVAL,
+ * finds nothing held: the next one decides. */
+static void
+on_wait(redisAsyncContext *context, void *r, void *privdata)
+{
+	struct redis_call *call = privdata;
+	redisReply *reply = r, *held = call->held;
+
+	(void)context;
+	call->in_flight--;
+	if (call->finished || held == NULL) {
+		if (call->finished && call->in_flight == 0)
+			call_free(call);
+		return;
+	}
+	call->held = NULL;
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer >= 1)
+		finish(call, held, NULL);
+	else
+		finish(call, NULL,
+		    reply == NULL
+		        ? "connection lost"
+		        : "no replica acknowledged the writes in time");
+	freeReplyObject(held);
 }
 
 static void
@@ -639,7 +735,7 @@ send_call(struct redis_call *call)
 		        call->count - 2, call->words + 2,
 		        call->lengths + 2) != REDIS_OK)
 			return false;
-		call->in_flight = true;
+		call->in_flight++;
 		return true;
 	}
 	if (call->tried_eval) {
@@ -657,7 +753,18 @@ send_call(struct redis_call *call)
 	if (redisAsyncCommandArgv(link->context, on_reply, call, call->count,
 	        call->words, call->lengths) != REDIS_OK)
 		return false;
-	call->in_flight = true;
+	call->in_flight++;
+	if (link->watch != NULL) {
+		char timeout[24];
+
+		snprintf(timeout, sizeof(timeout), "%lld",
+		    (long long)link->settings.timeout);
+		if (redisAsyncCommandArgv(link->context, on_wait, call, 3,
+		        (const char *[]){"WAIT", "1", timeout},
+		        NULL) != REDIS_OK)
+			return true; /* the call's timer then ends it */
+		call->in_flight++;
+	}
 	return true;
 }
 
@@ -669,7 +776,9 @@ start_call(struct redis_link *link, bool plain, struct buffer *text,
 	struct timeval timeout = timeval_of_ms(link->settings.timeout);
 	size_t at = 0;
 
-	if (link->context == NULL) {
+	/* With sentinels, no call before the master is confirmed (ready()). */
+	if (link->context == NULL ||
+	    (link->watch != NULL && !link->connected)) {
 		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		return NULL;
 	}

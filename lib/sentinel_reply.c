@@ -5,6 +5,8 @@
  *	#include "sentinel_reply.h"
  *
  *	bool sentinel_reply_master(reply, master, why, why_size)
+ *	bool sentinel_reply_master_state(reply, master, epoch, why,
+ *		why_size)
  *	bool sentinel_switch_parse(text, length, master_name, master)
  *	bool sentinel_role_is_master(reply)
  *	bool sentinel_same_address(one, other)
@@ -17,6 +19,15 @@
  *	get-master-addr-by-name: an array of the master's IP and port.
  *	False, with why, for a null (the sentinel does not know the name),
  *	an error or any other shape.
+ *
+ *	sentinel_reply_master_state() reads the reply to SENTINEL MASTER:
+ *	an array of field names and values, in any order, of which it
+ *	takes "ip", "port" and "config-epoch" (a number of at most 18
+ *	digits, into epoch). The configuration epoch grows with every
+ *	failover, so of two sentinels' answers the one with the higher is
+ *	the newer: a sentinel that has not yet heard of a failover still
+ *	names the old master, under the old epoch. False, with why, for an
+ *	error, a field missing or malformed, or any other shape.
  *
  *	sentinel_switch_parse() reads a +switch-master message, "NAME
  *	OLDIP OLDPORT NEWIP NEWPORT", of length bytes: true when it is
@@ -88,6 +99,57 @@ sentinel_reply_master(const redisReply *reply, struct socket_spec *master,
 	        reply->element[1]->str, reply->element[1]->len, master)) {
 		snprintf(why, why_size, "an answer that is no address");
 		return false;
+	}
+	return true;
+}
+
+/* The value of field name in a flat array of names and values, or
+ * NULL. */
+static const redisReply *
+field(const redisReply *reply, const char *name)
+{
+	size_t length = strlen(name);
+
+	for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+		const redisReply *key = reply->element[i];
+
+		if (key->type == REDIS_REPLY_STRING && key->len == length &&
+		    memcmp(key->str, name, length) == 0)
+			return reply->element[i + 1]->type == REDIS_REPLY_STRING
+			           ? reply->element[i + 1]
+			           : NULL;
+	}
+	return NULL;
+}
+
+bool
+sentinel_reply_master_state(const redisReply *reply, struct socket_spec *master,
+    long long *epoch, char *why, size_t why_size)
+{
+	const redisReply *ip, *port, *number;
+
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		return sentinel_reply_master(reply, master, why, why_size);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0 ||
+	    (ip = field(reply, "ip")) == NULL ||
+	    (port = field(reply, "port")) == NULL ||
+	    !address_of(ip->str, ip->len, port->str, port->len, master)) {
+		snprintf(why, why_size, "an answer that names no master");
+		return false;
+	}
+	if ((number = field(reply, "config-epoch")) == NULL ||
+	    number->len == 0 || number->len > 18) {
+		snprintf(why, why_size, "an answer with no config-epoch");
+		return false;
+	}
+	*epoch = 0;
+	for (size_t i = 0; i < number->len; i++) {
+		if (number->str[i] < '0' || number->str[i] > '9') {
+			snprintf(
+			    why, why_size, "a config-epoch that is no number");
+			return false;
+		}
+		*epoch = *epoch * 10 + (number->str[i] - '0');
 	}
 	return true;
 }

@@ -13,6 +13,8 @@
 
 bool sentinel_reply_master(const redisReply *reply, struct socket_spec *master,
     char *why, size_t why_size);
+bool sentinel_reply_master_state(const redisReply *reply,
+    struct socket_spec *master, long long *epoch, char *why, size_t why_size);
 bool sentinel_switch_parse(const char *text, size_t length,
     const char *master_name, struct socket_spec *master);
 bool sentinel_role_is_master(const redisReply *reply);

@@ -13,13 +13,32 @@
  *	for a client on a libevent loop (redis_link.c: waypost-policyd,
  *	waypost-hookd); nothing here blocks the loop.
  *
- *	sentinel_watch_ask() asks the sentinels of settings in turn,
- *	starting with the one that answered last: SENTINEL
- *	get-master-addr-by-name master_name (AUTH sentinel_password
- *	first when set), each within connect_timeout plus timeout. The
- *	first address given ends the round: found(context, master, NULL).
- *	When none gives one, found(context, NULL, why), why naming each
- *	sentinel's reason. A call while a round runs joins it.
+ *	sentinel_watch_ask() asks every sentinel of settings in turn,
+ *	starting with the one whose answer was taken last: SENTINEL
+ *	get-master-addr-by-name master_name for the address, then SENTINEL
+ *	MASTER master_name for its configuration epoch (AUTH
+ *	sentinel_password first when set), each sentinel within
+ *	connect_timeout plus timeout. The answer of the highest epoch ends
+ *	the round: found(context, master, NULL). When none gives one,
+ *	found(context, NULL, why), why naming each sentinel's reason. A
+ *	call while a round runs joins it. Every sentinel, not the first to
+ *	answer: during a failover the leader names the promoted replica
+ *	while the others still name the old master, under the old epoch.
+ *
+ *	Current: a sentinel that has not yet heard of a failover (the
+ *	others tell it within seconds) still names the old master. So the
+ *	watch keeps the configuration epoch of the last answer it took,
+ *	which every failover raises, and takes no answer of a lower one;
+ *	after a +switch-master to another address, none of the epoch it
+ *	had either. Without this, a stale sentinel asked after a failover
+ *	sends the link back to the old master, which, resumed after a
+ *	pause, still says it is master and takes writes that the failover
+ *	then throws away (test_sentinel_failover.py saw 743 admitted
+ *	against a limit of 600). The address comes from
+ *	get-master-addr-by-name, not from SENTINEL MASTER: the sentinel
+ *	leading a failover raises the epoch when the promoted replica
+ *	becomes master, but lists the old address until the failover ends;
+ *	get-master-addr-by-name gives the promoted one from then on.
  *
  *	Besides, the watch is subscribed to +switch-master on every
  *	sentinel (each subscription made again SENTINEL_WATCH_RETRY_MS
@@ -79,6 +98,17 @@ struct sentinel_watch {
 	char reasons[REASONS_MAX];
 	struct event *ask_timer; /* every REDIS_SENTINEL_ASK_MS */
 	struct subscription *subscriptions;
+	/* What the sentinels said last: an answer's epoch must reach
+	 * least_epoch; master is the last address found(). */
+	long long epoch, least_epoch;
+	bool known;
+	struct socket_spec master;
+	struct socket_spec answer; /* of the question asked now */
+	/* The newest answer of this round. */
+	bool have_best;
+	long long best_epoch;
+	size_t best_index;
+	struct socket_spec best;
 };
 
 static void ask_next(struct sentinel_watch *watch);
@@ -167,24 +197,57 @@ on_auth(redisAsyncContext *context, void *r, void *privdata)
 	question_failed(watch, why);
 }
 
+/* SENTINEL get-master-addr-by-name: where the master is, as this
+ * sentinel sees it (during a failover, the promoted replica once it
+ * has become master). Kept for the next reply. */
 static void
-on_master_reply(redisAsyncContext *context, void *r, void *privdata)
+on_address_reply(redisAsyncContext *context, void *r, void *privdata)
 {
 	struct sentinel_watch *watch = context->data;
-	struct socket_spec master;
 	char why[256];
 
 	(void)privdata;
 	if (watch == NULL || r == NULL)
 		return;
-	if (!sentinel_reply_master(r, &master, why, sizeof(why))) {
+	if (!sentinel_reply_master(r, &watch->answer, why, sizeof(why)))
+		question_failed(watch, why);
+}
+
+/* SENTINEL MASTER, asked right after: the epoch of that answer. */
+static void
+on_state_reply(redisAsyncContext *context, void *r, void *privdata)
+{
+	struct sentinel_watch *watch = context->data;
+	struct socket_spec listed; /* the address is the previous reply's */
+	long long epoch;
+	char why[256];
+
+	(void)privdata;
+	if (watch == NULL || r == NULL)
+		return;
+	if (!sentinel_reply_master_state(
+	        r, &listed, &epoch, why, sizeof(why))) {
 		question_failed(watch, why);
 		return;
 	}
-	watch->first = watch->index;
+	if (epoch < watch->least_epoch) {
+		snprintf(why, sizeof(why),
+		    "stale: config-epoch %lld, a failover made it %lld or more",
+		    epoch, watch->least_epoch);
+		log_debug("%s: %s",
+		    watch->settings->sentinels.items[watch->index], why);
+		question_failed(watch, why);
+		return;
+	}
+	/* The newest answer of the round wins (ask_next() ends it). */
+	if (!watch->have_best || epoch > watch->best_epoch) {
+		watch->best = watch->answer;
+		watch->best_epoch = epoch;
+		watch->best_index = watch->index;
+		watch->have_best = true;
+	}
 	end_question(watch);
-	watch->asking = false;
-	watch->found(watch->context, &master, NULL);
+	ask_next(watch);
 }
 
 static void
@@ -197,7 +260,15 @@ ask_next(struct sentinel_watch *watch)
 
 	if (watch->asked == s->sentinels.count) {
 		watch->asking = false;
-		watch->found(watch->context, NULL, watch->reasons);
+		if (!watch->have_best) {
+			watch->found(watch->context, NULL, watch->reasons);
+			return;
+		}
+		watch->epoch = watch->least_epoch = watch->best_epoch;
+		watch->known = true;
+		watch->master = watch->best;
+		watch->first = watch->best_index;
+		watch->found(watch->context, &watch->best, NULL);
 		return;
 	}
 	watch->index = (watch->first + watch->asked++) % s->sentinels.count;
@@ -224,10 +295,12 @@ ask_next(struct sentinel_watch *watch)
 	if (s->sentinel_password != NULL)
 		redisAsyncCommandArgv(question, on_auth, NULL, 2,
 		    (const char *[]){"AUTH", s->sentinel_password}, NULL);
-	redisAsyncCommandArgv(question, on_master_reply, NULL, 3,
+	redisAsyncCommandArgv(question, on_address_reply, NULL, 3,
 	    (const char *[]){
 	        "SENTINEL", "get-master-addr-by-name", s->master_name},
 	    NULL);
+	redisAsyncCommandArgv(question, on_state_reply, NULL, 3,
+	    (const char *[]){"SENTINEL", "MASTER", s->master_name}, NULL);
 }
 
 void
@@ -237,6 +310,7 @@ sentinel_watch_ask(struct sentinel_watch *watch)
 		return;
 	watch->asking = true;
 	watch->asked = 0;
+	watch->have_best = false;
 	watch->reasons[0] = '\0';
 	ask_next(watch);
 }
@@ -324,9 +398,16 @@ on_message(redisAsyncContext *context, void *r, void *privdata)
 	    strcmp(reply->element[0]->str, "message") != 0 ||
 	    reply->element[2]->type != REDIS_REPLY_STRING)
 		return;
-	if (sentinel_switch_parse(reply->element[2]->str,
+	if (!sentinel_switch_parse(reply->element[2]->str,
 	        reply->element[2]->len, watch->settings->master_name, &master))
-		watch->found(watch->context, &master, NULL);
+		return;
+	/* Each sentinel announces the switch as it learns it: the failover
+	 * raised the epoch once, whoever tells. */
+	if (watch->known && !sentinel_same_address(&master, &watch->master))
+		watch->least_epoch = watch->epoch + 1;
+
+	watch->master = master;
+	watch->found(watch->context, &master, NULL);
 }
 
 static void

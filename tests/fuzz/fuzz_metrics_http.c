@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +70,26 @@ static size_t
 exchange(const uint8_t *request, size_t size)
 {
 	struct timeval timeout = {2, 0};
+	/* Closed with a reset: thousands of exchanges a second would
+	 * otherwise fill the ephemeral ports with TIME_WAIT (CI saw
+	 * connect() fail so after 17,640 runs). */
+	struct linger reset = {1, 0};
 	size_t sent = 0, got = 0;
 	ssize_t n;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, tries = 0;
 
-	if (fd < 0 ||
-	    connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
-		abort();
+	for (;;) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+			abort();
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+		if (connect(fd, (struct sockaddr *)&address, sizeof(address)) ==
+		    0)
+			break;
+		if (errno != EADDRNOTAVAIL || ++tries > 200)
+			abort();
+		close(fd);
+		usleep(10000); /* a port frees as TIME_WAIT ends */
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	while (sent < size &&

@@ -4,7 +4,9 @@
  * The input is any bytes, read two ways (lib/sentinel_reply.c), each
  * from an exact-size copy so a read past its end is a sanitizer report:
  * as a +switch-master message's text, and split at its first newline
- * into the two strings of a SENTINEL get-master-addr-by-name reply.
+ * into the two strings of a SENTINEL get-master-addr-by-name reply, and
+ * split at every newline into the field names and values of a SENTINEL
+ * MASTER reply (its address and config-epoch).
  * Checks: an address taken is TCP, with a host of at most
  * SOCKET_HOST_MAX characters and no NUL, and a port of 1 to 65535; a
  * message taken names the master "waypost" (after any spaces); a reply refused says why,
@@ -86,6 +88,52 @@ check_reply(const char *data, size_t size)
 	free(port);
 }
 
+/* SENTINEL MASTER's reply: the input's lines, at most 16, as the array
+ * of field names and values; each string an exact-size copy. */
+static void
+check_state(const char *data, size_t size)
+{
+	redisReply strings[16], *elements[16], array;
+	char *copies[16];
+	size_t count = 0, at = 0;
+	struct socket_spec master;
+	long long epoch = -1;
+	char why[64];
+
+	while (count < 16 && at <= size) {
+		const char *newline = memchr(data + at, '\n', size - at);
+		size_t length =
+		    newline ? (size_t)(newline - data - at) : size - at;
+
+		copies[count] = malloc(length + 1);
+		memcpy(copies[count], data + at, length);
+		copies[count][length] = '\0';
+		memset(&strings[count], 0, sizeof(strings[count]));
+		strings[count].type = REDIS_REPLY_STRING;
+		strings[count].str = copies[count];
+		strings[count].len = length;
+		elements[count] = &strings[count];
+		count++;
+		if (newline == NULL)
+			break;
+		at += length + 1;
+	}
+	memset(&array, 0, sizeof(array));
+	array.type = REDIS_REPLY_ARRAY;
+	array.elements = count;
+	array.element = elements;
+	memset(why, 'x', sizeof(why));
+	if (sentinel_reply_master_state(
+	        &array, &master, &epoch, why, sizeof(why))) {
+		check_address(&master);
+		if (epoch < 0 || epoch > 999999999999999999LL)
+			__builtin_trap();
+	} else if (strnlen(why, sizeof(why)) >= sizeof(why) || why[0] == '\0')
+		__builtin_trap();
+	for (size_t i = 0; i < count; i++)
+		free(copies[i]);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,6 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 	check_message(copy, size);
 	check_reply(copy, size);
+	check_state(copy, size);
 	free(copy);
 	return 0;
 }

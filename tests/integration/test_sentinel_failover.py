@@ -242,12 +242,16 @@ def test_sigstop_of_the_master_past_a_failover(cluster, daemons, capsys):
              cluster.client(old).client_list()
              if "M" not in client.get("flags", "")
              and client.get("cmd") in ("fcall", "evalsha", "eval")]
+    moves = [line for setup in setups
+             for line in setup.daemon.read_log().splitlines()
+             if "Redis master moved" in line]
     with capsys.disabled():
         print("\n  SIGSTOP of the master, then SIGCONT: decisions resumed "
               "after " + ", ".join(f"{s:.2f} s" for s in resumed.values())
               + f"; slowest answer {slowest * 1000:.0f} ms; limit "
               f"{maximum}: {admitted} admitted, {charged} on the new "
-              f"master, bound {maximum} + {IN_FLIGHT} in flight")
+              f"master, bound {maximum} + {IN_FLIGHT} in flight; the "
+              f"daemons' moves:\n    " + "\n    ".join(moves))
     assert stale == [], stale
     assert charged == maximum
     assert admitted <= maximum + IN_FLIGHT

@@ -125,8 +125,8 @@ test_settings_copy_is_deep(void **state)
 }
 
 /* A reply as hiredis builds it, by hand. */
-static redisReply strings[4];
-static redisReply *elements[4];
+static redisReply strings[12];
+static redisReply *elements[12];
 static redisReply array;
 
 static redisReply *
@@ -193,6 +193,49 @@ test_master_address_reply(void **state)
 	make_array(2, (const char *[]){"127.0.0.1", "1"});
 	strings[0].type = REDIS_REPLY_INTEGER;
 	assert_false(sentinel_reply_master(&array, &master, why, sizeof(why)));
+}
+
+/* SENTINEL MASTER: fields in any order; the epoch a number. */
+static void
+test_master_state_reply(void **state)
+{
+	struct socket_spec master;
+	long long epoch = -1;
+	char why[256];
+
+	(void)state;
+	assert_true(sentinel_reply_master_state(
+	    make_array(
+	        10, (const char *[]){"name", "waypost", "config-epoch", "7",
+	                "ip", "127.0.0.1", "flags", "master", "port", "6381"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_string_equal(master.host, "127.0.0.1");
+	assert_int_equal(master.port, 6381);
+	assert_int_equal(epoch, 7);
+	assert_false(sentinel_reply_master_state(
+	    make_array(4, (const char *[]){"ip", "127.0.0.1", "port", "6381"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_string_equal(why, "an answer with no config-epoch");
+	assert_false(sentinel_reply_master_state(
+	    make_array(6, (const char *[]){"ip", "127.0.0.1", "port", "6381",
+	                      "config-epoch", "-1"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_string_equal(why, "a config-epoch that is no number");
+	assert_false(sentinel_reply_master_state(
+	    make_array(6, (const char *[]){"ip", "127.0.0.1", "port", "6381",
+	                      "config-epoch", "1234567890123456789"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_false(sentinel_reply_master_state(
+	    make_array(
+	        4, (const char *[]){"port", "6381", "config-epoch", "1"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_string_equal(why, "an answer that names no master");
+	assert_false(sentinel_reply_master_state(
+	    make_array(5, (const char *[]){"ip", "127.0.0.1", "port", "6381",
+	                      "config-epoch"}),
+	    &master, &epoch, why, sizeof(why)));
+	assert_false(sentinel_reply_master_state(
+	    NULL, &master, &epoch, why, sizeof(why)));
 }
 
 static bool
@@ -266,6 +309,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_sentinel_lines),
     cmocka_unit_test(test_settings_copy_is_deep),
     cmocka_unit_test(test_master_address_reply),
+    cmocka_unit_test(test_master_state_reply),
     cmocka_unit_test(test_switch_master_message),
     cmocka_unit_test(test_role_and_addresses),
 };

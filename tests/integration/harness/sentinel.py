@@ -291,9 +291,11 @@ class RedisSentinelSet:
 
     # --- waiting for the sentinels' work ---------------------------------
 
-    def wait_for_new_master(self, old_port, timeout=30):
+    def wait_for_new_master(self, old_port, timeout=60):
         """The port of the master that replaced old_port, once a sentinel
-        reports it and it answers ROLE master."""
+        reports it and it answers ROLE master. A first election that
+        fails on a busy machine is held again after twice
+        failover-timeout (20 s): hence 60 s."""
         found = []
 
         def promoted():
