@@ -15,9 +15,11 @@
  *	sentinel_ask_master() asks each of [redis] sentinels in turn
  *	(connecting within connect_timeout, each reply within timeout,
  *	AUTH with sentinel_password when set) SENTINEL
- *	get-master-addr-by-name master_name, and returns the first address
- *	one gives. False, with every sentinel's reason in error, when none
- *	does.
+ *	get-master-addr-by-name master_name and SENTINEL MASTER
+ *	master_name, and returns the address of the highest config-epoch:
+ *	during a failover the sentinels that have not yet heard of it name
+ *	the old master under the old epoch (sentinel_watch.c says more).
+ *	False, with every sentinel's reason in error, when none answers.
  *
  *	sentinel_confirm_master() asks ROLE on a connection just made to
  *	that address: true when the server says it is the master. A
@@ -37,11 +39,12 @@
 #include "sentinel_ask.h"
 #include "sentinel_reply.h"
 
-/* One sentinel's answer; false with why. */
+/* One sentinel's answer and its config-epoch; false with why. */
 static bool
 ask_one(const struct redis_settings *settings, const struct socket_spec *at,
-    struct socket_spec *master, char *why, size_t why_size)
+    struct socket_spec *master, long long *epoch, char *why, size_t why_size)
 {
+	struct socket_spec listed;
 	redisContext *connection = redisConnectWithTimeout(
 	    at->host, (int)at->port, timeval_of_ms(settings->connect_timeout));
 	redisReply *reply = NULL;
@@ -76,6 +79,19 @@ ask_one(const struct redis_settings *settings, const struct socket_spec *at,
 	else
 		found = sentinel_reply_master(reply, master, why, why_size);
 	freeReplyObject(reply);
+	if (found) {
+		reply = redisCommandArgv(connection, 3,
+		    (const char *[]){
+		        "SENTINEL", "MASTER", settings->master_name},
+		    NULL);
+		if (reply == NULL) {
+			snprintf(why, why_size, "%s", connection->errstr);
+			found = false;
+		} else
+			found = sentinel_reply_master_state(
+			    reply, &listed, epoch, why, why_size);
+		freeReplyObject(reply);
+	}
 	redisFree(connection);
 	return found;
 }
@@ -84,7 +100,8 @@ bool
 sentinel_ask_master(const struct redis_settings *settings,
     struct socket_spec *master, char *error, size_t error_size)
 {
-	struct socket_spec at;
+	struct socket_spec at, answer;
+	long long epoch, best = -1;
 	size_t used = 0;
 
 	snprintf(error, error_size,
@@ -92,14 +109,19 @@ sentinel_ask_master(const struct redis_settings *settings,
 	for (size_t i = 0; redis_settings_sentinel(settings, i, &at); i++) {
 		char why[256];
 
-		if (ask_one(settings, &at, master, why, sizeof(why)))
-			return true;
+		if (ask_one(settings, &at, &answer, &epoch, why, sizeof(why))) {
+			if (epoch > best) {
+				*master = answer;
+				best = epoch;
+			}
+			continue;
+		}
 		used = strlen(error);
 		if (used < error_size)
 			snprintf(error + used, error_size - used, " %s: %s;",
 			    settings->sentinels.items[i], why);
 	}
-	return false;
+	return best >= 0;
 }
 
 bool
