@@ -207,25 +207,35 @@ parse_stage(struct rule_line *line, struct bounce_rule *rule, const char *value)
  * compiles "x+" as "xx*", a copy of x, and "x{n}" as n copies: nested,
  * that grows as a power (26 "+" in a row took over 2 GB in the fuzzer).
  * So interval expressions are refused and "+" outside brackets is
- * bounded. A back-reference makes regexec() backtrack: "(a*)*\1b" took
- * 2.2 s on 160 "a" and grows as a power of the length, and the reply is
- * the remote server's, so those are refused too. */
+ * bounded; so is how deep "+" nests ("x++", "(x+)+"): five levels of a
+ * group holding an anchor, "(^|[^a-z])+++++b", took regcomp() 16 s
+ * (the fuzzer found it; four take 14 ms). A back-reference makes
+ * regexec() backtrack: "(a*)*\1b" took 2.2 s on 160 "a" and grows as a
+ * power of the length, and the reply is the remote server's, so those
+ * are refused too. */
 static const char *
 regex_too_costly(const char *value)
 {
-	int plus = 0;
+	/* The "+" depth of the innermost open groups, and of the last atom
+	 * (-1: none, as after "|" or "("). */
+	int plus = 0, depths[BOUNCE_RULE_REGEX_GROUPS_MAX + 1], open = 0;
+	int atom = -1;
 	bool in_bracket = false;
 
+	depths[0] = 0;
 	for (const char *c = value; *c != '\0'; c++) {
 		if (in_bracket) {
-			if (*c == ']')
+			if (*c == ']') {
 				in_bracket = false;
+				atom = 0;
+			}
 		} else if (*c == '\\' && c[1] >= '1' && c[1] <= '9') {
 			return "back-references are not allowed: matching "
 			       "them takes time exponential in the reply's "
 			       "length";
 		} else if (*c == '\\' && c[1] != '\0') {
 			c++;
+			atom = 0;
 		} else if (*c == '[') {
 			in_bracket = true;
 			/* "[]...]" and "[^]...]": that "]" is a member. */
@@ -234,9 +244,26 @@ regex_too_costly(const char *value)
 		} else if (*c == '{') {
 			return "interval expressions {n,m} are not allowed: "
 			       "write the repetition out";
-		} else if (*c == '+' && ++plus > BOUNCE_RULE_REGEX_PLUS_MAX) {
-			return "too many \"+\" (each is a copy in regcomp)";
+		} else if (*c == '(') {
+			if (open == BOUNCE_RULE_REGEX_GROUPS_MAX)
+				return "groups nested too deep";
+			depths[++open] = 0;
+			atom = -1;
+		} else if (*c == ')' && open > 0) {
+			atom = depths[open--];
+		} else if (*c == '|') {
+			atom = -1;
+		} else if (*c == '+') {
+			if (++plus > BOUNCE_RULE_REGEX_PLUS_MAX)
+				return "too many \"+\" (each is a copy in regcomp)";
+			if (atom >= 0 && ++atom > BOUNCE_RULE_REGEX_PLUS_DEPTH)
+				return "\"+\" nested too deep (\"x++\", \"(x+)+\": "
+				       "regcomp copies copies)";
+		} else if (*c != '*' && *c != '?') {
+			atom = 0;
 		}
+		if (atom > depths[open])
+			depths[open] = atom;
 	}
 	return NULL;
 }

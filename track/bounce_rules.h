@@ -13,13 +13,15 @@
 #include "bounce_reply.h"
 #include "config_errors.h"
 
-#define BOUNCE_RULES_FILE_MAX      (256 * 1024) /* bytes */
-#define BOUNCE_RULES_LINE_MAX      1024         /* bytes per line */
-#define BOUNCE_RULES_MAX           1000         /* rules per file */
-#define BOUNCE_RULE_DSN_MAX        16           /* dsn= patterns per rule */
-#define BOUNCE_RULE_PATTERNS_MAX   32           /* text= and regex= per rule */
-#define BOUNCE_RULE_TEXT_MAX       256          /* bytes per text= or regex= */
-#define BOUNCE_RULE_REGEX_PLUS_MAX 8 /* "+" per regex= (regcomp's copies) */
+#define BOUNCE_RULES_FILE_MAX        (256 * 1024) /* bytes */
+#define BOUNCE_RULES_LINE_MAX        1024         /* bytes per line */
+#define BOUNCE_RULES_MAX             1000         /* rules per file */
+#define BOUNCE_RULE_DSN_MAX          16           /* dsn= patterns per rule */
+#define BOUNCE_RULE_PATTERNS_MAX     32  /* text= and regex= per rule */
+#define BOUNCE_RULE_TEXT_MAX         256 /* bytes per text= or regex= */
+#define BOUNCE_RULE_REGEX_PLUS_MAX   8   /* "+" per regex= (regcomp's copies) */
+#define BOUNCE_RULE_REGEX_PLUS_DEPTH 3   /* "+" of "+": "(x+)+" is 2 */
+#define BOUNCE_RULE_REGEX_GROUPS_MAX 16  /* "(" open at once */
 
 struct bounce_rule {
 	enum bounce_class class;
