@@ -95,8 +95,9 @@ struct redis_link {
 	char function[FUNCTION_NAME_MAX + 1]; /* the library's, too */
 	char *library;                        /* FUNCTION LOAD's code */
 	enum functions functions;             /* what Redis said */
-	bool reloading;  /* FUNCTION LOAD sent again on this connection */
-	bool confirming; /* set up, the sentinels asked once more */
+	bool reloading;        /* FUNCTION LOAD sent again on this connection */
+	bool confirming;       /* set up, the sentinels asked once more */
+	char wait_timeout[24]; /* WAIT's argument: the timeout, in ms */
 	struct sentinel_watch *watch; /* NULL: settings' address alone */
 	struct socket_spec master;    /* where context goes */
 	long long asked_ms;           /* sentinels, after an error reply */
@@ -506,6 +507,8 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	}
 	link->retry_timer = evtimer_new(base, on_retry, link);
 	link->connect_timer = evtimer_new(base, on_connect_timeout, link);
+	snprintf(link->wait_timeout, sizeof(link->wait_timeout), "%lld",
+	    (long long)link->settings.timeout);
 	if (link->settings.sentinels.count > 0)
 		link->watch =
 		    sentinel_watch_new(base, &link->settings, on_master, link);
@@ -755,12 +758,8 @@ send_call(struct redis_call *call)
 		return false;
 	call->in_flight++;
 	if (link->watch != NULL) {
-		char timeout[24];
-
-		snprintf(timeout, sizeof(timeout), "%lld",
-		    (long long)link->settings.timeout);
 		if (redisAsyncCommandArgv(link->context, on_wait, call, 3,
-		        (const char *[]){"WAIT", "1", timeout},
+		        (const char *[]){"WAIT", "1", link->wait_timeout},
 		        NULL) != REDIS_OK)
 			return true; /* the call's timer then ends it */
 		call->in_flight++;

@@ -100,7 +100,7 @@ struct sentinel_watch {
 	struct subscription *subscriptions;
 	/* What the sentinels said last: an answer's epoch must reach
 	 * least_epoch; master is the last address found(). */
-	long long epoch, least_epoch;
+	long long least_epoch;
 	bool known;
 	struct socket_spec master;
 	struct socket_spec answer; /* of the question asked now */
@@ -264,7 +264,7 @@ ask_next(struct sentinel_watch *watch)
 			watch->found(watch->context, NULL, watch->reasons);
 			return;
 		}
-		watch->epoch = watch->least_epoch = watch->best_epoch;
+		watch->least_epoch = watch->best_epoch;
 		watch->known = true;
 		watch->master = watch->best;
 		watch->first = watch->best_index;
@@ -404,7 +404,7 @@ on_message(redisAsyncContext *context, void *r, void *privdata)
 	/* Each sentinel announces the switch as it learns it: the failover
 	 * raised the epoch once, whoever tells. */
 	if (watch->known && !sentinel_same_address(&master, &watch->master))
-		watch->least_epoch = watch->epoch + 1;
+		watch->least_epoch++;
 
 	watch->master = master;
 	watch->found(watch->context, &master, NULL);

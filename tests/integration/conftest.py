@@ -90,9 +90,10 @@ def sink():
 def postfix_factory(sink):
     instances = []
 
-    def make(settings=None, master_extra="", relay_port=None):
+    def make(settings=None, master_extra="", relay_port=None,
+             master_parameters=()):
         instance = PrivatePostfix(relay_port or sink.port, settings,
-                                  master_extra)
+                                  master_extra, master_parameters)
         instances.append(instance)
         return instance.start()
 

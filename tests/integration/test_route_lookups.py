@@ -24,7 +24,6 @@ import re
 import pytest
 
 from harness.answering_server import AnsweringServer
-from harness.postfix import PrivatePostfix
 from harness.smtp_clients import accepted, swaks
 from harness.socketmap_server import SocketmapServer
 from harness.waiting import wait_until
@@ -54,20 +53,6 @@ def route(next_hop):
     server.stop()
 
 
-@pytest.fixture
-def postfix(sink):
-    instances = []
-
-    def start(**options):
-        instance = PrivatePostfix(sink.port, **options).start()
-        instances.append(instance)
-        return instance
-
-    yield start
-    for instance in instances:
-        instance.stop()
-
-
 def sent_to(postfix, recipient):
     """How many deliveries to recipient the log shows."""
     return len(re.findall(rf"to=<{re.escape(recipient)}>.*status=sent",
@@ -86,17 +71,17 @@ def count(route, key):
     return sum(1 for name, asked in route.lookups() if asked == key)
 
 
-def test_transport_maps_in_main_cf_are_asked_at_smtp_time_too(postfix,
-                                                              route):
-    relay = postfix(settings={"transport_maps": route.table("route")})
+def test_transport_maps_in_main_cf_are_asked_at_smtp_time_too(
+        postfix_factory, route):
+    relay = postfix_factory(settings={"transport_maps": route.table("route")})
     send(relay, "first@example.net")
     assert count(route, "first@example.net") == 2, route.lookups()
     assert count(route, SENDER) == 1, route.lookups()
 
 
 def test_a_trivial_rewrite_for_qmgr_alone_is_asked_once_per_attempt(
-        postfix, route, next_hop):
-    relay = postfix(
+        postfix_factory, route, next_hop):
+    relay = postfix_factory(
         master_extra=("route-rewrite unix - - n - - trivial-rewrite\n"
                       f"  -o transport_maps={route.table('route')}\n"),
         master_parameters=["qmgr/unix/rewrite_service_name=route-rewrite"])
