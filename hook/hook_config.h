@@ -26,6 +26,7 @@ struct hooks_section {
 
 struct webhook_section {
 	char *name; /* first: the instance name */
+	int line;   /* second: its header's line in the file */
 	char *url;
 	struct config_list secret;
 	char *secret_file;

@@ -36,7 +36,6 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
-#include "daemon_signal.h"
+#include "daemon_loop.h"
 #include "event_log.h"
 #include "hook_config.h"
 #include "hook_endpoint.h"
@@ -259,21 +258,9 @@ reload(struct hooker *state)
 }
 
 static void
-on_signal(evutil_socket_t fd, short what, void *argument)
+on_reload(void *context)
 {
-	struct hooker *state = argument;
-	int number;
-
-	(void)fd;
-	(void)what;
-	while ((number = daemon_signal_next()) != 0) {
-		if (number == SIGHUP) {
-			reload(state);
-			continue;
-		}
-		log_info("stopping on signal %d", number);
-		event_base_loopbreak(state->base);
-	}
+	reload(context);
 }
 
 static void
@@ -281,16 +268,15 @@ loop(struct hooker *state, long long interval_ms)
 {
 	const struct timeval interval = {
 	    interval_ms / 1000, (interval_ms % 1000) * 1000};
-	struct event *signals, *timer;
+	struct daemon_loop *signals;
+	struct event *timer;
 
-	signals = event_new(state->base, daemon_signal_fd(),
-	    EV_READ | EV_PERSIST, on_signal, state);
+	signals = daemon_loop_new(state->base, on_reload, state);
 	timer = event_new(state->base, -1, EV_PERSIST, on_tick, state);
-	event_add(signals, NULL);
 	event_add(timer, &interval);
 	event_base_dispatch(state->base);
 	event_free(timer);
-	event_free(signals);
+	daemon_loop_free(signals);
 }
 
 static int

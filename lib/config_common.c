@@ -47,6 +47,9 @@ const char *const config_suite_sections[] = {
     "track",
     "hooks",
     "webhook",
+    "route",
+    "pool",
+    "provider",
     NULL,
 };
 

@@ -206,7 +206,8 @@ fill_named(struct load_context *context, const struct config_section *section,
 		if (instance->section != section)
 			continue;
 		item = xcalloc(1, section->instance_size);
-		*(char **)item = xstrdup(instance->name);
+		((struct config_head *)item)->name = xstrdup(instance->name);
+		((struct config_head *)item)->line = instance->line;
 		list->items = xreallocarray(
 		    list->items, list->count + 1, sizeof(*list->items));
 		list->items[list->count++] = item;

@@ -75,17 +75,24 @@ struct config_report; /* errors of one section, with file and line */
 
 struct config_section {
 	const char *name;
-	bool named;           /* [name "instance"], any number of them */
-	size_t offset;        /* the section struct, or a config_instances */
-	size_t instance_size; /* named: one instance; starts with char *name */
+	bool named;    /* [name "instance"], any number of them */
+	size_t offset; /* the section struct, or a config_instances */
+	size_t
+	    instance_size; /* named: one instance, struct config_head first */
 	struct config_key_group groups[CONFIG_KEY_GROUPS_MAX];
 	const struct config_default *defaults; /* NULL or {NULL}-terminated */
 	void (*validate)(void *section, struct config_report *report);
 };
 
+/* The start of a named section's struct, filled by the loader. */
+struct config_head {
+	char *name; /* the instance name */
+	int line;   /* its header's line in the file */
+};
+
 struct config_instances {
 	size_t count;
-	void **items; /* each starts with: char *name; */
+	void **items; /* each starts with a struct config_head */
 };
 
 struct config_schema {

@@ -35,7 +35,9 @@
  *	"expirations:{TENANT}:ADDRESS", "bounce-rate:{TENANT}" and the
  *	decision "instance:{TENANT}:INSTANCE"; per limit subject
  *	"limit:NAME:{SUBJECT}", "override:{SUBJECT}" and
- *	"warmup:NAME:{SUBJECT}". A user's tenant is the user, and a limit
+ *	"warmup:NAME:{SUBJECT}"; per pool of source addresses, which
+ *	waypost-routed's decision reads whole, "sources:{POOL}" and
+ *	"sources-suspended:{POOL}". A user's tenant is the user, and a limit
  *	or warm-up keyed on the user (or on the sender, for mail with no
  *	login) has the tenant's text as its subject, so such a decision
  *	touches one slot. What lies outside it (a sender domain's
@@ -140,6 +142,8 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_WEBHOOK] = {"webhook:", 1, 0},
     [REDIS_KEY_AUDIT] = {"audit", 1, 0},
     [REDIS_KEY_ACTIVITY] = {"activity:", 2, 0},
+    [REDIS_KEY_SOURCES] = {"sources:", 1, 1},
+    [REDIS_KEY_SOURCES_SUSPENDED] = {"sources-suspended:", 1, 1},
 };
 
 /* Part i (1 or 2) of key: the first of two escaped (":" and "%"), so it

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daily_cap.h"
 #include "domain_list.h"
 #include "policy_config.h"
 
@@ -249,28 +250,12 @@ validate_policy(void *section, struct config_report *report)
 		config_report_error(report, "guard_action: %s", error);
 }
 
-static bool
-schedule_entry_valid(const char *word)
-{
-	long long cap = 0;
-
-	if (strcmp(word, "unlimited") == 0)
-		return true;
-	if (word[0] == '\0' || strlen(word) > 10)
-		return false;
-	for (const char *p = word; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return false;
-		cap = cap * 10 + (*p - '0');
-	}
-	return cap <= WARMUP_CAP_MAX;
-}
-
 static void
 validate_warmup(void *section, struct config_report *report)
 {
 	struct warmup_section *warmup = section;
 	char error[256];
+	long long cap;
 
 	for (size_t i = 0; i < warmup->domains.count; i++)
 		if (!domain_name_valid(
@@ -281,7 +266,7 @@ validate_warmup(void *section, struct config_report *report)
 		    "schedule: more than %d days; the last cap holds after it",
 		    WARMUP_SCHEDULE_MAX);
 	for (size_t i = 0; i < warmup->schedule.count; i++)
-		if (!schedule_entry_valid(warmup->schedule.items[i])) {
+		if (!daily_cap_parse(warmup->schedule.items[i], &cap)) {
 			config_report_error(report,
 			    "schedule: \"%.40s\" is not a daily cap (0 to "
 			    "%lld, or unlimited)",

@@ -10,6 +10,7 @@
 #include "cidr.h"
 #include "config_common.h"
 #include "config_file.h"
+#include "daily_cap.h"
 
 /* What a limit counts by; a subject joins up to all of them with "+". */
 enum limit_subject_part {
@@ -34,6 +35,7 @@ enum limit_count { COUNT_MESSAGES, COUNT_RECIPIENTS, COUNT_BYTES };
 
 struct limit_section {
 	char *name; /* first: the instance name */
+	int line;   /* second: its header's line in the file */
 	char *subject;
 	int count;
 	long long window; /* milliseconds */
@@ -46,13 +48,14 @@ struct limit_section {
 	size_t part_count;
 };
 
-#define WARMUP_SCHEDULE_MAX 366 /* days */
-#define WARMUP_CAP_MAX      1000000000LL
+#define WARMUP_SCHEDULE_MAX DAILY_CAP_DAYS
+#define WARMUP_CAP_MAX      DAILY_CAP_MAX
 
 enum warmup_per { WARMUP_PER_DOMAIN, WARMUP_PER_GROUP };
 
 struct warmup_section {
 	char *name; /* first: the instance name */
+	int line;   /* second: its header's line in the file */
 	struct config_list domains;
 	struct config_list schedule; /* numbers, "unlimited" */
 	int per;                     /* enum warmup_per */

@@ -6,9 +6,9 @@
  * DESCRIPTION
  *	The program around the policy service: the shared daemon life
  *	cycle (lib/daemon.c binds the socket and gives up root), then one
- *	libevent loop serving every Postfix connection (policy_server.c)
- *	and the one Redis connection (redis_link.c), with the signals as
- *	one more event:
+ *	libevent loop (lib/request_daemon.c) serving every Postfix
+ *	connection (policy_server.c) and the one Redis connection
+ *	(redis_link.c), with the signals as one more event:
  *
  *	SIGHUP            reload the configuration and build its runtime
  *	                  (policy_decide.c; lib/daemon.c makes it current);
@@ -26,29 +26,15 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stddef.h>
-#include <string.h>
-
-#include <event2/event.h>
 
 #include "daemon.h"
-#include "daemon_signal.h"
 #include "decide_script.h"
-#include "event_log.h"
-#include "log.h"
 #include "policy_config.h"
 #include "policy_decide.h"
 #include "policy_metrics.h"
 #include "policy_server.h"
-#include "redis_link.h"
-
-struct loop {
-	struct daemon *daemon;
-	struct event_base *base;
-	struct redis_link *link;
-	int status;
-};
+#include "request_daemon.h"
 
 static bool
 check(const void *config, struct config_errors *errors)
@@ -59,59 +45,15 @@ check(const void *config, struct config_errors *errors)
 	return errors->count + errors->dropped == before;
 }
 
-static void
-on_signal(evutil_socket_t fd, short what, void *argument)
-{
-	struct loop *loop = argument;
-	int number;
-
-	(void)fd;
-	(void)what;
-	while ((number = daemon_signal_next()) != 0) {
-		if (number == SIGHUP) {
-			daemon_reload(loop->daemon);
-			continue;
-		}
-		log_info("stopping on signal %d", number);
-		event_base_loopbreak(loop->base);
-	}
-}
-
 static int
 run(struct daemon *daemon)
 {
 	const struct policy_config *config = daemon_config(daemon);
-	struct loop loop = {daemon, NULL, NULL, 0};
-	struct policy_server *server;
-	struct event *signals;
-	char error[256];
+	static const struct request_daemon service = {
+	    &policy_protocol, decide_script, decide_start, decide_shutdown};
 
-	event_log_route();
 	policy_metrics_init();
-	loop.base = event_base_new();
-	if (loop.base == NULL) {
-		log_error("cannot make an event loop");
-		return 1;
-	}
-	loop.link = redis_link_new(loop.base, &config->redis, decide_script);
-	decide_start(loop.link);
-	server = policy_server_start(
-	    loop.base, daemon_listen_fd(daemon), error, sizeof(error));
-	if (server == NULL) {
-		log_error("%s", error);
-		loop.status = 1;
-	} else {
-		signals = event_new(loop.base, daemon_signal_fd(),
-		    EV_READ | EV_PERSIST, on_signal, &loop);
-		event_add(signals, NULL);
-		event_base_dispatch(loop.base);
-		event_free(signals);
-		policy_server_stop(server);
-	}
-	redis_link_free(loop.link);
-	decide_shutdown();
-	event_base_free(loop.base);
-	return loop.status;
+	return request_daemon_run(daemon, &config->redis, &service);
 }
 
 static const struct daemon_program program = {

@@ -10,12 +10,13 @@ build="${top_builddir:-$top}"
 pages="waypost.conf.5 waypost-dkim.8 waypost-dkim-keygen.8
   waypost-headers.8 waypost-milter-load.1 waypost-policyd.8
   waypost-bounce-classes.5 waypost-trackd.8 waypost-events.7
-  waypost-hookd.8 waypostctl.8"
+  waypost-hookd.8 waypostctl.8 waypost-routed.8"
 schemas="dkim:milters/dkim/dkim_config.c
   headers:milters/headers/headers_config.c
   policy:policy/policy_config.c
   track:track/track_config.c
-  hooks:hook/hook_config.c"
+  hooks:hook/hook_config.c
+  route:route/route_config.c"
 
 set -- $pages $schemas
 echo "1..$#"

@@ -23,7 +23,7 @@ from conftest import BUILD_DIR, program
 from harness import tempdir
 
 UNITS = ("waypost-dkim", "waypost-headers", "waypost-hookd",
-         "waypost-policyd", "waypost-trackd")
+         "waypost-policyd", "waypost-routed", "waypost-trackd")
 # The group of each unit: postfix, to reach the sockets, but for
 # waypost-trackd, which has none and reads the log through adm, and
 # waypost-hookd, which has none and reads its secrets through waypost.
@@ -71,7 +71,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     for page in ("man5/waypost.conf.5", "man8/waypost-dkim.8",
                  "man8/waypost-headers.8", "man8/waypost-policyd.8",
                  "man8/waypost-trackd.8", "man8/waypost-hookd.8",
-                 "man7/waypost-events.7"):
+                 "man8/waypost-routed.8", "man7/waypost-events.7"):
         assert os.path.exists(os.path.join(mandir, page)), page
     unitdir = destdir + dirs["systemdunitdir"]
     assert sorted(os.listdir(unitdir)) == [f"{unit}.service"
@@ -99,7 +99,7 @@ def test_install_keeps_the_configuration_and_the_keys(destdir):
     os.mkdir(runtime)
     with open(config) as f:
         text = f.read()
-    assert text.count("\nuser = waypost\n") == 5
+    assert text.count("\nuser = waypost\n") == 6
     text = text.replace(dirs["sysconfdir"] + "/waypost/", etc + "/").replace(
         "/run/waypost/", runtime + "/").replace(
         "\nuser = waypost\n", "\nuser = nobody\n")
@@ -154,7 +154,8 @@ def test_units_pass_systemd_analyze_verify(workdir):
     os.mkdir(sbindir)
     for path in ("milters/dkim/waypost-dkim",
                  "milters/headers/waypost-headers", "policy/waypost-policyd",
-                 "track/waypost-trackd", "hook/waypost-hookd"):
+                 "track/waypost-trackd", "hook/waypost-hookd",
+                 "route/waypost-routed"):
         os.symlink(program(path), os.path.join(sbindir,
                                                os.path.basename(path)))
     for name in UNITS:

@@ -29,6 +29,7 @@ struct test_main {
 
 struct test_widget {
 	char *name;
+	int line;
 	struct config_list subject;
 	long long count;
 	long long window;

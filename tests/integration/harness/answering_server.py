@@ -5,6 +5,7 @@ a list of replies to RCPT TO, one per attempt, the last repeated: ["250
 OK"] accepts, ["450 ...", "250 OK"] defers once and then accepts, ["550
 ..."] refuses for good. A local part not in the table is accepted, and
 every message that reaches DATA is kept, with its accepted recipients.
+Each RCPT is recorded with the client's address and the reply (tried).
 """
 import threading
 
@@ -33,7 +34,7 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
-        reply = self.server._reply_to(address)
+        reply = self.server._reply_to(address, session.peer[0])
         if reply.startswith("250"):
             envelope.rcpt_tos.append(address)
         return reply
@@ -50,6 +51,7 @@ class AnsweringServer:
         self.answers = {name.lower(): list(replies)
                         for name, replies in answers.items()}
         self.attempts = {}
+        self.tried = []  # (address, client address, reply), in order
         self.messages = []
         self._lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1",
@@ -62,13 +64,15 @@ class AnsweringServer:
     def stop(self):
         self._controller.stop()
 
-    def _reply_to(self, address):
+    def _reply_to(self, address, client):
         local = address.split("@", 1)[0].lower()
+        replies = self.answers.get(local, [ACCEPT])
         with self._lock:
             attempt = self.attempts.get(address.lower(), 0)
             self.attempts[address.lower()] = attempt + 1
-        replies = self.answers.get(local, [ACCEPT])
-        return replies[min(attempt, len(replies) - 1)]
+            reply = replies[min(attempt, len(replies) - 1)]
+            self.tried.append((address, client, reply))
+        return reply
 
     def _keep(self, envelope):
         with self._lock:

@@ -249,3 +249,42 @@ class PolicySetup:
     def stop(self):
         if self.daemon:
             self.daemon.stop()
+
+
+class RouteSetup:
+    """waypost-routed on the unix socket route.sock in directory, in
+    Postfix's group, as contrib/ has it; its [pool] and [provider]
+    sections given as text."""
+
+    def __init__(self, program, directory, redis_address):
+        self.program = program
+        self.directory = directory
+        self.redis_address = redis_address
+        self.socket = os.path.join(directory, "route.sock")
+        self.daemon = None
+
+    def table(self, name):
+        """A socketmap table of it, for Postfix."""
+        return f"socketmap:unix:{self.socket}:{name}"
+
+    def config_text(self, sections, route_extra=""):
+        return (f"[log]\nlevel = info\n"
+                f"[redis]\naddress = {self.redis_address}\ntimeout = 2s\n"
+                f"[route]\nsocket = unix:{self.socket}\nsocket_group = "
+                f"{grp.getgrnam('postfix').gr_name}\nuser = {DAEMON_USER}\n"
+                f"{route_extra}\n{sections}")
+
+    def configure(self, sections, route_extra="", name="route"):
+        """The Daemon, not started; name: its config and log files'."""
+        self.daemon = Daemon(self.program, self.directory,
+                             self.config_text(sections, route_extra), name)
+        return self.daemon
+
+    def start(self, sections, route_extra="", name="route"):
+        self.configure(sections, route_extra, name).start()
+        self.daemon.wait_for_log("Redis connected")
+        return self.daemon
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.stop()

@@ -1,0 +1,268 @@
+/*
+ * NAME
+ *	route_decide - one route lookup: which source address carries a
+ *	recipient's mail, charged in Redis
+ * SYNOPSIS
+ *	#include "route_decide.h"
+ *
+ *	void route_decide_start(link)
+ *	void route_decide_shutdown(void)
+ *	struct route_call *route_decide(sender, recipient, answer, context,
+ *		reply)
+ *	void route_decide_forget(call)
+ * DESCRIPTION
+ *	route_decide() answers Postfix's lookup of recipient, for mail
+ *	from sender (NULL: not known), with a socketmap reply
+ *	(route_request.c's netstring):
+ *
+ *	.  NOTFOUND for a key that is not a whole address (the "*" and
+ *	   domain probes of trivial-rewrite), and for a sender whose
+ *	   tenant no pool serves: Postfix's own transport then carries it.
+ *	   Such an answer is appended to reply and NULL returned.
+ *	.  Otherwise route_script.lua, in one call, chooses the address
+ *	   of the sender's pool (route_table.c) with budget left at the
+ *	   recipient domain's provider and charges it: "OK wp-ADDRESS:" and
+ *	   the provider's nexthop (none: the recipient's domain), or, with
+ *	   no budget left anywhere in the pool, "OK retry:" and the
+ *	   configured retry_reason, so Postfix keeps the recipient in its
+ *	   queue and asks again at its next attempt. The reply comes later
+ *	   through answer(context, reply), one log line with it; the call
+ *	   is returned so route_decide_forget() can stop it when the
+ *	   Postfix connection goes away.
+ *	.  When Redis does not answer in time or fails: fail_mode "defer"
+ *	   answers "TEMP" (Postfix defers the recipient), "default"
+ *	   NOTFOUND (Postfix's default transport carries it, uncharged).
+ *
+ *	A lookup acquires the current route_table.c for as long as it
+ *	runs. route_decide_start() gives the Redis link every lookup asks,
+ *	route_decide_shutdown() takes it back.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "route_contract.h"
+#include "route_decide.h"
+#include "route_request.h"
+#include "route_table.h"
+#include "script_words.h"
+#include "xmalloc.h"
+
+#define DOMAIN_MAX 253
+
+struct route_call {
+	struct route_table *table;
+	const struct route_pool *pool;
+	const char *provider;
+	const char *nexthop; /* NULL: the recipient's domain */
+	route_answer answer; /* NULL: forgotten */
+	void *context;
+	char recipient[ROUTE_REQUEST_MAX + 1];
+	struct buffer reply;
+};
+
+/* The daemon's one Redis link (route_main.c makes it). */
+static struct redis_link *redis;
+
+void
+route_decide_start(struct redis_link *link)
+{
+	redis = link;
+}
+
+void
+route_decide_shutdown(void)
+{
+	redis = NULL;
+}
+
+static void
+call_free(struct route_call *call)
+{
+	daemon_runtime_release(&call->table->item);
+	buffer_free(&call->reply);
+	free(call);
+}
+
+/* The words of route_script.lua's call, as route_contract.h says. */
+static void
+call_words(const struct route_call *call, struct script_words *words)
+{
+	const struct pool_section *section = call->pool->section;
+	const struct route_schedule *schedule =
+	    route_schedules_find(&call->pool->schedules, call->provider);
+
+	script_word_text(words, "2");
+	script_word_text(words, call->pool->sources_key);
+	script_word_text(words, call->pool->suspended_key);
+	script_word_text(words, call->provider);
+	for (size_t i = 0; i < section->addresses.count; i++) {
+		script_word_text(words, section->addresses.items[i]);
+		script_word_begin(words);
+		for (size_t day = 0; schedule != NULL && day < schedule->count;
+		     day++)
+			buffer_printf(&words->text, "%s%lld", day ? " " : "",
+			    schedule->caps[day] == ROUTE_CAP_UNLIMITED
+			        ? (long long)SCRIPT_UNLIMITED
+			        : schedule->caps[day]);
+		script_word_end(words);
+	}
+}
+
+static void
+fail(struct route_call *call, const char *why)
+{
+	const struct route_config *config = call->table->config;
+
+	if (config->route.fail_mode == ROUTE_FAIL_DEFAULT) {
+		log_warning("route %s: %s: the default transport carries it",
+		    call->recipient, why);
+		route_reply_append(&call->reply, "NOTFOUND", "");
+	} else {
+		log_warning("route %s: %s: deferred", call->recipient, why);
+		route_reply_append(&call->reply, "TEMP", why);
+	}
+}
+
+static long long
+element(const redisReply *reply, size_t i)
+{
+	if (i >= reply->elements ||
+	    reply->element[i]->type != REDIS_REPLY_INTEGER)
+		return -2;
+	return reply->element[i]->integer;
+}
+
+static void
+read_reply(struct route_call *call, const redisReply *reply, const char *why)
+{
+	const struct pool_section *section = call->pool->section;
+	long long chosen;
+	char transport[ROUTE_TRANSPORT_MAX + 300];
+
+	if (reply == NULL) {
+		fail(call, why);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ERROR ||
+	    reply->type != REDIS_REPLY_ARRAY || element(reply, 0) < 0 ||
+	    element(reply, 0) > (long long)section->addresses.count) {
+		fail(call, reply->type == REDIS_REPLY_ERROR
+		               ? reply->str
+		               : "unexpected reply from Redis");
+		return;
+	}
+	chosen = element(reply, 0);
+	if (chosen == 0) {
+		log_info("route %s: pool %s, provider %s: no address has "
+		         "budget left (%lld suspended): retry",
+		    call->recipient, section->name, call->provider,
+		    element(reply, 1));
+		snprintf(transport, sizeof(transport), "retry:%s",
+		    call->table->config->route.retry_reason);
+		route_reply_append(&call->reply, "OK", transport);
+		return;
+	}
+	snprintf(transport, sizeof(transport), "%s:%s",
+	    call->pool->transports[chosen - 1],
+	    call->nexthop != NULL ? call->nexthop : "");
+	if (element(reply, 2) == SCRIPT_UNLIMITED)
+		log_info("route %s: pool %s, provider %s: %s (%lld today, no "
+		         "cap, day %lld)",
+		    call->recipient, section->name, call->provider,
+		    section->addresses.items[chosen - 1], element(reply, 1),
+		    element(reply, 3));
+	else
+		log_info("route %s: pool %s, provider %s: %s (%lld of %lld "
+		         "today, day %lld)",
+		    call->recipient, section->name, call->provider,
+		    section->addresses.items[chosen - 1], element(reply, 1),
+		    element(reply, 2), element(reply, 3));
+	route_reply_append(&call->reply, "OK", transport);
+}
+
+static void
+on_reply(void *context, const redisReply *reply, const char *why)
+{
+	struct route_call *call = context;
+
+	if (call->answer != NULL) {
+		read_reply(call, reply, why);
+		call->answer(call->context, &call->reply);
+	}
+	call_free(call);
+}
+
+/* The domain of a whole address, lower case, in domain; false for a key
+ * that is none (a probe of trivial-rewrite's). */
+static bool
+address_domain(const char *key, char *domain, size_t domain_size)
+{
+	const char *at = strrchr(key, '@');
+	size_t length;
+
+	if (at == NULL || at == key || at[1] == '\0')
+		return false;
+	length = strlen(at + 1);
+	if (length >= domain_size)
+		return false;
+	for (size_t i = 0; i <= length; i++)
+		domain[i] = (char)tolower((unsigned char)at[1 + i]);
+	return true;
+}
+
+struct route_call *
+route_decide(const char *sender, const char *recipient, route_answer answer,
+    void *context, struct buffer *reply)
+{
+	char domain[DOMAIN_MAX + 1];
+	struct route_table *table;
+	const struct route_pool *pool;
+	const struct provider_section *provider;
+	struct route_call *call;
+	struct script_words words = {0};
+
+	if (!address_domain(recipient, domain, sizeof(domain))) {
+		route_reply_append(reply, "NOTFOUND", "");
+		return NULL;
+	}
+	table = (struct route_table *)daemon_runtime_acquire();
+	pool = route_table_pool(table, sender != NULL ? sender : "");
+	if (pool == NULL) {
+		daemon_runtime_release(&table->item);
+		route_reply_append(reply, "NOTFOUND", "");
+		return NULL;
+	}
+	provider = route_table_provider(table, domain);
+	call = xcalloc(1, sizeof(*call));
+	call->table = table;
+	call->pool = pool;
+	call->provider =
+	    provider != NULL ? provider->name : ROUTE_PROVIDER_OTHER;
+	call->nexthop = provider != NULL ? provider->nexthop : NULL;
+	call->answer = answer;
+	call->context = context;
+	snprintf(call->recipient, sizeof(call->recipient), "%s", recipient);
+	call_words(call, &words);
+	if (redis == NULL || redis_link_eval(redis, &words.text, words.lengths,
+	                         (int)words.count, on_reply, call) == NULL) {
+		fail(call, "Redis unavailable");
+		buffer_append(reply, call->reply.data, call->reply.length);
+		call_free(call);
+		call = NULL;
+	}
+	script_words_free(&words);
+	return call;
+}
+
+void
+route_decide_forget(struct route_call *call)
+{
+	if (call != NULL)
+		call->answer = NULL;
+}

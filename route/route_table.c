@@ -1,0 +1,144 @@
+/*
+ * NAME
+ *	route_table - the pools and providers of one configuration, as a
+ *	route decision reads them
+ * SYNOPSIS
+ *	#include "route_table.h"
+ *
+ *	struct swap_item *route_table_build(config, errors)
+ *	const struct route_pool *route_table_pool(table, sender)
+ *	const struct provider_section *route_table_provider(table, domain)
+ * DESCRIPTION
+ *	route_table_build() is waypost-routed's build() for lib/daemon.c:
+ *	from a checked configuration, each pool with its Redis keys (the
+ *	names are lib/redis_keys.c's), the Postfix transport of each
+ *	address (route_config.c's name) and its schedules parsed. A
+ *	decision acquires the current table when it starts and releases it
+ *	when it ends, so a lookup waiting for Redis finishes with the
+ *	pools it started with.
+ *
+ *	route_table_pool() gives the pool a sender's mail goes through:
+ *	the pool whose tenants name the sender's address, else its domain,
+ *	else the pool of tenant "*"; NULL when none does (the null sender,
+ *	"<>", has only "*"). Case does not matter.
+ *
+ *	route_table_provider() gives the provider whose domains hold
+ *	domain, NULL for the others ("other").
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buffer.h"
+#include "domain_list.h"
+#include "redis_keys.h"
+#include "route_table.h"
+#include "xmalloc.h"
+
+static void
+table_destroy(struct swap_item *item)
+{
+	struct route_table *table = (struct route_table *)item;
+
+	for (size_t i = 0; i < table->pool_count; i++) {
+		struct route_pool *pool = &table->pools[i];
+
+		free(pool->sources_key);
+		free(pool->suspended_key);
+		free(pool->transports);
+		route_schedules_free(&pool->schedules);
+	}
+	free(table->pools);
+	free(table);
+}
+
+static char *
+key_of(const struct route_config *config, enum redis_key key, const char *pool)
+{
+	struct buffer name = {0};
+
+	redis_key_append(&name, config->redis.prefix, key, pool, NULL);
+	return name.data;
+}
+
+struct swap_item *
+route_table_build(const void *config_struct, struct config_errors *errors)
+{
+	const struct route_config *config = config_struct;
+	struct route_table *table = xcalloc(1, sizeof(*table));
+	char error[256];
+
+	swap_item_init(&table->item, table_destroy);
+	table->config = config;
+	table->pools = xcalloc(config->pools.count + 1, sizeof(*table->pools));
+	for (size_t i = 0; i < config->pools.count; i++) {
+		const struct pool_section *section = config->pools.items[i];
+		struct route_pool *pool = &table->pools[i];
+
+		table->pool_count++;
+		pool->section = section;
+		pool->sources_key =
+		    key_of(config, REDIS_KEY_SOURCES, section->name);
+		pool->suspended_key =
+		    key_of(config, REDIS_KEY_SOURCES_SUSPENDED, section->name);
+		pool->transports = xcalloc(
+		    section->addresses.count + 1, sizeof(*pool->transports));
+		for (size_t j = 0; j < section->addresses.count; j++)
+			route_transport_name(section->addresses.items[j],
+			    pool->transports[j], sizeof(pool->transports[j]));
+		if (!route_schedules_parse(&section->schedule, &pool->schedules,
+		        error, sizeof(error))) {
+			config_errors_add(errors, "[pool \"%s\"]: schedule: %s",
+			    section->name, error);
+			table_destroy(&table->item);
+			return NULL;
+		}
+	}
+	return &table->item;
+}
+
+/* The pool whose tenants hold word exactly (case aside). */
+static const struct route_pool *
+pool_naming(const struct route_table *table, const char *word)
+{
+	for (size_t i = 0; i < table->pool_count; i++) {
+		const struct config_list *tenants =
+		    &table->pools[i].section->tenants;
+
+		for (size_t j = 0; j < tenants->count; j++)
+			if (strcasecmp(tenants->items[j], word) == 0)
+				return &table->pools[i];
+	}
+	return NULL;
+}
+
+const struct route_pool *
+route_table_pool(const struct route_table *table, const char *sender)
+{
+	const struct route_pool *pool = NULL;
+	const char *at = strrchr(sender, '@');
+
+	if (at != NULL && at != sender && at[1] != '\0') {
+		pool = pool_naming(table, sender);
+		if (pool == NULL)
+			pool = pool_naming(table, at + 1);
+	}
+	return pool != NULL ? pool : pool_naming(table, "*");
+}
+
+const struct provider_section *
+route_table_provider(const struct route_table *table, const char *domain)
+{
+	const struct config_instances *providers = &table->config->providers;
+
+	for (size_t i = 0; i < providers->count; i++) {
+		const struct provider_section *provider = providers->items[i];
+
+		if (domain_list_match(
+		        &provider->domains, domain, strlen(domain)))
+			return provider;
+	}
+	return NULL;
+}

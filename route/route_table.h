@@ -1,0 +1,37 @@
+/*
+ * route_table.h - the pools and providers of one configuration, as a
+ * route decision reads them
+ */
+#ifndef WAYPOST_ROUTE_TABLE_H
+#define WAYPOST_ROUTE_TABLE_H
+
+#include <stddef.h>
+
+#include "config_errors.h"
+#include "route_config.h"
+#include "route_schedule.h"
+#include "swap_slot.h"
+
+struct route_pool {
+	const struct pool_section *section;
+	char *sources_key;   /* lib/redis_keys.c's, under the prefix */
+	char *suspended_key; /* the same */
+	char (*transports)[ROUTE_TRANSPORT_MAX]; /* one per address */
+	struct route_schedules schedules;
+};
+
+struct route_table {
+	struct swap_item item; /* first: lib/daemon.c's slot holds this */
+	const struct route_config *config;
+	size_t pool_count;
+	struct route_pool *pools;
+};
+
+struct swap_item *route_table_build(
+    const void *config, struct config_errors *errors);
+const struct route_pool *route_table_pool(
+    const struct route_table *table, const char *sender);
+const struct provider_section *route_table_provider(
+    const struct route_table *table, const char *domain);
+
+#endif

@@ -1,0 +1,280 @@
+"""Routing by sending-address budget (issue 25): waypost-routed tells a
+private Postfix's queue manager which source address carries each
+recipient, as contrib/postfix/routing.master.cf and pool-transports.sh
+set it up, and the test SMTP servers record the address each delivery
+came from.
+
+- A pool of three addresses (127.0.0.2 to .4) whose caps are 5/10 a day
+  at one provider and 3/6 at another, one address on its second day: a
+  burst of 100 messages is delivered exactly within every budget (counted
+  at the server per address and provider), the rest waits in the queue
+  (retry:, never a bounce) and goes out when budget is added.
+- A retry after a 4xx is asked again (once another address was resolved
+  in between, doc/routing.md) and leaves through an address that still
+  has budget.
+- A pool serves its tenants only (the sender that trivial-rewrite asks
+  about first), the others take the "*" pool.
+- Wildcard and domain probes are NOTFOUND; bad configuration is refused
+  by -n with the line.
+"""
+import re
+import smtplib
+import socket
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+
+from conftest import program
+from harness.answering_server import AnsweringServer
+from harness.relay import FRAGMENTS, fragment, master_cf
+from harness.sink import Sink
+from harness.waiting import wait_until
+from harness.waypost import RouteSetup
+
+SENDER = "app@example.com"
+POOL = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+DAY = 86400
+
+
+@pytest.fixture
+def route(workdir, redis_server):
+    setup = RouteSetup(program("route/waypost-routed"), workdir,
+                       redis_server.address)
+    yield setup
+    setup.stop()
+
+
+def providers(port):
+    """Two providers whose mail goes to the test server on port."""
+    return (f'[provider "gmail"]\ndomains = gmail.test\n'
+            f'nexthop = [127.0.0.1]:{port}\n'
+            f'[provider "outlook"]\ndomains = outlook.test, hotmail.test\n'
+            f'nexthop = [127.0.0.1]:{port}\n')
+
+
+def routed_postfix(postfix_factory, route, addresses):
+    """A private Postfix whose qmgr asks route, with a transport per
+    address, from contrib/postfix as written."""
+    rewrite = fragment("routing.master.cf", {
+        "unix:/run/waypost/route.sock": f"unix:{route.socket}"})
+    transports = subprocess.run(
+        [f"{FRAGMENTS}/pool-transports.sh",
+         *(f"{address}=out{n}.relay.test"
+           for n, address in enumerate(addresses))],
+        check=True, stdout=subprocess.PIPE, text=True).stdout
+    return postfix_factory(
+        master_extra=master_cf(rewrite) + transports,
+        master_parameters=["qmgr/unix/rewrite_service_name=route-rewrite"])
+
+
+def send_burst(port, recipients, sender=SENDER):
+    """One message per recipient, over one SMTP session."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+        for recipient in recipients:
+            client.sendmail(sender, [recipient],
+                            f"From: {sender}\r\nTo: {recipient}\r\n"
+                            f"Subject: routed\r\n\r\nHello.\r\n")
+
+
+def by_address_and_domain(sink):
+    return Counter((delivery.peer[0], delivery.rcpt_tos[0].split("@")[1])
+                   for delivery in sink.deliveries)
+
+
+def redis_day(redis_server):
+    seconds, _ = redis_server.client.time()
+    return seconds // DAY
+
+
+def set_day(redis_server, pool, address, provider, day):
+    """The address at day of its schedule at provider: its first charge
+    that many days ago (the field of route/route_contract.h)."""
+    today = redis_day(redis_server)
+    field = f"{address} {provider}"
+    state = redis_server.client.hget(f"waypost:sources:{{{pool}}}", field)
+    sent = int(state.split()[2]) if state and \
+        int(state.split()[1]) == today else 0
+    redis_server.client.hset(f"waypost:sources:{{{pool}}}", field,
+                             f"{today - day} {today} {sent}")
+
+
+def flush(postfix):
+    subprocess.run(["postqueue", "-c", postfix.config_directory, "-f"],
+                   check=True, timeout=60)
+
+
+def test_a_burst_is_delivered_within_every_budget_and_the_rest_waits(
+        postfix_factory, route, redis_server):
+    sink = Sink().start()
+    try:
+        route.start(f'[pool "shared"]\naddresses = {", ".join(POOL)}\n'
+                    "tenants = *\n"
+                    "schedule = gmail: 5 10 unlimited "
+                    "outlook: 3 6 unlimited\n" + providers(sink.port))
+        for provider in ("gmail", "outlook"):
+            set_day(redis_server, "shared", "127.0.0.3", provider, 1)
+        relay = routed_postfix(postfix_factory, route, POOL)
+        recipients = [f"user{n}@{'gmail' if n % 2 else 'outlook'}.test"
+                      for n in range(100)]
+        send_burst(relay.port, recipients)
+
+        # 5 + 10 + 5 at gmail, 3 + 6 + 3 at outlook; every other
+        # recipient asked about, answered retry: and deferred.
+        sink.wait_for(32, timeout=60)
+        wait_until(lambda: len(set(re.findall(
+            r"to=<(user\d+@\w+\.test)>.*status=deferred.*no sending "
+            r"address has budget", relay.log()))) == 68, timeout=60,
+            what="68 recipients deferred by retry:")
+        expected = {("127.0.0.2", "gmail.test"): 5,
+                    ("127.0.0.3", "gmail.test"): 10,
+                    ("127.0.0.4", "gmail.test"): 5,
+                    ("127.0.0.2", "outlook.test"): 3,
+                    ("127.0.0.3", "outlook.test"): 6,
+                    ("127.0.0.4", "outlook.test"): 3}
+        assert by_address_and_domain(sink) == expected
+        assert "status=bounced" not in relay.log()
+        # The HELO name each address's transport says.
+        assert re.search(r"wp-127-0-0-3/smtp\[\d+\]: \w+: to=<user\d+@",
+                         relay.log())
+
+        # Budget added: every address on its third day (unlimited).
+        for address in POOL:
+            for provider in ("gmail", "outlook"):
+                set_day(redis_server, "shared", address, provider, 2)
+        flush(relay)
+        deliveries = sink.wait_for(100, timeout=120)
+        assert sorted(d.rcpt_tos[0] for d in deliveries) == \
+            sorted(recipients)
+        assert len(sink.deliveries) == 100
+        assert {d.peer[0] for d in deliveries} == set(POOL)
+    finally:
+        sink.stop()
+
+
+def test_a_retry_after_a_4xx_leaves_through_an_address_with_budget(
+        postfix_factory, route):
+    server = AnsweringServer({"later": [
+        "450 4.2.1 mailbox busy, try again later", "250 2.1.5 Ok"]}).start()
+    try:
+        route.start('[pool "shared"]\naddresses = 127.0.0.2, 127.0.0.3\n'
+                    "tenants = *\nschedule = gmail: 1\n"
+                    + providers(server.port))
+        relay = routed_postfix(postfix_factory, route,
+                               ("127.0.0.2", "127.0.0.3"))
+        send_burst(relay.port, ["later@gmail.test"])
+        relay.wait_for_log(r"to=<later@gmail\.test>.*status=deferred")
+        # Another address resolved meanwhile, so qmgr's one-entry cache
+        # (doc/routing.md) no longer holds the first answer.
+        send_burst(relay.port, ["other@outlook.test"])
+        relay.wait_for_log(r"to=<other@outlook\.test>.*status=sent")
+        relay.wait_for_log(r"to=<later@gmail\.test>.*status=sent")
+        clients = [client for address, client, _ in server.tried
+                   if address == "later@gmail.test"]
+        assert clients == ["127.0.0.2", "127.0.0.3"], server.tried
+        assert route.daemon.read_log().count(
+            "route later@gmail.test: pool shared") == 2
+    finally:
+        server.stop()
+
+
+def test_a_pool_serves_its_tenants_and_the_rest_take_the_shared_pool(
+        postfix_factory, route):
+    sink = Sink().start()
+    try:
+        route.start('[pool "vip"]\naddresses = 127.0.0.5\n'
+                    "tenants = vip.example, boss@example.com\n"
+                    "schedule = unlimited\n"
+                    '[pool "shared"]\naddresses = 127.0.0.2\n'
+                    "tenants = *\nschedule = unlimited\n"
+                    + providers(sink.port))
+        relay = routed_postfix(postfix_factory, route,
+                               ("127.0.0.2", "127.0.0.5"))
+        send_burst(relay.port, ["a@gmail.test"], sender="news@vip.example")
+        send_burst(relay.port, ["b@gmail.test"], sender="boss@example.com")
+        send_burst(relay.port, ["c@gmail.test"], sender=SENDER)
+        send_burst(relay.port, ["d@outlook.test"], sender="")
+        deliveries = sink.wait_for(4, timeout=60)
+        client_of = {d.rcpt_tos[0]: d.peer[0] for d in deliveries}
+        assert client_of == {"a@gmail.test": "127.0.0.5",
+                             "b@gmail.test": "127.0.0.5",
+                             "c@gmail.test": "127.0.0.2",
+                             "d@outlook.test": "127.0.0.2"}
+    finally:
+        sink.stop()
+
+
+def socketmap(path, *requests):
+    """The replies of waypost-routed to "NAME KEY" requests, in order."""
+    replies = []
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(path)
+        stream = client.makefile("rb")
+        for request in requests:
+            client.sendall(b"%d:%s," % (len(request), request.encode()))
+            length = b""
+            while (byte := stream.read(1)) != b":":
+                length += byte
+            replies.append(stream.read(int(length)).decode())
+            assert stream.read(1) == b","
+    return replies
+
+
+def test_probes_are_not_found_and_a_bad_request_closes(route):
+    route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                "schedule = 1\n" + providers(2525))
+    assert socketmap(route.socket, "route *", "route gmail.test",
+                     "route @gmail.test", "route user@", "sender @x.test",
+                     "other a@gmail.test") == [
+        "NOTFOUND ", "NOTFOUND ", "NOTFOUND ", "NOTFOUND ", "NOTFOUND ",
+        'PERM no table "other" (route or sender)']
+    assert socketmap(route.socket, "route a@gmail.test",
+                     "route b@gmail.test") == [
+        "OK wp-127-0-0-2:[127.0.0.1]:2525",
+        "OK retry:4.7.0 no sending address has budget left today"]
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(route.socket)
+        client.sendall(b"99999:route a@b,")
+        assert client.recv(10) == b""
+    route.daemon.wait_for_log("closing a socketmap connection: a netstring "
+                              "over 1024 bytes")
+
+
+def test_redis_down_defers_or_takes_the_default_as_configured(
+        route, redis_server):
+    sections = ('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                "schedule = 1\n" + providers(2525))
+    route.start(sections)
+    redis_server.stop()
+    assert socketmap(route.socket, "route a@gmail.test") == [
+        "TEMP Redis unavailable"]
+    route.stop()
+    route.configure(sections, "fail_mode = default", "route2").start()
+    assert socketmap(route.socket, "route a@gmail.test") == ["NOTFOUND "]
+
+
+@pytest.mark.parametrize("sections, message", [
+    ('[pool "a"]\naddresses = 127.0.0.2\ntenants = *\nschedule = 1\n'
+     '[pool "b"]\naddresses = 127.0.0.3, 127.0.0.2\ntenants = x.test\n'
+     "schedule = 1\n",
+     r'line 11: \[pool "a"\] and line 15: \[pool "b"\] both have address '
+     r"127\.0\.0\.2"),
+    ('[pool "a"]\naddresses = 127.0.0.2\ntenants = *\n'
+     "schedule = gmail: 5 lots\n",
+     r':11: \[pool "a"\] schedule: "lots" is neither a daily cap'),
+    ('[pool "a"]\naddresses = 127.0.0.2\ntenants = *\n'
+     "schedule = yahoo: 5\n",
+     r'line 11: \[pool "a"\]: schedule: no \[provider "yahoo"\]'),
+    ('[provider "yahoo"]\nnexthop = [127.0.0.1]:25\n',
+     r':11: \[provider "yahoo"\] missing required key "domains"'),
+    ('[pool "a"]\naddresses = 127.0.0.2, 10.0.0.300\ntenants = *\n'
+     "schedule = 1\n",
+     r':11: \[pool "a"\] addresses: "10\.0\.0\.300" is no IP address'),
+])
+def test_bad_configuration_is_refused_with_its_line(route, sections,
+                                                      message):
+    daemon = route.configure(sections)
+    status, _, errors = daemon.check()
+    assert status != 0
+    assert re.search(message, errors), errors
