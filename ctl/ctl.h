@@ -214,5 +214,6 @@ int ctl_quota_usage(struct ctl *ctl, const struct ctl_quota_limit *limit,
     struct ctl_usage *usage);
 void ctl_quota_free(struct ctl_quota *quota);
 int ctl_warmup(struct ctl *ctl, int argc, char **argv);
+int ctl_source(struct ctl *ctl, int argc, char **argv);
 
 #endif

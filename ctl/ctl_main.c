@@ -5,12 +5,12 @@
  *	waypostctl [-c FILE] [--json] COMMAND [ARGUMENT...]
  * DESCRIPTION
  *	Reads [redis] from waypost.conf (-c, else the daemons' default
- *	file; quota, warmup and why also waypost-policyd's sections, as
- *	it reads them: ctl_config.c), finds the command and runs it
- *	(ctl_senders.c, ctl_suspend.c, ctl_suspended.c, ctl_audit.c,
- *	ctl_suppression.c, ctl_webhook.c, ctl_message_show.c,
- *	ctl_events_follow.c, ctl_quota.c, ctl_warmup.c, ctl_why.c,
- *	ctl_top.c); waypostctl(8) is
+ *	file; quota, warmup and why also waypost-policyd's sections, source
+ *	waypost-routed's, as they read them: ctl_config.c), finds the
+ *	command and runs it (ctl_senders.c, ctl_suspend.c,
+ *	ctl_suspended.c, ctl_audit.c, ctl_suppression.c, ctl_webhook.c,
+ *	ctl_message_show.c, ctl_events_follow.c, ctl_quota.c,
+ *	ctl_warmup.c, ctl_source.c, ctl_why.c, ctl_top.c); waypostctl(8) is
  *	the manual. Every key is named by lib/redis_keys.c, so waypostctl
  *	writes exactly what the daemons read.
  *
@@ -59,6 +59,7 @@ static const struct {
     {"events", ctl_events},
     {"quota", ctl_quota},
     {"warmup", ctl_warmup},
+    {"source", ctl_source},
     {"why", ctl_why},
     {"top", ctl_top},
 };
@@ -69,7 +70,7 @@ usage(void)
 	return ctl_fail(EX_USAGE,
 	    "usage: waypostctl [-c FILE] [--json] senders|suspend|lift|"
 	    "suspended|audit|suppression|webhook|message|events|quota|"
-	    "warmup|why|top ...");
+	    "warmup|source|why|top ...");
 }
 
 static const char *
@@ -135,7 +136,7 @@ main(int argc, char **argv)
 		return ctl_fail(EX_USAGE,
 		    "unknown command \"%.100s\" (senders, suspend, lift, "
 		    "suspended, audit, suppression, webhook, message, events, "
-		    "quota, warmup, why, top)",
+		    "quota, warmup, source, why, top)",
 		    argv[optind]);
 	if ((status = load_config(path, &config)) != EX_OK)
 		return status;

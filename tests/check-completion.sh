@@ -166,7 +166,7 @@ offers "the first word: every command of waypostctl(8)" "$commands" \
 offers "after -c FILE --json too" "$commands" \
     waypostctl -c "$work/waypost.conf" --json ""
 expect "the first word: no command but those there are, by their start" \
-    "senders suspend suspended suppression" waypostctl s
+    "senders suspend suspended suppression source" waypostctl s
 
 # Each command's subcommands, and the options before the command.
 missing=""
@@ -201,6 +201,9 @@ declare -A sample=(
 	["events follow"]="events follow"
 	["top senders"]="top senders"
 	["why"]="why alice@example.com alice@example.com bob@example.net"
+	["source show"]="source show shared"
+	["source suspend"]="source suspend 192.0.2.10"
+	["source resume"]="source resume 192.0.2.10"
 )
 checked=0
 wrong=""

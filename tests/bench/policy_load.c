@@ -6,7 +6,7 @@
  *	to waypost-policyd and to postfwd2.
  * SYNOPSIS
  *	waypost-policy-load [-c CONNECTIONS] [-n REQUESTS | -d SECONDS]
- *		[-r RATE] [-u SENDERS] [-a ADDRESSES] [-p] [-x SEED] SOCKET
+ *		[-r RATE] [-u SENDERS] [-a ADDRESSES] [-p] [-m] [-x SEED] SOCKET
  * DESCRIPTION
  *	Plays smtpd's side of the SMTPD access policy delegation protocol
  *	against SOCKET (inet:PORT@HOST, inet6:PORT@HOST, unix:/path) over
@@ -34,6 +34,12 @@
  *	sender's own (sender i always from address i modulo ADDRESSES), as
  *	a user logs in from home. The draws are pseudo-random from SEED
  *	(default 1).
+ *
+ *	With -m, each request is instead a Postfix socketmap lookup, as
+ *	trivial-rewrite sends it to waypost-routed: the netstring "route
+ *	userN@DOMAIN" (a sender of the pool, DOMAIN one of gmail.test,
+ *	outlook.test, other.test), answered by one netstring, whose
+ *	status and transport are counted as the action.
  *
  *	It prints one summary line: requests answered, connections,
  *	seconds, decisions per second, median and 99th percentile latency
@@ -92,7 +98,8 @@ struct options {
 	long rate; /* requests per second; 0: as fast as answered */
 	long senders;
 	long addresses;
-	bool paired; /* -p: each sender from its own address */
+	bool paired;    /* -p: each sender from its own address */
+	bool socketmap; /* -m: socketmap lookups, not policy requests */
 	unsigned long long seed;
 };
 
@@ -268,10 +275,35 @@ flush(struct connection *connection)
 	return true;
 }
 
+/* With -m: trivial-rewrite's lookup of a recipient in table "route", at
+ * one of three providers' domains. */
+static bool
+build_lookup(struct connection *connection)
+{
+	static const char *const domains[] = {
+	    "gmail.test", "outlook.test", "other.test"};
+	char payload[128];
+	long sender = (long)(next_random(connection) %
+	                     (unsigned long long)options.senders);
+	int length = snprintf(payload, sizeof(payload), "route user%012ld@%s",
+	    sender, domains[next_random(connection) % 3]);
+
+	length = snprintf(connection->out, sizeof(connection->out), "%d:%s,",
+	    length, payload);
+	if (length < 0 || (size_t)length >= sizeof(connection->out))
+		return false;
+	connection->out_length = (size_t)length;
+	connection->out_sent = 0;
+	connection->in_length = 0;
+	return true;
+}
+
 /* The attributes of Postfix 3.7 at END-OF-MESSAGE, after one message. */
 static bool
 build_request(struct connection *connection, long number)
 {
+	if (options.socketmap)
+		return build_lookup(connection);
 	long sender = (long)(next_random(connection) %
 	                     (unsigned long long)options.senders);
 	long address = (long)(next_random(connection) %
@@ -405,11 +437,46 @@ read_answer(struct connection *connection)
 	return true;
 }
 
+/* With -m: the bytes of the whole netstring answer in, 0 while it is not
+ * all there, -1 if it is no netstring. */
+static long
+netstring_end(const struct connection *connection)
+{
+	size_t length = 0, digits = 0;
+
+	while (digits < connection->in_length &&
+	       connection->in[digits] >= '0' && connection->in[digits] <= '9')
+		length = length * 10 + (size_t)(connection->in[digits++] - '0');
+	if (digits == connection->in_length)
+		return 0;
+	if (digits == 0 || connection->in[digits] != ':' || length > ANSWER_MAX)
+		return -1;
+	if (connection->in_length < digits + length + 2)
+		return 0;
+	if (connection->in[digits + 1 + length] != ',')
+		return -1;
+	return (long)(digits + length + 2);
+}
+
+/* With -m: count the answer's status and transport ("OK wp-...:"). */
+static bool
+read_lookup(struct connection *connection, long end)
+{
+	const char *payload =
+	    (const char *)memchr(connection->in, ':', (size_t)end) + 1;
+
+	if (end != (long)connection->in_length)
+		return false;
+	count_action(payload, (size_t)(connection->in + end - 1 - payload));
+	return true;
+}
+
 static void
 receive(struct connection *connection)
 {
 	const char *end;
 	ssize_t got;
+	long whole;
 
 	do
 		got =
@@ -424,6 +491,21 @@ receive(struct connection *connection)
 		return;
 	}
 	connection->in_length += (size_t)got;
+	if (options.socketmap) {
+		whole = netstring_end(connection);
+		if (whole == 0 && connection->in_length < ANSWER_MAX)
+			return;
+		if (whole <= 0 ||
+		    connection->out_sent < connection->out_length ||
+		    !read_lookup(connection, whole)) {
+			fail(connection, "not one netstring");
+			return;
+		}
+		record_latency(monotonic_ms_exact() - connection->started);
+		results.answered++;
+		send_next(connection);
+		return;
+	}
 	end = memmem(connection->in, connection->in_length, "\n\n", 2);
 	if (end == NULL) {
 		if (connection->in_length == ANSWER_MAX)
@@ -549,7 +631,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: waypost-policy-load [-c CONNECTIONS] "
 	    "[-n REQUESTS | -d SECONDS] [-r RATE]\n"
-	    "           [-u SENDERS] [-a ADDRESSES] [-p] [-x SEED] SOCKET\n");
+	    "           [-u SENDERS] [-a ADDRESSES] [-p] [-m] [-x SEED] SOCKET\n");
 	exit(2);
 }
 
@@ -564,7 +646,7 @@ parse_options(int argc, char **argv)
 	options.senders = 1000;
 	options.addresses = 1000;
 	options.seed = 1;
-	while ((option = getopt(argc, argv, "c:n:d:r:u:a:px:")) != -1) {
+	while ((option = getopt(argc, argv, "c:n:d:r:u:a:pmx:")) != -1) {
 		switch (option) {
 		case 'c':
 			options.connections = option_number(
@@ -592,6 +674,9 @@ parse_options(int argc, char **argv)
 			break;
 		case 'p':
 			options.paired = true;
+			break;
+		case 'm':
+			options.socketmap = true;
 			break;
 		case 'x':
 			options.seed = (unsigned long long)option_number(

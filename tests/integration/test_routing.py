@@ -7,8 +7,9 @@ came from.
 - A pool of three addresses (127.0.0.2 to .4) whose caps are 5/10 a day
   at one provider and 3/6 at another, one address on its second day: a
   burst of 100 messages is delivered exactly within every budget (counted
-  at the server per address and provider), the rest waits in the queue
-  (retry:, never a bounce) and goes out when budget is added.
+  at the server per address and provider, and as waypostctl source show
+  has it), the rest waits in the queue (retry:, never a bounce) and goes
+  out when budget is added, not through an address suspended there.
 - A retry after a 4xx is asked again (once another address was resolved
   in between, doc/routing.md) and leaves through an address that still
   has budget.
@@ -17,6 +18,7 @@ came from.
 - Wildcard and domain probes are NOTFOUND; bad configuration is refused
   by -n with the line.
 """
+import json
 import re
 import smtplib
 import socket
@@ -100,6 +102,15 @@ def set_day(redis_server, pool, address, provider, day):
                              f"{today - day} {today} {sent}")
 
 
+def ctl(route, *arguments):
+    """waypostctl --json on waypost-routed's own file: its rows."""
+    done = subprocess.run([program("ctl/waypostctl"), "-c",
+                           route.daemon.config, "--json", *arguments],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 def flush(postfix):
     subprocess.run(["postqueue", "-c", postfix.config_directory, "-f"],
                    check=True, timeout=60)
@@ -139,7 +150,20 @@ def test_a_burst_is_delivered_within_every_budget_and_the_rest_waits(
         assert re.search(r"wp-127-0-0-3/smtp\[\d+\]: \w+: to=<user\d+@",
                          relay.log())
 
-        # Budget added: every address on its third day (unlimited).
+        # What waypostctl shows is what the server counted.
+        rows = {(row["source"], row["provider"]): row
+                for row in ctl(route, "source", "show", "shared")}
+        for (address, domain), count in expected.items():
+            row = rows[(address, domain.split(".")[0])]
+            assert (row["sent"], row["cap"], row["remaining"]) == \
+                (count, count, 0), row
+        assert rows[("127.0.0.3", "gmail")]["day"] == 1
+        assert rows[("127.0.0.2", "other")]["started"] is False
+
+        # Budget added: every address on its third day (unlimited), but
+        # 127.0.0.2 suspended at gmail: the rest goes out, none of gmail's
+        # through it.
+        ctl(route, "source", "suspend", "127.0.0.2", "--provider", "gmail")
         for address in POOL:
             for provider in ("gmail", "outlook"):
                 set_day(redis_server, "shared", address, provider, 2)
@@ -148,7 +172,13 @@ def test_a_burst_is_delivered_within_every_budget_and_the_rest_waits(
         assert sorted(d.rcpt_tos[0] for d in deliveries) == \
             sorted(recipients)
         assert len(sink.deliveries) == 100
-        assert {d.peer[0] for d in deliveries} == set(POOL)
+        counts = by_address_and_domain(sink)
+        assert counts[("127.0.0.2", "gmail.test")] == 5
+        assert counts[("127.0.0.2", "outlook.test")] > 3
+        assert ctl(route, "source", "show", "127.0.0.2", "--provider",
+                   "gmail")[0]["suspended"] == "until resumed"
+        assert ctl(route, "source", "resume", "127.0.0.2", "--provider",
+                   "gmail")[0]["resumed"] is True
     finally:
         sink.stop()
 
