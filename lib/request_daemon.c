@@ -43,7 +43,7 @@ request_daemon_run(struct daemon *daemon, const struct redis_settings *redis,
 		return 1;
 	}
 	link = redis_link_new(base, redis, what->script);
-	what->start(link);
+	what->start(base, link);
 	server = request_server_start(base, daemon_listen_fd(daemon),
 	    what->protocol, error, sizeof(error));
 	if (server == NULL) {

@@ -13,8 +13,9 @@
 struct request_daemon {
 	const struct request_protocol *protocol;
 	const char *script; /* the Lua script of its Redis link */
-	void (*start)(struct redis_link *link); /* the link its work asks */
-	void (*stop)(void);                     /* the link is going */
+	/* The loop and the link its work asks. */
+	void (*start)(struct event_base *base, struct redis_link *link);
+	void (*stop)(void); /* the link is going */
 };
 
 int request_daemon_run(struct daemon *daemon,

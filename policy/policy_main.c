@@ -45,12 +45,19 @@ check(const void *config, struct config_errors *errors)
 	return errors->count + errors->dropped == before;
 }
 
+static void
+start(struct event_base *base, struct redis_link *link)
+{
+	(void)base;
+	decide_start(link);
+}
+
 static int
 run(struct daemon *daemon)
 {
 	const struct policy_config *config = daemon_config(daemon);
 	static const struct request_daemon service = {
-	    &policy_protocol, decide_script, decide_start, decide_shutdown};
+	    &policy_protocol, decide_script, start, decide_shutdown};
 
 	policy_metrics_init();
 	return request_daemon_run(daemon, &config->redis, &service);

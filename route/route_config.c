@@ -23,6 +23,8 @@
  *	.  schedule: route_schedule.c's syntax;
  *	.  domains: domain names, or with a leading dot every subdomain;
  *	   a provider may not be named "other", the name of the rest;
+ *	.  mx: host name suffixes ("google.com" or ".google.com");
+ *	.  resolver: HOST:PORT each;
  *	.  nexthop: printable, no space or ":" at its start.
  *	route_config_check() makes the checks across sections, each error
  *	with the header lines of the sections concerned: no address and no
@@ -42,6 +44,7 @@
 #include <string.h>
 
 #include "domain_list.h"
+#include "socket_spec.h"
 #include "route_config.h"
 #include "route_schedule.h"
 
@@ -68,6 +71,9 @@ static const struct config_key route_keys[] = {
         "4.7.0 no sending address has budget left today", 0, 0, NULL),
     ROUTE_KEY(
         "fail_mode", CONFIG_CHOICE, fail_mode, "defer", 0, 0, fail_choices),
+    ROUTE_KEY("mx_cache_time", CONFIG_DURATION, mx_cache_time, "1h", 60000,
+        7LL * 24 * 3600 * 1000, NULL),
+    ROUTE_KEY("resolver", CONFIG_LIST, resolver, NULL, 0, 0, NULL),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -80,6 +86,7 @@ static const struct config_key pool_keys[] = {
 
 static const struct config_key provider_keys[] = {
     PROVIDER_KEY("domains", CONFIG_LIST, domains, CONFIG_REQUIRED),
+    PROVIDER_KEY("mx", CONFIG_LIST, mx, 0),
     PROVIDER_KEY("nexthop", CONFIG_STRING, nexthop, 0),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
@@ -108,6 +115,17 @@ validate_route(void *section, struct config_report *report)
 	        strpbrk(route->retry_reason, "\r\n") != NULL))
 		config_report_error(
 		    report, "retry_reason: one line of at most 200 bytes");
+	for (size_t i = 0; i < route->resolver.count; i++) {
+		struct socket_spec spec;
+		char error[256];
+
+		if (!socket_spec_parse_address(route->resolver.items[i], &spec,
+		        error, sizeof(error)) ||
+		    spec.kind == SOCKET_UNIX)
+			config_report_error(report,
+			    "resolver: \"%.60s\" is no HOST:PORT",
+			    route->resolver.items[i]);
+	}
 }
 
 static bool

@@ -23,8 +23,10 @@
 
 struct route_section {
 	struct daemon_settings daemon;
-	char *retry_reason; /* the text of a "retry:" answer */
-	int fail_mode;      /* ROUTE_FAIL_DEFER or ROUTE_FAIL_DEFAULT */
+	char *retry_reason;      /* the text of a "retry:" answer */
+	int fail_mode;           /* ROUTE_FAIL_DEFER or ROUTE_FAIL_DEFAULT */
+	long long mx_cache_time; /* ms */
+	struct config_list resolver; /* "host:port"; empty: resolv.conf */
 };
 
 struct pool_section {
@@ -39,6 +41,7 @@ struct provider_section {
 	char *name; /* first: the instance name */
 	int line;   /* second: its header's line in the file */
 	struct config_list domains;
+	struct config_list mx; /* MX host suffixes */
 	char *nexthop; /* NULL: the recipient's domain, as Postfix does */
 };
 

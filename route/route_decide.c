@@ -4,8 +4,9 @@
  *	recipient's mail, charged in Redis
  * SYNOPSIS
  *	#include "route_decide.h"
+#include "route_mx.h"
  *
- *	void route_decide_start(link)
+ *	void route_decide_start(base, link)
  *	void route_decide_shutdown(void)
  *	struct route_call *route_decide(sender, recipient, answer, context,
  *		reply)
@@ -33,9 +34,17 @@
  *	   answers "TEMP" (Postfix defers the recipient), "default"
  *	   NOTFOUND (Postfix's default transport carries it, uncharged).
  *
+ *	The provider of a recipient domain is the one whose domains list
+ *	it; else, when a provider lists MX host suffixes, the one whose
+ *	suffix ends one of the domain's MX hosts (route_mx.c looks them up
+ *	and caches them; the lookup waits meanwhile); else "other".
+ *
  *	A lookup acquires the current route_table.c for as long as it
- *	runs. route_decide_start() gives the Redis link every lookup asks,
- *	route_decide_shutdown() takes it back.
+ *	runs. route_decide_start() gives the Redis link every lookup asks
+ *	and makes the MX resolver on the event loop base, with [route]'s
+ *	resolver and mx_cache_time as the daemon started with them;
+ *	route_decide_shutdown() takes the link back and frees the
+ *	resolver.
  */
 #include "config.h"
 
@@ -48,6 +57,7 @@
 #include "log.h"
 #include "route_contract.h"
 #include "route_decide.h"
+#include "route_mx.h"
 #include "route_request.h"
 #include "route_table.h"
 #include "script_words.h"
@@ -62,23 +72,41 @@ struct route_call {
 	const char *nexthop; /* NULL: the recipient's domain */
 	route_answer answer; /* NULL: forgotten */
 	void *context;
+	struct route_mx_wait *mx; /* while its MX hosts are looked up */
+	bool inside;              /* route_decide() has not returned yet */
+	bool finished;            /* reply is whole */
 	char recipient[ROUTE_REQUEST_MAX + 1];
 	struct buffer reply;
 };
 
-/* The daemon's one Redis link (route_main.c makes it). */
+/* The daemon's one Redis link and MX resolver (route_main.c's loop). */
 static struct redis_link *redis;
+static struct route_mx *resolver;
 
 void
-route_decide_start(struct redis_link *link)
+route_decide_start(struct event_base *base, struct redis_link *link)
 {
+	struct route_table *table =
+	    (struct route_table *)daemon_runtime_acquire();
+	const struct route_section *route = &table->config->route;
+	char error[256];
+
 	redis = link;
+	resolver = route_mx_new(
+	    base, &route->resolver, route->mx_cache_time, error, sizeof(error));
+	if (resolver == NULL)
+		log_warning("no MX lookups: %s; domains no provider lists are "
+		            "\"other\"",
+		    error);
+	daemon_runtime_release(&table->item);
 }
 
 void
 route_decide_shutdown(void)
 {
 	redis = NULL;
+	route_mx_free(resolver);
+	resolver = NULL;
 }
 
 static void
@@ -186,16 +214,62 @@ read_reply(struct route_call *call, const redisReply *reply, const char *why)
 	route_reply_append(&call->reply, "OK", transport);
 }
 
+/* The reply is whole: to Postfix now, or, still inside route_decide(),
+ * when it returns. */
+static void
+finish(struct route_call *call)
+{
+	call->finished = true;
+	if (call->inside)
+		return;
+	if (call->answer != NULL)
+		call->answer(call->context, &call->reply);
+	call_free(call);
+}
+
 static void
 on_reply(void *context, const redisReply *reply, const char *why)
 {
 	struct route_call *call = context;
 
-	if (call->answer != NULL) {
+	if (call->answer != NULL)
 		read_reply(call, reply, why);
-		call->answer(call->context, &call->reply);
+	finish(call);
+}
+
+/* The call to route_script.lua, or the fail mode at once. */
+static void
+ask_redis(struct route_call *call)
+{
+	struct script_words words = {0};
+
+	call_words(call, &words);
+	if (redis == NULL || redis_link_eval(redis, &words.text, words.lengths,
+	                         (int)words.count, on_reply, call) == NULL) {
+		fail(call, "Redis unavailable");
+		finish(call);
 	}
-	call_free(call);
+	script_words_free(&words);
+}
+
+static void
+set_provider(struct route_call *call, const struct provider_section *provider)
+{
+	call->provider =
+	    provider != NULL ? provider->name : ROUTE_PROVIDER_OTHER;
+	call->nexthop = provider != NULL ? provider->nexthop : NULL;
+}
+
+/* The MX hosts of a domain no provider lists: the provider they name. */
+static void
+on_mx(void *context, const char *const *hosts, size_t count)
+{
+	struct route_call *call = context;
+
+	call->mx = NULL;
+	set_provider(
+	    call, route_table_provider_by_mx(call->table, hosts, count));
+	ask_redis(call);
 }
 
 /* The domain of a whole address, lower case, in domain; false for a key
@@ -225,7 +299,6 @@ route_decide(const char *sender, const char *recipient, route_answer answer,
 	const struct route_pool *pool;
 	const struct provider_section *provider;
 	struct route_call *call;
-	struct script_words words = {0};
 
 	if (!address_domain(recipient, domain, sizeof(domain))) {
 		route_reply_append(reply, "NOTFOUND", "");
@@ -242,27 +315,33 @@ route_decide(const char *sender, const char *recipient, route_answer answer,
 	call = xcalloc(1, sizeof(*call));
 	call->table = table;
 	call->pool = pool;
-	call->provider =
-	    provider != NULL ? provider->name : ROUTE_PROVIDER_OTHER;
-	call->nexthop = provider != NULL ? provider->nexthop : NULL;
+	set_provider(call, provider);
 	call->answer = answer;
 	call->context = context;
+	call->inside = true;
 	snprintf(call->recipient, sizeof(call->recipient), "%s", recipient);
-	call_words(call, &words);
-	if (redis == NULL || redis_link_eval(redis, &words.text, words.lengths,
-	                         (int)words.count, on_reply, call) == NULL) {
-		fail(call, "Redis unavailable");
-		buffer_append(reply, call->reply.data, call->reply.length);
-		call_free(call);
-		call = NULL;
-	}
-	script_words_free(&words);
-	return call;
+	if (provider == NULL && resolver != NULL && route_table_knows_mx(table))
+		call->mx = route_mx_lookup(resolver, domain, on_mx, call);
+	else
+		ask_redis(call);
+	call->inside = false;
+	if (!call->finished)
+		return call;
+	buffer_append(reply, call->reply.data, call->reply.length);
+	call_free(call);
+	return NULL;
 }
 
 void
 route_decide_forget(struct route_call *call)
 {
-	if (call != NULL)
-		call->answer = NULL;
+	if (call == NULL)
+		return;
+	if (call->mx != NULL) {
+		/* Waiting for DNS: nothing will call it back. */
+		route_mx_forget(call->mx);
+		call_free(call);
+		return;
+	}
+	call->answer = NULL;
 }

@@ -8,6 +8,9 @@
  *	struct swap_item *route_table_build(config, errors)
  *	const struct route_pool *route_table_pool(table, sender)
  *	const struct provider_section *route_table_provider(table, domain)
+ *	bool route_table_knows_mx(table)
+ *	const struct provider_section *route_table_provider_by_mx(table,
+ *		hosts, count)
  * DESCRIPTION
  *	route_table_build() is waypost-routed's build() for lib/daemon.c:
  *	from a checked configuration, each pool with its Redis keys (the
@@ -24,6 +27,13 @@
  *
  *	route_table_provider() gives the provider whose domains hold
  *	domain, NULL for the others ("other").
+ *
+ *	route_table_knows_mx() says whether a provider lists MX host
+ *	suffixes; route_table_provider_by_mx() gives the first provider
+ *	(in the file's order) one of whose suffixes ends one of hosts (a
+ *	domain's MX hosts, lower case): "google.com" or ".google.com" is
+ *	the end of "google.com" and of "aspmx.l.google.com", not of
+ *	"notgoogle.com". NULL for none.
  */
 #include "config.h"
 
@@ -139,6 +149,52 @@ route_table_provider(const struct route_table *table, const char *domain)
 		if (domain_list_match(
 		        &provider->domains, domain, strlen(domain)))
 			return provider;
+	}
+	return NULL;
+}
+
+bool
+route_table_knows_mx(const struct route_table *table)
+{
+	const struct config_instances *providers = &table->config->providers;
+
+	for (size_t i = 0; i < providers->count; i++)
+		if (((const struct provider_section *)providers->items[i])
+		        ->mx.count > 0)
+			return true;
+	return false;
+}
+
+/* Whether host is suffix or ends with "." and suffix (a leading dot of
+ * suffix aside), without regard to case. */
+static bool
+host_ends_with(const char *host, const char *suffix)
+{
+	size_t host_length = strlen(host), length;
+
+	if (*suffix == '.')
+		suffix++;
+	length = strlen(suffix);
+	if (host_length < length ||
+	    strcasecmp(host + host_length - length, suffix) != 0)
+		return false;
+	return host_length == length || host[host_length - length - 1] == '.';
+}
+
+const struct provider_section *
+route_table_provider_by_mx(
+    const struct route_table *table, const char *const *hosts, size_t count)
+{
+	const struct config_instances *providers = &table->config->providers;
+
+	for (size_t i = 0; i < providers->count; i++) {
+		const struct provider_section *provider = providers->items[i];
+
+		for (size_t j = 0; j < provider->mx.count; j++)
+			for (size_t k = 0; k < count; k++)
+				if (host_ends_with(
+				        hosts[k], provider->mx.items[j]))
+					return provider;
 	}
 	return NULL;
 }

@@ -5,6 +5,7 @@
 #ifndef WAYPOST_ROUTE_TABLE_H
 #define WAYPOST_ROUTE_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config_errors.h"
@@ -33,5 +34,8 @@ const struct route_pool *route_table_pool(
     const struct route_table *table, const char *sender);
 const struct provider_section *route_table_provider(
     const struct route_table *table, const char *domain);
+bool route_table_knows_mx(const struct route_table *table);
+const struct provider_section *route_table_provider_by_mx(
+    const struct route_table *table, const char *const *hosts, size_t count);
 
 #endif

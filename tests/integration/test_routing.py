@@ -15,6 +15,8 @@ came from.
   has budget.
 - A pool serves its tenants only (the sender that trivial-rewrite asks
   about first), the others take the "*" pool.
+- A domain no provider lists is the provider's whose MX host suffix ends
+  one of its MX hosts (a private dnsmasq serves them), kept in a cache.
 - Wildcard and domain probes are NOTFOUND; bad configuration is refused
   by -n with the line.
 """
@@ -30,6 +32,7 @@ import pytest
 
 from conftest import program
 from harness.answering_server import AnsweringServer
+from harness.dns_server import DnsServer
 from harness.relay import FRAGMENTS, fragment, master_cf
 from harness.sink import Sink
 from harness.waiting import wait_until
@@ -269,6 +272,33 @@ def test_probes_are_not_found_and_a_bad_request_closes(route):
         assert client.recv(10) == b""
     route.daemon.wait_for_log("closing a socketmap connection: a netstring "
                               "over 1024 bytes")
+
+
+def test_a_domain_hosted_by_a_provider_is_known_by_its_mx_hosts(route):
+    dns = DnsServer({}, mx={
+        "company.test": ["aspmx.l.google.test", "alt1.aspmx.l.google.test"],
+        "lookalike.test": ["mx.notgoogle.test"],
+        "own.test": ["mail.own.test"]}).start()
+    try:
+        route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                    "schedule = gmail: 1 other: unlimited\n"
+                    '[provider "gmail"]\ndomains = gmail.test\n'
+                    "mx = google.test\nnexthop = [127.0.0.1]:2525\n",
+                    f"resolver = {dns.address}\nmx_cache_time = 1h")
+        assert socketmap(route.socket, "route a@company.test",
+                         "route b@Company.Test", "route c@lookalike.test",
+                         "route d@own.test", "route e@nxdomain.test") == [
+            "OK wp-127-0-0-2:[127.0.0.1]:2525",
+            "OK retry:4.7.0 no sending address has budget left today",
+            "OK wp-127-0-0-2:", "OK wp-127-0-0-2:", "OK wp-127-0-0-2:"]
+        log = route.daemon.read_log()
+        assert "route a@company.test: pool shared, provider gmail" in log
+        assert "route c@lookalike.test: pool shared, provider other" in log
+    finally:
+        dns.stop()
+    # The answer is kept: without DNS, company.test is still Google's.
+    assert socketmap(route.socket, "route f@company.test") == [
+        "OK retry:4.7.0 no sending address has budget left today"]
 
 
 def test_redis_down_defers_or_takes_the_default_as_configured(
