@@ -34,7 +34,9 @@
  *	route_transport_name() gives the Postfix transport of a source
  *	address: "wp-" and the address with "." and ":" made "-"
  *	(192.0.2.10: wp-192-0-2-10), the master.cf service contrib's
- *	pool-transports.sh writes.
+ *	pool-transports.sh writes; a provider with "shaped = yes" has one
+ *	of its own per address, that name, "-" and the provider's
+ *	(wp-192-0-2-10-gmail), so main.cf can shape each.
  */
 #include "config.h"
 
@@ -87,6 +89,8 @@ static const struct config_key pool_keys[] = {
 static const struct config_key provider_keys[] = {
     PROVIDER_KEY("domains", CONFIG_LIST, domains, CONFIG_REQUIRED),
     PROVIDER_KEY("mx", CONFIG_LIST, mx, 0),
+    {"shaped", CONFIG_BOOL, offsetof(struct provider_section, shaped), "no", 0,
+        0, 0, NULL},
     PROVIDER_KEY("nexthop", CONFIG_STRING, nexthop, 0),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };

@@ -42,6 +42,7 @@ struct provider_section {
 	int line;   /* second: its header's line in the file */
 	struct config_list domains;
 	struct config_list mx; /* MX host suffixes */
+	bool shaped;   /* its own transport per address: wp-ADDRESS-NAME */
 	char *nexthop; /* NULL: the recipient's domain, as Postfix does */
 };
 

@@ -22,8 +22,9 @@
  *	   Such an answer is appended to reply and NULL returned.
  *	.  Otherwise route_script.lua, in one call, chooses the address
  *	   of the sender's pool (route_table.c) with budget left at the
- *	   recipient domain's provider and charges it: "OK wp-ADDRESS:" and
- *	   the provider's nexthop (none: the recipient's domain), or, with
+ *	   recipient domain's provider and charges it: "OK wp-ADDRESS:" (or
+ *	   "OK wp-ADDRESS-PROVIDER:" for a shaped provider) and the
+ *	   provider's nexthop (none: the recipient's domain), or, with
  *	   no budget left anywhere in the pool, "OK retry:" and the
  *	   configured retry_reason, so Postfix keeps the recipient in its
  *	   queue and asks again at its next attempt. The reply comes later
@@ -70,6 +71,7 @@ struct route_call {
 	const struct route_pool *pool;
 	const char *provider;
 	const char *nexthop; /* NULL: the recipient's domain */
+	bool shaped;         /* the provider's own transport per address */
 	route_answer answer; /* NULL: forgotten */
 	void *context;
 	struct route_mx_wait *mx; /* while its MX hosts are looked up */
@@ -196,8 +198,9 @@ read_reply(struct route_call *call, const redisReply *reply, const char *why)
 		route_reply_append(&call->reply, "OK", transport);
 		return;
 	}
-	snprintf(transport, sizeof(transport), "%s:%s",
-	    call->pool->transports[chosen - 1],
+	snprintf(transport, sizeof(transport), "%s%s%s:%s",
+	    call->pool->transports[chosen - 1], call->shaped ? "-" : "",
+	    call->shaped ? call->provider : "",
 	    call->nexthop != NULL ? call->nexthop : "");
 	if (element(reply, 2) == SCRIPT_UNLIMITED)
 		log_info("route %s: pool %s, provider %s: %s (%lld today, no "
@@ -258,6 +261,7 @@ set_provider(struct route_call *call, const struct provider_section *provider)
 	call->provider =
 	    provider != NULL ? provider->name : ROUTE_PROVIDER_OTHER;
 	call->nexthop = provider != NULL ? provider->nexthop : NULL;
+	call->shaped = provider != NULL && provider->shaped;
 }
 
 /* The MX hosts of a domain no provider lists: the provider they name. */

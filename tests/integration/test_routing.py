@@ -33,7 +33,7 @@ import pytest
 from conftest import program
 from harness.answering_server import AnsweringServer
 from harness.dns_server import DnsServer
-from harness.relay import FRAGMENTS, fragment, master_cf
+from harness.relay import FRAGMENTS, fragment, main_cf, master_cf
 from harness.sink import Sink
 from harness.waiting import wait_until
 from harness.waypost import RouteSetup
@@ -59,18 +59,27 @@ def providers(port):
             f'nexthop = [127.0.0.1]:{port}\n')
 
 
-def routed_postfix(postfix_factory, route, addresses):
+def pool_transports(*arguments):
+    """The output of contrib/postfix/pool-transports.sh."""
+    return subprocess.run([f"{FRAGMENTS}/pool-transports.sh", *arguments],
+                          check=True, stdout=subprocess.PIPE,
+                          text=True).stdout
+
+
+def routed_postfix(postfix_factory, route, addresses, shaping=()):
     """A private Postfix whose qmgr asks route, with a transport per
-    address, from contrib/postfix as written."""
+    address (and per address and shaped provider, shaping: -p words of
+    pool-transports.sh), from contrib/postfix as written."""
     rewrite = fragment("routing.master.cf", {
         "unix:/run/waypost/route.sock": f"unix:{route.socket}"})
-    transports = subprocess.run(
-        [f"{FRAGMENTS}/pool-transports.sh",
-         *(f"{address}=out{n}.relay.test"
-           for n, address in enumerate(addresses))],
-        check=True, stdout=subprocess.PIPE, text=True).stdout
+    providers = [word for entry in shaping for word in ("-p", entry)]
+    transports = pool_transports(
+        *providers, *(f"{address}=out{n}.relay.test"
+                      for n, address in enumerate(addresses)))
+    settings = main_cf(pool_transports("-m", *providers, *addresses)) \
+        if shaping else {}
     return postfix_factory(
-        master_extra=master_cf(rewrite) + transports,
+        settings=settings, master_extra=master_cf(rewrite) + transports,
         master_parameters=["qmgr/unix/rewrite_service_name=route-rewrite"])
 
 
@@ -210,6 +219,41 @@ def test_a_retry_after_a_4xx_leaves_through_an_address_with_budget(
             "route later@gmail.test: pool shared") == 2
     finally:
         server.stop()
+
+
+def test_a_shaped_provider_has_a_transport_per_address_and_its_limits(
+        postfix_factory, route):
+    sink = Sink().start()
+    try:
+        route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                    "schedule = unlimited\n" + providers(sink.port).replace(
+                        'domains = gmail.test\n',
+                        'domains = gmail.test\nshaped = yes\n'))
+        relay = routed_postfix(postfix_factory, route, ("127.0.0.2",),
+                               shaping=("gmail:1:1s",))
+        setting = subprocess.run(
+            ["postconf", "-c", relay.config_directory, "-h",
+             "wp-127-0-0-2-gmail_destination_rate_delay"],
+            check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+        assert setting == "1s"
+        send_burst(relay.port, ["a@gmail.test", "b@gmail.test",
+                                "c@gmail.test", "d@outlook.test"])
+        waits = []
+        for recipient in ("a", "b", "c"):
+            line = relay.wait_for_log(
+                rf"postfix/wp-127-0-0-2-gmail/smtp\[\d+\]: \w+: "
+                rf"to=<{recipient}@gmail\.test>.*delays=[0-9.]+/([0-9.]+)/"
+                r".*status=sent")
+            waits.append(float(line.group(1)))
+        relay.wait_for_log(r"postfix/wp-127-0-0-2/smtp\[\d+\]: \w+: "
+                           r"to=<d@outlook\.test>.*status=sent")
+        # One second between gmail's deliveries from the address: the
+        # last of three waited in the active queue for two of them
+        # (Postfix's delays= b); outlook's is not held back by them.
+        assert max(waits) >= 1.5, waits
+        assert len(sink.wait_for(4, timeout=60)) == 4
+    finally:
+        sink.stop()
 
 
 def test_a_pool_serves_its_tenants_and_the_rest_take_the_shared_pool(
