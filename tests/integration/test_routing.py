@@ -15,6 +15,7 @@ came from.
   has budget.
 - A pool serves its tenants only (the sender that trivial-rewrite asks
   about first), the others take the "*" pool.
+- An address verification probe is not asked about and spends nothing.
 - A domain no provider lists is the provider's whose MX host suffix ends
   one of its MX hosts (a private dnsmasq serves them), kept in a cache.
 - Wildcard and domain probes are NOTFOUND; bad configuration is refused
@@ -66,7 +67,8 @@ def pool_transports(*arguments):
                           text=True).stdout
 
 
-def routed_postfix(postfix_factory, route, addresses, shaping=()):
+def routed_postfix(postfix_factory, route, addresses, shaping=(),
+                   settings=None):
     """A private Postfix whose qmgr asks route, with a transport per
     address (and per address and shaped provider, shaping: -p words of
     pool-transports.sh), from contrib/postfix as written."""
@@ -76,8 +78,10 @@ def routed_postfix(postfix_factory, route, addresses, shaping=()):
     transports = pool_transports(
         *providers, *(f"{address}=out{n}.relay.test"
                       for n, address in enumerate(addresses)))
-    settings = main_cf(pool_transports("-m", *providers, *addresses)) \
-        if shaping else {}
+    settings = dict(settings or {})
+    if shaping:
+        settings.update(main_cf(pool_transports("-m", *providers,
+                                                *addresses)))
     return postfix_factory(
         settings=settings, master_extra=master_cf(rewrite) + transports,
         master_parameters=["qmgr/unix/rewrite_service_name=route-rewrite"])
@@ -252,6 +256,30 @@ def test_a_shaped_provider_has_a_transport_per_address_and_its_limits(
         # (Postfix's delays= b); outlook's is not held back by them.
         assert max(waits) >= 1.5, waits
         assert len(sink.wait_for(4, timeout=60)) == 4
+    finally:
+        sink.stop()
+
+
+def test_an_address_verification_probe_spends_no_budget(
+        postfix_factory, route, redis_server):
+    sink = Sink().start()
+    try:
+        route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                    "schedule = gmail: 5\n" + providers(sink.port))
+        relay = routed_postfix(
+            postfix_factory, route, ("127.0.0.2",), settings={
+                "smtpd_recipient_restrictions":
+                    "reject_unverified_recipient, permit_mynetworks"})
+        send_burst(relay.port, ["probed@gmail.test"])
+        relay.wait_for_log(r"to=<probed@gmail\.test>.*status=deliverable")
+        relay.wait_for_log(r"wp-127-0-0-2/smtp\[\d+\]: \w+: "
+                           r"to=<probed@gmail\.test>.*status=sent")
+        # The probe went by the default transport, unasked; the message
+        # by the pool's address, charged once.
+        assert route.daemon.read_log().count("route probed@gmail.test") == 1
+        row = ctl(route, "source", "show", "127.0.0.2", "--provider",
+                  "gmail")[0]
+        assert row["sent"] == 1, row
     finally:
         sink.stop()
 
