@@ -17,9 +17,14 @@ an unknown recipient bounces at a second next hop (a test server that
 answers 550 5.1.1 for it): waypost-trackd, following Postfix's log, puts
 its event in Redis, waypost-hookd POSTs it, signed, to the sender's
 webhook (a test receiver that checks the signature), and the next
-message to that recipient is refused at RCPT as suppressed. What an
-operator sets or looks up (the user's grant, the sender's quota, the
-suppression) is done with the built waypostctl, printed as typed. Everything is stopped at the end unless --keep is
+message to that recipient is refused at RCPT as suppressed. Last, a
+sending relay (a second private Postfix, with contrib/postfix's
+routing.master.cf and pool-transports.sh) warms up two new source
+addresses, 127.0.0.2 and .3, at Gmail with waypost-routed: 2 messages
+each today, so of 6 messages 4 leave, 2 from each address, and 2 wait in
+the queue. What an operator sets or looks up (the user's grant, the
+sender's quota, the suppression, the addresses' budgets) is done with the
+built waypostctl, printed as typed. Everything is stopped at the end unless --keep is
 given; the demo can be re-run.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
@@ -47,11 +52,12 @@ from harness.dns_server import DnsServer  # noqa: E402
 from harness.dovecot import Dovecot  # noqa: E402
 from harness.postfix import PrivatePostfix  # noqa: E402
 from harness.redis_server import RedisServer  # noqa: E402
-from harness.relay import postfix_config  # noqa: E402
+from harness.relay import (FRAGMENTS, fragment, master_cf,  # noqa: E402
+                           postfix_config)
 from harness.sink import Sink  # noqa: E402
 from harness.smtp_clients import accepted, swaks  # noqa: E402
 from harness.waypost import (DAEMON_USER, Daemon,  # noqa: E402
-                             HeadersSetup, PolicySetup)
+                             HeadersSetup, PolicySetup, RouteSetup)
 from harness.webhook_receiver import WebhookReceiver  # noqa: E402
 
 BUILD_DIR = os.environ.get("top_builddir") or os.path.join(
@@ -68,6 +74,9 @@ UNKNOWN = f"nobody@{BOUNCE_DOMAIN}"
 BILLING = f"billing@{DOMAIN}"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(
     b"demo webhook key 0123456789").decode()
+# The newsletter tenant's new sending addresses, warming up at Gmail.
+NEWS = f"news@{DOMAIN}"
+SOURCES = ("127.0.0.2", "127.0.0.3")
 
 
 def program(relative_path):
@@ -431,6 +440,72 @@ def story_bounce(postfix, tracker, redis, webhook, config):
             and refused is not None)
 
 
+def start_sending_relay(sink, directory, redis):
+    """waypost-routed with the newsletter's pool (2 messages a day per
+    address at Gmail on the first day), and a second private Postfix
+    whose queue manager asks it, with contrib/postfix/routing.master.cf
+    and a transport per address from pool-transports.sh as written:
+    (the daemon, the Postfix)."""
+    route = RouteSetup(program("route/waypost-routed"), directory,
+                       redis.address)
+    route.start(f'[pool "news"]\naddresses = {", ".join(SOURCES)}\n'
+                f"tenants = {NEWS}\nschedule = gmail: 2 10 unlimited\n"
+                f'[provider "gmail"]\ndomains = gmail.com, googlemail.com\n'
+                f"nexthop = [127.0.0.1]:{sink.port}\n")
+    rewrite = fragment("routing.master.cf", {
+        "unix:/run/waypost/route.sock": f"unix:{route.socket}"})
+    transports = subprocess.run(
+        [os.path.join(FRAGMENTS, "pool-transports.sh"),
+         *(f"{address}=out{n}.{DOMAIN}"
+           for n, address in enumerate(SOURCES, 1))],
+        check=True, stdout=subprocess.PIPE, text=True).stdout
+    postfix = PrivatePostfix(
+        sink.port, {}, master_cf(rewrite) + transports,
+        ["qmgr/unix/rewrite_service_name=route-rewrite"]).start()
+    print(f"   a sending relay: Postfix on 127.0.0.1:{postfix.port} with "
+          f"contrib/postfix/routing.master.cf,\n   waypost-routed on "
+          f"unix:{route.socket}: pool \"news\" ({', '.join(SOURCES)}) "
+          f"for {NEWS}")
+    return route, postfix
+
+
+def story_warmup(relay, sink, config):
+    """New addresses warm up at Gmail: what is over today's budget
+    waits."""
+    title(f"Two new sending addresses warm up at Gmail: 2 messages each "
+          f"today")
+    before = len(sink.deliveries)
+    recipients = [f"reader{n}@gmail.com" for n in range(1, 7)]
+    for recipient in recipients:
+        if not accepted(swaks(relay.port, sender=NEWS, to=recipient)):
+            print(f"   ! {recipient}: refused")
+            return False
+    print(f"   6 messages from {NEWS} to Gmail readers: accepted")
+    try:
+        sink.wait_for(before + 4, timeout=60)
+        relay.wait_for_log(r"(?s)(status=deferred.*no sending address has "
+                           r"budget.*){2}", timeout=60)
+    except TimeoutError as error:
+        print(f"   ! {error}")
+        return False
+    left = [d for d in sink.deliveries[before:]
+            if d.rcpt_tos[0].endswith("@gmail.com")]
+    for delivery in left:
+        print(f"   {delivery.rcpt_tos[0]} arrived from {delivery.peer[0]}")
+    waiting = re.findall(r"to=<(reader\d@gmail\.com)>.*status=deferred "
+                         r"\((.*?)\)", relay.log())
+    for recipient, reason in dict(waiting).items():
+        print(f"   {recipient} waits in the queue: {reason}")
+    _, shown = waypostctl(config, "source", "show", "news", "--provider",
+                          "gmail")
+    counts = {address: sum(1 for d in left if d.peer[0] == address)
+              for address in SOURCES}
+    full = re.findall(r"^127\.0\.0\.[23]\s+news\s+gmail\s+0\s+2\s+2\s+0\s+"
+                      r"active$", shown, re.M)
+    return (counts == {address: 2 for address in SOURCES}
+            and len(dict(waiting)) == 2 and len(full) == 2)
+
+
 def start_tracker(postfix, directory, redis):
     """waypost-trackd on the private Postfix's maillog_file."""
     rules = os.path.join(directory, "bounce-classes.conf")
@@ -555,6 +630,8 @@ def main():
         print(f"   a webhook receiver for {BILLING} on {webhook.url()}")
         hooks = start_hooks(signer.directory, redis, webhook)
         started.append(hooks)
+        route, relay = start_sending_relay(sink, signer.directory, redis)
+        started.extend([route, relay])
 
         ok = story_relay(postfix, sink, signer)
         ok = story_legacy(postfix, sink, headers) and ok
@@ -566,6 +643,7 @@ def main():
         ok = story_spoofing(postfix, sink, signer, submission, config) and ok
         ok = story_quota(postfix, config) and ok
         ok = story_bounce(postfix, tracker, redis, webhook, config) and ok
+        ok = story_warmup(relay, sink, route.daemon.config) and ok
 
         if options.keep:
             title("Running; press Ctrl-C to stop")

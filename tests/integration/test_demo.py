@@ -5,8 +5,10 @@ else refused, her own address granted with waypostctl; the message over
 a quota deferred, the quota set and shown with waypostctl; a bounce's
 event from waypost-trackd, its webhook from waypost-hookd with the
 signature checked, the suppression shown by waypostctl, and the next
-message to that address refused at RCPT as suppressed) and stops everything it started: its temp dir (TMPDIR, one of
-this test's own) is empty after."""
+message to that address refused at RCPT as suppressed; two new sending
+addresses warmed up at Gmail by waypost-routed, 2 of 6 messages waiting,
+the budgets shown by waypostctl) and stops everything it started: its
+temp dir (TMPDIR, one of this test's own) is empty after."""
 import os
 import re
 import subprocess
@@ -84,6 +86,13 @@ def test_demo_succeeds_and_cleans_up(demo_tmpdir):
     assert "550 5.1.1 <nobody@customers.example.org>: Recipient address " \
         "rejected: recipient suppressed since" in bounce, bounce
     assert "type suppressed, queue_id NOQUEUE" in bounce, bounce
+    warmup = out.split("warm up at Gmail")[1].split("\n==")[0]
+    arrived = re.findall(r"reader\d@gmail\.com arrived from "
+                         r"(127\.0\.0\.[23])", warmup)
+    assert sorted(arrived) == ["127.0.0.2"] * 2 + ["127.0.0.3"] * 2, warmup
+    assert warmup.count("waits in the queue: no sending address has "
+                        "budget left today") == 2, warmup
+    assert "$ waypostctl source show news --provider gmail" in warmup
     assert result.stdout.rstrip().endswith("Demo succeeded.")
     assert f"files in {demo_tmpdir}/waypost-postfix-" in result.stdout
     left = os.listdir(demo_tmpdir)
