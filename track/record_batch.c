@@ -388,6 +388,7 @@ outcome_fields(struct record_batch *batch, const struct track_outcome *outcome,
 	                ? "1"
 	                : "");
 	text(batch, outcome->event_id);
+	text(batch, outcome->service);
 }
 
 static int

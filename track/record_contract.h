@@ -99,7 +99,8 @@
 #define SCRIPT_O_SUPPRESS            27 /* "hard", "soft" or "" */
 #define SCRIPT_O_BOUNCE              28 /* "1": counts as a bounce */
 #define SCRIPT_O_EVENT_ID            29 /* "" but for a refusal (NOQUEUE) */
-#define SCRIPT_O_COUNT               29
+#define SCRIPT_O_SERVICE             30 /* postfix/NAME/smtp: NAME, or "" */
+#define SCRIPT_O_COUNT               30
 
 /* OP_EXPIRED, OP_DROPPED, OP_REMOVED take the common ones and, for the
  * first two, the outcome's keys (14 to 18). */

@@ -12,8 +12,8 @@
 -- notification_of, accepted, removed, ended) and per recipient a field
 -- "r:ADDRESS" holding JSON: i (its number in the message, from 1),
 -- seq (its events so far), status, attempts, first, last (Unix seconds),
--- relay, dsn, reply, class, soft, deferred_event (when the last deferred
--- event was written). "rcpts" counts the recipients, "events" the
+-- relay, service, dsn, reply, class, soft, deferred_event (when the last
+-- deferred event was written). "rcpts" counts the recipients, "events" the
 -- message's own events after accepted (i 0). The daemon says which
 -- operation makes the record (M_NEW): the header, its expiry and the
 -- queue ID's index are written then, once, and every operation brings
@@ -339,6 +339,9 @@ local function recipient_event(a, message, type, r)
   if r.relay and r.relay ~= '' then
     fields.relay = r.relay
   end
+  if r.service and r.service ~= '' then
+    fields.service = r.service
+  end
   emit(a, message, type, r.i, r.seq, fields)
 end
 
@@ -375,6 +378,7 @@ local function outcome_op(a)
   r.original = a[O_ORIGINAL] ~= '' and a[O_ORIGINAL] or r.original
   r.status = type
   r.relay = a[O_RELAY]
+  r.service = a[O_SERVICE] ~= '' and a[O_SERVICE] or nil
   r.dsn = a[O_DSN]
   r.reply = a[O_REPLY]
   r.class = a[O_CLASS] ~= '' and a[O_CLASS] or nil

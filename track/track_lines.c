@@ -159,6 +159,24 @@ track_lines_free(struct track_lines *lines)
 	free(lines);
 }
 
+/* The middle of a program "postfix/NAME/smtp": NAME, or no span. */
+static struct log_span
+service_of(struct log_span program)
+{
+	const char *first, *last;
+	struct log_span none = {NULL, 0};
+
+	if (program.data == NULL ||
+	    (first = memchr(program.data, '/', program.length)) == NULL)
+		return none;
+	last = program.data + program.length;
+	while (last > first + 1 && last[-1] != '/')
+		last--;
+	if (last <= first + 2)
+		return none;
+	return (struct log_span){first + 1, (size_t)(last - 1 - (first + 1))};
+}
+
 /* A copy of span in texts; NULL when the line has none. */
 static const char *
 text_of(struct outcome_texts *texts, struct log_span span)
@@ -455,6 +473,7 @@ read_outcome(struct track_lines *lines, const struct bounce_rules *rules,
 	outcome.recipient = text_of(texts, line->recipient);
 	outcome.original_recipient = text_of(texts, line->original_recipient);
 	outcome.relay = text_of(texts, line->relay);
+	outcome.service = text_of(texts, service_of(line->program));
 	outcome.dsn = text_of(texts, line->dsn);
 	outcome.reply = text_of(texts, line->reply);
 	if (type == TRACK_OUTCOME_EXPIRED)

@@ -28,6 +28,9 @@ struct track_outcome {
 	const char *recipient;
 	const char *original_recipient;
 	const char *relay;
+	/* The logging program's middle part, postfix/NAME/smtp: NAME (as
+	 * waypost-routed's transports log, syslog_name=postfix/NAME). */
+	const char *service;
 	const char *dsn;
 	const char *reply;
 	enum bounce_class class; /* deferred, bounced; else UNKNOWN */

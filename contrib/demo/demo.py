@@ -34,7 +34,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -58,6 +57,7 @@ from harness.sink import Sink  # noqa: E402
 from harness.smtp_clients import accepted, swaks  # noqa: E402
 from harness.waypost import (DAEMON_USER, Daemon,  # noqa: E402
                              HeadersSetup, PolicySetup, RouteSetup)
+from harness.waypost import start_tracker as harness_tracker  # noqa: E402
 from harness.webhook_receiver import WebhookReceiver  # noqa: E402
 
 BUILD_DIR = os.environ.get("top_builddir") or os.path.join(
@@ -472,8 +472,8 @@ def start_sending_relay(sink, directory, redis):
 def story_warmup(relay, sink, config):
     """New addresses warm up at Gmail: what is over today's budget
     waits."""
-    title(f"Two new sending addresses warm up at Gmail: 2 messages each "
-          f"today")
+    title("Two new sending addresses warm up at Gmail: 2 messages each "
+          "today")
     before = len(sink.deliveries)
     recipients = [f"reader{n}@gmail.com" for n in range(1, 7)]
     for recipient in recipients:
@@ -508,16 +508,8 @@ def story_warmup(relay, sink, config):
 
 def start_tracker(postfix, directory, redis):
     """waypost-trackd on the private Postfix's maillog_file."""
-    rules = os.path.join(directory, "bounce-classes.conf")
-    shutil.copy(os.path.join(HERE, "..", "bounce-classes.conf"), rules)
-    os.chmod(rules, 0o644)
-    tracker = Daemon(
-        program("track/waypost-trackd"), directory,
-        f"[log]\nlevel = info\n[redis]\naddress = {redis.address}\n"
-        f"[track]\nlog_file = {postfix.maillog}\nrules_file = {rules}\n"
-        f"user = {DAEMON_USER}\n", "trackd")
-    tracker.start(wait=False)
-    tracker.wait_for_log("records in Redis", or_exit=True)
+    tracker = harness_tracker(program("track/waypost-trackd"), directory,
+                              redis.address, postfix.maillog)
     print(f"   waypost-trackd follows {postfix.maillog} into Redis")
     return tracker
 

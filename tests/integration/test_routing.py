@@ -16,6 +16,8 @@ came from.
 - A pool serves its tenants only (the sender that trivial-rewrite asks
   about first), the others take the "*" pool.
 - An address verification probe is not asked about and spends nothing.
+- waypost-trackd's events say which address's transport carried the mail
+  (service), from the log's postfix/wp-ADDRESS/smtp.
 - A domain no provider lists is the provider's whose MX host suffix ends
   one of its MX hosts (a private dnsmasq serves them), kept in a cache.
 - Wildcard and domain probes are NOTFOUND; bad configuration is refused
@@ -26,7 +28,6 @@ import re
 import smtplib
 import socket
 import subprocess
-import time
 from collections import Counter
 
 import pytest
@@ -37,7 +38,7 @@ from harness.dns_server import DnsServer
 from harness.relay import FRAGMENTS, fragment, main_cf, master_cf
 from harness.sink import Sink
 from harness.waiting import wait_until
-from harness.waypost import RouteSetup
+from harness.waypost import RouteSetup, start_tracker
 
 SENDER = "app@example.com"
 POOL = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
@@ -280,6 +281,36 @@ def test_an_address_verification_probe_spends_no_budget(
         row = ctl(route, "source", "show", "127.0.0.2", "--provider",
                   "gmail")[0]
         assert row["sent"] == 1, row
+    finally:
+        sink.stop()
+
+
+def test_the_trackers_events_name_the_address_that_carried_the_mail(
+        postfix_factory, route, redis_server, workdir):
+    sink = Sink().start()
+    try:
+        route.start('[pool "news"]\naddresses = 127.0.0.2\n'
+                    "tenants = news.example\nschedule = unlimited\n"
+                    + providers(sink.port))
+        relay = routed_postfix(postfix_factory, route, ("127.0.0.2",))
+        tracker = start_tracker(program("track/waypost-trackd"), workdir,
+                                redis_server.address, relay.maillog)
+        try:
+            send_burst(relay.port, ["a@gmail.test"], sender="app@news.example")
+            send_burst(relay.port, ["b@gmail.test"], sender=SENDER)
+            events = {}
+
+            def delivered():
+                for _, fields in redis_server.client.xrange("waypost:events"):
+                    event = json.loads(fields[b"event"])
+                    if event["type"] == "delivered":
+                        events[event["recipient"]] = event
+                return len(events) == 2
+            wait_until(delivered, timeout=60, what="two delivered events")
+            assert events["a@gmail.test"]["service"] == "wp-127-0-0-2"
+            assert "service" not in events["b@gmail.test"], events
+        finally:
+            tracker.stop()
     finally:
         sink.stop()
 

@@ -8,6 +8,7 @@ import grp
 import os
 import pwd
 import resource
+import shutil
 import subprocess
 import time
 
@@ -288,3 +289,22 @@ class RouteSetup:
     def stop(self):
         if self.daemon:
             self.daemon.stop()
+
+
+def start_tracker(program, directory, redis_address, maillog):
+    """waypost-trackd following a private Postfix's maillog_file into the
+    Redis at redis_address, with contrib's bounce-classes.conf (copied
+    into directory); started, its records being written."""
+    rules = os.path.join(directory, "bounce-classes.conf")
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "..", "..", "..", "contrib",
+                             "bounce-classes.conf"), rules)
+    os.chmod(rules, 0o644)
+    tracker = Daemon(
+        program, directory,
+        f"[log]\nlevel = info\n[redis]\naddress = {redis_address}\n"
+        f"[track]\nlog_file = {maillog}\nrules_file = {rules}\n"
+        f"user = {DAEMON_USER}\n", "trackd")
+    tracker.start(wait=False)
+    tracker.wait_for_log("records in Redis", or_exit=True)
+    return tracker
