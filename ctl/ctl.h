@@ -157,6 +157,7 @@ typedef void (*ctl_writes)(struct ctl *ctl, void *context);
 void ctl_append(
     struct ctl *ctl, int count, const char **words, const size_t *lengths);
 int ctl_watch(struct ctl *ctl, const char *key, const char *type);
+int ctl_unchanged(struct ctl *ctl);
 int ctl_change_run(struct ctl *ctl, const char *key, const char *type,
     ctl_prepare prepare, ctl_writes writes, void *context);
 void ctl_disconnect(struct ctl *ctl);

@@ -116,14 +116,8 @@ prepare(struct ctl *ctl, void *context, struct ctl_change *entry)
 			change->changed += change->changes[i];
 		}
 	}
-	if (status == EX_OK && change->changed == 0) {
-		redisReply *reply;
-
-		if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"},
-		        NULL) == EX_OK)
-			freeReplyObject(reply);
-		return CTL_NOTHING;
-	}
+	if (status == EX_OK && change->changed == 0)
+		return ctl_unchanged(ctl);
 	entry->command = change->command;
 	entry->subject = buffer_text(&change->quota.limits[0].subject);
 	entry->before = buffer_text(&change->before);

@@ -13,6 +13,7 @@
  *	int ctl_command(ctl, reply, count, words, lengths)
  *	int ctl_get_string(ctl, key, value, ttl_ms)
  *	int ctl_watch(ctl, key, type)
+ *	int ctl_unchanged(ctl)
  *	int ctl_change_run(ctl, key, type, prepare, writes, context)
  *	void ctl_append(ctl, count, words, lengths)
  * DESCRIPTION
@@ -41,6 +42,9 @@
  *	is refused before MULTI, and one refused while queued makes Redis
  *	discard the whole transaction. A change of two keys WATCHes the
  *	second in prepare with ctl_watch(), which checks its type as well.
+ *	A prepare that finds nothing to change (a lift of what is not
+ *	suspended) returns ctl_unchanged(): the WATCH is let go, and
+ *	CTL_NOTHING makes ctl_change_run() write nothing, no audit entry.
  * SECURITY
  *	Every key and value goes as a binary-safe argument. The password
  *	is never printed.
@@ -214,6 +218,17 @@ check_type(struct ctl *ctl, const char *key, const char *type)
 		    reply->type == REDIS_REPLY_STATUS ? reply->str : "?", type);
 	freeReplyObject(reply);
 	return status;
+}
+
+int
+ctl_unchanged(struct ctl *ctl)
+{
+	redisReply *reply;
+
+	if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"}, NULL) ==
+	    EX_OK)
+		freeReplyObject(reply);
+	return CTL_NOTHING;
 }
 
 int

@@ -15,7 +15,8 @@
  *	the pool) and provider (every [provider] and "other", or P): the
  *	day of its schedule, today's cap, what it carried today and what
  *	remains, read as route_script.lua reads them (route_usage.c; today
- *	is Redis' own UTC day), and whether it is suspended there.
+ *	is Redis' own UTC day), and whether it is suspended there; the
+ *	pool's two hashes are read once each (HGETALL).
  *
  *	"source suspend ADDRESS [--provider P] [--for DURATION]": the
  *	address is chosen no more, at P or at every provider, until it is
@@ -51,6 +52,8 @@ struct source {
 	long long for_ms;     /* suspend: 0 until resumed */
 	long long now;        /* Redis' time, seconds */
 	struct buffer key, field;
+	/* show: both hashes of the pool, read once (HGETALL) */
+	redisReply *states, *suspensions;
 	bool was; /* a suspension was there */
 	char before[64], after[64], shown[128];
 };
@@ -66,32 +69,6 @@ pool_of_address(const struct route_config *config, const char *address)
 				return pool;
 	}
 	return NULL;
-}
-
-static const struct pool_section *
-pool_named(const struct route_config *config, const char *name)
-{
-	for (size_t i = 0; i < config->pools.count; i++) {
-		const struct pool_section *pool = config->pools.items[i];
-
-		if (strcmp(pool->name, name) == 0)
-			return pool;
-	}
-	return NULL;
-}
-
-static bool
-provider_known(const struct route_config *config, const char *name)
-{
-	if (strcmp(name, ROUTE_PROVIDER_OTHER) == 0)
-		return true;
-	for (size_t i = 0; i < config->providers.count; i++)
-		if (strcmp(((const struct provider_section *)
-		                   config->providers.items[i])
-		               ->name,
-		        name) == 0)
-			return true;
-	return false;
 }
 
 /* "until resumed", "until TIME" or "" (none), of a field's value. */
@@ -135,55 +112,66 @@ hash_get(
 	return status;
 }
 
-/* The suspension of address at provider: at every provider first. */
+/* HGETALL key into *all (to free): one round trip for a whole show. */
 static int
-suspension_of(struct ctl *ctl, const struct source *source, const char *address,
-    const char *provider, char *out, size_t size)
+hash_all(struct ctl *ctl, const char *key, redisReply **all)
 {
-	struct buffer field = {0};
-	char *value;
-	int status = EX_OK;
+	int status =
+	    ctl_command(ctl, all, 2, (const char *[]){"HGETALL", key}, NULL);
 
-	out[0] = '\0';
-	for (int i = 0; i < 2 && out[0] == '\0' && status == EX_OK; i++) {
-		buffer_reset(&field);
-		route_field_append(&field, address, i == 0 ? NULL : provider);
-		status =
-		    hash_get(ctl, buffer_text(&source->key), &field, &value);
-		describe(value, source->now, out, size);
-		free(value);
+	if (status == EX_OK && (*all)->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(*all);
+		*all = NULL;
+		return ctl_fail(EX_DATAERR, "%s is not a hash", key);
 	}
-	buffer_free(&field);
 	return status;
 }
 
-static int
-show_row(struct ctl *ctl, struct source *source, struct ctl_list *list,
+/* The value of field in a hash read whole, or NULL. */
+static const char *
+hash_field(const redisReply *all, const struct buffer *field)
+{
+	for (size_t i = 0; i + 1 < all->elements; i += 2)
+		if (all->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(all->element[i]->str, buffer_text(field)) == 0)
+			return all->element[i + 1]->str;
+	return NULL;
+}
+
+/* The suspension of address at provider: at every provider first. */
+static void
+suspension_of(const struct source *source, const char *address,
+    const char *provider, char *out, size_t size)
+{
+	struct buffer field = {0};
+
+	out[0] = '\0';
+	for (int i = 0; i < 2 && out[0] == '\0'; i++) {
+		buffer_reset(&field);
+		route_field_append(&field, address, i == 0 ? NULL : provider);
+		describe(hash_field(source->suspensions, &field), source->now,
+		    out, size);
+	}
+	buffer_free(&field);
+}
+
+static void
+show_row(struct source *source, struct ctl_list *list,
     const struct route_schedules *schedules, const char *address,
     const char *provider)
 {
-	struct buffer key = {0}, field = {0};
+	struct buffer field = {0};
 	struct route_usage usage;
 	char day[CTL_NUMBER_MAX], cap[CTL_NUMBER_MAX], sent[CTL_NUMBER_MAX];
 	char remaining[CTL_NUMBER_MAX], suspended[64], state[80];
 	const char *cells[COLUMNS];
-	char *value;
 	json_t *object;
-	int status;
 
-	ctl_key(ctl, &key, REDIS_KEY_SOURCES, source->pool->name);
 	route_field_append(&field, address, provider);
-	status = hash_get(ctl, buffer_text(&key), &field, &value);
-	buffer_free(&key);
+	route_usage_read(route_schedules_find(schedules, provider),
+	    hash_field(source->states, &field), source->now / DAY, &usage);
 	buffer_free(&field);
-	if (status != EX_OK)
-		return status;
-	route_usage_read(route_schedules_find(schedules, provider), value,
-	    source->now / DAY, &usage);
-	free(value);
-	if ((status = suspension_of(ctl, source, address, provider, suspended,
-	         sizeof(suspended))) != EX_OK)
-		return status;
+	suspension_of(source, address, provider, suspended, sizeof(suspended));
 	snprintf(day, sizeof(day), "%lld%s", usage.day,
 	    usage.started ? "" : " (not started)");
 	snprintf(cap, sizeof(cap), "%lld", usage.cap);
@@ -217,27 +205,25 @@ show_row(struct ctl *ctl, struct source *source, struct ctl_list *list,
 	json_object_set_new(object, "suspended",
 	    suspended[0] ? json_string(suspended) : json_null());
 	ctl_list_add(list, object, cells);
-	return EX_OK;
 }
 
 /* Every provider's row of one address, or --provider's. */
-static int
-show_address(struct ctl *ctl, struct source *source, struct ctl_list *list,
+static void
+show_address(struct source *source, struct ctl_list *list,
     const struct route_schedules *schedules, const char *address)
 {
 	const struct config_instances *providers = &source->config->providers;
-	int status = EX_OK;
 
-	if (source->provider != NULL)
-		return show_row(
-		    ctl, source, list, schedules, address, source->provider);
-	for (size_t i = 0; i <= providers->count && status == EX_OK; i++)
-		status = show_row(ctl, source, list, schedules, address,
+	if (source->provider != NULL) {
+		show_row(source, list, schedules, address, source->provider);
+		return;
+	}
+	for (size_t i = 0; i <= providers->count; i++)
+		show_row(source, list, schedules, address,
 		    i < providers->count
 		        ? ((const struct provider_section *)providers->items[i])
 		              ->name
 		        : ROUTE_PROVIDER_OTHER);
-	return status;
 }
 
 static int
@@ -245,24 +231,34 @@ show(struct ctl *ctl, struct source *source)
 {
 	struct route_schedules schedules;
 	struct ctl_list *list;
+	struct buffer key = {0};
 	char error[256];
 	int status;
 
 	if (!route_schedules_parse(
 	        &source->pool->schedule, &schedules, error, sizeof(error)))
 		return ctl_fail(EX_CONFIG, "source: %s", error);
-	list = ctl_list_new(ctl, COLUMNS, headers);
-	if (source->address != NULL)
-		status = show_address(
-		    ctl, source, list, &schedules, source->address);
-	else {
-		status = EX_OK;
-		for (size_t i = 0;
-		     i < source->pool->addresses.count && status == EX_OK; i++)
-			status = show_address(ctl, source, list, &schedules,
+	ctl_key(ctl, &key, REDIS_KEY_SOURCES, source->pool->name);
+	status = hash_all(ctl, buffer_text(&key), &source->states);
+	buffer_free(&key);
+	if (status == EX_OK)
+		status = hash_all(
+		    ctl, buffer_text(&source->key), &source->suspensions);
+	if (status == EX_OK) {
+		list = ctl_list_new(ctl, COLUMNS, headers);
+		if (source->address != NULL)
+			show_address(source, list, &schedules, source->address);
+		for (size_t i = 0; source->address == NULL &&
+		                   i < source->pool->addresses.count;
+		     i++)
+			show_address(source, list, &schedules,
 			    source->pool->addresses.items[i]);
+		ctl_list_end(list);
 	}
-	ctl_list_end(list);
+	if (source->states != NULL)
+		freeReplyObject(source->states);
+	if (source->suspensions != NULL)
+		freeReplyObject(source->suspensions);
 	route_schedules_free(&schedules);
 	return status;
 }
@@ -317,14 +313,8 @@ prepare_resume(struct ctl *ctl, void *context, struct ctl_change *change)
 	struct source *source = context;
 	int status = read_before(ctl, source);
 
-	if (status == EX_OK && !source->was) {
-		redisReply *reply;
-
-		if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"},
-		        NULL) == EX_OK)
-			freeReplyObject(reply);
-		return CTL_NOTHING;
-	}
+	if (status == EX_OK && !source->was)
+		return ctl_unchanged(ctl);
 	change->command = "source resume";
 	change->subject = source->shown;
 	change->before = source->before;
@@ -394,7 +384,7 @@ options(int argc, char **argv, struct source *source, bool for_allowed)
 			return ctl_fail(
 			    EX_USAGE, "source: %s needs a value", argv[i]);
 		if (strcmp(argv[i], "--provider") == 0) {
-			if (!provider_known(source->config, argv[i + 1]))
+			if (!route_provider_known(source->config, argv[i + 1]))
 				return ctl_fail(EX_DATAERR,
 				    "source: no [provider \"%.60s\"] (nor "
 				    "other)",
@@ -423,7 +413,8 @@ run(struct ctl *ctl, struct source *source, const char *verb,
 	if (source->pool != NULL)
 		source->address = target;
 	else if (show_it)
-		source->pool = pool_named(source->config, target);
+		source->pool =
+		    config_instance_find(&source->config->pools, target);
 	if (source->pool == NULL)
 		return ctl_fail(EX_DATAERR,
 		    "source %s: %.100s is in no [pool]%s", verb, target,

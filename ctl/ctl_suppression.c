@@ -130,14 +130,8 @@ prepare_remove(struct ctl *ctl, void *context, struct ctl_change *change)
 	struct suppression *suppression = context;
 	int status = read_before(ctl, suppression);
 
-	if (status == EX_OK && !suppression->was) {
-		redisReply *reply;
-
-		if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"},
-		        NULL) == EX_OK)
-			freeReplyObject(reply);
-		return CTL_NOTHING;
-	}
+	if (status == EX_OK && !suppression->was)
+		return ctl_unchanged(ctl);
 	change->command = "suppression remove";
 	change->subject = suppression->shown;
 	change->before = suppression->before;

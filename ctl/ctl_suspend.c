@@ -118,14 +118,8 @@ prepare_lift(struct ctl *ctl, void *context, struct ctl_change *change)
 	struct suspension *suspension = context;
 	int status = read_before(ctl, suspension);
 
-	if (status == EX_OK && !suspension->was) {
-		redisReply *reply;
-
-		if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"},
-		        NULL) == EX_OK)
-			freeReplyObject(reply);
-		return CTL_NOTHING;
-	}
+	if (status == EX_OK && !suspension->was)
+		return ctl_unchanged(ctl);
 	change->command = "lift";
 	change->subject = suspension->shown;
 	change->before = suspension->before;

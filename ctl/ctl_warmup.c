@@ -89,18 +89,6 @@ show_row(struct ctl *ctl, struct ctl_list *list,
 	return EX_OK;
 }
 
-static const struct warmup_section *
-section_named(const struct policy_config *config, const char *name)
-{
-	for (size_t i = 0; i < config->warmups.count; i++) {
-		const struct warmup_section *warmup = config->warmups.items[i];
-
-		if (strcmp(warmup->name, name) == 0)
-			return warmup;
-	}
-	return NULL;
-}
-
 /* A domain of a section, as the daemon names its key: lower case, no
  * final dot. */
 static int
@@ -121,7 +109,8 @@ static int
 show(struct ctl *ctl, const struct policy_config *config, const char *text,
     struct ctl_list *list)
 {
-	const struct warmup_section *warmup = section_named(config, text);
+	const struct warmup_section *warmup =
+	    config_instance_find(&config->warmups, text);
 	char domain[IDENTITY_ADDRESS_MAX + 1], error[CTL_ERROR_MAX];
 	long long today, now;
 	int status;

@@ -162,14 +162,8 @@ prepare_remove(struct ctl *ctl, void *context, struct ctl_change *change)
 	struct webhook *webhook = context;
 	int status = read_before(ctl, webhook);
 
-	if (status == EX_OK && !webhook->was) {
-		redisReply *reply;
-
-		if (ctl_command(ctl, &reply, 1, (const char *[]){"UNWATCH"},
-		        NULL) == EX_OK)
-			freeReplyObject(reply);
-		return CTL_NOTHING;
-	}
+	if (status == EX_OK && !webhook->was)
+		return ctl_unchanged(ctl);
 	change->command = "webhook remove";
 	change->subject = webhook->tenant;
 	change->before = buffer_text(&webhook->before);

@@ -7,6 +7,7 @@
  *	void *config_load_file(schema, path, errors)
  *	void *config_load_buffer(schema, name, data, size, errors)
  *	void config_free(schema, config)
+ *	const void *config_instance_find(list, name)
  *
  *	void config_report_error(report, format, ...)
  * DESCRIPTION
@@ -29,6 +30,10 @@
  *
  *	A failed load frees everything it built: reload keeps the old
  *	configuration and loses nothing.
+ *
+ *	config_instance_find() gives the named section of list called
+ *	name (its struct, which starts with a struct config_head), NULL
+ *	when there is none.
  *
  *	config_report_error() is how a validate hook refuses its section:
  *	the error names the file, the section's line and its label.
@@ -236,6 +241,16 @@ build(const struct config_schema *schema, struct load_context *context,
 		fill_section(context, s, instance, (char *)config + s->offset);
 	}
 	return config;
+}
+
+const void *
+config_instance_find(const struct config_instances *list, const char *name)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(((const struct config_head *)list->items[i])->name,
+		        name) == 0)
+			return list->items[i];
+	return NULL;
 }
 
 void

@@ -106,6 +106,8 @@ void *config_load_file(const struct config_schema *schema, const char *path,
 void *config_load_buffer(const struct config_schema *schema, const char *name,
     const char *data, size_t size, struct config_errors *errors);
 void config_free(const struct config_schema *schema, void *config);
+const void *config_instance_find(
+    const struct config_instances *list, const char *name);
 void config_print(
     const struct config_schema *schema, const void *config, FILE *out);
 

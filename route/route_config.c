@@ -7,6 +7,7 @@
  *
  *	const struct config_schema route_schema
  *	void route_config_check(config, errors)
+ *	bool route_provider_known(config, name)
  *	void route_transport_name(address, out, out_size)
  * DESCRIPTION
  *	The keys of waypost-routed: [route] for the daemon (its socket,
@@ -30,6 +31,9 @@
  *	with the header lines of the sections concerned: no address and no
  *	tenant in two pools, no domain in two providers, and every
  *	provider a schedule names is a [provider] or "other".
+ *
+ *	route_provider_known() says whether name is a [provider] or
+ *	"other".
  *
  *	route_transport_name() gives the Postfix transport of a source
  *	address: "wp-" and the address with "." and ":" made "-"
@@ -273,15 +277,11 @@ check_pools_apart(const struct route_config *config, size_t offset,
 	}
 }
 
-static bool
-provider_known(const struct route_config *config, const char *name)
+bool
+route_provider_known(const struct route_config *config, const char *name)
 {
-	if (strcmp(name, ROUTE_PROVIDER_OTHER) == 0)
-		return true;
-	for (size_t i = 0; i < config->providers.count; i++)
-		if (strcmp(provider_at(config, i)->name, name) == 0)
-			return true;
-	return false;
+	return strcmp(name, ROUTE_PROVIDER_OTHER) == 0 ||
+	       config_instance_find(&config->providers, name) != NULL;
 }
 
 void
@@ -303,7 +303,7 @@ route_config_check(
 		for (size_t j = 0; j < schedules.count; j++) {
 			const char *name = schedules.items[j].provider;
 
-			if (name != NULL && !provider_known(config, name))
+			if (name != NULL && !route_provider_known(config, name))
 				config_errors_add(errors,
 				    "line %d: [pool \"%s\"]: schedule: no "
 				    "[provider \"%s\"]",

@@ -58,6 +58,7 @@ extern const struct config_schema route_schema;
 
 void route_config_check(
     const struct route_config *config, struct config_errors *errors);
+bool route_provider_known(const struct route_config *config, const char *name);
 void route_transport_name(const char *address, char *out, size_t out_size);
 
 #endif

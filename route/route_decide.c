@@ -70,6 +70,7 @@ struct route_call {
 	struct route_table *table;
 	const struct route_pool *pool;
 	const char *provider;
+	const char *caps;    /* the pool's at that provider (route_table.c) */
 	const char *nexthop; /* NULL: the recipient's domain */
 	bool shaped;         /* the provider's own transport per address */
 	route_answer answer; /* NULL: forgotten */
@@ -124,8 +125,6 @@ static void
 call_words(const struct route_call *call, struct script_words *words)
 {
 	const struct pool_section *section = call->pool->section;
-	const struct route_schedule *schedule =
-	    route_schedules_find(&call->pool->schedules, call->provider);
 
 	script_word_text(words, "2");
 	script_word_text(words, call->pool->sources_key);
@@ -133,14 +132,7 @@ call_words(const struct route_call *call, struct script_words *words)
 	script_word_text(words, call->provider);
 	for (size_t i = 0; i < section->addresses.count; i++) {
 		script_word_text(words, section->addresses.items[i]);
-		script_word_begin(words);
-		for (size_t day = 0; schedule != NULL && day < schedule->count;
-		     day++)
-			buffer_printf(&words->text, "%s%lld", day ? " " : "",
-			    schedule->caps[day] == ROUTE_CAP_UNLIMITED
-			        ? (long long)SCRIPT_UNLIMITED
-			        : schedule->caps[day]);
-		script_word_end(words);
+		script_word_text(words, call->caps);
 	}
 }
 
@@ -262,6 +254,8 @@ set_provider(struct route_call *call, const struct provider_section *provider)
 	    provider != NULL ? provider->name : ROUTE_PROVIDER_OTHER;
 	call->nexthop = provider != NULL ? provider->nexthop : NULL;
 	call->shaped = provider != NULL && provider->shaped;
+	call->caps =
+	    call->pool->caps[route_table_provider_index(call->table, provider)];
 }
 
 /* The MX hosts of a domain no provider lists: the provider they name. */
@@ -324,7 +318,7 @@ route_decide(const char *sender, const char *recipient, route_answer answer,
 	call->context = context;
 	call->inside = true;
 	snprintf(call->recipient, sizeof(call->recipient), "%s", recipient);
-	if (provider == NULL && resolver != NULL && route_table_knows_mx(table))
+	if (provider == NULL && resolver != NULL && table->knows_mx)
 		call->mx = route_mx_lookup(resolver, domain, on_mx, call);
 	else
 		ask_redis(call);

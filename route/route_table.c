@@ -8,14 +8,16 @@
  *	struct swap_item *route_table_build(config, errors)
  *	const struct route_pool *route_table_pool(table, sender)
  *	const struct provider_section *route_table_provider(table, domain)
- *	bool route_table_knows_mx(table)
+ *	size_t route_table_provider_index(table, provider)
  *	const struct provider_section *route_table_provider_by_mx(table,
  *		hosts, count)
  * DESCRIPTION
  *	route_table_build() is waypost-routed's build() for lib/daemon.c:
  *	from a checked configuration, each pool with its Redis keys (the
  *	names are lib/redis_keys.c's), the Postfix transport of each
- *	address (route_config.c's name) and its schedules parsed. A
+ *	address (route_config.c's name) and its caps at each provider in
+ *	the words route_script.lua takes, made once here, not per lookup;
+ *	and whether any provider lists MX host suffixes (knows_mx). A
  *	decision acquires the current table when it starts and releases it
  *	when it ends, so a lookup waiting for Redis finishes with the
  *	pools it started with.
@@ -28,8 +30,9 @@
  *	route_table_provider() gives the provider whose domains hold
  *	domain, NULL for the others ("other").
  *
- *	route_table_knows_mx() says whether a provider lists MX host
- *	suffixes; route_table_provider_by_mx() gives the first provider
+ *	route_table_provider_index() gives the index of a provider's caps
+ *	in a pool (that of "other" for NULL). route_table_provider_by_mx()
+ *	gives the first provider
  *	(in the file's order) one of whose suffixes ends one of hosts (a
  *	domain's MX hosts, lower case): "google.com" or ".google.com" is
  *	the end of "google.com" and of "aspmx.l.google.com", not of
@@ -44,6 +47,8 @@
 #include "buffer.h"
 #include "domain_list.h"
 #include "redis_keys.h"
+#include "route_contract.h"
+#include "route_schedule.h"
 #include "route_table.h"
 #include "xmalloc.h"
 
@@ -58,7 +63,11 @@ table_destroy(struct swap_item *item)
 		free(pool->sources_key);
 		free(pool->suspended_key);
 		free(pool->transports);
-		route_schedules_free(&pool->schedules);
+		for (size_t j = 0;
+		     pool->caps != NULL && j <= table->config->providers.count;
+		     j++)
+			free(pool->caps[j]);
+		free(pool->caps);
 	}
 	free(table->pools);
 	free(table);
@@ -71,6 +80,42 @@ key_of(const struct route_config *config, enum redis_key key, const char *pool)
 
 	redis_key_append(&name, config->redis.prefix, key, pool, NULL);
 	return name.data;
+}
+
+/* A schedule's caps as the script's word (route_contract.h). */
+static char *
+caps_word(const struct route_schedule *schedule)
+{
+	struct buffer word = {0};
+
+	buffer_append_text(&word, "");
+	for (size_t day = 0; schedule != NULL && day < schedule->count; day++)
+		buffer_printf(&word, "%s%lld", day ? " " : "",
+		    schedule->caps[day] == ROUTE_CAP_UNLIMITED
+		        ? (long long)SCRIPT_UNLIMITED
+		        : schedule->caps[day]);
+	return word.data;
+}
+
+/* Each provider's caps in a pool, then those of "other". */
+static bool
+pool_caps(struct route_pool *pool, const struct config_instances *providers,
+    char *error, size_t error_size)
+{
+	struct route_schedules schedules;
+
+	if (!route_schedules_parse(
+	        &pool->section->schedule, &schedules, error, error_size))
+		return false;
+	pool->caps = xcalloc(providers->count + 1, sizeof(*pool->caps));
+	for (size_t i = 0; i <= providers->count; i++)
+		pool->caps[i] = caps_word(route_schedules_find(&schedules,
+		    i < providers->count
+		        ? ((const struct provider_section *)providers->items[i])
+		              ->name
+		        : ROUTE_PROVIDER_OTHER));
+	route_schedules_free(&schedules);
+	return true;
 }
 
 struct swap_item *
@@ -98,14 +143,19 @@ route_table_build(const void *config_struct, struct config_errors *errors)
 		for (size_t j = 0; j < section->addresses.count; j++)
 			route_transport_name(section->addresses.items[j],
 			    pool->transports[j], sizeof(pool->transports[j]));
-		if (!route_schedules_parse(&section->schedule, &pool->schedules,
-		        error, sizeof(error))) {
+		if (!pool_caps(
+		        pool, &config->providers, error, sizeof(error))) {
 			config_errors_add(errors, "[pool \"%s\"]: schedule: %s",
 			    section->name, error);
 			table_destroy(&table->item);
 			return NULL;
 		}
 	}
+	for (size_t i = 0; i < config->providers.count; i++)
+		if (((const struct provider_section *)
+		            config->providers.items[i])
+		        ->mx.count > 0)
+			table->knows_mx = true;
 	return &table->item;
 }
 
@@ -153,16 +203,16 @@ route_table_provider(const struct route_table *table, const char *domain)
 	return NULL;
 }
 
-bool
-route_table_knows_mx(const struct route_table *table)
+size_t
+route_table_provider_index(
+    const struct route_table *table, const struct provider_section *provider)
 {
 	const struct config_instances *providers = &table->config->providers;
+	size_t i = 0;
 
-	for (size_t i = 0; i < providers->count; i++)
-		if (((const struct provider_section *)providers->items[i])
-		        ->mx.count > 0)
-			return true;
-	return false;
+	while (i < providers->count && providers->items[i] != provider)
+		i++;
+	return i;
 }
 
 /* Whether host is suffix or ends with "." and suffix (a leading dot of

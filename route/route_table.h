@@ -10,7 +10,6 @@
 
 #include "config_errors.h"
 #include "route_config.h"
-#include "route_schedule.h"
 #include "swap_slot.h"
 
 struct route_pool {
@@ -18,7 +17,10 @@ struct route_pool {
 	char *sources_key;   /* lib/redis_keys.c's, under the prefix */
 	char *suspended_key; /* the same */
 	char (*transports)[ROUTE_TRANSPORT_MAX]; /* one per address */
-	struct route_schedules schedules;
+	/* Per [provider] in the file's order, then "other": the daily caps
+	 * of its schedule as route_script.lua takes them (route_contract.h:
+	 * words joined by spaces, "" for no cap). */
+	char **caps;
 };
 
 struct route_table {
@@ -26,6 +28,7 @@ struct route_table {
 	const struct route_config *config;
 	size_t pool_count;
 	struct route_pool *pools;
+	bool knows_mx; /* a provider lists MX host suffixes */
 };
 
 struct swap_item *route_table_build(
@@ -34,7 +37,8 @@ const struct route_pool *route_table_pool(
     const struct route_table *table, const char *sender);
 const struct provider_section *route_table_provider(
     const struct route_table *table, const char *domain);
-bool route_table_knows_mx(const struct route_table *table);
+size_t route_table_provider_index(
+    const struct route_table *table, const struct provider_section *provider);
 const struct provider_section *route_table_provider_by_mx(
     const struct route_table *table, const char *const *hosts, size_t count);
 

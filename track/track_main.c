@@ -56,6 +56,7 @@
 
 #include "bounce_rules.h"
 #include "daemon.h"
+#include "daemon_loop.h"
 #include "daemon_signal.h"
 #include "event_log.h"
 #include "log.h"
@@ -463,22 +464,11 @@ reload(struct tracker *state)
 	reload_records(state, config);
 }
 
+/* SIGHUP, from lib/daemon_loop.c. */
 static void
-on_signal(evutil_socket_t fd, short what, void *argument)
+on_reload(void *context)
 {
-	struct tracker *state = argument;
-	int number;
-
-	(void)fd;
-	(void)what;
-	while ((number = daemon_signal_next()) != 0) {
-		if (number == SIGHUP) {
-			reload(state);
-			continue;
-		}
-		log_info("stopping on signal %d", number);
-		event_base_loopbreak(state->base);
-	}
+	reload(context);
 }
 
 /* The records' side: the store, the batch, and where to start reading.
@@ -582,17 +572,16 @@ loop(struct tracker *state)
 	const struct timeval interval = {
 	    POLL_INTERVAL_MS / 1000, (POLL_INTERVAL_MS % 1000) * 1000};
 	const struct timeval at_once = {0, 0};
-	struct event *signals, *timer, *watch;
+	struct daemon_loop *signals;
+	struct event *timer, *watch;
 
-	signals = event_new(state->base, daemon_signal_fd(),
-	    EV_READ | EV_PERSIST, on_signal, state);
+	signals = daemon_loop_new(state->base, on_reload, state);
 	timer = event_new(state->base, -1, EV_PERSIST, on_poll, state);
 	state->again = event_new(state->base, -1, 0, on_poll, state);
 	watch = watchable(log_follow_fd(state->follow))
 	            ? event_new(state->base, log_follow_fd(state->follow),
 	                  EV_READ | EV_PERSIST, on_poll, state)
 	            : NULL;
-	event_add(signals, NULL);
 	event_add(timer, &interval);
 	if (watch != NULL)
 		event_add(watch, NULL);
@@ -602,7 +591,7 @@ loop(struct tracker *state)
 		event_free(watch);
 	event_free(state->again);
 	event_free(timer);
-	event_free(signals);
+	daemon_loop_free(signals);
 }
 
 static int

@@ -688,11 +688,14 @@ def rounds(options, work, setups, sink):
     print_targets(setups, results, beyond)
 
 
-def parse_options():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_options(description=__doc__, messages=5000):
+    """--build, --rounds, --messages, --sessions: of this bench, or of
+    another through the relay (its docstring's first line, its default
+    messages)."""
+    parser = argparse.ArgumentParser(description=description.split("\n")[0])
     parser.add_argument("--build", required=True, help="top build directory")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=messages)
     parser.add_argument("--sessions", type=int, default=20)
     options = parser.parse_args()
     options.build = os.path.abspath(options.build)

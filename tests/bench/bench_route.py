@@ -36,7 +36,6 @@ measured. Run as root after make: /usr/bin/python3
 tests/bench/bench_route.py --build build/main [--rounds 3]. Needs
 postfix (smtp-source, smtp-sink), redis-server.
 """
-import argparse
 import os
 import re
 import shutil
@@ -48,7 +47,7 @@ import time
 
 from bench_common import (Filter, RedisServer, Sink, alternate, cpu_times,
                           stop_all, work_directory)
-from bench_relay import Maillog
+from bench_relay import Maillog, parse_options
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -269,19 +268,8 @@ def bench_relay(options, work, redis):
           f"{median(on, 'machine_ms') / median(off, 'machine_ms'):.2f}")
 
 
-def parse_options():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--build", required=True)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--sessions", type=int, default=20)
-    options = parser.parse_args()
-    options.build = os.path.abspath(options.build)
-    return options
-
-
 def main():
-    options = parse_options()
+    options = parse_options(__doc__, messages=2000)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     work = work_directory()
     redis = RedisServer(work)

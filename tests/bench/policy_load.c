@@ -275,6 +275,19 @@ flush(struct connection *connection)
 	return true;
 }
 
+/* The request snprintf() wrote in out, length bytes, ready to send; false
+ * when it did not fit. */
+static bool
+request_ready(struct connection *connection, int length)
+{
+	if (length < 0 || (size_t)length >= sizeof(connection->out))
+		return false;
+	connection->out_length = (size_t)length;
+	connection->out_sent = 0;
+	connection->in_length = 0;
+	return true;
+}
+
 /* With -m: trivial-rewrite's lookup of a recipient in table "route", at
  * one of three providers' domains. */
 static bool
@@ -290,12 +303,7 @@ build_lookup(struct connection *connection)
 
 	length = snprintf(connection->out, sizeof(connection->out), "%d:%s,",
 	    length, payload);
-	if (length < 0 || (size_t)length >= sizeof(connection->out))
-		return false;
-	connection->out_length = (size_t)length;
-	connection->out_sent = 0;
-	connection->in_length = 0;
-	return true;
+	return request_ready(connection, length);
 }
 
 /* The attributes of Postfix 3.7 at END-OF-MESSAGE, after one message. */
@@ -354,12 +362,7 @@ build_request(struct connection *connection, long number)
 	    (unsigned long)connection->index & 0xffUL, run_id,
 	    (unsigned long)number, size, sender);
 
-	if (length < 0 || (size_t)length >= sizeof(connection->out))
-		return false;
-	connection->out_length = (size_t)length;
-	connection->out_sent = 0;
-	connection->in_length = 0;
-	return true;
+	return request_ready(connection, length);
 }
 
 static bool
