@@ -209,7 +209,10 @@ parse_stage(struct rule_line *line, struct bounce_rule *rule, const char *value)
  * So interval expressions are refused and "+" outside brackets is
  * bounded; so is how deep "+" nests ("x++", "(x+)+"): five levels of a
  * group holding an anchor, "(^|[^a-z])+++++b", took regcomp() 16 s
- * (the fuzzer found it; four take 14 ms). A back-reference makes
+ * (the fuzzer found it; four take 14 ms). "*" and "?" on a repeated
+ * atom nest it as deep ("(^|[^(-z])+++??????" overflowed regcomp's
+ * recursion, found by the fuzzer too), so all three count toward the
+ * depth; only "+" toward the copies. A back-reference makes
  * regexec() backtrack: "(a*)*\1b" took 2.2 s on 160 "a" and grows as a
  * power of the length, and the reply is the remote server's, so those
  * are refused too. */
@@ -253,13 +256,13 @@ regex_too_costly(const char *value)
 			atom = depths[open--];
 		} else if (*c == '|') {
 			atom = -1;
-		} else if (*c == '+') {
-			if (++plus > BOUNCE_RULE_REGEX_PLUS_MAX)
+		} else if (*c == '+' || *c == '*' || *c == '?') {
+			if (*c == '+' && ++plus > BOUNCE_RULE_REGEX_PLUS_MAX)
 				return "too many \"+\" (each is a copy in regcomp)";
 			if (atom >= 0 && ++atom > BOUNCE_RULE_REGEX_PLUS_DEPTH)
 				return "\"+\" nested too deep (\"x++\", \"(x+)+\": "
 				       "regcomp copies copies)";
-		} else if (*c != '*' && *c != '?') {
+		} else {
 			atom = 0;
 		}
 		if (atom > depths[open])

@@ -514,6 +514,10 @@ test_rules_errors(void **state)
 	    "t.conf:1: regex=\"(^|[^a-z])+++++b\": \"+\" nested too deep");
 	assert_refused("spam-block regex=\"((((a+)+)+)+)b\"\n",
 	    "t.conf:1: regex=\"((((a+)+)+)+)b\": \"+\" nested too deep");
+	/* "?" and "*" on a repeated atom nest it as deep (the fuzzer's
+	 * find: regcomp's recursion overflowed). */
+	assert_refused("spam-block regex=\"(^|[^(-z])+++??????\"\n",
+	    "t.conf:1: regex=\"(^|[^(-z])+++??????\": \"+\" nested too deep");
 	assert_refused(
 	    "spam-block regex=\"(((((((((((((((((a)))))))))))))))))\"\n",
 	    "groups nested too deep");
