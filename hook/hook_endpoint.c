@@ -106,7 +106,7 @@
 struct entry {
 	struct entry *next;
 	size_t stream;
-	char id[HOOK_STREAM_ID_MAX];
+	char id[EVENT_STREAM_ID_MAX];
 	char *body;
 	size_t length;
 	struct hook_event event;
@@ -128,7 +128,7 @@ struct hook_endpoint {
 	const struct hook_target *target;
 	struct hook_endpoint_settings settings; /* its numbers; no strings */
 	struct hook_http *http;
-	struct hook_streams *streams;
+	struct event_streams *streams;
 	struct event *soon;
 	struct entry *head, *tail;
 	size_t held, window;
@@ -178,7 +178,7 @@ publish_backlog(const struct hook_endpoint *endpoint)
 
 	if (endpoint->metrics.backlog == NULL)
 		return;
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+	for (size_t i = 0; i < event_streams_count(endpoint->streams); i++)
 		unread += endpoint->lags[i] > 0 ? endpoint->lags[i] : 0;
 	metric_set(
 	    endpoint->metrics.backlog, (double)endpoint->held + (double)unread);
@@ -291,10 +291,11 @@ dead_letter(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	char queue_id[64];
 
 	queue_id_of(entry, queue_id, sizeof(queue_id));
-	if (!hook_streams_dead(endpoint->streams, endpoint->settings.dead_max,
+	if (!hook_streams_dead(endpoint->streams, endpoint->target->name,
+	        endpoint->settings.dead_max,
 	        entry->body != NULL ? entry->body : "", entry->length, status,
 	        error, entry->attempts) ||
-	    !hook_streams_ack(endpoint->streams, entry->stream, entry->id)) {
+	    !event_streams_ack(endpoint->streams, entry->stream, entry->id)) {
 		/* Redis away: it stays pending, and is read again. */
 		entry->due_ms = monotonic_ms() + endpoint->target->retry_min;
 		return;
@@ -340,10 +341,10 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 		    "webhook %s: entry %s of %s is gone from the stream "
 		    "(trimmed before it was delivered)",
 		    endpoint->target->name, id,
-		    hook_streams_key(endpoint->streams, stream));
+		    event_streams_key(endpoint->streams, stream));
 		count_event(
 		    endpoint, HOOK_RESULT_LOST, &endpoint->counters.lost);
-		(void)hook_streams_ack(endpoint->streams, stream, id);
+		(void)event_streams_ack(endpoint->streams, stream, id);
 		forget(endpoint, entry);
 		return;
 	}
@@ -361,7 +362,7 @@ add_entry(struct hook_endpoint *endpoint, size_t stream, const char *id,
 	if (!hook_target_wants(endpoint->target, entry->event.type)) {
 		count_event(
 		    endpoint, HOOK_RESULT_SKIPPED, &endpoint->counters.skipped);
-		(void)hook_streams_ack(endpoint->streams, stream, id);
+		(void)event_streams_ack(endpoint->streams, stream, id);
 		forget(endpoint, entry);
 	}
 }
@@ -430,7 +431,7 @@ on_dropped_entry(void *context, size_t stream, const char *id, const char *body,
 
 	(void)body;
 	(void)length;
-	if (hook_streams_ack(endpoint->streams, stream, id))
+	if (event_streams_ack(endpoint->streams, stream, id))
 		count_event(
 		    endpoint, HOOK_RESULT_DROPPED, &endpoint->counters.dropped);
 }
@@ -448,14 +449,14 @@ on_drop_done(void *context, bool ok, const size_t *counts, const char *why)
 			    endpoint->target->name, why);
 		return;
 	}
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+	for (size_t i = 0; i < event_streams_count(endpoint->streams); i++)
 		if (counts[i] > 0)
 			log_warning("webhook %s: %zu events over backlog_max "
 			            "(%lld) unread on %s: the oldest dropped "
 			            "(%llu dropped so far)",
 			    endpoint->target->name, counts[i],
 			    endpoint->target->backlog_max,
-			    hook_streams_key(endpoint->streams, i),
+			    event_streams_key(endpoint->streams, i),
 			    endpoint->counters.dropped);
 }
 
@@ -473,9 +474,9 @@ on_lag(void *context, size_t stream, long long lag)
 		return;
 	if (over > HOOK_DROP_MAX)
 		over = HOOK_DROP_MAX; /* the rest at the next check */
-	all = xcalloc(hook_streams_count(endpoint->streams), sizeof(*all));
+	all = xcalloc(event_streams_count(endpoint->streams), sizeof(*all));
 	all[stream] = CURSOR_NEW; /* the others are not read */
-	endpoint->dropping = hook_streams_read_some(endpoint->streams, stream,
+	endpoint->dropping = event_streams_read_some(endpoint->streams, stream,
 	    all, (size_t)over, on_dropped_entry, on_drop_done, endpoint);
 	free(all);
 }
@@ -500,14 +501,14 @@ on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 		 * finds them. So that read first, again. */
 		log_warning("webhook %s: reading its events: %.200s",
 		    endpoint->target->name, why);
-		for (size_t i = 0; i < hook_streams_count(endpoint->streams);
+		for (size_t i = 0; i < event_streams_count(endpoint->streams);
 		     i++) {
 			free(endpoint->cursors[i]);
 			endpoint->cursors[i] = xstrdup(CURSOR_PENDING);
 		}
 		return;
 	}
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++) {
+	for (size_t i = 0; i < event_streams_count(endpoint->streams); i++) {
 		if (counts[i] > 0)
 			more = true;
 		else if (strcmp(endpoint->cursors[i], CURSOR_NEW) != 0) {
@@ -626,7 +627,7 @@ on_answer(void *context, const struct hook_answer *answer)
 			    &endpoint->counters.delivered);
 			/* Not acknowledged when Redis is away: it stays
 			 * pending there, and is sent again after a restart. */
-			(void)hook_streams_ack(
+			(void)event_streams_ack(
 			    endpoint->streams, entry->stream, entry->id);
 			forget(endpoint, entry);
 		} else if (!hook_target_stops(target, answer->status))
@@ -752,20 +753,20 @@ send_due(struct hook_endpoint *endpoint)
 void
 hook_endpoint_tick(struct hook_endpoint *endpoint)
 {
-	size_t streams = hook_streams_count(endpoint->streams);
+	size_t streams = event_streams_count(endpoint->streams);
 
 	if (endpoint->disabled || endpoint->retired)
 		return;
 	if (!endpoint->groups_made)
 		endpoint->groups_made =
-		    hook_streams_create_groups(endpoint->streams);
+		    event_streams_create_groups(endpoint->streams);
 	if (!endpoint->groups_made)
 		return;
 	if (!endpoint->reading && endpoint->held < endpoint->window) {
 		size_t room = endpoint->window - endpoint->held;
 		size_t per_stream = room / streams > 0 ? room / streams : 1;
 
-		endpoint->reading = hook_streams_read(endpoint->streams,
+		endpoint->reading = event_streams_read(endpoint->streams,
 		    (const char *const *)endpoint->cursors, per_stream,
 		    on_entry, on_read_done, endpoint);
 		for (size_t i = 0; endpoint->reading && i < streams; i++)
@@ -783,6 +784,7 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 	struct hook_endpoint *endpoint = xcalloc(1, sizeof(*endpoint));
 	size_t window =
 	    (size_t)target->concurrency * (size_t)target->batch_size * 4;
+	struct buffer group = {NULL, 0, 0}, label = {NULL, 0, 0};
 
 	endpoint->target = target;
 	endpoint->settings = *settings;
@@ -792,16 +794,20 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 	endpoint->window = window < HOOK_WINDOW_MIN   ? HOOK_WINDOW_MIN
 	                   : window > HOOK_WINDOW_MAX ? HOOK_WINDOW_MAX
 	                                              : window;
-	endpoint->streams = hook_streams_new(link, settings->prefix,
-	    target->name, settings->consumer,
+	buffer_printf(&group, HOOK_STREAM_GROUP "%s", target->name);
+	buffer_printf(&label, "webhook %s", target->name);
+	endpoint->streams = event_streams_new(link, settings->prefix,
+	    buffer_text(&group), buffer_text(&label), settings->consumer,
 	    target->all_tenants ? NULL : (const char *const *)target->tenants,
 	    target->tenant_count);
+	buffer_free(&group);
+	buffer_free(&label);
 	endpoint->cursors = xcalloc(
-	    hook_streams_count(endpoint->streams), sizeof(*endpoint->cursors));
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+	    event_streams_count(endpoint->streams), sizeof(*endpoint->cursors));
+	for (size_t i = 0; i < event_streams_count(endpoint->streams); i++)
 		endpoint->cursors[i] = xstrdup(CURSOR_PENDING); /* first */
 	endpoint->lags = xcalloc(
-	    hook_streams_count(endpoint->streams), sizeof(*endpoint->lags));
+	    event_streams_count(endpoint->streams), sizeof(*endpoint->lags));
 	hook_metrics_of(target->name, &endpoint->metrics);
 	publish_state(endpoint);
 	endpoint->soon = event_new(base, -1, 0, on_soon, endpoint);
@@ -818,21 +824,21 @@ void
 hook_endpoint_stop(struct hook_endpoint *endpoint)
 {
 	endpoint->retired = true;
-	hook_streams_closing(endpoint->streams);
+	event_streams_closing(endpoint->streams);
 }
 
 /* Every few seconds: the backlog cap, then a dead consumer's events. */
 void
 hook_endpoint_check(struct hook_endpoint *endpoint)
 {
-	size_t streams = hook_streams_count(endpoint->streams);
+	size_t streams = event_streams_count(endpoint->streams);
 
 	if (endpoint->retired || !endpoint->groups_made)
 		return;
 	for (size_t i = 0;
 	     i < streams && endpoint->lag_checks == 0 && !endpoint->dropping;
 	     i++)
-		if (hook_streams_lag(endpoint->streams, i, on_lag, endpoint))
+		if (event_streams_lag(endpoint->streams, i, on_lag, endpoint))
 			endpoint->lag_checks++;
 	if (endpoint->disabled || endpoint->claiming ||
 	    endpoint->settings.claim_idle == 0 ||
@@ -842,7 +848,7 @@ hook_endpoint_check(struct hook_endpoint *endpoint)
 		if (strcmp(endpoint->cursors[i], CURSOR_NEW) != 0)
 			return; /* its own pending first */
 	endpoint->claim_next = (endpoint->claim_next + 1) % streams;
-	endpoint->claiming = hook_streams_claim(endpoint->streams,
+	endpoint->claiming = event_streams_claim(endpoint->streams,
 	    endpoint->claim_next, endpoint->settings.claim_idle,
 	    endpoint->window - endpoint->held, on_claimed_entry, on_claim_done,
 	    endpoint);
@@ -884,11 +890,11 @@ hook_endpoint_free(struct hook_endpoint *endpoint)
 		entry_free(endpoint->head);
 		endpoint->head = next;
 	}
-	for (size_t i = 0; i < hook_streams_count(endpoint->streams); i++)
+	for (size_t i = 0; i < event_streams_count(endpoint->streams); i++)
 		free(endpoint->cursors[i]);
 	free(endpoint->cursors);
 	free(endpoint->lags);
-	hook_streams_free(endpoint->streams);
+	event_streams_free(endpoint->streams);
 	event_free(endpoint->soon);
 	free(endpoint);
 }

@@ -1,490 +1,47 @@
 /*
  * NAME
- *	hook_stream - waypost-hookd's side of Redis: groups, reads, acks, letters
+ *	hook_stream - waypost-hookd's own keys: dead letters and attempts
  * SYNOPSIS
  *	#include "hook_stream.h"
  *
- *	struct hook_streams *hook_streams_new(link, prefix, webhook,
- *		consumer, tenants, tenant_count)
- *	bool hook_streams_create_groups(streams)
- *	bool hook_streams_read(streams, cursors, count, entry, done, context)
- *	bool hook_streams_read_some(streams, only, cursors, count, entry,
- *		done, context)
- *	bool hook_streams_claim(streams, stream, min_idle_ms, count, entry,
- *		done, context)
- *	bool hook_streams_lag(streams, stream, done, context)
- *	bool hook_streams_ack(streams, stream, id)
- *	bool hook_streams_dead(streams, dead_max, body, body_length, status,
- *		error, attempts)
+ *	bool hook_streams_dead(streams, webhook, dead_max, body, body_length,
+ *		status, error, attempts)
  *	bool hook_streams_attempt(streams, message, line, attempts_max,
  *		ttl_ms)
- *	void hook_streams_closing(streams)
- *	void hook_streams_free(streams)
  * DESCRIPTION
- *	Every command waypost-hookd sends, on the daemon's one Redis link
- *	(lib/redis_link.c), with every key from lib/redis_keys.c. A webhook
- *	reads the all-tenant stream (tenants *) or its tenants' streams,
- *	written by waypost-trackd, through a consumer group of its own,
- *	"waypost-hookd:NAME", as the consumer named by [hooks] consumer:
+ *	A webhook reads its events through lib/event_streams.c, with the
+ *	consumer group "waypost-hookd:NAME" (HOOK_STREAM_GROUP) and the
+ *	label "webhook NAME"; these write what only
+ *	waypost-hookd writes, on the same link, with every key from
+ *	lib/redis_keys.c:
  *
- *	.  hook_streams_create_groups(): XGROUP CREATE ... $ MKSTREAM on
- *	   each stream (an existing group is kept): a new webhook gets the
- *	   events from then on;
- *	.  hook_streams_read(): one XREADGROUP of up to count entries per
- *	   stream, each from its cursor: "0" or an id reads the consumer's
- *	   own pending entries (those read before a restart and never
- *	   acknowledged), ">" new ones; entry() is called for each entry
- *	   (body: its "event" field), then done() with the counts;
- *	   hook_streams_read_some() reads the stream only alone (its
- *	   cursor still at cursors[only]), or all with SIZE_MAX;
- *	.  hook_streams_claim(): XAUTOCLAIM of up to count entries of a
- *	   stream pending longer than min_idle_ms with any consumer of the
- *	   group (one that died, or this one: the caller keeps each entry
- *	   once), delivered to entry() as a read's; entries gone from the
- *	   stream come with a NULL body;
- *	.  hook_streams_lag(): XINFO GROUPS, for the group's lag on a
- *	   stream (entries not yet read by it; -1 when Redis cannot tell);
- *	.  hook_streams_ack(): XACK once the endpoint took the event, or it
- *	   was dead-lettered or not for this webhook;
  *	.  hook_streams_dead(): XADD to hook-dead:NAME (MAXLEN ~ dead_max)
  *	   of the event with the last status, error and attempts;
  *	.  hook_streams_attempt(): LPUSH of one attempt's line to
  *	   hook-attempts:MESSAGE, trimmed to attempts_max, with a TTL.
  *
- *	Each returns false when the link has no connection: the caller
- *	tries again later. Replies to acks, letters and attempts are checked
- *	only for errors, which are logged once a minute.
- *	hook_streams_closing() says the daemon stops: the replies the link
- *	ends without an answer are then not errors (a read's done() gets a
- *	NULL why).
+ *	Each returns false when the link has no connection; replies are
+ *	checked only for errors (lib/event_streams.c logs them).
  */
 #include "config.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "hook_stream.h"
-#include "log.h"
 #include "redis_keys.h"
 #include "script_words.h"
-#include "xmalloc.h"
-
-#define HOOK_STREAMS_MAX 1000
-
-struct hook_streams {
-	struct redis_link *link;
-	char *prefix;
-	char *webhook;
-	char *group;
-	char *consumer;
-	char **keys;
-	size_t count;
-	time_t last_error_log;
-	bool closing; /* the daemon stops: lost replies are no news */
-};
-
-struct read_call {
-	struct hook_streams *streams;
-	hook_stream_entry entry;
-	hook_stream_read_done done;
-	void *context;
-};
-
-struct claim_call {
-	struct read_call read;
-	size_t stream;
-};
-
-struct lag_call {
-	struct hook_streams *streams;
-	size_t stream;
-	hook_stream_lag_done done;
-	void *context;
-};
-
-static char *
-key_of(const char *prefix, enum redis_key kind, const char *name)
-{
-	struct buffer key = {0};
-
-	redis_key_append(&key, prefix, kind, name, NULL);
-	return key.data; /* the buffer's text is the key */
-}
-
-struct hook_streams *
-hook_streams_new(struct redis_link *link, const char *prefix,
-    const char *webhook, const char *consumer, const char *const *tenants,
-    size_t tenant_count)
-{
-	struct hook_streams *streams = xcalloc(1, sizeof(*streams));
-	struct buffer group = {0};
-
-	streams->link = link;
-	streams->prefix = xstrdup(prefix);
-	streams->webhook = xstrdup(webhook);
-	streams->consumer = xstrdup(consumer);
-	buffer_printf(&group, "waypost-hookd:%s", webhook);
-	streams->group = group.data;
-	if (tenants == NULL) {
-		streams->keys = xcalloc(1, sizeof(*streams->keys));
-		streams->keys[0] = key_of(prefix, REDIS_KEY_EVENTS, "");
-		streams->count = 1;
-		return streams;
-	}
-	if (tenant_count > HOOK_STREAMS_MAX)
-		tenant_count = HOOK_STREAMS_MAX;
-	streams->keys = xcalloc(tenant_count, sizeof(*streams->keys));
-	for (size_t i = 0; i < tenant_count; i++)
-		streams->keys[i] =
-		    key_of(prefix, REDIS_KEY_TENANT_EVENTS, tenants[i]);
-	streams->count = tenant_count;
-	return streams;
-}
-
-size_t
-hook_streams_count(const struct hook_streams *streams)
-{
-	return streams->count;
-}
-
-const char *
-hook_streams_key(const struct hook_streams *streams, size_t i)
-{
-	return streams->keys[i];
-}
-
-static void
-on_checked(void *context, const redisReply *reply, const char *why)
-{
-	struct hook_streams *streams = context;
-	time_t now = time(NULL);
-	const char *error = reply == NULL ? why
-	                    : reply->type == REDIS_REPLY_ERROR &&
-	                            strncmp(reply->str, "BUSYGROUP", 9) != 0
-	                        ? reply->str
-	                        : NULL;
-
-	if (error == NULL || streams->closing ||
-	    now - streams->last_error_log < 60)
-		return;
-	streams->last_error_log = now;
-	log_warning("webhook %s: Redis: %.200s", streams->webhook, error);
-}
-
-static bool
-send_words(struct hook_streams *streams, struct script_words *words,
-    redis_link_done done, void *context)
-{
-	bool sent =
-	    redis_link_command(streams->link, &words->text, words->lengths,
-	        (int)words->count, done, context) != NULL;
-
-	script_words_free(words);
-	return sent;
-}
 
 bool
-hook_streams_create_groups(struct hook_streams *streams)
-{
-	for (size_t i = 0; i < streams->count; i++) {
-		struct script_words words = {0};
-
-		script_word_text(&words, "XGROUP");
-		script_word_text(&words, "CREATE");
-		script_word_text(&words, streams->keys[i]);
-		script_word_text(&words, streams->group);
-		script_word_text(&words, "$");
-		script_word_text(&words, "MKSTREAM");
-		if (!send_words(streams, &words, on_checked, streams))
-			return false;
-	}
-	return true;
-}
-
-/* The "event" field of an entry's field list. */
-static bool
-event_field(const redisReply *fields, const char **body, size_t *length)
-{
-	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-		return false;
-	for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-		const redisReply *name = fields->element[i];
-		const redisReply *value = fields->element[i + 1];
-
-		if (name->type == REDIS_REPLY_STRING && name->len == 5 &&
-		    memcmp(name->str, "event", 5) == 0 &&
-		    value->type == REDIS_REPLY_STRING) {
-			*body = value->str;
-			*length = value->len;
-			return true;
-		}
-	}
-	return false;
-}
-
-static size_t
-stream_index(const struct hook_streams *streams, const redisReply *name)
-{
-	for (size_t i = 0; i < streams->count; i++)
-		if (name->type == REDIS_REPLY_STRING &&
-		    strlen(streams->keys[i]) == name->len &&
-		    memcmp(streams->keys[i], name->str, name->len) == 0)
-			return i;
-	return streams->count;
-}
-
-/* Each entry of an XRANGE-shaped array: [id, [field, value...]]. */
-static size_t
-each_entry(struct read_call *call, size_t index, const redisReply *entries)
-{
-	size_t count = 0;
-
-	for (size_t e = 0; e < entries->elements; e++) {
-		const redisReply *entry = entries->element[e];
-		const char *body = NULL;
-		size_t length = 0;
-		char id[HOOK_STREAM_ID_MAX];
-
-		if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
-		    entry->element[0]->type != REDIS_REPLY_STRING ||
-		    entry->element[0]->len >= sizeof(id))
-			continue;
-		memcpy(id, entry->element[0]->str, entry->element[0]->len);
-		id[entry->element[0]->len] = '\0';
-		if (!event_field(entry->element[1], &body, &length)) {
-			body = NULL;
-			length = 0;
-		}
-		count++;
-		call->entry(call->context, index, id, body, length);
-	}
-	return count;
-}
-
-static void
-on_read(void *context, const redisReply *reply, const char *why)
-{
-	struct read_call *call = context;
-	struct hook_streams *streams = call->streams;
-	size_t *counts = xcalloc(streams->count + 1, sizeof(*counts));
-
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-		call->done(call->context, false, counts,
-		    streams->closing ? NULL
-		    : reply == NULL  ? why
-		                     : reply->str);
-		goto out;
-	}
-	for (size_t s = 0;
-	     reply->type == REDIS_REPLY_ARRAY && s < reply->elements; s++) {
-		const redisReply *pair = reply->element[s];
-		size_t index;
-
-		if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2 ||
-		    pair->element[1]->type != REDIS_REPLY_ARRAY)
-			continue;
-		index = stream_index(streams, pair->element[0]);
-		if (index == streams->count)
-			continue;
-		counts[index] += each_entry(call, index, pair->element[1]);
-	}
-	call->done(call->context, true, counts, NULL);
-out:
-	free(counts);
-	free(call);
-}
-
-bool
-hook_streams_read(struct hook_streams *streams, const char *const *cursors,
-    size_t count, hook_stream_entry entry, hook_stream_read_done done,
-    void *context)
-{
-	return hook_streams_read_some(
-	    streams, SIZE_MAX, cursors, count, entry, done, context);
-}
-
-bool
-hook_streams_read_some(struct hook_streams *streams, size_t only,
-    const char *const *cursors, size_t count, hook_stream_entry entry,
-    hook_stream_read_done done, void *context)
-{
-	struct script_words words = {0};
-	struct read_call *call = xcalloc(1, sizeof(*call));
-
-	call->streams = streams;
-	call->entry = entry;
-	call->done = done;
-	call->context = context;
-	script_word_text(&words, "XREADGROUP");
-	script_word_text(&words, "GROUP");
-	script_word_text(&words, streams->group);
-	script_word_text(&words, streams->consumer);
-	script_word(&words, "COUNT");
-	script_word(&words, "%zu", count);
-	script_word_text(&words, "STREAMS");
-	for (size_t i = 0; i < streams->count; i++)
-		if (only == SIZE_MAX || only == i)
-			script_word_text(&words, streams->keys[i]);
-	for (size_t i = 0; i < streams->count; i++)
-		if (only == SIZE_MAX || only == i)
-			script_word_text(&words, cursors[i]);
-	if (!send_words(streams, &words, on_read, call)) {
-		free(call);
-		return false;
-	}
-	return true;
-}
-
-/* XAUTOCLAIM's reply: [next cursor, [entries], [deleted ids]]; a
- * deleted id is an entry gone from the stream (body NULL). */
-static void
-on_claimed(void *context, const redisReply *reply, const char *why)
-{
-	struct claim_call *claim = context;
-	struct read_call *call = &claim->read;
-	size_t *counts = xcalloc(call->streams->count + 1, sizeof(*counts));
-
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements < 2 ||
-	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
-		call->done(call->context, false, counts,
-		    call->streams->closing ? NULL
-		    : reply == NULL        ? why
-		    : reply->type == REDIS_REPLY_ERROR
-		        ? reply->str
-		        : "unexpected reply to XAUTOCLAIM");
-		goto out;
-	}
-	counts[claim->stream] =
-	    each_entry(call, claim->stream, reply->element[1]);
-	for (size_t i = 0; reply->elements > 2 &&
-	                   reply->element[2]->type == REDIS_REPLY_ARRAY &&
-	                   i < reply->element[2]->elements;
-	     i++) {
-		const redisReply *id = reply->element[2]->element[i];
-		char text[HOOK_STREAM_ID_MAX];
-
-		if (id->type != REDIS_REPLY_STRING || id->len >= sizeof(text))
-			continue;
-		memcpy(text, id->str, id->len);
-		text[id->len] = '\0';
-		counts[claim->stream]++;
-		call->entry(call->context, claim->stream, text, NULL, 0);
-	}
-	call->done(call->context, true, counts, NULL);
-out:
-	free(counts);
-	free(claim);
-}
-
-bool
-hook_streams_claim(struct hook_streams *streams, size_t stream,
-    long long min_idle_ms, size_t count, hook_stream_entry entry,
-    hook_stream_read_done done, void *context)
-{
-	struct script_words words = {0};
-	struct claim_call *claim = xcalloc(1, sizeof(*claim));
-
-	claim->read = (struct read_call){streams, entry, done, context};
-	claim->stream = stream;
-	script_word_text(&words, "XAUTOCLAIM");
-	script_word_text(&words, streams->keys[stream]);
-	script_word_text(&words, streams->group);
-	script_word_text(&words, streams->consumer);
-	script_word(&words, "%lld", min_idle_ms);
-	script_word_text(&words, "0-0");
-	script_word_text(&words, "COUNT");
-	script_word(&words, "%zu", count);
-	if (!send_words(streams, &words, on_claimed, claim)) {
-		free(claim);
-		return false;
-	}
-	return true;
-}
-
-/* XINFO GROUPS: per group a flat list of names and values; "lag" may
- * be null (Redis cannot tell after entries were deleted). */
-static void
-on_groups(void *context, const redisReply *reply, const char *why)
-{
-	struct lag_call *call = context;
-	long long lag = -1;
-
-	(void)why;
-	for (size_t g = 0; reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
-	                   g < reply->elements;
-	     g++) {
-		const redisReply *group = reply->element[g];
-		bool ours = false;
-		long long value = -1;
-
-		for (size_t i = 0; group->type == REDIS_REPLY_ARRAY &&
-		                   i + 1 < group->elements;
-		     i += 2) {
-			const redisReply *name = group->element[i];
-			const redisReply *field = group->element[i + 1];
-
-			if (name->type != REDIS_REPLY_STRING)
-				continue;
-			if (strcmp(name->str, "name") == 0 &&
-			    field->type == REDIS_REPLY_STRING &&
-			    strcmp(field->str, call->streams->group) == 0)
-				ours = true;
-			if (strcmp(name->str, "lag") == 0 &&
-			    field->type == REDIS_REPLY_INTEGER)
-				value = field->integer;
-		}
-		if (ours)
-			lag = value;
-	}
-	call->done(call->context, call->stream, lag);
-	free(call);
-}
-
-bool
-hook_streams_lag(struct hook_streams *streams, size_t stream,
-    hook_stream_lag_done done, void *context)
-{
-	struct script_words words = {0};
-	struct lag_call *call = xcalloc(1, sizeof(*call));
-
-	*call = (struct lag_call){streams, stream, done, context};
-	script_word_text(&words, "XINFO");
-	script_word_text(&words, "GROUPS");
-	script_word_text(&words, streams->keys[stream]);
-	if (!send_words(streams, &words, on_groups, call)) {
-		free(call);
-		return false;
-	}
-	return true;
-}
-
-bool
-hook_streams_ack(struct hook_streams *streams, size_t stream, const char *id)
-{
-	struct script_words words = {0};
-
-	script_word_text(&words, "XACK");
-	script_word_text(&words, streams->keys[stream]);
-	script_word_text(&words, streams->group);
-	script_word_text(&words, id);
-	return send_words(streams, &words, on_checked, streams);
-}
-
-bool
-hook_streams_dead(struct hook_streams *streams, long long dead_max,
-    const char *body, size_t body_length, long status, const char *error,
-    int attempts)
+hook_streams_dead(struct event_streams *streams, const char *webhook,
+    long long dead_max, const char *body, size_t body_length, long status,
+    const char *error, int attempts)
 {
 	struct script_words words = {0};
 
 	script_word_text(&words, "XADD");
 	script_word_begin(&words);
-	redis_key_append(&words.text, streams->prefix, REDIS_KEY_HOOK_DEAD,
-	    streams->webhook, NULL);
+	redis_key_append(&words.text, event_streams_prefix(streams),
+	    REDIS_KEY_HOOK_DEAD, webhook, NULL);
 	script_word_end(&words);
 	script_word_text(&words, "MAXLEN");
 	script_word_text(&words, "~");
@@ -495,7 +52,7 @@ hook_streams_dead(struct hook_streams *streams, long long dead_max,
 	buffer_append(&words.text, body, body_length);
 	script_word_end(&words);
 	script_word_text(&words, "webhook");
-	script_word_text(&words, streams->webhook);
+	script_word_text(&words, webhook);
 	script_word_text(&words, "status");
 	script_word(&words, "%ld", status);
 	script_word_text(&words, "error");
@@ -504,53 +61,32 @@ hook_streams_dead(struct hook_streams *streams, long long dead_max,
 	script_word(&words, "%d", attempts);
 	script_word_text(&words, "time");
 	script_word(&words, "%lld", (long long)time(NULL));
-	return send_words(streams, &words, on_checked, streams);
+	return event_streams_send(streams, &words);
 }
 
 bool
-hook_streams_attempt(struct hook_streams *streams, const char *message,
+hook_streams_attempt(struct event_streams *streams, const char *message,
     const char *line, long long attempts_max, long long ttl_ms)
 {
 	struct buffer key = {0};
 	struct script_words words = {0};
 	bool sent;
 
-	redis_key_append(
-	    &key, streams->prefix, REDIS_KEY_HOOK_ATTEMPTS, message, NULL);
+	redis_key_append(&key, event_streams_prefix(streams),
+	    REDIS_KEY_HOOK_ATTEMPTS, message, NULL);
 	script_word_text(&words, "LPUSH");
 	script_word_text(&words, buffer_text(&key));
 	script_word_text(&words, line);
-	sent = send_words(streams, &words, on_checked, streams);
+	sent = event_streams_send(streams, &words);
 	script_word_text(&words, "LTRIM");
 	script_word_text(&words, buffer_text(&key));
 	script_word_text(&words, "0");
 	script_word(&words, "%lld", attempts_max - 1);
-	sent = sent && send_words(streams, &words, on_checked, streams);
+	sent = sent && event_streams_send(streams, &words);
 	script_word_text(&words, "PEXPIRE");
 	script_word_text(&words, buffer_text(&key));
 	script_word(&words, "%lld", ttl_ms);
-	sent = sent && send_words(streams, &words, on_checked, streams);
+	sent = sent && event_streams_send(streams, &words);
 	buffer_free(&key);
 	return sent;
-}
-
-void
-hook_streams_closing(struct hook_streams *streams)
-{
-	streams->closing = true;
-}
-
-void
-hook_streams_free(struct hook_streams *streams)
-{
-	if (streams == NULL)
-		return;
-	for (size_t i = 0; i < streams->count; i++)
-		free(streams->keys[i]);
-	free(streams->keys);
-	free(streams->prefix);
-	free(streams->webhook);
-	free(streams->group);
-	free(streams->consumer);
-	free(streams);
 }
