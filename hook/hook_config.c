@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_streams.h"
 #include "hook_config.h"
 
 #define SECOND_MS (1000LL)
@@ -298,8 +299,7 @@ validate_hooks(void *section, struct config_report *report)
 	const struct hooks_section *hooks = section;
 
 	if (hooks->consumer != NULL &&
-	    (hooks->consumer[0] == '\0' ||
-	        strcspn(hooks->consumer, " \t\r\n") != strlen(hooks->consumer)))
+	    !event_streams_consumer_valid(hooks->consumer))
 		config_report_error(report,
 		    "consumer: \"%.100s\" is empty or holds white space",
 		    hooks->consumer);

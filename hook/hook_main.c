@@ -47,6 +47,7 @@
 #include "daemon.h"
 #include "daemon_loop.h"
 #include "event_log.h"
+#include "event_streams.h"
 #include "hook_config.h"
 #include "hook_endpoint.h"
 #include "hook_http.h"
@@ -285,12 +286,8 @@ run(struct daemon *daemon)
 	const struct hook_config *config = daemon_config(daemon);
 
 	hooker.daemon = daemon;
-	if (config->hooks.consumer != NULL)
-		text_copy(hooker.consumer, sizeof(hooker.consumer),
-		    config->hooks.consumer);
-	else if (gethostname(hooker.consumer, sizeof(hooker.consumer) - 1) < 0)
-		text_copy(
-		    hooker.consumer, sizeof(hooker.consumer), "localhost");
+	event_streams_consumer(
+	    config->hooks.consumer, hooker.consumer, sizeof(hooker.consumer));
 	event_log_route();
 	/* The retries' jitter: not the same sequence on every relay. */
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());

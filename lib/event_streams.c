@@ -19,6 +19,9 @@
  *	const char *event_streams_label(streams)
  *	void event_streams_closing(streams)
  *	void event_streams_free(streams)
+ *
+ *	bool event_streams_consumer_valid(name)
+ *	void event_streams_consumer(configured, out, out_size)
  * DESCRIPTION
  *	How a daemon reads the event streams waypost-trackd writes, on its
  *	Redis link (lib/redis_link.c), with every key from
@@ -55,6 +58,11 @@
  *	event_streams_closing() says the daemon stops: the replies the
  *	link ends without an answer are then not errors (a read's done()
  *	gets a NULL why).
+ *
+ *	event_streams_consumer_valid() says whether a configured consumer
+ *	name may be used: not empty, no white space.
+ *	event_streams_consumer() gives the consumer name of this relay:
+ *	the configured one, else the host's name, else "localhost".
  */
 #include "config.h"
 
@@ -63,10 +71,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "event_streams.h"
 #include "log.h"
 #include "redis_keys.h"
+#include "text_copy.h"
 #include "xmalloc.h"
 
 #define EVENT_STREAMS_MAX 1000
@@ -506,4 +516,21 @@ event_streams_free(struct event_streams *streams)
 	free(streams->group);
 	free(streams->consumer);
 	free(streams);
+}
+
+bool
+event_streams_consumer_valid(const char *name)
+{
+	return name[0] != '\0' && strcspn(name, " \t\r\n") == strlen(name);
+}
+
+void
+event_streams_consumer(const char *configured, char *out, size_t out_size)
+{
+	if (configured != NULL)
+		text_copy(out, out_size, configured);
+	else if (gethostname(out, out_size - 1) < 0)
+		text_copy(out, out_size, "localhost");
+	else
+		out[out_size - 1] = '\0';
 }

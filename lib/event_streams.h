@@ -53,4 +53,7 @@ const char *event_streams_label(const struct event_streams *streams);
 void event_streams_closing(struct event_streams *streams);
 void event_streams_free(struct event_streams *streams);
 
+bool event_streams_consumer_valid(const char *name);
+void event_streams_consumer(const char *configured, char *out, size_t out_size);
+
 #endif

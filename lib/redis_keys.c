@@ -37,10 +37,12 @@
  *	"limit:NAME:{SUBJECT}", "override:{SUBJECT}" and
  *	"warmup:NAME:{SUBJECT}"; per pool of source addresses, which
  *	waypost-routed's decision reads whole, "sources:{POOL}" and
- *	"sources-suspended:{POOL}". A user's tenant is the user, and a limit
- *	or warm-up keyed on the user (or on the sender, for mail with no
- *	login) has the tenant's text as its subject, so such a decision
- *	touches one slot. What lies outside it (a sender domain's
+ *	"sources-suspended:{POOL}", and it writes with them, as its settling
+ *	does, "sources-reserved:{POOL}:DAY" (its scripts get the key of an
+ *	empty last part and append the day) and "sources-settled:{POOL}".
+ *	A user's tenant is the user, and a limit or warm-up keyed on the
+ *	user (or on the sender, for mail with no login) has the tenant's
+ *	text as its subject, so such a decision touches one slot. What lies outside it (a sender domain's
  *	suspension, a recipient's suppression for every tenant, the
  *	activity counts, limits keyed on anything else) is listed in
  *	doc/redis-cluster.md with how a Cluster would split it. The braces
@@ -144,6 +146,8 @@ static const struct key_shape shapes[REDIS_KEY_COUNT] = {
     [REDIS_KEY_ACTIVITY] = {"activity:", 2, 0},
     [REDIS_KEY_SOURCES] = {"sources:", 1, 1},
     [REDIS_KEY_SOURCES_SUSPENDED] = {"sources-suspended:", 1, 1},
+    [REDIS_KEY_SOURCES_RESERVED] = {"sources-reserved:", 2, 1},
+    [REDIS_KEY_SOURCES_SETTLED] = {"sources-settled:", 1, 1},
 };
 
 /* Part i (1 or 2) of key: the first of two escaped (":" and "%"), so it

@@ -40,6 +40,8 @@ enum redis_key {
 	REDIS_KEY_ACTIVITY,          /* activity:KIND:HOUR */
 	REDIS_KEY_SOURCES,           /* sources:{POOL} */
 	REDIS_KEY_SOURCES_SUSPENDED, /* sources-suspended:{POOL} */
+	REDIS_KEY_SOURCES_RESERVED,  /* sources-reserved:{POOL}:DAY */
+	REDIS_KEY_SOURCES_SETTLED,   /* sources-settled:{POOL} */
 	REDIS_KEY_COUNT
 };
 

@@ -11,7 +11,9 @@
  *	void route_transport_name(address, out, out_size)
  * DESCRIPTION
  *	The keys of waypost-routed: [route] for the daemon (its socket,
- *	the text of a "retry:" answer, what to answer when Redis fails),
+ *	the text of a "retry:" answer, what to answer when Redis fails,
+ *	whether to settle charges from waypost-trackd's events and as which
+ *	consumer),
  *	any number of [pool "NAME"] sections, each a set of source
  *	addresses, the tenants that send through them and their warm-up
  *	schedules (route_schedule.c), and of [provider "NAME"] sections,
@@ -26,6 +28,7 @@
  *	   a provider may not be named "other", the name of the rest;
  *	.  mx: host name suffixes ("google.com" or ".google.com");
  *	.  resolver: HOST:PORT each;
+ *	.  consumer: not empty, no white space;
  *	.  nexthop: printable, no space or ":" at its start.
  *	route_config_check() makes the checks across sections, each error
  *	with the header lines of the sections concerned: no address and no
@@ -50,6 +53,7 @@
 #include <string.h>
 
 #include "domain_list.h"
+#include "event_streams.h"
 #include "socket_spec.h"
 #include "route_config.h"
 #include "route_schedule.h"
@@ -80,6 +84,8 @@ static const struct config_key route_keys[] = {
     ROUTE_KEY("mx_cache_time", CONFIG_DURATION, mx_cache_time, "1h", 60000,
         7LL * 24 * 3600 * 1000, NULL),
     ROUTE_KEY("resolver", CONFIG_LIST, resolver, NULL, 0, 0, NULL),
+    ROUTE_KEY("settle", CONFIG_BOOL, settle, "yes", 0, 0, NULL),
+    ROUTE_KEY("consumer", CONFIG_STRING, consumer, NULL, 0, 0, NULL),
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -123,6 +129,11 @@ validate_route(void *section, struct config_report *report)
 	        strpbrk(route->retry_reason, "\r\n") != NULL))
 		config_report_error(
 		    report, "retry_reason: one line of at most 200 bytes");
+	if (route->consumer != NULL &&
+	    !event_streams_consumer_valid(route->consumer))
+		config_report_error(report,
+		    "consumer: \"%.100s\" is empty or holds white space",
+		    route->consumer);
 	for (size_t i = 0; i < route->resolver.count; i++) {
 		struct socket_spec spec;
 		char error[256];

@@ -27,6 +27,8 @@ struct route_section {
 	int fail_mode;           /* ROUTE_FAIL_DEFER or ROUTE_FAIL_DEFAULT */
 	long long mx_cache_time; /* ms */
 	struct config_list resolver; /* "host:port"; empty: resolv.conf */
+	bool settle;    /* settle charges from waypost-trackd's events */
+	char *consumer; /* in their consumer group; NULL: the host name */
 };
 
 struct pool_section {

@@ -4,7 +4,6 @@
  *	recipient's mail, charged in Redis
  * SYNOPSIS
  *	#include "route_decide.h"
-#include "route_mx.h"
  *
  *	void route_decide_start(base, link)
  *	void route_decide_shutdown(void)
@@ -22,7 +21,9 @@
  *	   Such an answer is appended to reply and NULL returned.
  *	.  Otherwise route_script.lua, in one call, chooses the address
  *	   of the sender's pool (route_table.c) with budget left at the
- *	   recipient domain's provider and charges it: "OK wp-ADDRESS:" (or
+ *	   recipient domain's provider and charges it, the charge held for
+ *	   the recipient until route_settle.c settles it from the
+ *	   delivery's event: "OK wp-ADDRESS:" (or
  *	   "OK wp-ADDRESS-PROVIDER:" for a shaped provider) and the
  *	   provider's nexthop (none: the recipient's domain), or, with
  *	   no budget left anywhere in the pool, "OK retry:" and the
@@ -126,10 +127,16 @@ call_words(const struct route_call *call, struct script_words *words)
 {
 	const struct pool_section *section = call->pool->section;
 
-	script_word_text(words, "2");
+	script_word_text(words, "3");
 	script_word_text(words, call->pool->sources_key);
 	script_word_text(words, call->pool->suspended_key);
+	script_word_text(words, call->pool->reserved_key);
 	script_word_text(words, call->provider);
+	script_word_begin(words);
+	for (const char *c = call->recipient; *c != '\0'; c++)
+		buffer_append_char(
+		    &words->text, (char)tolower((unsigned char)*c));
+	script_word_end(words);
 	for (size_t i = 0; i < section->addresses.count; i++) {
 		script_word_text(words, section->addresses.items[i]);
 		script_word_text(words, call->caps);

@@ -8,8 +8,10 @@
  *	The program around the route service: the shared daemon life
  *	cycle (lib/daemon.c binds the socket and gives up root), then one
  *	libevent loop (lib/request_daemon.c) serving every Postfix
- *	connection (route_server.c) and the one Redis connection
- *	(lib/redis_link.c), with the signals as one more event:
+ *	connection (route_server.c) and its Redis connection
+ *	(lib/redis_link.c), the settling of its charges from
+ *	waypost-trackd's events (route_settle.c) on a connection of its
+ *	own, with the signals as one more event:
  *
  *	SIGHUP            reload the configuration and build its table
  *	                  (route_table.c; lib/daemon.c makes it current);
@@ -34,6 +36,8 @@
 #include "route_decide.h"
 #include "route_script.h"
 #include "route_server.h"
+#include "route_settle.h"
+#include "route_settle_script.h"
 #include "route_table.h"
 
 static bool
@@ -54,12 +58,27 @@ installed(const struct swap_item *item)
 	    table->config->providers.count);
 }
 
+/* The lookups' link, and the settling's own. */
+static void
+start(struct event_base *base, struct redis_link *link)
+{
+	route_decide_start(base, link);
+	route_settle_start(base, route_settle_script);
+}
+
+static void
+stop(void)
+{
+	route_settle_stop();
+	route_decide_shutdown();
+}
+
 static int
 run(struct daemon *daemon)
 {
 	const struct route_config *config = daemon_config(daemon);
-	static const struct request_daemon service = {&route_protocol,
-	    route_script, route_decide_start, route_decide_shutdown};
+	static const struct request_daemon service = {
+	    &route_protocol, route_script, start, stop};
 
 	return request_daemon_run(daemon, &config->redis, &service);
 }

@@ -1,12 +1,14 @@
 -- route_script.lua - choose a pool's source address with budget left at
 -- a provider, and charge it, in one atomic call
 --
--- The contract (keys, arguments, reply) is route/route_contract.h. Least
--- used first: of the addresses not suspended whose count today is below
+-- The contract (keys, arguments, reply) is route/route_contract.h; the
+-- state's words are route_state.lua's. Least used first: of the addresses not suspended whose count today is below
 -- their cap at the provider, the one with the lowest count (the first
 -- of equals); its count goes up by one. An address's day in its
 -- schedule is the days since its first charge at that provider, so
--- each address warms up from the day it first carries mail there.
+-- each address warms up from the day it first carries mail there. The
+-- charge is also reserved for the recipient, until waypost-routed
+-- settles it from the delivery's event (route_settle.lua).
 local now = clock_ms()
 local today = math.floor(now / DAY_MS)
 local provider = ARGV[ARGUMENT_PROVIDER]
@@ -49,10 +51,7 @@ for n = 1, #fields do
   if suspended(n) then
     held = held + 1
   else
-    local first, last, sent = string.match(states[n] or '',
-      '^(%d+) (%d+) (%d+)$')
-    first = tonumber(first) or today
-    sent = tonumber(last) == today and tonumber(sent) or 0
+    local first, sent = state_of(states[n], today)
     local day = math.max(0, today - first)
     local cap = cap_of(ARGV[ARGUMENT_FIRST_ADDRESS + 2 * n - 1], day)
     if (cap == UNLIMITED or sent < cap) and
@@ -66,5 +65,11 @@ if best == nil then
   return {0, held}
 end
 redis.call('HSET', KEYS[KEY_SOURCES], fields[best],
-  best_first .. ' ' .. today .. ' ' .. (best_sent + 1))
+  state_text(best_first, today, best_sent + 1))
+local reserved = KEYS[KEY_RESERVED] .. today
+local held_for = blocks[2 * best - 1] .. ' ' .. ARGV[ARGUMENT_RECIPIENT]
+local count = reservation_of(redis.call('HGET', reserved, held_for))
+redis.call('HSET', reserved, held_for,
+  reservation_text((count or 0) + 1, provider))
+redis.call('EXPIRE', reserved, RESERVED_TTL)
 return {best, best_sent + 1, best_cap, best_day}

@@ -11,6 +11,8 @@
  *	size_t route_table_provider_index(table, provider)
  *	const struct provider_section *route_table_provider_by_mx(table,
  *		hosts, count)
+ *	const struct route_pool *route_table_source(table, service,
+ *		address)
  * DESCRIPTION
  *	route_table_build() is waypost-routed's build() for lib/daemon.c:
  *	from a checked configuration, each pool with its Redis keys (the
@@ -37,6 +39,12 @@
  *	domain's MX hosts, lower case): "google.com" or ".google.com" is
  *	the end of "google.com" and of "aspmx.l.google.com", not of
  *	"notgoogle.com". NULL for none.
+ *
+ *	route_table_source() reads back a Postfix service name (a
+ *	delivery's, as waypost-trackd records it): the pool holding the
+ *	address whose transport it is (wp-ADDRESS, or wp-ADDRESS-PROVIDER
+ *	of a shaped provider), the address's index in *address; NULL for
+ *	any other service.
  */
 #include "config.h"
 
@@ -62,6 +70,8 @@ table_destroy(struct swap_item *item)
 
 		free(pool->sources_key);
 		free(pool->suspended_key);
+		free(pool->reserved_key);
+		free(pool->settled_key);
 		free(pool->transports);
 		for (size_t j = 0;
 		     pool->caps != NULL && j <= table->config->providers.count;
@@ -78,7 +88,8 @@ key_of(const struct route_config *config, enum redis_key key, const char *pool)
 {
 	struct buffer name = {0};
 
-	redis_key_append(&name, config->redis.prefix, key, pool, NULL);
+	redis_key_append(&name, config->redis.prefix, key, pool,
+	    redis_key_parts(key) == 2 ? "" : NULL);
 	return name.data;
 }
 
@@ -138,6 +149,10 @@ route_table_build(const void *config_struct, struct config_errors *errors)
 		    key_of(config, REDIS_KEY_SOURCES, section->name);
 		pool->suspended_key =
 		    key_of(config, REDIS_KEY_SOURCES_SUSPENDED, section->name);
+		pool->reserved_key =
+		    key_of(config, REDIS_KEY_SOURCES_RESERVED, section->name);
+		pool->settled_key =
+		    key_of(config, REDIS_KEY_SOURCES_SETTLED, section->name);
 		pool->transports = xcalloc(
 		    section->addresses.count + 1, sizeof(*pool->transports));
 		for (size_t j = 0; j < section->addresses.count; j++)
@@ -245,6 +260,46 @@ route_table_provider_by_mx(
 				if (host_ends_with(
 				        hosts[k], provider->mx.items[j]))
 					return provider;
+	}
+	return NULL;
+}
+
+/* Whether rest is "" or "-" and the name of a shaped provider. */
+static bool
+shaped_suffix(const struct route_table *table, const char *rest)
+{
+	const struct config_instances *providers = &table->config->providers;
+
+	if (*rest == '\0')
+		return true;
+	if (*rest != '-')
+		return false;
+	for (size_t i = 0; i < providers->count; i++) {
+		const struct provider_section *provider = providers->items[i];
+
+		if (provider->shaped && strcmp(rest + 1, provider->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+const struct route_pool *
+route_table_source(
+    const struct route_table *table, const char *service, size_t *address)
+{
+	for (size_t i = 0; i < table->pool_count; i++) {
+		const struct route_pool *pool = &table->pools[i];
+
+		for (size_t j = 0; j < pool->section->addresses.count; j++) {
+			size_t length = strlen(pool->transports[j]);
+
+			if (strncmp(service, pool->transports[j], length) ==
+			        0 &&
+			    shaped_suffix(table, service + length)) {
+				*address = j;
+				return pool;
+			}
+		}
 	}
 	return NULL;
 }

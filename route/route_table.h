@@ -16,6 +16,8 @@ struct route_pool {
 	const struct pool_section *section;
 	char *sources_key;   /* lib/redis_keys.c's, under the prefix */
 	char *suspended_key; /* the same */
+	char *reserved_key;  /* the same, with an empty day */
+	char *settled_key;   /* the same */
 	char (*transports)[ROUTE_TRANSPORT_MAX]; /* one per address */
 	/* Per [provider] in the file's order, then "other": the daily caps
 	 * of its schedule as route_script.lua takes them (route_contract.h:
@@ -41,5 +43,7 @@ size_t route_table_provider_index(
     const struct route_table *table, const struct provider_section *provider);
 const struct provider_section *route_table_provider_by_mx(
     const struct route_table *table, const char *const *hosts, size_t count);
+const struct route_pool *route_table_source(
+    const struct route_table *table, const char *service, size_t *address);
 
 #endif

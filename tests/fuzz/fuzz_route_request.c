@@ -11,6 +11,10 @@
  * refused request, as the daemon closes the connection. Odd: the rest
  * is a waypost.conf, loaded with waypost-routed's schema and checked
  * across sections, each pool's schedule parsed as the table does.
+ * "j": the rest is an event of waypost-trackd's stream, read by
+ * route_event_parse() as waypost-routed's settling reads it. Checks: a
+ * delivery read has a recipient, without upper case, and each field
+ * inside its array.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include "buffer.h"
 #include "fuzz.h"
 #include "route_config.h"
+#include "route_event.h"
 #include "route_request.h"
 #include "route_schedule.h"
 
@@ -83,6 +88,28 @@ check_config(const char *text, size_t size)
 	config_free(&route_schema, config);
 }
 
+static void
+check_event(const char *text, size_t size)
+{
+	struct route_event event;
+	char error[256];
+
+	if (!route_event_parse(text, size, &event, error, sizeof(error))) {
+		if (event.reached || strlen(error) == 0)
+			__builtin_trap();
+		return;
+	}
+	if (event.reached && event.recipient[0] == '\0')
+		__builtin_trap();
+	if (strlen(event.recipient) > ROUTE_EVENT_FIELD_MAX ||
+	    strlen(event.service) > ROUTE_EVENT_SERVICE_MAX ||
+	    strlen(event.queue_id) > ROUTE_EVENT_QUEUE_ID_MAX)
+		__builtin_trap();
+	for (const char *c = event.recipient; *c != '\0'; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -92,6 +119,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	if (data[0] == 'j') {
+		check_event(stream, size - 1);
+		return 0;
+	}
 	if (data[0] & 1) {
 		check_config(stream, size - 1);
 		return 0;

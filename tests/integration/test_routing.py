@@ -18,6 +18,10 @@ came from.
 - An address verification probe is not asked about and spends nothing.
 - waypost-trackd's events say which address's transport carried the mail
   (service), from the log's postfix/wp-ADDRESS/smtp.
+- Those events settle the charges: deliveries qmgr routed from its cache
+  without asking are counted from them; a lookup's charge is not counted
+  again, a deferral or another transport's delivery counts nothing, and
+  every event read a second time (the group rewound) counts nothing.
 - A domain no provider lists is the provider's whose MX host suffix ends
   one of its MX hosts (a private dnsmasq serves them), kept in a cache.
 - Wildcard and domain probes are NOTFOUND; bad configuration is refused
@@ -313,6 +317,97 @@ def test_the_trackers_events_name_the_address_that_carried_the_mail(
             tracker.stop()
     finally:
         sink.stop()
+
+
+def sent_today(route, address, provider):
+    return ctl(route, "source", "show", address, "--provider",
+               provider)[0]["sent"]
+
+
+def test_a_delivery_qmgr_routed_from_its_cache_is_counted_from_its_event(
+        postfix_factory, route, redis_server, workdir):
+    sink = Sink().start()
+    try:
+        route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                    "schedule = unlimited\n" + providers(sink.port))
+        relay = routed_postfix(postfix_factory, route, ("127.0.0.2",))
+        tracker = start_tracker(program("track/waypost-trackd"), workdir,
+                                redis_server.address, relay.maillog)
+        try:
+            # Four messages from one sender to one recipient, one after
+            # the other: qmgr answers all but the first from its cache.
+            send_burst(relay.port, ["same@gmail.test"] * 4)
+            assert len(sink.wait_for(4, timeout=60)) == 4
+            asked = route.daemon.read_log().count(
+                "route same@gmail.test: pool shared")
+            assert asked < 4, "qmgr asked every time: nothing to settle"
+            # Each delivery's event settles: the unasked are counted.
+            wait_until(lambda: sent_today(route, "127.0.0.2", "gmail") == 4,
+                       timeout=60, what="four deliveries counted")
+            assert route.daemon.read_log().count(
+                "counted from its delivery") == 4 - asked
+        finally:
+            tracker.stop()
+    finally:
+        sink.stop()
+
+
+def delivery_event(n, recipient, service, kind="delivered"):
+    """An event as waypost-trackd writes it (waypost-events(7))."""
+    event = {"id": f"4F3A2{n}.1700000000.1.1", "type": kind,
+             "time": "2026-12-03T10:00:00Z", "queue_id": f"4F3A2{n}",
+             "message_id": None, "sender": SENDER, "tenant": SENDER,
+             "recipient": recipient, "dsn": "2.0.0", "reply": "250 ok",
+             "class": None, "seq": 1, "attempts": 1}
+    if service:
+        event["service"] = service
+    return json.dumps(event)
+
+
+def settled_up(client):
+    """The route group has read the whole stream and has nothing pending."""
+    last = client.xrevrange("waypost:events", count=1)[0][0]
+    group = [g for g in client.xinfo_groups("waypost:events")
+             if g["name"] == b"waypost-routed"][0]
+    return group["last-delivered-id"] == last and group["pending"] == 0
+
+
+def test_delivery_events_settle_each_charge_once(route, redis_server):
+    client = redis_server.client
+    route.start('[pool "shared"]\naddresses = 127.0.0.2\ntenants = *\n'
+                "schedule = gmail: 10\n" + providers(2525))
+    wait_until(lambda: client.exists("waypost:events") and any(
+        g["name"] == b"waypost-routed"
+        for g in client.xinfo_groups("waypost:events")), timeout=10,
+        what="the settling's consumer group")
+    assert socketmap(route.socket, "route a@gmail.test") == [
+        "OK wp-127-0-0-2:[127.0.0.1]:2525"]
+    assert sent_today(route, "127.0.0.2", "gmail") == 1
+    for event in (
+            # a's lookup: its charge stands;
+            delivery_event(1, "a@gmail.test", "wp-127-0-0-2"),
+            # again without a lookup (cache): counted;
+            delivery_event(2, "A@Gmail.test", "wp-127-0-0-2"),
+            # a deferral, and another transport's delivery: nothing;
+            delivery_event(3, "a@gmail.test", "wp-127-0-0-2", "deferred"),
+            delivery_event(4, "a@gmail.test", "smtp"),
+            # no lookup ever chose the address for b: not counted;
+            delivery_event(5, "b@gmail.test", "wp-127-0-0-2"),
+            # a bounce reached the provider: counted;
+            delivery_event(6, "a@gmail.test", "wp-127-0-0-2", "bounced"),
+            "not json"):
+        client.xadd("waypost:events", {"event": event})
+    wait_until(lambda: settled_up(client), timeout=30, what="all settled")
+    assert sent_today(route, "127.0.0.2", "gmail") == 3
+    log = route.daemon.read_log()
+    assert log.count("counted from its delivery") == 2
+    assert "4F3A25: settle b@gmail.test: pool shared: no lookup" in log
+    # Every event read again (the group rewound, as after a consumer
+    # that died before its XACKs): nothing is counted twice.
+    client.xgroup_setid("waypost:events", "waypost-routed", "0")
+    wait_until(lambda: settled_up(client), timeout=30, what="read again")
+    assert sent_today(route, "127.0.0.2", "gmail") == 3
+    assert route.daemon.read_log().count("counted from its delivery") == 2
 
 
 def test_a_pool_serves_its_tenants_and_the_rest_take_the_shared_pool(
