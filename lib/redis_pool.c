@@ -5,6 +5,7 @@
  *	#include "redis_pool.h"
  *
  *	struct redis_pool *redis_pool_new(settings)
+ *	void redis_pool_follow(pool)
  *	redisContext *redis_pool_take(pool, error, error_size)
  *	void redis_pool_give(pool, connection, healthy)
  *	void redis_pool_free(pool)
@@ -36,6 +37,14 @@
  *	sentinels' +switch-master. A master that works stays in use while
  *	no sentinel answers.
  *
+ *	redis_pool_follow() makes a daemon's pool follow the sentinels as
+ *	they speak: at its first take (after the daemon forked), the pool
+ *	starts a thread (sentinel_thread.c) subscribed to +switch-master on
+ *	every sentinel, and moves to a new master the moment one announces
+ *	it: the idle connections are closed, and a connection in use when
+ *	it moved is closed when it is given back. One log line per move.
+ *	waypostctl, which asks a few questions and ends, does not follow.
+ *
  *	redis_pool_free() closes the idle connections; none may be taken.
  *
  *	The pool reports to redis_metrics.c whether its last attempt to
@@ -59,6 +68,8 @@
 #include "redis_settings.h"
 #include "sentinel_ask.h"
 #include "sentinel_reply.h"
+#include "sentinel_thread.h"
+#include "log.h"
 #include "xmalloc.h"
 
 struct redis_pool {
@@ -71,6 +82,9 @@ struct redis_pool {
 	 * to ask the sentinels again (0: at the next take). */
 	struct socket_spec master;
 	long long ask_at;
+	bool follow;                    /* redis_pool_follow() */
+	bool following;                 /* its thread was started, or tried */
+	struct sentinel_thread *thread; /* NULL: none */
 };
 
 struct redis_pool *
@@ -82,6 +96,89 @@ redis_pool_new(const struct redis_settings *settings)
 	redis_settings_copy(&pool->settings, settings);
 	pool->master = settings->address;
 	return pool;
+}
+
+void
+redis_pool_follow(struct redis_pool *pool)
+{
+	pool->follow = pool->settings.sentinels.count > 0;
+}
+
+/* Whether connection is to address. */
+static bool
+connected_to(const redisContext *connection, const struct socket_spec *address)
+{
+	if (connection->connection_type == REDIS_CONN_UNIX)
+		return address->kind == SOCKET_UNIX &&
+		       connection->unix_sock.path != NULL &&
+		       strcmp(connection->unix_sock.path, address->path) == 0;
+	return address->kind != SOCKET_UNIX && connection->tcp.host != NULL &&
+	       strcmp(connection->tcp.host, address->host) == 0 &&
+	       (unsigned)connection->tcp.port == address->port;
+}
+
+/* Close connections outside the lock. */
+static void
+close_all(redisContext **connections, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		redisFree(connections[i]);
+}
+
+/* The watch thread's news: a master announced, or found by its asking. */
+static void
+on_found(void *context, const struct socket_spec *master, const char *why)
+{
+	struct redis_pool *pool = context;
+	redisContext *stale[REDIS_POOL_IDLE_MAX];
+	size_t stale_count = 0;
+	struct socket_spec was;
+
+	(void)why;
+	if (master == NULL)
+		return; /* no sentinel answered: a master that works stays */
+	pthread_mutex_lock(&pool->lock);
+	was = pool->master;
+	if (!sentinel_same_address(master, &pool->master)) {
+		pool->master = *master;
+		memcpy(stale, pool->idle, pool->idle_count * sizeof(*stale));
+		stale_count = pool->idle_count;
+		pool->idle_count = 0;
+		pool->retry_at = 0;
+	}
+	pool->ask_at = monotonic_ms() + REDIS_SENTINEL_ASK_MS;
+	pthread_mutex_unlock(&pool->lock);
+	if (sentinel_same_address(master, &was))
+		return;
+	close_all(stale, stale_count);
+	if (was.host[0] == '\0' || was.port == 0)
+		log_info("Redis master is %s:%u, as the sentinels say",
+		    master->host, master->port);
+	else
+		log_info("Redis master is now %s:%u, as the sentinels say "
+		         "(was %s:%u)",
+		    master->host, master->port, was.host, was.port);
+}
+
+/* At the first take of a pool that follows: its thread. */
+static void
+start_following(struct redis_pool *pool)
+{
+	char error[256];
+	bool start;
+
+	pthread_mutex_lock(&pool->lock);
+	start = pool->follow && !pool->following;
+	pool->following = true;
+	pthread_mutex_unlock(&pool->lock);
+	if (!start)
+		return;
+	pool->thread = sentinel_thread_start(
+	    &pool->settings, on_found, pool, error, sizeof(error));
+	if (pool->thread == NULL)
+		log_warning("not subscribed to the sentinels: %s; asking them "
+		            "every %d ms",
+		    error, REDIS_SENTINEL_ASK_MS);
 }
 
 /* One command whose reply must not be an error; false with the reason. */
@@ -145,14 +242,6 @@ connect_new(const struct redis_settings *settings,
 	return connection;
 }
 
-/* Close connections outside the lock. */
-static void
-close_all(redisContext **connections, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		redisFree(connections[i]);
-}
-
 /* With sentinels, when it is time: ask them where the master is; if it
  * moved, the connections to the old one are closed (connection, taken,
  * is set to NULL). Where none answers, the connections stay: a master
@@ -201,6 +290,8 @@ redis_pool_take(struct redis_pool *pool, char *error, size_t error_size)
 	struct socket_spec master;
 	long long retry_at;
 
+	if (pool->follow)
+		start_following(pool);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->idle_count > 0)
 		connection = pool->idle[--pool->idle_count];
@@ -247,6 +338,9 @@ redis_pool_give(struct redis_pool *pool, redisContext *connection, bool healthy)
 	if (connection->err != 0)
 		redis_metrics_connected(false);
 	pthread_mutex_lock(&pool->lock);
+	if (pool->settings.sentinels.count > 0 &&
+	    !connected_to(connection, &pool->master))
+		healthy = false; /* to a master since left: closed */
 	if (healthy && connection->err == 0 &&
 	    pool->idle_count < REDIS_POOL_IDLE_MAX) {
 		pool->idle[pool->idle_count++] = connection;
@@ -269,6 +363,7 @@ redis_pool_free(struct redis_pool *pool)
 {
 	if (pool == NULL)
 		return;
+	sentinel_thread_stop(pool->thread); /* no found() after this */
 	close_all(pool->idle, pool->idle_count);
 	redis_settings_free(&pool->settings);
 	pthread_mutex_destroy(&pool->lock);

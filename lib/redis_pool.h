@@ -17,6 +17,7 @@
 struct redis_pool;
 
 struct redis_pool *redis_pool_new(const struct redis_settings *settings);
+void redis_pool_follow(struct redis_pool *pool);
 redisContext *redis_pool_take(
     struct redis_pool *pool, char *error, size_t error_size);
 void redis_pool_give(

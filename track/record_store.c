@@ -90,6 +90,7 @@ record_store_new(
 	if (patient.timeout < RECORD_STORE_TIMEOUT_MIN_MS)
 		patient.timeout = RECORD_STORE_TIMEOUT_MIN_MS;
 	store->pool = redis_pool_new(&patient);
+	redis_pool_follow(store->pool);
 	store->settings = *settings;
 	store->settings.prefix = xstrdup(settings->prefix);
 	store->settings.relay = xstrdup(settings->relay);

@@ -67,6 +67,7 @@ identity_sources_open(struct identity_sources *sources,
 	}
 	if (section->identities_redis) {
 		sources->redis = redis_pool_new(&config->redis);
+		redis_pool_follow(sources->redis);
 		sources->key_prefix = xstrdup(config->redis.prefix);
 	}
 	sources->open = true;

@@ -17,7 +17,9 @@ SIGCONT. What must hold:
   limit admits no more than its maximum plus that bound;
 - once the old master is back, as a replica, no client writes to it;
 - waypostctl and waypost-trackd, which wait for Redis, follow the
-  failover too.
+  failover too; an idle waypost-trackd, and waypost-headers' identity
+  lookups, move on their own, told by the thread that watches the
+  sentinels for their blocking connections.
 """
 import os
 import subprocess
@@ -30,8 +32,8 @@ from conftest import program
 from harness.policy_client import PolicyClient
 from harness.ports import free_port
 from harness.sentinel import RedisSentinelSet
-from harness.waypost import PolicySetup
-from harness import waiting
+from harness.waypost import HeadersSetup, PolicySetup
+from harness import milter_wire, waiting
 
 TIMEOUT_MS = 250
 FAIL_MODE = "DEFER_IF_PERMIT 4.3.0 rate limiting temporarily unavailable"
@@ -355,3 +357,106 @@ def test_waypost_trackd_follows_the_master(cluster, workdir, capsys):
               f"batch; records and events equal a straight read")
     assert streams_f == streams_s
     assert records_f == records_s
+
+
+def test_an_idle_tracker_follows_the_sentinels_on_its_own(
+        cluster, workdir, capsys):
+    """waypost-trackd asks Redis with blocking calls (lib/redis_pool.c),
+    which alone would find a failover only at its next question. Its
+    pool's thread watches the sentinels as the event-loop daemons do
+    (subscribed to +switch-master on each, asking every second): an idle
+    tracker moves when the failover is announced, with its log line, and
+    its next lines go to the new master."""
+    from test_track_records import RELAY, generate, tracker as make
+
+    maillog = os.path.join(workdir, "idle.maillog")
+    data = generate(os.path.join(workdir, "source.log"), 2000)
+    half = data.index(b"\n", len(data) // 2) + 1
+    with open(maillog, "wb") as f:
+        f.write(data[:half])
+    daemon = make(workdir, None, maillog, "i:", "idle",
+                  redis_lines=redis_lines(cluster))
+    daemon.start(wait=False)
+
+    def saved_at(end):
+        def reached():
+            assert daemon.process.poll() is None, daemon.read_log()
+            saved = cluster.master_client().get(
+                f"i:track-position:{RELAY}")
+            return saved is not None and int(saved.split()[2]) >= end
+        return reached
+    waiting.wait_until(saved_at(half), 60, "the first half recorded")
+    old = cluster.master_port()
+    cluster.wait_for_failover_end(old, old)  # every sentinel agrees first
+    cluster._ask(cluster.sentinel_ports[0], "SENTINEL", "FAILOVER",
+                 cluster.master_name)
+    asked = time.monotonic()
+    new = cluster.wait_for_new_master(old)
+    daemon.wait_for_log(f"Redis master is now 127.0.0.1:{new}, as the "
+                        f"sentinels say (was 127.0.0.1:{old})",
+                        timeout=30, or_exit=True)
+    moved = time.monotonic() - asked
+    cluster.wait_for_writable(new)
+    with open(maillog, "ab") as f:
+        f.write(data[half:])
+    waiting.wait_until(saved_at(len(data)), 120, "the second half recorded")
+    assert daemon.stop() == 0, daemon.read_log()
+    with capsys.disabled():
+        print(f"\n  an idle waypost-trackd moved {moved:.2f} s after "
+              f"SENTINEL FAILOVER, told by its sentinel thread")
+
+
+def owned_message(socket_path, queue_id, from_header):
+    """A message of alice@example.com's (logged in) with From
+    from_header, told to waypost-headers as Postfix tells it: the
+    milter's last reply."""
+    connection = milter_wire.MilterConnection(
+        socket_path, actions=milter_wire.ADD_HEADERS
+        | milter_wire.CHANGE_HEADERS)
+    try:
+        connection.connect_from("127.0.0.2")
+        connection.macros("M", {"i": queue_id, "{client_addr}": "127.0.0.2",
+                                "{auth_type}": "PLAIN",
+                                "{auth_authen}": "alice@example.com"})
+        if not connection.protocol & milter_wire.NO_MAIL:
+            connection.step("M", b"<alice@example.com>\0")
+        for name, value in (("From", from_header),
+                            ("To", "bob@example.org"),
+                            ("Subject", "identities"),
+                            ("Date", "Thu, 03 Dec 2026 10:00:00 +0000"),
+                            ("Message-ID", f"<{queue_id}@example.com>")):
+            connection.step("L", f"{name}\0 {value}\0".encode())
+        return connection.finish_message()[-1]
+    finally:
+        connection.close()
+
+
+def test_waypost_headers_identities_follow_the_sentinels(cluster, workdir):
+    """waypost-headers' identity lookups are blocking calls from the
+    milter's threads (lib/redis_pool.c); the pool's sentinel thread moves
+    them to the new master when a failover is announced."""
+    key = "waypost:senders:{alice@example.com}"
+    cluster.master_client().sadd(key, "alice@example.com")
+    setup = HeadersSetup(program("milters/headers/waypost-headers"), workdir)
+    setup.start("from_ownership = reject\nidentities_redis = yes\n"
+                "[redis]\n" + redis_lines(cluster))
+    try:
+        assert owned_message(setup.socket, "OWN1",
+                             "alice@example.com")[0] in ("a", "c")
+        refused = owned_message(setup.socket, "OWN2", "ceo@example.com")
+        assert refused[0] == "y" and b"not owned" in refused[1], refused
+        old = cluster.master_port()
+        cluster.wait_for_failover_end(old, old)
+        cluster._ask(cluster.sentinel_ports[0], "SENTINEL", "FAILOVER",
+                     cluster.master_name)
+        new = cluster.wait_for_new_master(old)
+        setup.daemon.wait_for_log(
+            f"Redis master is now 127.0.0.1:{new}, as the sentinels say "
+            f"(was 127.0.0.1:{old})", timeout=30, or_exit=True)
+        cluster.wait_for_writable(new)
+        cluster.client(new).sadd(key, "ceo@example.com")
+        assert owned_message(setup.socket, "OWN3",
+                             "ceo@example.com")[0] in ("a", "c")
+    finally:
+        setup.stop()
+    assert setup.daemon.process.returncode == 0, setup.daemon.read_log()
