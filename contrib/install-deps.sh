@@ -16,7 +16,8 @@ libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
   libevent-dev libcmocka-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
   libc-ares-dev"
 peers="postfix redis-server swaks python3 python3-pytest prometheus python3-dkim
-  python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl"
+  python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl
+  debhelper lintian git"
 
 case "${1:-}" in
 --build-only) peers="" ;;

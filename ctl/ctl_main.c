@@ -3,6 +3,7 @@
  *	waypostctl - the everyday tasks of running Waypost, on its Redis
  * SYNOPSIS
  *	waypostctl [-c FILE] [--json] COMMAND [ARGUMENT...]
+ *	waypostctl -V
  * DESCRIPTION
  *	Reads [redis] from waypost.conf (-c, else the daemons' default
  *	file; quota, warmup and why also waypost-policyd's sections, source
@@ -108,6 +109,7 @@ main(int argc, char **argv)
 	static const struct option long_options[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = WAYPOST_CONFIG_FILE;
@@ -118,11 +120,14 @@ main(int argc, char **argv)
 	int option, status;
 
 	log_open("waypostctl", LOG_TO_STDERR, 0);
-	while ((option = getopt_long(argc, argv, "+c:h", long_options, NULL)) !=
+	while ((option = getopt_long(argc, argv, "+c:hV", long_options, NULL)) !=
 	       -1) {
 		if (option == 'c')
 			path = optarg;
-		else if (option == 'j')
+		else if (option == 'V') {
+			printf("waypostctl %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		} else if (option == 'j')
 			ctl.json = true;
 		else
 			return usage();

@@ -11,6 +11,9 @@
 #             under ASan and UBSan, plus a bounded libFuzzer run per target
 #   distcheck make distcheck: the release tarball builds, checks, installs
 #             and uninstalls cleanly
+#   packages  the Debian packages built from this checkout, lintian-clean,
+#             installed on this machine with apt, removed and purged
+#             (tests/package/run.sh)
 #
 # Build trees go to build/ in the source tree (or $WAYPOST_BUILD_ROOT). The
 # last line printed is "N passed, N failed" over every test case.
@@ -48,6 +51,10 @@ else
 	tail -40 "$root/main/distcheck.out" 2>/dev/null
 fi
 
+echo "== packages"
+sh "$top/tests/package/run.sh" "$root/packages"
+
 echo "== results"
 sh "$top/tests/summarize-results.sh" "main=$root/main" \
-    "sanitize=$root/sanitize" "distcheck=$distcheck"
+    "sanitize=$root/sanitize" "distcheck=$distcheck" \
+    "packages=$root/packages"
