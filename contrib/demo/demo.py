@@ -25,7 +25,8 @@ each today, so of 6 messages 4 leave, 2 from each address, and 2 wait in
 the queue. What an operator sets or looks up (the user's grant, the
 sender's quota, the suppression, the addresses' budgets) is done with the
 built waypostctl, printed as typed. Everything is stopped at the end unless --keep is
-given; the demo can be re-run.
+given; the demo can be re-run. With --installed, the programs are those
+installed by the Debian packages (/usr/sbin, /usr/bin), not the build's.
 
 Run it through contrib/demo/demo.sh, which installs and builds first.
 """
@@ -79,7 +80,26 @@ NEWS = f"news@{DOMAIN}"
 SOURCES = ("127.0.0.2", "127.0.0.3")
 
 
+# With --installed: where the Debian packages put the programs.
+INSTALLED = ("/usr/sbin", "/usr/bin")
+installed = False
+
+
+def set_installed(value):
+    global installed
+    installed = value
+
+
 def program(relative_path):
+    """A program of the build tree, or with --installed the installed one
+    of the same name."""
+    if installed:
+        for directory in INSTALLED:
+            path = os.path.join(directory, os.path.basename(relative_path))
+            if os.access(path, os.X_OK):
+                return path
+        sys.exit(f"demo.py: {os.path.basename(relative_path)} is not "
+                 f"installed in {' or '.join(INSTALLED)}")
     path = os.path.join(BUILD_DIR, relative_path)
     if not os.access(path, os.X_OK):
         sys.exit(f"demo.py: {path} is not built: run contrib/demo/demo.sh")
@@ -560,7 +580,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true",
                         help="leave everything running until Ctrl-C")
+    parser.add_argument("--installed", action="store_true",
+                        help="run the programs the Debian packages "
+                             "installed, not the build's")
     options = parser.parse_args()
+    set_installed(options.installed)
     if os.geteuid() != 0:
         sys.exit("demo.py: run as root (it starts a private Postfix)")
 
@@ -568,6 +592,9 @@ def main():
     ok = False
     try:
         title("Starting the components on loopback")
+        if installed:
+            print(f"   the installed programs ({', '.join(INSTALLED)}), "
+                  f"not the build's")
         redis = RedisServer().start()
         started.append(redis)
         print(f"   redis-server on 127.0.0.1:{redis.port}: "

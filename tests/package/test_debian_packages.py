@@ -13,6 +13,13 @@ install ./*.deb:
   postinst's start-if-valid does nothing);
 - the version of configure.ac is every package's, every program's -V
   and every manual page's;
+- the demo (contrib/demo/demo.py --installed) runs on the installed
+  programs: among its stories, mail signed with RSA and Ed25519 keys made
+  by the installed waypost-dkim-keygen, checked by python3-dkim;
+- an upgrade to a second build (a later version, a changed default in
+  waypost-routed, a changed example configuration) keeps the admin's
+  edited configuration (the new example beside it as .dpkg-dist, as
+  dpkg does when told to keep the old) and brings the new default;
 - remove keeps the edited configuration; purge removes it and every file
   of the packages, but the key directory holding a key, and the user
   (Debian's policy keeps system users).
@@ -79,6 +86,45 @@ def purge_all():
         run(*APT, "purge", *left)
 
 
+UPGRADE = "+upgrade1"
+NEW_DEFAULT = "4.7.0 no sending address has budget left (new default)"
+
+
+def build(source, directory):
+    """dpkg-buildpackage in source; the .debs it left in directory."""
+    run("dpkg-buildpackage", "-us", "-uc", "-b", f"-j{os.cpu_count()}",
+        cwd=source)
+    return sorted(glob.glob(os.path.join(directory, "*.deb")))
+
+
+def second_build(source):
+    """The tree of the next version: configure.ac's and the changelog's
+    version raised, a default of waypost-routed and the example
+    configuration changed."""
+    def edit(path, old, new):
+        path = os.path.join(source, path)
+        with open(path) as f:
+            text = f.read()
+        assert old in text, (path, old)
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+    version = configure_version()
+    edit("configure.ac", f"AC_INIT([waypost], [{version}]",
+         f"AC_INIT([waypost], [{version}{UPGRADE}]")
+    edit("route/route_config.c",
+         '"4.7.0 no sending address has budget left today"',
+         f'"{NEW_DEFAULT}"')
+    edit("contrib/waypost.conf.in", "\n[route]\n",
+         "\n# (the second build's example)\n[route]\n")
+    with open(os.path.join(source, "debian", "changelog")) as f:
+        old = f.read()
+    with open(os.path.join(source, "debian", "changelog"), "w") as f:
+        f.write(f"waypost ({version}{UPGRADE}) unstable; urgency=medium\n\n"
+                f"  * The upgrade test's second build.\n\n"
+                f" -- Waypost developers <waypost@example.org>  "
+                f"Thu, 03 Dec 2026 12:00:00 +0000\n\n{old}")
+
+
 @pytest.fixture(scope="module")
 def packages():
     """The .debs built from the checkout, the lock held; the user removed
@@ -91,19 +137,23 @@ def packages():
     try:
         purge_all()
         had_user = user_exists()
-        source = os.path.join(DIR, "waypost")
         shutil.rmtree(DIR, ignore_errors=True)
-        os.makedirs(source)
+        os.makedirs(DIR)
         files = run("git", "-C", SOURCE, "ls-files", "-z", "-co",
                     "--exclude-standard").split("\0")
         subprocess.run(["tar", "-C", SOURCE, "--null", "-T", "-", "-cf",
                         os.path.join(DIR, "source.tar")],
                        input="\0".join(f for f in files if f), text=True,
                        check=True)
-        run("tar", "-C", source, "-xf", os.path.join(DIR, "source.tar"))
-        run("dpkg-buildpackage", "-us", "-uc", "-b",
-            f"-j{os.cpu_count()}", cwd=source)
-        yield sorted(glob.glob(os.path.join(DIR, "*.deb")))
+        debs = {}
+        for name in ("first", "second"):
+            source = os.path.join(DIR, name, "waypost")
+            os.makedirs(source)
+            run("tar", "-C", source, "-xf", os.path.join(DIR, "source.tar"))
+            if name == "second":
+                second_build(source)
+            debs[name] = build(source, os.path.dirname(source))
+        yield debs
         purge_all()
         if not had_user and user_exists():
             run("deluser", "--quiet", "--system", "waypost")
@@ -120,9 +170,9 @@ def user_exists():
 
 
 def test_lintian_reports_no_error_and_no_warning(packages):
-    changes = glob.glob(os.path.join(DIR, "*.changes"))
+    changes = glob.glob(os.path.join(DIR, "first", "*.changes"))
     assert len(changes) == 1, changes
-    names = {os.path.basename(p).split("_")[0] for p in packages}
+    names = {os.path.basename(p).split("_")[0] for p in packages["first"]}
     assert set(PACKAGES) <= names, names
     done = subprocess.run(["lintian", "--fail-on", "error,warning",
                            "--no-tag-display-limit", changes[0]],
@@ -133,7 +183,7 @@ def test_lintian_reports_no_error_and_no_warning(packages):
 
 
 def test_apt_installs_them_with_the_user_and_the_permissions(packages):
-    debs = [p for p in packages if "-dbgsym_" not in p]
+    debs = [p for p in packages["first"] if "-dbgsym_" not in p]
     run(*APT, "install", *debs)
     assert set(installed()) == set(PACKAGES), installed()
     assert installed()["waypost-dkim"] == "installed"
@@ -180,10 +230,48 @@ def test_one_version_everywhere(packages):
         assert f'"Waypost {version}"' in title, (page, title)
 
 
-def test_remove_keeps_the_edited_configuration_purge_keeps_only_keys(
+def test_the_demo_runs_on_the_installed_programs(packages):
+    tmp = os.path.join(DIR, "demo-tmp")
+    os.makedirs(tmp)
+    done = subprocess.run(
+        ["/usr/bin/python3", os.path.join(SOURCE, "contrib", "demo",
+                                          "demo.py"), "--installed"],
+        env=dict(os.environ, TMPDIR=tmp), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-5000:]
+    for selector, algorithm in (("demo-rsa", "rsa-sha256"),
+                                ("demo-ed", "ed25519-sha256")):
+        assert (f"python3-dkim, key from DNS: d=app.example.com "
+                f"s={selector} a={algorithm}: pass") in done.stdout
+    assert "the installed programs (/usr/sbin, /usr/bin)" in done.stdout
+    assert os.listdir(tmp) == []
+
+
+def test_an_upgrade_keeps_the_edited_configuration_and_brings_defaults(
         packages):
     with open("/etc/waypost/waypost.conf", "a") as f:
         f.write("# edited by the admin\n")
+    debs = [p for p in packages["second"] if "-dbgsym_" not in p]
+    run(*APT, "-o", "Dpkg::Options::=--force-confdef",
+        "-o", "Dpkg::Options::=--force-confold", "install", *debs)
+    version = configure_version() + UPGRADE
+    for package in PACKAGES:
+        assert run("dpkg-query", "-W", "-f", "${Version}",
+                   package) == version, package
+    with open("/etc/waypost/waypost.conf") as f:
+        assert "# edited by the admin" in f.read()
+    with open("/etc/waypost/waypost.conf.dpkg-dist") as f:
+        assert "# (the second build's example)" in f.read()
+    config = os.stat("/etc/waypost/waypost.conf")
+    assert stat.S_IMODE(config.st_mode) == 0o640
+    assert f"retry_reason = {NEW_DEFAULT}\n" in run(
+        "/usr/sbin/waypost-routed", "-n")
+    assert f"waypost-routed {version}" in run("/usr/sbin/waypost-routed",
+                                              "-V")
+
+
+def test_remove_keeps_the_edited_configuration_purge_keeps_only_keys(
+        packages):
     with open("/etc/waypost/keys/s1.private", "w") as f:
         f.write("not a real key\n")
     files = set()
