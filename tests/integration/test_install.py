@@ -171,7 +171,7 @@ def test_units_pass_systemd_analyze_verify(workdir):
             result.stderr
         unit = settings(text)
         assert unit["ExecStart"] == f"{sbindir}/{name} -f"
-        assert unit["ExecStartPre"] == f"{sbindir}/{name} -n"
+        assert unit["ExecCondition"] == f"{sbindir}/{name} -n"
         assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
         for key, value in (("Type", "simple"), ("User", "waypost"),
                            ("Group", UNIT_GROUPS.get(name, "postfix")),
