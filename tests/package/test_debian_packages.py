@@ -190,6 +190,11 @@ def test_apt_installs_them_with_the_user_and_the_permissions(packages):
     user = pwd.getpwnam("waypost")
     assert grp.getgrgid(user.pw_gid).gr_name == "waypost"
     assert user.pw_shell in ("/usr/sbin/nologin", "/bin/false")
+    # In Postfix's group, to give it the sockets outside systemd too.
+    assert "waypost" in grp.getgrnam("postfix").gr_mem
+    # The sockets' directory, before any unit ran (tmpfiles.d).
+    run_dir = os.stat("/run/waypost")
+    assert pwd.getpwuid(run_dir.st_uid).pw_name == "waypost"
     config = os.stat("/etc/waypost/waypost.conf")
     assert (config.st_uid, grp.getgrgid(config.st_gid).gr_name,
             stat.S_IMODE(config.st_mode)) == (0, "waypost", 0o640)
@@ -291,6 +296,7 @@ def test_remove_keeps_the_edited_configuration_purge_keeps_only_keys(
     assert os.path.exists("/etc/waypost/keys/s1.private")
     assert not os.path.exists("/etc/waypost/waypost.conf")
     assert not glob.glob("/etc/systemd/system/*/waypost-*.service")
+    assert not os.path.exists("/run/waypost")
     assert user_exists()  # Debian's policy: system users stay
     os.remove("/etc/waypost/keys/s1.private")
     os.rmdir("/etc/waypost/keys")
