@@ -479,14 +479,15 @@ daemon_is(const struct log_line *line, const char *name)
 static enum log_line_kind
 kind_of(const char *text, const char *end, struct log_line *line)
 {
-	if (STARTS(text, end, "to=<"))
-		return delivery(text, end, line) ? LOG_LINE_DELIVERY
-		                                 : LOG_LINE_OTHER;
 	if (daemon_is(line, "smtpd") && STARTS(text, end, "reject: "))
 		return reject(text, end, line) ? LOG_LINE_REJECT
 		                               : LOG_LINE_OTHER;
+	/* After "NOQUEUE:", smtpd's refusals alone: no delivery. */
 	if (line->queue_id.data == NULL)
 		return LOG_LINE_OTHER;
+	if (STARTS(text, end, "to=<"))
+		return delivery(text, end, line) ? LOG_LINE_DELIVERY
+		                                 : LOG_LINE_OTHER;
 	if ((daemon_is(line, "smtpd") || daemon_is(line, "qmqpd")) &&
 	    STARTS(text, end, "client="))
 		return client(text, end, line) ? LOG_LINE_CLIENT

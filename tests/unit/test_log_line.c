@@ -184,6 +184,11 @@ test_reject(void **state)
 	    "Dec  2 04:00:00 relay postfix/cleanup[17]: NOQUEUE: reject: RCPT "
 	    "from app[192.0.2.1]: 550 x; from=<a> to=<b>",
 	    "Dec  2 04:00:00 relay postfix/smtpd[17]: NOQUEUE: client=x[1.2.3.4]",
+	    /* A delivery's form after NOQUEUE (the fuzzer's): no delivery
+	     * without a queue ID. */
+	    "Dec  2 04:00:00 relay postfix/smtp[17]: NOQUEUE: to=<a@b.example>, "
+	    "relay=127.0.0.1[127.0.0.1]:25, delay=0.1, delays=0/0/0/0.1, "
+	    "dsn=2.0.0, status=sent (250 ok)",
 	};
 
 	(void)state;
