@@ -16,7 +16,6 @@
  *	bool event_streams_ack(streams, stream, id)
  *	bool event_streams_send(streams, words)
  *	const char *event_streams_prefix(streams)
- *	const char *event_streams_label(streams)
  *	void event_streams_closing(streams)
  *	void event_streams_free(streams)
  *
@@ -50,7 +49,9 @@
  *	   stream (entries not yet read by it; -1 when Redis cannot tell);
  *	.  event_streams_ack(): XACK of an entry the reader is done with;
  *	.  event_streams_send(): any other command of the reader's (it
- *	   frees words), its reply checked for errors alone.
+ *	   frees words), its reply checked for errors alone;
+ *	   event_streams_prefix() gives the [redis] prefix, for the keys
+ *	   of such commands.
  *
  *	Each returns false when the link has no connection: the caller
  *	tries again later. Replies to acks and sent commands are checked
@@ -489,12 +490,6 @@ const char *
 event_streams_prefix(const struct event_streams *streams)
 {
 	return streams->prefix;
-}
-
-const char *
-event_streams_label(const struct event_streams *streams)
-{
-	return streams->label;
 }
 
 void

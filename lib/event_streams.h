@@ -49,7 +49,6 @@ bool event_streams_ack(
 bool event_streams_send(
     struct event_streams *streams, struct script_words *words);
 const char *event_streams_prefix(const struct event_streams *streams);
-const char *event_streams_label(const struct event_streams *streams);
 void event_streams_closing(struct event_streams *streams);
 void event_streams_free(struct event_streams *streams);
 

@@ -62,6 +62,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "monotonic.h"
 #include "redis_metrics.h"
 #include "redis_pool.h"
@@ -69,7 +70,6 @@
 #include "sentinel_ask.h"
 #include "sentinel_reply.h"
 #include "sentinel_thread.h"
-#include "log.h"
 #include "xmalloc.h"
 
 struct redis_pool {
@@ -133,13 +133,15 @@ on_found(void *context, const struct socket_spec *master, const char *why)
 	redisContext *stale[REDIS_POOL_IDLE_MAX];
 	size_t stale_count = 0;
 	struct socket_spec was;
+	bool moved;
 
 	(void)why;
 	if (master == NULL)
 		return; /* no sentinel answered: a master that works stays */
 	pthread_mutex_lock(&pool->lock);
 	was = pool->master;
-	if (!sentinel_same_address(master, &pool->master)) {
+	moved = !sentinel_same_address(master, &was);
+	if (moved) {
 		pool->master = *master;
 		memcpy(stale, pool->idle, pool->idle_count * sizeof(*stale));
 		stale_count = pool->idle_count;
@@ -148,7 +150,7 @@ on_found(void *context, const struct socket_spec *master, const char *why)
 	}
 	pool->ask_at = monotonic_ms() + REDIS_SENTINEL_ASK_MS;
 	pthread_mutex_unlock(&pool->lock);
-	if (sentinel_same_address(master, &was))
+	if (!moved)
 		return;
 	close_all(stale, stale_count);
 	if (was.host[0] == '\0' || was.port == 0)

@@ -2,9 +2,10 @@
 -- a provider, and charge it, in one atomic call
 --
 -- The contract (keys, arguments, reply) is route/route_contract.h; the
--- state's words are route_state.lua's. Least used first: of the addresses not suspended whose count today is below
--- their cap at the provider, the one with the lowest count (the first
--- of equals); its count goes up by one. An address's day in its
+-- state's words are route_state.lua's. Least used first: of the
+-- addresses not suspended whose count today is below their cap at the
+-- provider, the one with the lowest count (the first of equals); its
+-- count goes up by one. An address's day in its
 -- schedule is the days since its first charge at that provider, so
 -- each address warms up from the day it first carries mail there. The
 -- charge is also reserved for the recipient, until waypost-routed
