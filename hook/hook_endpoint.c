@@ -594,6 +594,30 @@ failed(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	entry->ready_ms = entry->due_ms;
 }
 
+/*
+ * A request's entries, answered with a 2xx: acknowledged, one XACK per
+ * stream for them all, and forgotten. Not acknowledged when Redis is
+ * away: they stay pending there, and are sent again after a restart.
+ */
+static void
+delivered(struct hook_endpoint *endpoint, struct entry **entries, size_t count)
+{
+	const char **ids = xcalloc(count, sizeof(*ids));
+
+	for (size_t stream = 0; stream < event_streams_count(endpoint->streams);
+	     stream++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < count; i++)
+			if (entries[i]->stream == stream)
+				ids[n++] = entries[i]->id;
+		(void)event_streams_ack_ids(endpoint->streams, stream, ids, n);
+	}
+	free(ids);
+	for (size_t i = 0; i < count; i++)
+		forget(endpoint, entries[i]);
+}
+
 static void
 on_answer(void *context, const struct hook_answer *answer)
 {
@@ -622,20 +646,16 @@ on_answer(void *context, const struct hook_answer *answer)
 		entry->attempts++;
 		record_attempt(endpoint, entry, answer->status,
 		    answer->latency_ms, ok ? "" : what);
-		if (ok) {
+		if (ok)
 			count_event(endpoint, HOOK_RESULT_DELIVERED,
 			    &endpoint->counters.delivered);
-			/* Not acknowledged when Redis is away: it stays
-			 * pending there, and is sent again after a restart. */
-			(void)event_streams_ack(
-			    endpoint->streams, entry->stream, entry->id);
-			forget(endpoint, entry);
-		} else if (!hook_target_stops(target, answer->status))
+		else if (!hook_target_stops(target, answer->status))
 			failed(endpoint, entry, answer->status, what);
 	}
-	if (ok)
+	if (ok) {
+		delivered(endpoint, request->entries, request->count);
 		breaker_succeeded(endpoint);
-	else if (hook_target_stops(target, answer->status)) {
+	} else if (hook_target_stops(target, answer->status)) {
 		if (!endpoint->disabled)
 			log_error("webhook %s: the endpoint answered %ld: "
 			          "disabled until a reload or a restart; its "

@@ -14,6 +14,7 @@
  *		done, context)
  *	bool event_streams_lag(streams, stream, done, context)
  *	bool event_streams_ack(streams, stream, id)
+ *	bool event_streams_ack_ids(streams, stream, ids, count)
  *	bool event_streams_send(streams, words)
  *	const char *event_streams_prefix(streams)
  *	void event_streams_closing(streams)
@@ -48,6 +49,8 @@
  *	.  event_streams_lag(): XINFO GROUPS, for the group's lag on a
  *	   stream (entries not yet read by it; -1 when Redis cannot tell);
  *	.  event_streams_ack(): XACK of an entry the reader is done with;
+ *	   event_streams_ack_ids() of count entries of one stream in one
+ *	   XACK (a batch's: one round trip, not count);
  *	.  event_streams_send(): any other command of the reader's (it
  *	   frees words), its reply checked for errors alone;
  *	   event_streams_prefix() gives the [redis] prefix, for the keys
@@ -471,12 +474,22 @@ event_streams_lag(struct event_streams *streams, size_t stream,
 bool
 event_streams_ack(struct event_streams *streams, size_t stream, const char *id)
 {
+	return event_streams_ack_ids(streams, stream, &id, 1);
+}
+
+bool
+event_streams_ack_ids(struct event_streams *streams, size_t stream,
+    const char *const *ids, size_t count)
+{
 	struct script_words words = {0};
 
+	if (count == 0)
+		return true;
 	script_word_text(&words, "XACK");
 	script_word_text(&words, streams->keys[stream]);
 	script_word_text(&words, streams->group);
-	script_word_text(&words, id);
+	for (size_t i = 0; i < count; i++)
+		script_word_text(&words, ids[i]);
 	return send_words(streams, &words, on_checked, streams);
 }
 

@@ -45,6 +45,8 @@ bool event_streams_read_some(struct event_streams *streams, size_t only,
     event_stream_read_done done, void *context);
 bool event_streams_ack(
     struct event_streams *streams, size_t stream, const char *id);
+bool event_streams_ack_ids(struct event_streams *streams, size_t stream,
+    const char *const *ids, size_t count);
 /* Any other command (words freed), its reply checked for errors. */
 bool event_streams_send(
     struct event_streams *streams, struct script_words *words);

@@ -142,6 +142,34 @@ def test_delivers_signed_events_once_each(workdir, redis_server, receiver):
     assert receiver.duplicates() == {}
 
 
+def test_batches_are_signed_arrays_acknowledged_together(
+        workdir, redis_server, receiver):
+    """batch = 10: arrays of at most 10 events, each request signed over
+    its body; every event once; then nothing pending (a request's
+    entries are acknowledged in one XACK) and every attempt recorded."""
+    daemon = started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET, "batch": "10",
+        "batch_wait": "200ms"}}), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    sent = [event(n) for n in range(35)]
+    publish(redis_server, sent)
+    got = receiver.wait_for_events(35, timeout=30)
+    assert sorted(e["id"] for e in got) == sorted(e["id"] for e in sent)
+    requests = receiver.requests()
+    assert all(r.valid and r.signature_count == 1 for r in requests)
+    assert all(1 <= len(r.events) <= 10 for r in requests)
+    assert len(requests) < 35  # batched, not one request per event
+    assert receiver.duplicates() == {}
+    wait_until(lambda: redis_server.client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "no pending entry")
+    for one in sent:
+        attempts = redis_server.client.lrange(
+            f"{PREFIX}hook-attempts:{one['id'].rsplit('.', 2)[0]}", 0, -1)
+        assert [json.loads(a)["status"] for a in attempts] == [200]
+    assert daemon.stop() == 0, daemon.read_log()
+
+
 def test_each_tenant_gets_only_its_own(workdir, redis_server, receiver):
     other = WebhookReceiver(os.path.join(workdir, "other"), [SECRET]).start()
     try:
