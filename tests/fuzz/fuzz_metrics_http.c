@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -86,20 +87,34 @@ exchange(const uint8_t *request, size_t size)
 		if (connect(fd, (struct sockaddr *)&address, sizeof(address)) ==
 		    0)
 			break;
-		if (errno != EADDRNOTAVAIL || ++tries > 200)
+		/* EADDRNOTAVAIL: no free port; a port frees as TIME_WAIT
+		 * ends. EINTR: libFuzzer's SIGALRM (its timeout check, no
+		 * SA_RESTART) came while connect() waited, as it does when
+		 * a loaded server's listen queue is full and the SYN is sent
+		 * again: the likely cause of an abort here in one local CI
+		 * run, which printed no errno. Any other errno is printed. */
+		if ((errno != EADDRNOTAVAIL && errno != EINTR &&
+		        errno != ETIMEDOUT) ||
+		    ++tries > 200) {
+			fprintf(stderr, "fuzz_metrics_http: connect: %s\n",
+			    strerror(errno));
 			abort();
+		}
 		close(fd);
-		usleep(10000); /* a port frees as TIME_WAIT ends */
+		usleep(10000);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	/* The same SIGALRM may cut a send() or recv() short: go on. */
 	while (sent < size &&
-	       (n = send(fd, request + sent, size - sent, MSG_NOSIGNAL)) > 0)
-		sent += (size_t)n;
+	       ((n = send(fd, request + sent, size - sent, MSG_NOSIGNAL)) > 0 ||
+	           (n < 0 && errno == EINTR)))
+		sent += n > 0 ? (size_t)n : 0;
 	shutdown(fd, SHUT_WR);
 	while (got < ANSWER_MAX &&
-	       (n = recv(fd, answer + got, ANSWER_MAX - got, 0)) > 0)
-		got += (size_t)n;
+	       ((n = recv(fd, answer + got, ANSWER_MAX - got, 0)) > 0 ||
+	           (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
 	close(fd);
 	answer[got] = '\0';
 	return got;
