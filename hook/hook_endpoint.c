@@ -594,24 +594,37 @@ failed(struct hook_endpoint *endpoint, struct entry *entry, long status,
 	entry->ready_ms = entry->due_ms;
 }
 
+static int
+compare_streams(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a;
+	const struct entry *y = *(struct entry *const *)b;
+
+	return (x->stream > y->stream) - (x->stream < y->stream);
+}
+
 /*
  * A request's entries, answered with a 2xx: acknowledged, one XACK per
- * stream for them all, and forgotten. Not acknowledged when Redis is
- * away: they stay pending there, and are sent again after a restart.
+ * stream among them (sorted by stream, so the work is the batch's, not
+ * the endpoint's count of streams), and forgotten. Not acknowledged
+ * when Redis is away: they stay pending there, and are sent again after
+ * a restart.
  */
 static void
 delivered(struct hook_endpoint *endpoint, struct entry **entries, size_t count)
 {
 	const char **ids = xcalloc(count, sizeof(*ids));
+	size_t n = 0;
 
-	for (size_t stream = 0; stream < event_streams_count(endpoint->streams);
-	     stream++) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < count; i++)
-			if (entries[i]->stream == stream)
-				ids[n++] = entries[i]->id;
-		(void)event_streams_ack_ids(endpoint->streams, stream, ids, n);
+	qsort(entries, count, sizeof(*entries), compare_streams);
+	for (size_t i = 0; i < count; i++) {
+		ids[n++] = entries[i]->id;
+		if (i + 1 == count ||
+		    entries[i + 1]->stream != entries[i]->stream) {
+			(void)event_streams_ack_ids(
+			    endpoint->streams, entries[i]->stream, ids, n);
+			n = 0;
+		}
 	}
 	free(ids);
 	for (size_t i = 0; i < count; i++)
