@@ -13,8 +13,8 @@ set -eu
 
 build="autoconf automake libtool pkg-config make gcc clang clang-format groff-base"
 libraries="libmilter-dev libopendkim-dev libssl-dev libhiredis-dev
-  libevent-dev libcmocka-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
-  libc-ares-dev"
+  libevent-dev libcmocka-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev
+  libyajl-dev libmicrohttpd-dev libc-ares-dev"
 peers="postfix redis-server swaks python3 python3-pytest prometheus python3-dkim
   python3-aiosmtpd python3-redis dnsmasq-base dovecot-core opendkim opendkim-tools postfwd openssl
   debhelper lintian git"

@@ -85,9 +85,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "buffer.h"
+#include "hook_attempt.h"
 #include "hook_endpoint.h"
 #include "hook_event.h"
 #include "hook_metrics.h"
@@ -269,19 +268,24 @@ static void
 record_attempt(struct hook_endpoint *endpoint, const struct entry *entry,
     long status, long long latency_ms, const char *error)
 {
-	json_t *line = json_pack("{s:I, s:s, s:s, s:s, s:i, s:I, s:s}", "time",
-	    (json_int_t)time(NULL), "webhook", endpoint->target->name, "event",
-	    entry->event.id, "type", entry->event.type, "status", (int)status,
-	    "latency_ms", (json_int_t)latency_ms, "error",
-	    error != NULL ? error : "");
-	char *text = line != NULL ? json_dumps(line, JSON_COMPACT) : NULL;
+	const struct hook_attempt attempt = {
+	    .time = (long long)time(NULL),
+	    .webhook = endpoint->target->name,
+	    .event_id = entry->event.id,
+	    .type = entry->event.type,
+	    .status = status,
+	    .latency_ms = latency_ms,
+	    .error = error,
+	};
+	struct buffer line = {0};
 
-	if (text != NULL && entry->event.message[0] != '\0')
+	if (entry->event.message[0] != '\0' &&
+	    hook_attempt_line(&attempt, &line))
 		(void)hook_streams_attempt(endpoint->streams,
-		    entry->event.message, text, endpoint->settings.attempts_max,
+		    entry->event.message, buffer_text(&line),
+		    endpoint->settings.attempts_max,
 		    endpoint->settings.attempts_ttl);
-	free(text);
-	json_decref(line);
+	buffer_free(&line);
 }
 
 static void

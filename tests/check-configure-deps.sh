@@ -9,7 +9,7 @@ top="${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}"
 libraries="milter:libmilter-dev opendkim:libopendkim-dev
   libcrypto:libssl-dev hiredis:libhiredis-dev libevent_core:libevent-dev
   cmocka:libcmocka-dev zlib:zlib1g-dev libcurl:libcurl4-openssl-dev
-  jansson:libjansson-dev libcares:libc-ares-dev"
+  jansson:libjansson-dev yajl:libyajl-dev libcares:libc-ares-dev"
 
 set -- $libraries
 echo "1..$#"

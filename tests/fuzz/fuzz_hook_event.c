@@ -10,15 +10,31 @@
  * HTTP headers and Redis keys), and its message is the id up to its
  * second "."; a refused one leaves the event empty and says why, within
  * the error buffer, a small one too; over HOOK_EVENT_SIZE_MAX is always
- * refused; and the same text gives the same result.
+ * refused; and the same text gives the same result. And against
+ * Jansson, an independent parser: a text it reads as an object with
+ * every field an event has, id and type strings, nested at most as deep
+ * as hookd takes, is never refused by hookd as not JSON, not an object
+ * or missing a field, and when taken has the same id and type (hookd
+ * reads with yajl, which is not stricter than Jansson, only looser: it
+ * takes numbers of any size, and checks UTF-8 less; Jansson takes a raw
+ * NUL between tokens, which is no JSON: such texts are left out).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fuzz.h"
 #include "hook_event.h"
+
+/* hook_event.c's HOOK_EVENT_DEPTH_MAX: texts with as many brackets as
+ * that are left out of the comparison (Jansson takes 2048 levels). */
+#define DEPTH_MAX 32
+
+static const char *const required[] = {
+    "id", "type", "time", "queue_id", "tenant", "recipient", "seq", NULL};
 
 static const char id_characters[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_";
@@ -63,6 +79,52 @@ check_refused(
 		__builtin_trap();
 }
 
+static bool
+shallow(const char *data, size_t size)
+{
+	size_t open = 0;
+
+	for (size_t i = 0; i < size; i++)
+		if (data[i] == '[' || data[i] == '{')
+			open++;
+	return open < DEPTH_MAX;
+}
+
+static void
+compare_with_jansson(const char *data, size_t size, bool taken,
+    const struct hook_event *event, const char *error)
+{
+	json_error_t parse_error;
+	json_t *root, *id, *type;
+	bool complete = true;
+
+	if (size > HOOK_EVENT_SIZE_MAX || !shallow(data, size) ||
+	    memchr(data, '\0', size) != NULL)
+		return;
+	root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &parse_error);
+	if (root == NULL)
+		return;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return;
+	}
+	for (size_t i = 0; required[i] != NULL; i++)
+		complete = complete && json_object_get(root, required[i]);
+	id = json_object_get(root, "id");
+	type = json_object_get(root, "type");
+	if (complete && json_is_string(id) && json_is_string(type)) {
+		if (!taken && (strncmp(error, "not JSON", 8) == 0 ||
+		                  strncmp(error, "not a JSON", 10) == 0 ||
+		                  strncmp(error, "missing", 7) == 0))
+			__builtin_trap();
+		if (taken &&
+		    (strcmp(event->id, json_string_value(id)) != 0 ||
+		        strcmp(event->type, json_string_value(type)) != 0))
+			__builtin_trap();
+	}
+	json_decref(root);
+}
+
 static void
 check(const char *data, size_t size)
 {
@@ -76,6 +138,7 @@ check(const char *data, size_t size)
 		check_taken(&event);
 	else
 		check_refused(&event, error, sizeof(error));
+	compare_with_jansson(data, size, taken, &event, error);
 	if (taken && size > HOOK_EVENT_SIZE_MAX)
 		__builtin_trap();
 	memset(small, 'x', sizeof(small));

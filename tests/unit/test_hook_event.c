@@ -345,6 +345,56 @@ test_error_is_bounded(void **state)
 	assert_true(strlen(error) < 120);
 }
 
+/* What the parse checks besides the fields: UTF-8, nesting, numbers of
+ * any size, NULs in names, and repeated names only at the top level
+ * (the names every event's fields are looked up by). */
+/* A member "d" of arrays nested levels deep. */
+static char *
+nested(char *out, size_t size, int levels)
+{
+	size_t used = (size_t)snprintf(out, size, "\"d\":");
+
+	for (int i = 0; i < levels && used + 2 < size; i++)
+		out[used++] = '[';
+	for (int i = 0; i < levels && used + 2 < size; i++)
+		out[used++] = ']';
+	out[used] = '\0';
+	return out;
+}
+
+static void
+test_grammar(void **state)
+{
+	char deep[256];
+
+	(void)state;
+	refused_text(
+	    event_json("reply", "\"reply\":\"caf\xe9 latin-1\""), "not JSON");
+	reads(event_json("reply", "\"reply\":\"caf\xc3\xa9 \\u00e9\""));
+	reads(event_json(
+	    NULL, "\"big\":123456789012345678901234567890,\"tiny\":1e-999"));
+	refused_text(event_json(NULL, "\"n\":01"), "not JSON");
+	refused_text(event_json(NULL, "\"n\":-"), "not JSON");
+	refused_text(event_json(NULL, "\"t\":tru"), "not JSON");
+	refused_text(event_json(NULL, "\"a\\u0000b\":1"), "not JSON");
+	refused_text(event_json(NULL, "\"c\":\"tab\there\""), "not JSON");
+	refused_text(event_json(NULL, "/* note */ \"c\":1"), "not JSON");
+	/* Fields the schema may grow: nested values, their names free */
+	reads(event_json(NULL, "\"more\":{\"id\":[1,{\"a\":1,\"a\":2}],"
+	                       "\"type\":{}},\"list\":[]"));
+	assert_string_equal(event.id, "4F3A21C0B2.1796179352.1.2");
+	assert_string_equal(event.type, "bounced");
+	/* An id or type given as a container is no id or type */
+	refused_text(
+	    event_json("id", "\"id\":[\"4F3A21C0B2.1.1.1\"]"), "bad id");
+	refused_text(
+	    event_json("type", "\"type\":{\"bounced\":1}"), "bad type");
+	/* The event and 31 arrays in it are 32 levels: taken; 33 not */
+	reads(event_json(NULL, nested(deep, sizeof(deep), 31)));
+	refused_text(event_json(NULL, nested(deep, sizeof(deep), 32)),
+	    "not JSON: nested too deep");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_full_event),
     cmocka_unit_test(test_minimal_and_null_fields),
@@ -358,6 +408,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_type),
     cmocka_unit_test(test_size),
     cmocka_unit_test(test_error_is_bounded),
+    cmocka_unit_test(test_grammar),
 };
 
 UNIT_TEST_MAIN(tests)
