@@ -16,6 +16,8 @@
  *	bool event_streams_ack(streams, stream, id)
  *	bool event_streams_ack_ids(streams, stream, ids, count)
  *	bool event_streams_send(streams, words)
+ *	bool event_streams_send_then(streams, words, done, context)
+ *	void event_streams_checked(streams, reply, why)
  *	const char *event_streams_prefix(streams)
  *	void event_streams_closing(streams)
  *	void event_streams_free(streams)
@@ -53,6 +55,10 @@
  *	   XACK (a batch's: one round trip, not count);
  *	.  event_streams_send(): any other command of the reader's (it
  *	   frees words), its reply checked for errors alone;
+ *	   event_streams_send_then() gives the reply to done(context,
+ *	   reply, why) instead (called once, as lib/redis_link.c says),
+ *	   which passes it on to event_streams_checked() for the same
+ *	   check;
  *	   event_streams_prefix() gives the [redis] prefix, for the keys
  *	   of such commands.
  *
@@ -165,8 +171,8 @@ event_streams_key(const struct event_streams *streams, size_t i)
 	return streams->keys[i];
 }
 
-static void
-on_checked(void *context, const redisReply *reply, const char *why)
+void
+event_streams_checked(void *context, const redisReply *reply, const char *why)
 {
 	struct event_streams *streams = context;
 	time_t now = time(NULL);
@@ -207,7 +213,8 @@ event_streams_create_groups(struct event_streams *streams)
 		script_word_text(&words, streams->group);
 		script_word_text(&words, "$");
 		script_word_text(&words, "MKSTREAM");
-		if (!send_words(streams, &words, on_checked, streams))
+		if (!send_words(
+		        streams, &words, event_streams_checked, streams))
 			return false;
 	}
 	return true;
@@ -490,13 +497,20 @@ event_streams_ack_ids(struct event_streams *streams, size_t stream,
 	script_word_text(&words, streams->group);
 	for (size_t i = 0; i < count; i++)
 		script_word_text(&words, ids[i]);
-	return send_words(streams, &words, on_checked, streams);
+	return send_words(streams, &words, event_streams_checked, streams);
+}
+
+bool
+event_streams_send_then(struct event_streams *streams,
+    struct script_words *words, redis_link_done done, void *context)
+{
+	return send_words(streams, words, done, context);
 }
 
 bool
 event_streams_send(struct event_streams *streams, struct script_words *words)
 {
-	return send_words(streams, words, on_checked, streams);
+	return send_words(streams, words, event_streams_checked, streams);
 }
 
 const char *

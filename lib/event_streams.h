@@ -48,6 +48,10 @@ bool event_streams_ack(
 bool event_streams_ack_ids(struct event_streams *streams, size_t stream,
     const char *const *ids, size_t count);
 /* Any other command (words freed), its reply checked for errors. */
+void event_streams_checked(
+    void *streams, const redisReply *reply, const char *why);
+bool event_streams_send_then(struct event_streams *streams,
+    struct script_words *words, redis_link_done done, void *context);
 bool event_streams_send(
     struct event_streams *streams, struct script_words *words);
 const char *event_streams_prefix(const struct event_streams *streams);

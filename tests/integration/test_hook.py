@@ -592,8 +592,8 @@ def test_given_up_after_retry_for_into_the_dead_letters(
     daemon = started(hookd(workdir, redis_server, {"app": {
         "url": receiver.url(), "secret": SECRET, "retry_for": "2s",
         "retry_min": "200ms", "retry_max": "400ms",
-        "breaker_failures": "0"}}), redis_server,
-        [(f"{PREFIX}events", "waypost-hookd:app")])
+        "breaker_failures": "0"}}, hooks="attempts_max = 2\n"),
+        redis_server, [(f"{PREFIX}events", "waypost-hookd:app")])
     publish(redis_server, [event(1)])
     wait_until(lambda: redis_server.client.xlen(
         f"{PREFIX}hook-dead:app") == 1, 30, "the dead letter")
@@ -602,6 +602,14 @@ def test_given_up_after_retry_for_into_the_dead_letters(
     assert letter[b"status"] == b"503" and letter[b"error"] == b"HTTP 503"
     attempts = int(letter[b"attempts"])
     assert attempts >= 3 and len(receiver.requests()) == attempts
+    # Each attempt recorded, the list trimmed to attempts_max: the two
+    # newest.
+    kept = f"{PREFIX}hook-attempts:{event(1)['id'].rsplit('.', 2)[0]}"
+    wait_until(lambda: redis_server.client.llen(kept) == 2, 10,
+               "the attempts trimmed to 2")
+    assert [json.loads(line)["status"] for line in
+            redis_server.client.lrange(kept, 0, -1)] == [503, 503]
+    assert redis_server.client.pttl(kept) > 0
     assert redis_server.client.xpending(
         f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0
     daemon.wait_for_log(f"{event(1)['queue_id']}: warning: webhook app: "
