@@ -23,10 +23,12 @@
  *	(QUEUEID.FIRSTSEEN).
  *
  *	The JSON is read with yajl's event parser, which checks it whole
- *	(grammar, UTF-8 of strings, nothing after the value) without
- *	building a tree: every event is read once per webhook, and a tree
- *	of Jansson's cost eight times yajl's parse here (issue 22's
- *	benchmark). Numbers are taken as text: any size is valid JSON.
+ *	(grammar, nothing after the value, strings' UTF-8 as yajl does: the
+ *	shape of each sequence, so an overlong form or an encoded surrogate
+ *	passes) without building a tree: every event is read once per
+ *	webhook, and a tree of Jansson's cost eight times yajl's parse here
+ *	(issue 22's benchmark). Numbers are taken as text: any size is
+ *	valid JSON.
  *
  *	The JSON itself is sent as it was stored, never re-encoded: the
  *	receiver checks the signature over those bytes.
