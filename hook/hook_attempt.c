@@ -60,15 +60,21 @@ number(yajl_gen gen, const char *name, long long value)
 bool
 hook_attempt_line(const struct hook_attempt *attempt, struct buffer *out)
 {
-	yajl_gen gen = yajl_gen_alloc(NULL);
+	/* One generator for the daemon's life, cleared for each line: a
+	 * line is written per attempt, and the daemon has one thread. */
+	static yajl_gen gen;
 	const unsigned char *line;
 	size_t length;
 	bool written;
 
 	buffer_reset(out);
-	if (gen == NULL)
-		return false;
-	yajl_gen_config(gen, yajl_gen_validate_utf8, 1);
+	if (gen == NULL) {
+		if ((gen = yajl_gen_alloc(NULL)) == NULL)
+			return false;
+		yajl_gen_config(gen, yajl_gen_validate_utf8, 1);
+	}
+	yajl_gen_reset(gen, NULL);
+	yajl_gen_clear(gen);
 	written = yajl_gen_map_open(gen) == yajl_gen_status_ok &&
 	          number(gen, "time", attempt->time) &&
 	          member(gen, "webhook", attempt->webhook) &&
@@ -81,6 +87,5 @@ hook_attempt_line(const struct hook_attempt *attempt, struct buffer *out)
 	          yajl_gen_get_buf(gen, &line, &length) == yajl_gen_status_ok;
 	if (written)
 		buffer_append(out, line, length);
-	yajl_gen_free(gen);
 	return written;
 }

@@ -277,7 +277,7 @@ record_attempt(struct hook_endpoint *endpoint, const struct entry *entry,
 	    .latency_ms = latency_ms,
 	    .error = error,
 	};
-	struct buffer line = {0};
+	static struct buffer line; /* reused: one per attempt */
 
 	if (entry->event.message[0] != '\0' &&
 	    hook_attempt_line(&attempt, &line))
@@ -285,7 +285,6 @@ record_attempt(struct hook_endpoint *endpoint, const struct entry *entry,
 		    entry->event.message, buffer_text(&line),
 		    endpoint->settings.attempts_max,
 		    endpoint->settings.attempts_ttl);
-	buffer_free(&line);
 }
 
 static void

@@ -48,9 +48,12 @@
 
 #include "buffer.h"
 #include "hook_event.h"
+#include "xmalloc.h"
 
 /* Containers inside containers: an event is one flat object. */
 #define HOOK_EVENT_DEPTH_MAX 32
+/* Top-level names compared pair by pair; more are sorted first. */
+#define NAMES_FEW 24
 
 static const char *const required[] = {
     "id", "type", "time", "queue_id", "tenant", "recipient", "seq", NULL};
@@ -68,7 +71,7 @@ struct scan {
 	unsigned strings; /* bit i: its value is a string */
 	struct hook_event *event;
 	bool id_fits, type_fits;
-	struct buffer names; /* top-level names, each after its length */
+	struct buffer *names; /* top-level names, each after its length */
 };
 
 static bool
@@ -216,8 +219,8 @@ on_key(void *context, const unsigned char *name, size_t length)
 	scan->member = -1;
 	if (scan->depth != 1)
 		return 1;
-	buffer_append(&scan->names, &length, sizeof(length));
-	buffer_append(&scan->names, name, length);
+	buffer_append(scan->names, &length, sizeof(length));
+	buffer_append(scan->names, name, length);
 	for (int i = 0; required[i] != NULL; i++)
 		if (strlen(required[i]) == length &&
 		    memcmp(required[i], name, length) == 0)
@@ -254,37 +257,37 @@ name_compare(const void *a, const void *b)
 	return (x->length > y->length) - (x->length < y->length);
 }
 
-/* Whether a top-level name comes twice: sorted, then side by side. */
+/* Whether a top-level name comes twice: side by side once sorted, or
+ * each against the others when there are few (an event has about 15). */
 static bool
 names_repeat(const struct buffer *names)
 {
+	static struct name *list; /* reused: an event is read per webhook */
+	static size_t capacity;
 	size_t count = 0, at = 0;
-	struct name *list;
-	bool repeat = false;
 
 	while (at < names->length) {
-		size_t length;
-
-		memcpy(&length, names->data + at, sizeof(length));
-		at += sizeof(length) + length;
+		if (count == capacity) {
+			capacity = capacity ? 2 * capacity : 32;
+			list = xreallocarray(list, capacity, sizeof(*list));
+		}
+		memcpy(&list[count].length, names->data + at, sizeof(size_t));
+		list[count].text = names->data + at + sizeof(size_t);
+		at += sizeof(size_t) + list[count].length;
 		count++;
 	}
-	if (count < 2)
+	if (count <= NAMES_FEW) {
+		for (size_t i = 1; i < count; i++)
+			for (size_t j = 0; j < i; j++)
+				if (name_compare(&list[i], &list[j]) == 0)
+					return true;
 		return false;
-	list = calloc(count, sizeof(*list));
-	if (list == NULL)
-		return true; /* refused rather than unchecked */
-	at = 0;
-	for (size_t i = 0; i < count; i++) {
-		memcpy(&list[i].length, names->data + at, sizeof(size_t));
-		list[i].text = names->data + at + sizeof(size_t);
-		at += sizeof(size_t) + list[i].length;
 	}
 	qsort(list, count, sizeof(*list), name_compare);
-	for (size_t i = 1; i < count && !repeat; i++)
-		repeat = name_compare(&list[i - 1], &list[i]) == 0;
-	free(list);
-	return repeat;
+	for (size_t i = 1; i < count; i++)
+		if (name_compare(&list[i - 1], &list[i]) == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -334,6 +337,8 @@ bool
 hook_event_read(const char *json, size_t length, struct hook_event *event,
     char *error, size_t error_size)
 {
+	/* The names' storage, reused: an event is read per webhook. */
+	static struct buffer names;
 	struct scan scan = {.member = -1, .event = event};
 	char why[160];
 	bool read;
@@ -342,13 +347,14 @@ hook_event_read(const char *json, size_t length, struct hook_event *event,
 	if (length > HOOK_EVENT_SIZE_MAX)
 		return fail(
 		    event, error, error_size, "event larger than 64 KiB", "");
+	buffer_reset(&names);
+	scan.names = &names;
 	parse(&scan, json, length, why, sizeof(why));
 	read = why[0] == '\0';
 	if (read && scan.root == ROOT_SCALAR)
 		snprintf(why, sizeof(why), "'[' or '{' expected");
-	if (why[0] == '\0' && names_repeat(&scan.names))
+	if (why[0] == '\0' && names_repeat(&names))
 		snprintf(why, sizeof(why), "duplicate object key");
-	buffer_free(&scan.names);
 	if (why[0] != '\0')
 		return fail(event, error, error_size, "not JSON", why);
 	if (scan.root != ROOT_OBJECT)

@@ -251,6 +251,21 @@ test_duplicate_names(void **state)
 	refused_text(event_json(NULL, "\"type\":\"delivered\""), "duplicate");
 	refused_text(
 	    event_json(NULL, "\"reply\":\"a second reply\""), "duplicate");
+	/* Many names (compared another way): all distinct, or one twice */
+	{
+		char extra[1024];
+		size_t used = 0;
+
+		for (int i = 0; i < 40; i++)
+			used +=
+			    (size_t)snprintf(extra + used, sizeof(extra) - used,
+			        "%s\"x%d\":%d", i ? "," : "", i, i);
+		reads(event_json(NULL, extra));
+		snprintf(extra + used, sizeof(extra) - used, ",\"x17\":0");
+		refused_text(event_json(NULL, extra), "duplicate object key");
+		snprintf(extra + used, sizeof(extra) - used, ",\"seq\":3");
+		refused_text(event_json(NULL, extra), "duplicate object key");
+	}
 }
 
 static void
