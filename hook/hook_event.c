@@ -57,8 +57,22 @@
 
 static const char *const required[] = {
     "id", "type", "time", "queue_id", "tenant", "recipient", "seq", NULL};
+enum { MEMBER_ID = 0, MEMBER_TYPE = 1 }; /* their places in required[] */
 
 enum root { ROOT_NONE, ROOT_OBJECT, ROOT_ARRAY, ROOT_SCALAR };
+
+/* The top-level names: their texts one after the other, and where each
+ * is (text points into it once the parse is over). */
+struct name {
+	size_t offset, length;
+	const char *text;
+};
+
+struct names {
+	struct buffer text;
+	struct name *list;
+	size_t count, capacity;
+};
 
 /* What the parse saw, filled by the callbacks below. */
 struct scan {
@@ -71,7 +85,7 @@ struct scan {
 	unsigned strings; /* bit i: its value is a string */
 	struct hook_event *event;
 	bool id_fits, type_fits;
-	struct buffer *names; /* top-level names, each after its length */
+	struct names *names;
 };
 
 static bool
@@ -159,11 +173,11 @@ on_string(void *context, const unsigned char *text, size_t length)
 		return stop(scan, "NUL in a string");
 	if (scan->depth == 1 && member >= 0) {
 		scan->strings |= 1u << member;
-		if (strcmp(required[member], "id") == 0) {
+		if (member == MEMBER_ID) {
 			out = scan->event->id;
 			size = sizeof(scan->event->id);
 			fits = &scan->id_fits;
-		} else if (strcmp(required[member], "type") == 0) {
+		} else if (member == MEMBER_TYPE) {
 			out = scan->event->type;
 			size = sizeof(scan->event->type);
 			fits = &scan->type_fits;
@@ -213,14 +227,22 @@ static int
 on_key(void *context, const unsigned char *name, size_t length)
 {
 	struct scan *scan = context;
+	struct names *names = scan->names;
 
 	if (memchr(name, '\0', length) != NULL)
 		return stop(scan, "NUL in a string");
 	scan->member = -1;
 	if (scan->depth != 1)
 		return 1;
-	buffer_append(scan->names, &length, sizeof(length));
-	buffer_append(scan->names, name, length);
+	if (names->count == names->capacity) {
+		names->capacity = names->capacity ? 2 * names->capacity : 32;
+		names->list = xreallocarray(
+		    names->list, names->capacity, sizeof(*names->list));
+	}
+	names->list[names->count].offset = names->text.length;
+	names->list[names->count].length = length;
+	names->count++;
+	buffer_append(&names->text, name, length);
 	for (int i = 0; required[i] != NULL; i++)
 		if (strlen(required[i]) == length &&
 		    memcmp(required[i], name, length) == 0)
@@ -240,11 +262,6 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
-struct name {
-	const char *text;
-	size_t length;
-};
-
 static int
 name_compare(const void *a, const void *b)
 {
@@ -260,22 +277,13 @@ name_compare(const void *a, const void *b)
 /* Whether a top-level name comes twice: side by side once sorted, or
  * each against the others when there are few (an event has about 15). */
 static bool
-names_repeat(const struct buffer *names)
+names_repeat(struct names *names)
 {
-	static struct name *list; /* reused: an event is read per webhook */
-	static size_t capacity;
-	size_t count = 0, at = 0;
+	struct name *list = names->list;
+	size_t count = names->count;
 
-	while (at < names->length) {
-		if (count == capacity) {
-			capacity = capacity ? 2 * capacity : 32;
-			list = xreallocarray(list, capacity, sizeof(*list));
-		}
-		memcpy(&list[count].length, names->data + at, sizeof(size_t));
-		list[count].text = names->data + at + sizeof(size_t);
-		at += sizeof(size_t) + list[count].length;
-		count++;
-	}
+	for (size_t i = 0; i < count; i++)
+		list[i].text = buffer_text(&names->text) + list[i].offset;
 	if (count <= NAMES_FEW) {
 		for (size_t i = 1; i < count; i++)
 			for (size_t j = 0; j < i; j++)
@@ -338,20 +346,18 @@ hook_event_read(const char *json, size_t length, struct hook_event *event,
     char *error, size_t error_size)
 {
 	/* The names' storage, reused: an event is read per webhook. */
-	static struct buffer names;
-	struct scan scan = {.member = -1, .event = event};
+	static struct names names;
+	struct scan scan = {.member = -1, .event = event, .names = &names};
 	char why[160];
-	bool read;
 
 	memset(event, 0, sizeof(*event));
 	if (length > HOOK_EVENT_SIZE_MAX)
 		return fail(
 		    event, error, error_size, "event larger than 64 KiB", "");
-	buffer_reset(&names);
-	scan.names = &names;
+	buffer_reset(&names.text);
+	names.count = 0;
 	parse(&scan, json, length, why, sizeof(why));
-	read = why[0] == '\0';
-	if (read && scan.root == ROOT_SCALAR)
+	if (why[0] == '\0' && scan.root == ROOT_SCALAR)
 		snprintf(why, sizeof(why), "'[' or '{' expected");
 	if (why[0] == '\0' && names_repeat(&names))
 		snprintf(why, sizeof(why), "duplicate object key");
@@ -363,10 +369,10 @@ hook_event_read(const char *json, size_t length, struct hook_event *event,
 		if (!(scan.present & (1u << i)))
 			return fail(event, error, error_size, "missing field",
 			    required[i]);
-	if (!(scan.strings & 1u) || !scan.id_fits ||
+	if (!(scan.strings & (1u << MEMBER_ID)) || !scan.id_fits ||
 	    !id_valid(event->id, strlen(event->id)))
 		return fail(event, error, error_size, "bad id", "");
-	if (!(scan.strings & 2u) || !scan.type_fits ||
+	if (!(scan.strings & (1u << MEMBER_TYPE)) || !scan.type_fits ||
 	    !type_valid(event->type, strlen(event->type)))
 		return fail(event, error, error_size, "bad type", "");
 	message_of(event->id, event->message, sizeof(event->message));

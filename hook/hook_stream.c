@@ -116,12 +116,14 @@ hook_streams_attempt(struct event_streams *streams, const char *message,
 	script_word_text(&words, buffer_text(&key));
 	script_word_text(&words, line);
 	sent = event_streams_send_then(streams, &words, on_pushed, trim);
-	if (!sent)
+	if (!sent) {
 		free(trim); /* no call: done() is never called */
-	script_word_text(&words, "PEXPIRE");
-	script_word_text(&words, buffer_text(&key));
-	script_word(&words, "%lld", ttl_ms);
-	sent = sent && event_streams_send(streams, &words);
+	} else {
+		script_word_text(&words, "PEXPIRE");
+		script_word_text(&words, buffer_text(&key));
+		script_word(&words, "%lld", ttl_ms);
+		sent = event_streams_send(streams, &words);
+	}
 	buffer_free(&key);
 	return sent;
 }
