@@ -61,6 +61,8 @@ static const struct config_key hooks_keys[] = {
     HOOKS_KEY("consumer", CONFIG_STRING, consumer, NULL, 0, 0, 0),
     HOOKS_KEY("poll_interval", CONFIG_DURATION, poll_interval, "200ms", 0, 10,
         10 * SECOND_MS),
+    HOOKS_KEY(
+        "wake_delay", CONFIG_DURATION, wake_delay, "20ms", 0, 0, SECOND_MS),
     HOOKS_KEY("attempts_ttl", CONFIG_DURATION, attempts_ttl, "7d", 0, MINUTE_MS,
         YEAR_MS),
     HOOKS_KEY(

@@ -18,6 +18,7 @@ struct hooks_section {
 	struct daemon_settings daemon; /* no socket: see lib/daemon.h */
 	char *consumer;                /* NULL: the host's name */
 	long long poll_interval;       /* milliseconds */
+	long long wake_delay;          /* milliseconds */
 	long long attempts_ttl;        /* milliseconds */
 	long long attempts_max;        /* kept per message */
 	long long dead_max;            /* entries of each dead-letter stream */

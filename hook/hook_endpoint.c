@@ -86,6 +86,7 @@
 #include <time.h>
 
 #include "buffer.h"
+#include "event_wake.h"
 #include "hook_attempt.h"
 #include "hook_endpoint.h"
 #include "hook_event.h"
@@ -94,6 +95,7 @@
 #include "hook_stream.h"
 #include "log.h"
 #include "monotonic.h"
+#include "stream_id.h"
 #include "xmalloc.h"
 
 #define HOOK_WINDOW_MIN 64
@@ -144,6 +146,7 @@ struct hook_endpoint {
 	struct hook_endpoint_counters counters;
 	struct hook_metrics metrics;
 	long long *lags; /* per stream: unread, as XINFO said last */
+	char (*last_ids)[STREAM_ID_MAX]; /* per stream: newest read */
 };
 
 static void
@@ -388,7 +391,11 @@ on_entry(void *context, size_t stream, const char *id, const char *body,
     size_t length)
 {
 	struct hook_endpoint *endpoint = context;
+	char *last = endpoint->last_ids[stream];
 
+	if (stream_id_valid(id) &&
+	    (last[0] == '\0' || stream_id_compare(id, last) > 0))
+		memcpy(last, id, strlen(id) + 1);
 	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) != 0) {
 		free(endpoint->cursors[stream]);
 		endpoint->cursors[stream] = xstrdup(id);
@@ -520,10 +527,18 @@ on_read_done(void *context, bool ok, const size_t *counts, const char *why)
 			more = true; /* its own pending read: now the new */
 		}
 	}
-	/* Nothing new: the next read waits for the timer or an answer,
-	 * or an idle daemon would send XREADGROUP after XREADGROUP. */
+	/* Nothing new: the next read waits for a new entry (the wake),
+	 * the timer or an answer, or an idle daemon would send XREADGROUP
+	 * after XREADGROUP. */
 	if (more)
 		tick_soon(endpoint);
+	else if (endpoint->settings.wake != NULL && !endpoint->retired &&
+	         !endpoint->disabled)
+		for (size_t i = 0; i < event_streams_count(endpoint->streams);
+		     i++)
+			event_wake_arm(endpoint->settings.wake,
+			    event_streams_key(endpoint->streams, i),
+			    endpoint->last_ids[i]);
 }
 
 static long long
@@ -844,6 +859,8 @@ hook_endpoint_new(struct event_base *base, const struct hook_target *target,
 		endpoint->cursors[i] = xstrdup(CURSOR_PENDING); /* first */
 	endpoint->lags = xcalloc(
 	    event_streams_count(endpoint->streams), sizeof(*endpoint->lags));
+	endpoint->last_ids = xcalloc(event_streams_count(endpoint->streams),
+	    sizeof(*endpoint->last_ids));
 	hook_metrics_of(target->name, &endpoint->metrics);
 	publish_state(endpoint);
 	endpoint->soon = event_new(base, -1, 0, on_soon, endpoint);
@@ -930,6 +947,7 @@ hook_endpoint_free(struct hook_endpoint *endpoint)
 		free(endpoint->cursors[i]);
 	free(endpoint->cursors);
 	free(endpoint->lags);
+	free(endpoint->last_ids);
 	event_streams_free(endpoint->streams);
 	event_free(endpoint->soon);
 	free(endpoint);

@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "event_wake.h"
 #include "hook_http.h"
 #include "hook_target.h"
 #include "redis_link.h"
@@ -17,7 +18,8 @@ struct hook_endpoint_settings {
 	const char *prefix;   /* [redis] prefix */
 	const char *consumer; /* [hooks] consumer, or the host's name */
 	long long attempts_ttl, attempts_max, dead_max;
-	long long claim_idle; /* 0: never */
+	long long claim_idle;    /* 0: never */
+	struct event_wake *wake; /* woken by a new entry; NULL: the timer */
 };
 
 struct hook_endpoint_counters {

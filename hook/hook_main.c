@@ -16,6 +16,10 @@
  *	   dead consumer's events (hook_endpoint_check());
  *	.  the same timer polls the webhooks set in Redis
  *	   (hook_tenants.c) every CHECK_INTERVAL_MS and ticks them;
+ *	.  an endpoint whose read found nothing new arms the wake
+ *	   (lib/event_wake.c, on a Redis link of its own), which ticks
+ *	   every endpoint [hooks] wake_delay after one of their streams
+ *	   got a new entry, so an event waits for no timer;
  *	.  SIGHUP reloads the configuration: every webhook gets a new
  *	   endpoint from the new runtime (its secrets read again), and the
  *	   old endpoints finish what they have in flight and are freed; a
@@ -48,6 +52,7 @@
 #include "daemon_loop.h"
 #include "event_log.h"
 #include "event_streams.h"
+#include "event_wake.h"
 #include "hook_config.h"
 #include "hook_endpoint.h"
 #include "hook_http.h"
@@ -80,6 +85,7 @@ struct hooker {
 	struct daemon *daemon;
 	struct event_base *base;
 	struct redis_link *link;
+	struct event_wake *wake;
 	struct hook_http *http;
 	struct endpoint_set *current;
 	struct endpoint_set *retired;
@@ -156,6 +162,7 @@ settings_of(const struct hooker *state)
 	    .attempts_max = config->hooks.attempts_max,
 	    .dead_max = config->hooks.dead_max,
 	    .claim_idle = config->hooks.claim_idle,
+	    .wake = state->wake,
 	};
 
 	return settings;
@@ -222,6 +229,20 @@ sweep(struct hooker *state)
 }
 
 static void
+tick(struct hooker *state, bool check)
+{
+	for (size_t i = 0; i < state->current->count; i++) {
+		if (check)
+			hook_endpoint_check(state->current->endpoints[i]);
+		hook_endpoint_tick(state->current->endpoints[i]);
+	}
+	if (check)
+		hook_tenants_poll(state->tenants);
+	hook_tenants_tick(state->tenants, check);
+	sweep(state);
+}
+
+static void
 on_tick(evutil_socket_t fd, short what, void *argument)
 {
 	struct hooker *state = argument;
@@ -232,15 +253,14 @@ on_tick(evutil_socket_t fd, short what, void *argument)
 	(void)what;
 	if (check)
 		state->last_check_ms = now;
-	for (size_t i = 0; i < state->current->count; i++) {
-		if (check)
-			hook_endpoint_check(state->current->endpoints[i]);
-		hook_endpoint_tick(state->current->endpoints[i]);
-	}
-	if (check)
-		hook_tenants_poll(state->tenants);
-	hook_tenants_tick(state->tenants, check);
-	sweep(state);
+	tick(state, check);
+}
+
+/* A stream an idle endpoint reads has a new entry. */
+static void
+on_woken(void *context)
+{
+	tick(context, false);
 }
 
 static void
@@ -275,6 +295,7 @@ loop(struct hooker *state, long long interval_ms)
 	signals = daemon_loop_new(state->base, on_reload, state);
 	timer = event_new(state->base, -1, EV_PERSIST, on_tick, state);
 	event_add(timer, &interval);
+	event_active(timer, EV_TIMEOUT, 0); /* the groups, now, not in one */
 	event_base_dispatch(state->base);
 	event_free(timer);
 	daemon_loop_free(signals);
@@ -297,6 +318,9 @@ run(struct daemon *daemon)
 		return 1;
 	}
 	hooker.link = redis_link_new(hooker.base, &config->redis, NULL);
+	hooker.wake = event_wake_new(hooker.base, &config->redis,
+	    config->hooks.poll_interval, config->hooks.wake_delay, on_woken,
+	    &hooker);
 	hooker.http = hook_http_new(hooker.base);
 	hooker.current = set_new(&hooker);
 	{
@@ -321,6 +345,7 @@ run(struct daemon *daemon)
 		for (size_t i = 0; i < set->count; i++)
 			hook_endpoint_stop(set->endpoints[i]);
 	hook_http_free(hooker.http);
+	event_wake_free(hooker.wake);
 	redis_link_free(hooker.link);
 	hook_tenants_free(hooker.tenants);
 	while (hooker.retired != NULL) {

@@ -5,6 +5,7 @@
  *	#include "redis_link.h"
  *
  *	struct redis_link *redis_link_new(base, settings, script)
+ *	struct redis_link *redis_link_new_blocking(base, settings, block_ms)
  *	struct redis_call *redis_link_eval(link, text, lengths, count, done,
  *		context)
  *	struct redis_call *redis_link_command(link, text, lengths, count,
@@ -25,6 +26,15 @@
  *
  *	redis_link_command() sends the count words as one command, as they
  *	are; everything else is as for redis_link_eval().
+ *
+ *	redis_link_new_blocking() makes a second link of a daemon's, for
+ *	commands that block up to block_ms in Redis (XREAD BLOCK): on a
+ *	connection of their own, they hold back no other command. Its
+ *	calls wait block_ms and REDIS_LINK_STUCK_MS longer than [redis]
+ *	timeout (Redis ends a block on its clock's tick); they are not
+ *	counted in redis_metrics.c, nor is its state (the daemon's own
+ *	link says whether Redis is there), and it logs nothing of its
+ *	connection, which the daemon's own link logs already.
  *
  *	redis_link_eval() runs the script: EVALSHA with count words (numkeys,
  *	keys, arguments), written one after the other in text, of lengths;
@@ -107,6 +117,7 @@ struct redis_link {
 	time_t last_outage_log;
 	long long last_heard_ms; /* when Redis last sent something */
 	bool outage;             /* logged as down, not yet as back */
+	bool aside; /* redis_link_new_blocking(): not counted, not logged */
 };
 
 struct redis_call {
@@ -133,7 +144,7 @@ log_outage(struct redis_link *link, const char *why)
 {
 	time_t now = time(NULL);
 
-	if (now != link->last_outage_log) {
+	if (!link->aside && now != link->last_outage_log) {
 		link->last_outage_log = now;
 		log_warning("Redis unavailable: %s", why);
 	}
@@ -147,7 +158,8 @@ retry_later(struct redis_link *link, const char *why)
 
 	link->connected = false;
 	link->context = NULL;
-	redis_metrics_connected(false);
+	if (!link->aside)
+		redis_metrics_connected(false);
 	if (link->connect_timer != NULL)
 		evtimer_del(link->connect_timer);
 	log_outage(link, why);
@@ -260,10 +272,13 @@ ready(struct redis_link *link)
 	}
 	link->confirming = false;
 	link->connected = true;
-	redis_metrics_connected(true);
+	if (!link->aside)
+		redis_metrics_connected(true);
 	link->retry_ms = REDIS_LINK_RETRY_MIN_MS;
 	evtimer_del(link->connect_timer);
-	if (!link->ever_connected)
+	if (link->aside)
+		; /* the daemon's own link says it */
+	else if (!link->ever_connected)
 		log_info("Redis connected");
 	else if (link->outage)
 		log_info("Redis available again");
@@ -435,12 +450,14 @@ on_master(void *context, const struct socket_spec *master, const char *why)
 	if (link->context != NULL) {
 		socket_spec_format_address(&link->master, from, sizeof(from));
 		socket_spec_format_address(master, to, sizeof(to));
-		log_info("Redis master moved from %s to %s", from, to);
+		if (!link->aside)
+			log_info("Redis master moved from %s to %s", from, to);
 		link->context->data = NULL;
 		redisAsyncFree(link->context);
 		link->context = NULL;
 		link->connected = false;
-		redis_metrics_connected(false);
+		if (!link->aside)
+			redis_metrics_connected(false);
 	}
 	evtimer_del(link->retry_timer);
 	connect_to(link, master);
@@ -489,13 +506,14 @@ make_library(struct redis_link *link)
 	buffer_free(&code);
 }
 
-struct redis_link *
-redis_link_new(struct event_base *base, const struct redis_settings *settings,
-    const char *script)
+static struct redis_link *
+link_new(struct event_base *base, const struct redis_settings *settings,
+    const char *script, bool aside)
 {
 	struct redis_link *link = xcalloc(1, sizeof(*link));
 
 	link->base = base;
+	link->aside = aside;
 	/* Copied: a reload frees the configuration they come from, and the
 	 * link connects again with them long after. */
 	redis_settings_copy(&link->settings, settings);
@@ -512,8 +530,28 @@ redis_link_new(struct event_base *base, const struct redis_settings *settings,
 	if (link->settings.sentinels.count > 0)
 		link->watch =
 		    sentinel_watch_new(base, &link->settings, on_master, link);
-	redis_metrics_connected(false); /* not ready until it is */
+	if (!aside)
+		redis_metrics_connected(false); /* not ready until it is */
 	link_connect(link);
+	return link;
+}
+
+struct redis_link *
+redis_link_new(struct event_base *base, const struct redis_settings *settings,
+    const char *script)
+{
+	return link_new(base, settings, script, false);
+}
+
+struct redis_link *
+redis_link_new_blocking(struct event_base *base,
+    const struct redis_settings *settings, long long block_ms)
+{
+	struct redis_link *link = link_new(base, settings, NULL, true);
+
+	/* Redis ends a block on its clock's tick (1 / hz: 100 ms by
+	 * default, a second at hz 1), so its answer may come that late. */
+	link->settings.timeout += block_ms + REDIS_LINK_STUCK_MS;
 	return link;
 }
 
@@ -535,6 +573,8 @@ count_result(
 {
 	enum redis_result result = REDIS_RESULT_LOST;
 
+	if (call->link->aside)
+		return;
 	if (reply != NULL)
 		result = reply->type == REDIS_REPLY_ERROR ? REDIS_RESULT_ERROR
 		                                          : REDIS_RESULT_OK;
@@ -778,7 +818,8 @@ start_call(struct redis_link *link, bool plain, struct buffer *text,
 	/* With sentinels, no call before the master is confirmed (ready()). */
 	if (link->context == NULL ||
 	    (link->watch != NULL && !link->connected)) {
-		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
+		if (!link->aside)
+			redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		return NULL;
 	}
 	call = xcalloc(1, sizeof(*call));
@@ -800,7 +841,8 @@ start_call(struct redis_link *link, bool plain, struct buffer *text,
 	}
 	call->timer = evtimer_new(link->base, on_call_timeout, call);
 	if (!send_call(call)) {
-		redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
+		if (!link->aside)
+			redis_metrics_command(REDIS_RESULT_UNAVAILABLE, 0);
 		call_free(call);
 		return NULL;
 	}

@@ -27,6 +27,8 @@ typedef void (*redis_link_done)(
 
 struct redis_link *redis_link_new(struct event_base *base,
     const struct redis_settings *settings, const char *script);
+struct redis_link *redis_link_new_blocking(struct event_base *base,
+    const struct redis_settings *settings, long long block_ms);
 struct redis_call *redis_link_eval(struct redis_link *link, struct buffer *text,
     const size_t *lengths, int count, redis_link_done done, void *context);
 struct redis_call *redis_link_command(struct redis_link *link,

@@ -31,7 +31,8 @@ receiver of its own, started fresh:
   can beat here, whatever else it does.
 - waypost-hookd, unbatched: a fresh private redis-server (loopback, no
   persistence), the daemon (`waypost-hookd -f -c FILE`, user nobody,
-  [log] level = warning, [hooks] defaults: poll_interval 200ms) with one
+  [log] level = warning, [hooks] defaults: poll_interval 200ms,
+  wake_delay 20ms) with one
   [webhook "bench"], tenants * (the all-tenant stream waypost:events),
   concurrency CONCURRENCY, the receiver's URL. Since the daemon makes its
   consumer group with $ (only what comes after), it is started first and

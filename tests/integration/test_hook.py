@@ -59,7 +59,8 @@ def config(redis_server, webhooks, hooks=""):
             f"[redis]\naddress = 127.0.0.1:{redis_server.port}\n"
             f"prefix = {PREFIX}\n"
             f"[hooks]\nuser = nobody\nconsumer = test\n"
-            f"poll_interval = 50ms\n{hooks}")
+            + ("" if "poll_interval" in hooks else "poll_interval = 50ms\n")
+            + hooks)
     for name, keys in webhooks.items():
         text += f'[webhook "{name}"]\n'
         for key, value in keys.items():
@@ -429,6 +430,80 @@ def test_backlog_cap_drops_the_oldest_unread_counted(workdir, redis_server):
                             daemon.read_log()).group(1))
     assert dropped == 350 - 100 - pending
     assert pending <= 64  # the window held, the rest waited in Redis
+
+
+def command_calls(client, *names):
+    """Calls of each command Redis ran so far (INFO commandstats)."""
+    stats = client.info("commandstats")
+    return [stats.get(f"cmdstat_{name}", {}).get("calls", 0)
+            for name in names]
+
+
+def test_a_new_event_wakes_an_idle_daemon(workdir, redis_server, receiver):
+    # The timer alone would read every 10 s: each event must come long
+    # before, woken by its own entry (lib/event_wake.c).
+    started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}},
+        hooks="poll_interval = 10s\n"), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    client = redis_server.client
+    # Idle: the wake's XREAD is out, blocked in Redis.
+    wait_until(lambda: any(c.get("cmd") == "xread"
+                           for c in client.client_list()), 10,
+               "the wake's XREAD blocked")
+    for n in range(5):
+        publish(redis_server, [event(n)], all_stream=True)
+        receiver.wait_for_events(n + 1, timeout=4)
+    # Idle again, the XREAD goes again after each empty block (at most
+    # 500 ms): no read of the group in that time, and no busy loop.
+    wait_until(lambda: client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "all acknowledged")
+    xread, xreadgroup = command_calls(client, "xread", "xreadgroup")
+    wait_until(lambda: command_calls(client, "xread")[0] >= xread + 3, 10,
+               "three XREADs blocked to their end")
+    now_xread, now_xreadgroup = command_calls(client, "xread", "xreadgroup")
+    assert now_xread <= xread + 4
+    assert now_xreadgroup <= xreadgroup + 1  # the timer's, at most
+
+
+def test_an_entry_another_consumer_took_wakes_once(
+        workdir, redis_server, receiver):
+    # Another relay's consumer of the same group takes the entry first
+    # (this daemon waits wake_delay = 1s after the wake): the wake moves
+    # past it and blocks again, rather than waking on it again and again.
+    started(hookd(workdir, redis_server, {"app": {
+        "url": receiver.url(), "secret": SECRET}},
+        hooks="poll_interval = 10s\nwake_delay = 1s\n"), redis_server,
+        [(f"{PREFIX}events", "waypost-hookd:app")])
+    client = redis_server.client
+    # One event delivered first: the wake then waits after its id.
+    publish(redis_server, [event(0)], all_stream=True)
+    receiver.wait_for_events(1, timeout=10)
+    wait_until(lambda: client.xpending(
+        f"{PREFIX}events", "waypost-hookd:app")["pending"] == 0, 10,
+        "acknowledged")
+    wait_until(lambda: any(c.get("cmd") == "xread"
+                           for c in client.client_list()), 10,
+               "the wake's XREAD blocked")
+    publish(redis_server, [event(1)], all_stream=True)
+    taken = client.xreadgroup("waypost-hookd:app", "other-relay",
+                              {f"{PREFIX}events": ">"}, count=10)
+    assert len(taken[0][1]) == 1
+    xread, xreadgroup = command_calls(client, "xread", "xreadgroup")
+    # The wake, its read a second later (nothing), then blocked again:
+    wait_until(lambda: command_calls(client, "xreadgroup")[0] > xreadgroup,
+               10, "the daemon's read after the wake")
+    xread, xreadgroup = command_calls(client, "xread", "xreadgroup")
+    wait_until(lambda: command_calls(client, "xread")[0] >= xread + 3, 10,
+               "three XREADs blocked to their end")
+    now_xreadgroup = command_calls(client, "xreadgroup")[0]
+    assert now_xreadgroup <= xreadgroup + 1  # the timer's, at most
+    # And the next event still comes, by the wake.
+    publish(redis_server, [event(2)], all_stream=True)
+    receiver.wait_for_events(2, timeout=4)
+    assert sorted(receiver.event_ids()) == sorted(
+        [event(0)["id"], event(2)["id"]])
 
 
 def test_a_dead_consumers_pending_events_are_claimed(

@@ -103,6 +103,7 @@ test_defaults(void **state)
 	/* [hooks], absent, has its defaults too */
 	assert_null(config->hooks.consumer);
 	assert_int_equal(config->hooks.poll_interval, 200);
+	assert_int_equal(config->hooks.wake_delay, 20);
 	assert_int_equal(config->hooks.attempts_ttl, 7LL * 24 * 3600 * 1000);
 	assert_int_equal(config->hooks.attempts_max, 100);
 	assert_int_equal(config->hooks.dead_max, 100000);
@@ -120,6 +121,7 @@ test_every_key_set(void **state)
 {
 	struct hook_config *config = loads(
 	    "[hooks]\nconsumer = relay-1\npoll_interval = 1s\n"
+	    "wake_delay = 0\n"
 	    "[webhook \"crm\"]\n"
 	    "url = http://127.0.0.1:8080/hook\n"
 	    "secret = " SECRET " " SECRET2 "\n"
@@ -140,6 +142,8 @@ test_every_key_set(void **state)
 	const struct webhook_section *webhook;
 
 	(void)state;
+	assert_int_equal(config->hooks.poll_interval, 1000);
+	assert_int_equal(config->hooks.wake_delay, 0);
 	assert_int_equal(config->webhooks.count, 3);
 	webhook = webhook_of(config, 0);
 	assert_int_equal(webhook->secret.count, 2);
@@ -370,6 +374,8 @@ test_key_bounds(void **state)
 	webhook_refused("colour = blue\n", "waypost.conf:4: unknown key");
 	refused("[hooks]\npoll_interval = 5ms\n",
 	    "waypost.conf:2: [hooks] poll_interval:");
+	refused("[hooks]\nwake_delay = 2s\n",
+	    "waypost.conf:2: [hooks] wake_delay:");
 }
 
 static void
