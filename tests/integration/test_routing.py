@@ -137,6 +137,15 @@ def flush(postfix):
                    check=True, timeout=60)
 
 
+def deferred_count(postfix):
+    """Messages in the deferred queue (postqueue -j)."""
+    result = subprocess.run(["postqueue", "-c", postfix.config_directory,
+                             "-j"], stdout=subprocess.PIPE, text=True,
+                            check=True, timeout=60)
+    return sum(json.loads(line)["queue_name"] == "deferred"
+               for line in result.stdout.splitlines() if line.strip())
+
+
 def test_a_burst_is_delivered_within_every_budget_and_the_rest_waits(
         postfix_factory, route, redis_server):
     sink = Sink().start()
@@ -212,14 +221,21 @@ def test_a_retry_after_a_4xx_leaves_through_an_address_with_budget(
         route.start('[pool "shared"]\naddresses = 127.0.0.2, 127.0.0.3\n'
                     "tenants = *\nschedule = gmail: 1\n"
                     + providers(server.port))
+        # The retry waits for the flush below, not for a backoff a slow
+        # moment could let pass before the other message is routed.
         relay = routed_postfix(postfix_factory, route,
-                               ("127.0.0.2", "127.0.0.3"))
+                               ("127.0.0.2", "127.0.0.3"),
+                               settings={"minimal_backoff_time": "1h",
+                                         "maximal_backoff_time": "1h"})
         send_burst(relay.port, ["later@gmail.test"])
         relay.wait_for_log(r"to=<later@gmail\.test>.*status=deferred")
         # Another address resolved meanwhile, so qmgr's one-entry cache
         # (doc/routing.md) no longer holds the first answer.
         send_burst(relay.port, ["other@outlook.test"])
         relay.wait_for_log(r"to=<other@outlook\.test>.*status=sent")
+        wait_until(lambda: deferred_count(relay) == 1, 30,
+                   "the message in the deferred queue")
+        flush(relay)
         relay.wait_for_log(r"to=<later@gmail\.test>.*status=sent")
         clients = [client for address, client, _ in server.tried
                    if address == "later@gmail.test"]
