@@ -95,7 +95,6 @@
 #include "hook_stream.h"
 #include "log.h"
 #include "monotonic.h"
-#include "stream_id.h"
 #include "xmalloc.h"
 
 #define HOOK_WINDOW_MIN 64
@@ -146,7 +145,7 @@ struct hook_endpoint {
 	struct hook_endpoint_counters counters;
 	struct hook_metrics metrics;
 	long long *lags; /* per stream: unread, as XINFO said last */
-	char (*last_ids)[STREAM_ID_MAX]; /* per stream: newest read */
+	char (*last_ids)[EVENT_STREAM_ID_MAX]; /* per stream: newest read */
 };
 
 static void
@@ -391,11 +390,13 @@ on_entry(void *context, size_t stream, const char *id, const char *body,
     size_t length)
 {
 	struct hook_endpoint *endpoint = context;
-	char *last = endpoint->last_ids[stream];
+	size_t id_length = strlen(id);
 
-	if (stream_id_valid(id) &&
-	    (last[0] == '\0' || stream_id_compare(id, last) > 0))
-		memcpy(last, id, strlen(id) + 1);
+	/* New entries come in the stream's order: the last is the newest
+	 * (the wake checks it). */
+	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) == 0 &&
+	    id_length < EVENT_STREAM_ID_MAX)
+		memcpy(endpoint->last_ids[stream], id, id_length + 1);
 	if (strcmp(endpoint->cursors[stream], CURSOR_NEW) != 0) {
 		free(endpoint->cursors[stream]);
 		endpoint->cursors[stream] = xstrdup(id);

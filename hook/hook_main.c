@@ -295,7 +295,7 @@ loop(struct hooker *state, long long interval_ms)
 	signals = daemon_loop_new(state->base, on_reload, state);
 	timer = event_new(state->base, -1, EV_PERSIST, on_tick, state);
 	event_add(timer, &interval);
-	event_active(timer, EV_TIMEOUT, 0); /* the groups, now, not in one */
+	event_active(timer, EV_TIMEOUT, 0); /* a first tick now: the groups */
 	event_base_dispatch(state->base);
 	event_free(timer);
 	daemon_loop_free(signals);

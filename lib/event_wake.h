@@ -5,8 +5,6 @@
 #ifndef WAYPOST_EVENT_WAKE_H
 #define WAYPOST_EVENT_WAKE_H
 
-#include <stdbool.h>
-
 #include <event2/event.h>
 
 #include "config_common.h"
